@@ -1,0 +1,72 @@
+import path from "node:path";
+import { ConfigError } from "../errors.js";
+
+/** Everything an index handle needs to know, after defaults, env and flags are merged. */
+export interface Settings {
+  /** Where the index lives: a folder or any LanceDB URI. @default "data/index" */
+  uri: string;
+  /** GEMINI_API_KEY. Without it gemindex runs lexical-only and does not generate answers. */
+  apiKey?: string;
+  /** GEMINI_BASE_URL. @default "https://generativelanguage.googleapis.com/v1beta/openai/" */
+  baseURL?: string;
+  /** @default the index's model, else "gemini-embedding-001" */
+  embeddingModel?: string;
+  /** @default the index's dimensions, else 768 */
+  dimensions?: number;
+  /** @default "gemini-3-flash-preview" */
+  chatModel?: string;
+  /** Working directory: relative paths and displayed paths are relative to it. */
+  cwd: string;
+}
+
+/** The environment variables gemindex reads (only when a caller passes an env). */
+export const environmentVariables = {
+  GEMINI_API_KEY: "API key for Gemini (or the OpenAI-compatible server at GEMINI_BASE_URL)",
+  GEMINI_BASE_URL: "OpenAI-compatible base URL (default https://generativelanguage.googleapis.com/v1beta/openai/)",
+  GEMINDEX_DB: "index location (default data/index)",
+  GEMINDEX_EMBEDDING_MODEL: "embedding model (default gemini-embedding-001)",
+  GEMINDEX_DIMENSIONS: "embedding dimensions (default 768)",
+  GEMINDEX_CHAT_MODEL: "chat model for answers (default gemini-3-flash-preview)",
+} as const;
+
+function parseInteger(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(value)}.`);
+  return number;
+}
+
+/** Settings found in an environment (e.g. `process.env`, passed in by the caller). Empty values count as unset. */
+export function settingsFromEnv(env: Record<string, string | undefined>): Partial<Settings> {
+  const pick = (name: string) => (env[name]?.trim() ? env[name]!.trim() : undefined);
+  return dropUndefined({
+    apiKey: pick("GEMINI_API_KEY"),
+    baseURL: pick("GEMINI_BASE_URL"),
+    uri: pick("GEMINDEX_DB"),
+    embeddingModel: pick("GEMINDEX_EMBEDDING_MODEL"),
+    dimensions: parseInteger("GEMINDEX_DIMENSIONS", pick("GEMINDEX_DIMENSIONS")),
+    chatModel: pick("GEMINDEX_CHAT_MODEL"),
+  });
+}
+
+/** Removes undefined values so a later layer does not erase an earlier one. */
+export function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Merges layers, later ones winning (defaults < pipeline file < env < flags), and validates. */
+export function resolveSettings(...layers: Array<Partial<Settings> | undefined>): Settings {
+  const merged: Partial<Settings> = {};
+  for (const layer of layers) if (layer) Object.assign(merged, dropUndefined(layer));
+  const cwd = merged.cwd ?? ".";
+  const settings: Settings = { ...merged, cwd: path.resolve(cwd), uri: merged.uri ?? "data/index" };
+  if (settings.dimensions !== undefined && (!Number.isInteger(settings.dimensions) || settings.dimensions < 1)) {
+    throw new ConfigError(`dimensions must be a positive integer, got ${settings.dimensions}.`);
+  }
+  return settings;
+}
+
+/** A local folder URI resolved against `cwd`; object-store and remote URIs unchanged. */
+export function resolveUri(uri: string, cwd: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(uri) ? uri : path.resolve(cwd, uri);
+}

@@ -1,0 +1,127 @@
+import PQueue from "p-queue";
+import type { Embedder } from "../providers/types.js";
+
+/** One text to embed, with whatever the caller needs to put the vector back (`tag`). */
+export interface EmbedItem<T> {
+  text: string;
+  /** Token estimate of `text`. */
+  tokens: number;
+  /** Document title, for embedding forms that take one. */
+  title?: string;
+  tag: T;
+}
+
+export interface EmbeddedItem<T> extends EmbedItem<T> {
+  /** Unit-length vector of the embedder's dimensions. */
+  vector: Float32Array;
+}
+
+/** Told after each request, for progress and the run report. */
+export interface EmbedRequestInfo {
+  inputs: number;
+  tokens: number;
+  durationMs: number;
+}
+
+export interface EmbedChunksOptions {
+  /** Requests in flight at once. @default 4 */
+  concurrency?: number;
+  signal?: AbortSignal;
+  onRequest?: (info: EmbedRequestInfo) => void;
+}
+
+/**
+ * Embeds a stream of texts: packs them into requests within the embedder's limits (inputs per
+ * request, tokens per input and per request), keeps up to `concurrency` requests in flight (a
+ * sliding window, not waves), and yields each request's items with their vectors as it
+ * completes — not in input order. Inputs above the per-input token limit are cut to fit.
+ *
+ * When a request fails (after the provider's own retries) no new request starts; the ones in
+ * flight finish and are yielded, because they are paid for, and then the error is thrown.
+ */
+export async function* embedChunks<T>(
+  items: AsyncIterable<EmbedItem<T>>,
+  embedder: Embedder,
+  options: EmbedChunksOptions = {},
+): AsyncGenerator<Array<EmbeddedItem<T>>> {
+  const concurrency = options.concurrency ?? 4;
+  const { maxInputsPerRequest, maxInputTokens, maxRequestTokens } = embedder.limits;
+  const queue = new PQueue({ concurrency });
+  const completed: Array<Array<EmbeddedItem<T>>> = [];
+  let failure: { error: unknown } | undefined;
+  let producing = true;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+
+  const send = (batch: Array<EmbedItem<T>>) => {
+    const tokens = batch.reduce((sum, item) => sum + item.tokens, 0);
+    void queue.add(async () => {
+      const started = performance.now();
+      try {
+        const result = await embedder.embedDocuments(
+          batch.map((item) => item.text),
+          { signal: options.signal, titles: batch.map((item) => item.title) },
+        );
+        completed.push(batch.map((item, i) => ({ ...item, vector: result.vectors[i]! })));
+        options.onRequest?.({ inputs: batch.length, tokens: result.tokens ?? tokens, durationMs: performance.now() - started });
+      } catch (error) {
+        failure ??= { error };
+      } finally {
+        notify();
+      }
+    });
+  };
+
+  const producer = (async () => {
+    let batch: Array<EmbedItem<T>> = [];
+    let batchTokens = 0;
+    for await (const raw of items) {
+      if (failure) return;
+      const item = fitInput(raw, maxInputTokens);
+      if (batch.length > 0 && (batch.length >= maxInputsPerRequest || batchTokens + item.tokens > maxRequestTokens)) {
+        // Backpressure: hold the producer while the window is full.
+        await queue.onSizeLessThan(1);
+        if (failure) return;
+        send(batch);
+        batch = [];
+        batchTokens = 0;
+      }
+      batch.push(item);
+      batchTokens += item.tokens;
+    }
+    if (batch.length > 0 && !failure) send(batch);
+  })()
+    .catch((error: unknown) => {
+      failure ??= { error };
+    })
+    .finally(() => {
+      producing = false;
+      notify();
+    });
+
+  try {
+    for (;;) {
+      const next = completed.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (!producing && queue.size === 0 && queue.pending === 0) break;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+    await producer;
+    if (failure) throw failure.error;
+  } finally {
+    queue.clear();
+  }
+}
+
+/** Cuts a text above the per-input limit (proportionally, with a margin for tokenizer drift). */
+function fitInput<T>(item: EmbedItem<T>, maxInputTokens: number): EmbedItem<T> {
+  if (item.tokens <= maxInputTokens) return item;
+  const keep = Math.floor((item.text.length * maxInputTokens * 0.9) / item.tokens);
+  return { ...item, text: item.text.slice(0, keep), tokens: Math.floor(maxInputTokens * 0.9) };
+}

@@ -1,0 +1,143 @@
+/**
+ * The error hierarchy every module throws. Each class has a stable `code` and the process exit
+ * code the CLI uses for it; messages say what to do next. `cause` keeps the original error.
+ * Aborts are never wrapped: callers get their own `signal.reason` back.
+ */
+
+/** Exit codes used by the CLI (documented in the README). */
+export const ExitCode = {
+  ok: 0,
+  /** An unexpected internal error. */
+  internal: 1,
+  /** Bad flags, bad configuration, a rejected API key. */
+  config: 2,
+  /** The run finished, but some files could not be indexed (see the report). */
+  someFilesFailed: 3,
+  /** The model provider failed (unreachable, quota exhausted, server errors after retries). */
+  provider: 4,
+  /** Another process holds the index lock. */
+  locked: 5,
+  /** Interrupted (Ctrl-C / SIGTERM) after committing finished work. */
+  interrupted: 130,
+} as const;
+
+export interface GemindexErrorOptions {
+  cause?: unknown;
+}
+
+/** Base class of every error gemindex throws on purpose. */
+export class GemindexError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: string;
+  /** Exit code the CLI uses when this error ends a command. */
+  readonly exitCode: number;
+
+  constructor(message: string, code = "GEMINDEX_ERROR", exitCode: number = ExitCode.internal, options: GemindexErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Invalid settings, flags or pipeline files; also an index whose embedding configuration does not match. */
+export class ConfigError extends GemindexError {
+  constructor(message: string, options: GemindexErrorOptions = {}) {
+    super(message, "CONFIG", ExitCode.config, options);
+  }
+}
+
+export interface ProviderErrorDetails {
+  /** HTTP status, when the service answered. */
+  status?: number;
+  /** Google's canonical status, e.g. `RESOURCE_EXHAUSTED`, `INVALID_ARGUMENT`. */
+  googleStatus?: string;
+  /** `ErrorInfo.reason`, e.g. `API_KEY_INVALID`. */
+  reason?: string;
+  /** Whether the retry policy may try the call again. */
+  retryable?: boolean;
+  /** Server-requested delay before a retry (`RetryInfo.retryDelay`), in ms. */
+  retryDelayMs?: number;
+  /** A short excerpt of the response body (never the request, never the key). */
+  excerpt?: string;
+  /** Which operation failed, e.g. `embeddings`, `chat`. */
+  operation?: string;
+  cause?: unknown;
+}
+
+/** A remote model call failed. Carries the HTTP and Google status and whether it may be retried. */
+export class ProviderError extends GemindexError {
+  readonly status?: number;
+  readonly googleStatus?: string;
+  readonly reason?: string;
+  readonly retryable: boolean;
+  readonly retryDelayMs?: number;
+  readonly excerpt?: string;
+  readonly operation?: string;
+
+  constructor(message: string, details: ProviderErrorDetails = {}, code = "PROVIDER", exitCode: number = ExitCode.provider) {
+    super(message, code, exitCode, { cause: details.cause });
+    this.status = details.status;
+    this.googleStatus = details.googleStatus;
+    this.reason = details.reason;
+    this.retryable = details.retryable ?? false;
+    this.retryDelayMs = details.retryDelayMs;
+    this.excerpt = details.excerpt;
+    this.operation = details.operation;
+  }
+}
+
+/** The service rejected the credentials (bad or missing API key). Never retried. */
+export class AuthenticationError extends ProviderError {
+  constructor(message: string, details: ProviderErrorDetails = {}) {
+    super(message, { ...details, retryable: false }, "AUTH", ExitCode.config);
+  }
+}
+
+/** The service could not be reached at all (DNS, refused connection, TLS). */
+export class ConnectionError extends ProviderError {
+  constructor(message: string, details: ProviderErrorDetails = {}) {
+    super(message, details, "CONNECTION", ExitCode.provider);
+  }
+}
+
+/** A quota that will not come back soon (daily limit, spend cap): the run stops cleanly. */
+export class QuotaExhaustedError extends ProviderError {
+  constructor(message: string, details: ProviderErrorDetails = {}) {
+    super(message, { ...details, retryable: false }, "QUOTA_EXHAUSTED", ExitCode.provider);
+  }
+}
+
+/** The index could not be read or written. */
+export class StoreError extends GemindexError {
+  constructor(message: string, options: GemindexErrorOptions = {}) {
+    super(message, "STORE", ExitCode.internal, options);
+  }
+}
+
+/** Another process is writing to this index. */
+export class IndexLockedError extends GemindexError {
+  constructor(message: string, options: GemindexErrorOptions = {}) {
+    super(message, "LOCKED", ExitCode.locked, options);
+  }
+}
+
+/** One file could not be loaded; it becomes a line in the run report, never aborts a run. */
+export class LoadError extends GemindexError {
+  /** The file that failed. */
+  readonly path: string;
+  /** Why, in a few words ("not valid UTF-8", "encrypted PDF", ...). */
+  readonly reason: string;
+
+  constructor(path: string, reason: string, options: GemindexErrorOptions = {}) {
+    super(`${path}: ${reason}`, "LOAD", ExitCode.someFilesFailed, options);
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+/** True when `error` is the abort reason of `signal` (or an AbortError): never wrap or retry these. */
+export function isAbort(error: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted && error === signal.reason) return true;
+  return error instanceof Error && (error.name === "AbortError" || error.name === "APIUserAbortError");
+}

@@ -1,0 +1,33 @@
+/**
+ * gemindex: semantic search and RAG over your folders with Gemini embeddings and LanceDB.
+ * This is the public API; the `gemindex` CLI uses nothing else.
+ * @example
+ * import { openIndex } from "gemindex";
+ * const index = await openIndex({ env: process.env });
+ * const report = await index.index(["docs/"]);
+ * for await (const event of index.answer("What changed in v2?")) {
+ *   if (event.type === "text-delta") process.stdout.write(event.text);
+ * }
+ * await index.close();
+ */
+export { openIndex, GemIndex, type OpenIndexOptions, type IndexStatus } from "./open-index.js";
+export { describeEmbedding } from "./indexing/prepare-index.js";
+export type { IndexOptions, IndexProgress, IndexReport, FileFailure } from "./indexing/types.js";
+export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";
+export type { AnswerEvent, AnswerOptions } from "./answer/types.js";
+export type { ChatUsage, EmbeddingConfig, Embedder, ChatModel } from "./providers/types.js";
+export type { RetryPolicy } from "./providers/retry.js";
+export { resolveSettings, settingsFromEnv, environmentVariables, type Settings } from "./config/settings.js";
+export {
+  ExitCode,
+  GemindexError,
+  ConfigError,
+  ProviderError,
+  AuthenticationError,
+  ConnectionError,
+  QuotaExhaustedError,
+  StoreError,
+  IndexLockedError,
+  LoadError,
+} from "./errors.js";
+export { defaultChatModel, defaultDimensions, defaultEmbeddingModel, defaultGeminiBaseURL } from "./providers/gemini/index.js";

@@ -1,0 +1,152 @@
+import type { Chunk } from "../chunking/types.js";
+import type { LoadedDocument } from "../loaders/types.js";
+import { hashText } from "../sources/fingerprint.js";
+import type { Store } from "../store/open-store.js";
+import type { DocumentRecord, StoredChunk } from "../store/types.js";
+
+/** A document on its way to the index: chunks waiting for vectors. */
+export class PendingDocument {
+  readonly record: DocumentRecord;
+  readonly chunks: StoredChunk[];
+  readonly title?: string;
+  /** Chunks whose vector came from the index instead of the API. */
+  readonly reused: number;
+  #missing: number;
+
+  constructor(record: DocumentRecord, chunks: StoredChunk[], title: string | undefined, reused: number, missing: number) {
+    this.record = record;
+    this.chunks = chunks;
+    this.title = title;
+    this.reused = reused;
+    this.#missing = missing;
+  }
+
+  /** Chunks still without a vector. */
+  get missing(): number {
+    return this.#missing;
+  }
+
+  /** Stores a vector; true when it was the last one missing. */
+  setVector(index: number, vector: Float32Array): boolean {
+    const chunk = this.chunks[index]!;
+    if (!chunk.vector) this.#missing--;
+    chunk.vector = vector;
+    return this.#missing === 0;
+  }
+
+  entry(): { record: DocumentRecord; chunks: StoredChunk[] } {
+    return { record: this.record, chunks: this.chunks };
+  }
+}
+
+/**
+ * Turns a loaded document and its chunks into rows, taking vectors the index already holds for
+ * identical chunk text (same title and text under the same embedding configuration).
+ */
+export async function prepareDocument(
+  document: LoadedDocument,
+  hash: string,
+  chunks: Chunk[],
+  store: Store,
+  withVectors: boolean,
+): Promise<PendingDocument> {
+  const { file } = document;
+  const title = document.title;
+  const rows: StoredChunk[] = chunks.map((chunk) => ({
+    id: `${file.path}#${chunk.ordinal}`,
+    path: file.path,
+    source: file.source,
+    kind: document.kind,
+    ordinal: chunk.ordinal,
+    text: chunk.text,
+    headings: chunk.headings,
+    page: chunk.page,
+    lineStart: chunk.lineStart,
+    lineEnd: chunk.lineEnd,
+    tokens: chunk.tokens,
+    // The title is part of what gets embedded for some models, so it is part of the identity.
+    hash: hashText(`${title ?? ""}\u0000${chunk.text}`),
+  }));
+  let reused = 0;
+  if (withVectors && rows.length > 0) {
+    const known = await store.vectorsByHash(rows.map((row) => row.hash));
+    for (const row of rows) {
+      const vector = known.get(row.hash);
+      if (vector) {
+        row.vector = vector;
+        reused++;
+      }
+    }
+  }
+  const record: DocumentRecord = {
+    path: file.path,
+    source: file.source,
+    kind: document.kind,
+    hash,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    status: "indexed",
+    chunks: rows.length,
+    title,
+    indexedAt: new Date().toISOString(),
+  };
+  return new PendingDocument(record, rows, title, reused, withVectors ? rows.length - reused : 0);
+}
+
+export interface DocumentWriterOptions {
+  /** Commit when this many chunks are waiting. @default 2000 */
+  maxChunks?: number;
+  /** Commit when this many documents are waiting. @default 500 */
+  maxDocuments?: number;
+}
+
+/**
+ * Groups finished documents into few LanceDB commits (each commit is a table version, so one per
+ * document would be slow and bloat the history). Callers await `add`, which is the backpressure.
+ */
+export class DocumentWriter {
+  readonly #store: Store;
+  readonly #onCommit: (entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>) => void;
+  readonly #maxChunks: number;
+  readonly #maxDocuments: number;
+  #entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }> = [];
+  #chunkCount = 0;
+  #touched: DocumentRecord[] = [];
+  committedDocuments = 0;
+
+  constructor(
+    store: Store,
+    onCommit: (entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>) => void,
+    options: DocumentWriterOptions = {},
+  ) {
+    this.#store = store;
+    this.#onCommit = onCommit;
+    this.#maxChunks = options.maxChunks ?? 2000;
+    this.#maxDocuments = options.maxDocuments ?? 500;
+  }
+
+  async add(entry: { record: DocumentRecord; chunks: StoredChunk[] }): Promise<void> {
+    this.#entries.push(entry);
+    this.#chunkCount += entry.chunks.length;
+    if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments) await this.flush();
+  }
+
+  /** Records a new mtime for a file whose content did not change (so the next run skips hashing it). */
+  touch(record: DocumentRecord): void {
+    this.#touched.push(record);
+  }
+
+  async flush(): Promise<void> {
+    const entries = this.#entries;
+    this.#entries = [];
+    this.#chunkCount = 0;
+    if (entries.length > 0) {
+      await this.#store.commitDocuments(entries);
+      this.committedDocuments += entries.length;
+      this.#onCommit(entries);
+    }
+    const touched = this.#touched;
+    this.#touched = [];
+    if (touched.length > 0) await this.#store.updateDocuments(touched);
+  }
+}

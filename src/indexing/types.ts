@@ -1,0 +1,78 @@
+import type { ChunkOptions } from "../chunking/types.js";
+import type { EmbeddingConfig } from "../providers/types.js";
+
+/** One file that could not be indexed, and why. */
+export interface FileFailure {
+  path: string;
+  reason: string;
+}
+
+/** What an index run did; printed at the end of `gemindex index` and returned by `index()`. */
+export interface IndexReport {
+  /** "completed", or how the run ended early (finished work is committed either way). */
+  outcome: "completed" | "failed" | "interrupted";
+  /** Why the run ended early. */
+  error?: { code: string; message: string; exitCode: number };
+  /** The index's location. */
+  uri: string;
+  /** null for a lexical-only index. */
+  embedding: EmbeddingConfig | null;
+  files: {
+    /** Files discovery found. */
+    seen: number;
+    new: number;
+    changed: number;
+    unchanged: number;
+    removed: number;
+    failed: number;
+  };
+  failures: FileFailure[];
+  chunks: {
+    /** Chunks written for new and changed documents. */
+    written: number;
+    /** Chunks embedded by the API in this run. */
+    embedded: number;
+    /** Chunks whose vector was reused (same text already embedded with this configuration). */
+    reused: number;
+  };
+  /** Embedding requests sent. */
+  requests: number;
+  /** Tokens embedded (estimated where the service does not report them). */
+  tokens: number;
+  durationMs: number;
+  /** Things the user should know ("no API key: lexical index only", "deletion skipped: root missing"). */
+  notices: string[];
+  startedAt: string;
+}
+
+/** Progress snapshots during a run; the CLI draws them on a TTY. */
+export interface IndexProgress {
+  phase: "scanning" | "indexing" | "removing" | "optimizing" | "done";
+  filesSeen: number;
+  /** Files that need (re)indexing, known so far. */
+  filesToIndex: number;
+  filesIndexed: number;
+  chunksEmbedded: number;
+  requests: number;
+  tokens: number;
+  /** Set while waiting after a rate limit or server error. */
+  retrying?: { delayMs: number; reason: string };
+}
+
+export interface IndexOptions {
+  /** Only files matching these globs (relative to each root). */
+  include?: string[];
+  /** Files matching these globs are skipped (in addition to .gitignore). */
+  exclude?: string[];
+  chunking?: ChunkOptions;
+  /** Skip files larger than this. @default 50 MiB */
+  maxFileBytes?: number;
+  /** Embedding requests in flight. @default 4 */
+  concurrency?: number;
+  /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */
+  reset?: boolean;
+  /** Allow removing documents even when a root vanished or most of its files disappeared. */
+  prune?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+}

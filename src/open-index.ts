@@ -1,0 +1,209 @@
+import { answer as answerQuestion } from "./answer/answer.js";
+import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
+import { resolveSettings, resolveUri, settingsFromEnv, type Settings } from "./config/settings.js";
+import { ConfigError, ExitCode, GemindexError } from "./errors.js";
+import { indexFiles } from "./indexing/index-files.js";
+import { describeEmbedding } from "./indexing/prepare-index.js";
+import type { IndexOptions, IndexReport } from "./indexing/types.js";
+import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
+import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
+import type { EmbeddingConfig } from "./providers/types.js";
+import { retrieve } from "./retrieval/retrieve.js";
+import type { SearchOptions, SearchResult } from "./retrieval/types.js";
+import { Store } from "./store/open-store.js";
+import type { DocumentRecord } from "./store/types.js";
+
+export interface OpenIndexOptions extends Partial<Settings> {
+  /**
+   * An environment to read GEMINI_API_KEY, GEMINI_BASE_URL and GEMINDEX_* from (pass
+   * `process.env` to behave like the CLI). Explicit options win over it.
+   */
+  env?: Record<string, string | undefined>;
+  retry?: Partial<RetryPolicy>;
+  /** Per-request timeout of remote calls. @default 120000 */
+  timeoutMs?: number;
+  /** Seconds between checks for other processes' writes (0: every read). @default 1 */
+  readConsistencyInterval?: number;
+}
+
+type RetryListener = (notice: { delayMs: number; reason: string }) => void;
+
+/** Passes the provider's retry notices to whichever run is listening (the provider outlives runs). */
+class RetryHub {
+  readonly #listeners = new Set<RetryListener>();
+
+  subscribe(listener: RetryListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(notice: { delayMs: number; reason: string }): void {
+    for (const listener of this.#listeners) listener(notice);
+  }
+}
+
+/** What `status()` reports. */
+export interface IndexStatus {
+  uri: string;
+  /** False until the first `index()`. */
+  exists: boolean;
+  documents: number;
+  failedDocuments: number;
+  chunks: number;
+  embedding: EmbeddingConfig | null;
+  createdAt?: string;
+  lastRun?: IndexReport;
+  /** Files that failed to load, with reasons (up to 100). */
+  failures: Array<{ path: string; reason: string }>;
+}
+
+/**
+ * An open index: index folders, search, answer questions. Created by {@link openIndex};
+ * call `close()` when done.
+ */
+export class GemIndex {
+  readonly settings: Settings;
+  readonly store: Store;
+  readonly #provider?: GeminiProvider;
+  readonly #retries: RetryHub;
+
+  /** @internal use {@link openIndex} */
+  constructor(settings: Settings, store: Store, provider: GeminiProvider | undefined, retries: RetryHub) {
+    this.settings = settings;
+    this.store = store;
+    this.#provider = provider;
+    this.#retries = retries;
+  }
+
+  /** Location of the index. */
+  get uri(): string {
+    return this.store.uri;
+  }
+
+  /** True when an API key is configured: vectors and generated answers are available. */
+  get online(): boolean {
+    return this.#provider !== undefined;
+  }
+
+  /** The embedding configuration this handle uses (null without a key). */
+  get embedding(): EmbeddingConfig | null {
+    return this.#provider?.embedder.config ?? null;
+  }
+
+  /**
+   * Indexes files and folders incrementally: new and changed files are (re)indexed, unchanged
+   * ones skipped, removed ones deleted. Never throws for a bad file (see `report.failures`) or a
+   * provider failure mid-run (see `report.outcome`/`report.error`; finished work is committed);
+   * throws ConfigError before starting when the index's embedding configuration differs.
+   */
+  async index(paths: string[], options: IndexOptions = {}): Promise<IndexReport> {
+    if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
+    const { report, error } = await indexFiles(
+      paths,
+      {
+        store: this.store,
+        embedder: this.#provider?.embedder,
+        cwd: this.settings.cwd,
+        onRetry: (listener) => this.#retries.subscribe(listener),
+      },
+      options,
+    );
+    if (error !== undefined) {
+      const aborted = options.signal?.aborted === true;
+      report.outcome = aborted ? "interrupted" : "failed";
+      report.error = aborted
+        ? { code: "ABORTED", message: "Interrupted; finished documents are committed.", exitCode: ExitCode.interrupted }
+        : error instanceof GemindexError
+          ? { code: error.code, message: error.message, exitCode: error.exitCode }
+          : { code: "INTERNAL", message: error instanceof Error ? error.message : String(error), exitCode: ExitCode.internal };
+    }
+    return report;
+  }
+
+  /** Ranks chunks for a query (hybrid when vectors and a key are available, else lexical). */
+  async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    if (!query.trim()) throw new ConfigError("The query is empty.");
+    return retrieve(query, { store: this.store, embedder: this.#provider?.embedder, cwd: this.settings.cwd }, options);
+  }
+
+  /**
+   * Retrieves sources and streams a generated answer that cites them. Needs an API key.
+   * @example
+   * for await (const event of index.answer("How are runs kept consistent?")) {
+   *   if (event.type === "text-delta") process.stdout.write(event.text);
+   * }
+   */
+  answer(question: string, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
+    if (!this.#provider) throw new ConfigError("Generated answers need GEMINI_API_KEY; search() works without it.");
+    return answerQuestion(question, { store: this.store, embedder: this.#provider.embedder, chat: this.#provider.chat, cwd: this.settings.cwd }, options);
+  }
+
+  async status(): Promise<IndexStatus> {
+    const meta = await this.store.readMeta();
+    const failures: Array<{ path: string; reason: string }> = [];
+    let failed = 0;
+    for await (const record of this.store.documents("status = 'failed'") as AsyncGenerator<DocumentRecord>) {
+      failed++;
+      if (failures.length < 100) failures.push({ path: record.path, reason: record.error ?? "failed" });
+    }
+    return {
+      uri: this.store.uri,
+      exists: meta !== undefined,
+      documents: (await this.store.countDocuments()) - failed,
+      failedDocuments: failed,
+      chunks: await this.store.countChunks(),
+      embedding: meta?.embedding ?? null,
+      createdAt: meta?.createdAt,
+      lastRun: await this.store.readValue<IndexReport>("lastRun"),
+      failures,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.store.close();
+  }
+}
+
+/**
+ * Opens (or prepares to create) an index. Without an API key the index works lexically
+ * (BM25) and answers are unavailable. The embedding model and dimensions default to the ones
+ * the index was built with.
+ * @example
+ * import { openIndex } from "gemindex";
+ * const index = await openIndex({ uri: "data/index", env: process.env });
+ * await index.index(["docs/"]);
+ * const { hits } = await index.search("how do I configure retries?");
+ * await index.close();
+ */
+export async function openIndex(options: OpenIndexOptions = {}): Promise<GemIndex> {
+  const { env, retry, timeoutMs, readConsistencyInterval, ...explicit } = options;
+  const settings = resolveSettings(env ? settingsFromEnv(env) : undefined, explicit);
+  const uri = resolveUri(settings.uri, settings.cwd);
+  const store = await Store.open(uri, { readConsistencyInterval });
+  try {
+    const meta = await store.readMeta();
+    const built = meta?.embedding;
+    // Unless told otherwise, use what the index was built with.
+    const embeddingModel = settings.embeddingModel ?? built?.model;
+    const dimensions = settings.dimensions ?? (embeddingModel === undefined || embeddingModel === built?.model ? built?.dimensions : undefined);
+    const retries = new RetryHub();
+    const provider = settings.apiKey
+      ? createGeminiProvider({
+          apiKey: settings.apiKey,
+          baseURL: settings.baseURL,
+          embeddingModel,
+          dimensions,
+          chatModel: settings.chatModel,
+          timeoutMs,
+          retry,
+          onRetry: (notice: RetryNotice) => retries.emit({ delayMs: notice.delayMs, reason: notice.error.message }),
+        })
+      : undefined;
+    return new GemIndex({ ...settings, uri }, store, provider, retries);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+}
+
+export { describeEmbedding };

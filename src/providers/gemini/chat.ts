@@ -1,0 +1,103 @@
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../types.js";
+import type { GeminiClient } from "./client.js";
+import { ThoughtSplitter } from "./thought-splitter.js";
+
+export const defaultChatModel = "gemini-3-flash-preview";
+
+export interface GeminiChatOptions {
+  /** @default "gemini-3-flash-preview" */
+  model?: string;
+}
+
+interface RawUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number };
+  completion_tokens_details?: { reasoning_tokens?: number };
+}
+
+/** Reads Gemini's compat usage, where `total_tokens` includes thinking tokens (GEMINI.md §2.1). */
+export function readUsage(raw: RawUsage): ChatUsage {
+  const promptTokens = raw.prompt_tokens ?? 0;
+  const outputTokens = raw.completion_tokens ?? 0;
+  const totalTokens = raw.total_tokens ?? promptTokens + outputTokens;
+  const thinkingTokens = raw.completion_tokens_details?.reasoning_tokens ?? Math.max(0, totalTokens - promptTokens - outputTokens);
+  return { promptTokens, outputTokens, thinkingTokens, cachedTokens: raw.prompt_tokens_details?.cached_tokens ?? 0, totalTokens };
+}
+
+/** Builds the compat request body, Gemini-only options under the literal `extra_body.google` key. */
+export function chatRequestBody(model: string, request: ChatRequest): Record<string, unknown> {
+  const body: Record<string, unknown> = {
+    model: request.model ?? model,
+    messages: request.messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  };
+  if (request.maxOutputTokens !== undefined) body.max_completion_tokens = request.maxOutputTokens;
+  if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.reasoningEffort !== undefined) body.reasoning_effort = request.reasoningEffort;
+  if (request.serviceTier !== undefined) body.service_tier = request.serviceTier;
+  if (request.jsonSchema) {
+    body.response_format = { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } };
+  }
+  const google: Record<string, unknown> = {};
+  if (request.thinkingBudget !== undefined || request.includeThoughts) {
+    const thinking: Record<string, unknown> = {};
+    if (request.thinkingBudget !== undefined) thinking.thinking_budget = request.thinkingBudget;
+    if (request.includeThoughts) thinking.include_thoughts = true;
+    google.thinking_config = thinking;
+  }
+  if (request.cachedContent) google.cached_content = request.cachedContent;
+  if (Object.keys(google).length > 0) body.extra_body = { google };
+  return body;
+}
+
+/**
+ * Streamed Gemini chat through the compat endpoint. Usage arrives on every chunk as running
+ * totals, so the last one wins; the SDK's stream accumulator is not used (Gemini omits
+ * `tool_calls[].index`). Only opening the stream is retried: once text was emitted, an error ends it.
+ */
+export function createGeminiChat(client: GeminiClient, options: GeminiChatOptions = {}): ChatModel {
+  const model = options.model ?? defaultChatModel;
+  return {
+    model,
+    async *stream(request: ChatRequest, callOptions: { signal?: AbortSignal } = {}): AsyncGenerator<ChatStreamEvent> {
+      const { signal } = callOptions;
+      const body = chatRequestBody(model, request);
+      const stream = await client.call(
+        "chat",
+        () =>
+          client.openai.chat.completions.create(
+            body as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream: true },
+            { signal },
+          ),
+        signal,
+      );
+      const splitter = new ThoughtSplitter();
+      let usage: ChatUsage | undefined;
+      let finish: string | undefined;
+      try {
+        for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+          if (chunk.usage) usage = readUsage(chunk.usage as RawUsage);
+          for (const choice of chunk.choices ?? []) {
+            const delta = choice.delta as { content?: string | null; extra_content?: { google?: { thought?: boolean } } } | undefined;
+            const content = delta?.content ?? "";
+            if (content) {
+              if (delta?.extra_content?.google?.thought) yield { type: "thought", text: content.replace(/<\/?thought>/g, "") };
+              else for (const piece of splitter.push(content)) yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
+            }
+            if (choice.finish_reason) finish = choice.finish_reason;
+          }
+        }
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        throw client.normalize("chat", error);
+      }
+      for (const piece of splitter.end()) yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
+      if (usage) yield { type: "usage", usage };
+      yield { type: "finish", reason: finish ?? "stop" };
+    },
+  };
+}

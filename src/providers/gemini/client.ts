@@ -1,0 +1,126 @@
+import OpenAI from "openai";
+import { ConfigError } from "../../errors.js";
+import { withRetry, type RetryNotice, type RetryPolicy } from "../retry.js";
+import { deriveEndpoints, defaultGeminiBaseURL, type GeminiEndpoints } from "./endpoints.js";
+import { createRedactor, errorFromResponse, normalizeError, type Redactor } from "./errors.js";
+
+export interface GeminiClientOptions {
+  /** GEMINI_API_KEY. */
+  apiKey: string;
+  /** GEMINI_BASE_URL. @default "https://generativelanguage.googleapis.com/v1beta/openai/" */
+  baseURL?: string;
+  /** Per-attempt timeout. @default 120000 */
+  timeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  onRetry?: (notice: RetryNotice) => void;
+  /** Replaces global fetch (proxies, tests of the transport itself). */
+  fetch?: typeof fetch;
+}
+
+/** Options of one native call. */
+export interface NativeRequest {
+  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  /** Path under the native base (`models/x:embedContent`) or an absolute URL (upload sessions). */
+  path: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * One connection to Gemini: the `openai` SDK for the compat endpoints and `fetch` for native ones,
+ * with the same key, the same retry policy and the same error normalisation. The SDK runs with
+ * `maxRetries: 0` so that nothing retries on top of our policy.
+ */
+export class GeminiClient {
+  readonly openai: OpenAI;
+  readonly endpoints: GeminiEndpoints;
+  readonly redact: Redactor;
+  readonly #apiKey: string;
+  readonly #options: GeminiClientOptions;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: GeminiClientOptions) {
+    if (!options.apiKey) throw new ConfigError("GEMINI_API_KEY is empty.");
+    this.#options = options;
+    this.#apiKey = options.apiKey;
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.endpoints = deriveEndpoints(options.baseURL ?? defaultGeminiBaseURL);
+    this.redact = createRedactor(options.apiKey);
+    this.openai = new OpenAI({
+      apiKey: options.apiKey,
+      baseURL: this.endpoints.compat,
+      maxRetries: 0,
+      timeout: options.timeoutMs ?? 120_000,
+      fetch: unwrapArrayErrors(this.#fetch),
+    });
+  }
+
+  /** True when native endpoints (task types, files, caches, multimodal embeddings) are available. */
+  get hasNative(): boolean {
+    return this.endpoints.native !== undefined;
+  }
+
+  /** Runs one remote operation under the retry policy, with errors normalised. */
+  call<T>(operation: string, run: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return withRetry(operation, run, {
+      policy: this.#options.retry,
+      signal,
+      onRetry: this.#options.onRetry,
+      normalize: (error) => this.normalize(operation, error),
+    });
+  }
+
+  /** Turns what a call threw into our error classes (used for errors outside `call`, e.g. mid-stream). */
+  normalize(operation: string, error: unknown): unknown {
+    return normalizeError(error, { operation, endpoint: this.endpoints.compat, redact: this.redact });
+  }
+
+  /** One native JSON request (no retry: wrap in `call`). Throws ProviderError on a non-2xx answer. */
+  async native<T>(operation: string, request: NativeRequest): Promise<{ body: T; headers: Headers }> {
+    const native = this.endpoints.native;
+    if (!native) throw new ConfigError(`${operation} needs Gemini's native API, which ${this.endpoints.compat} does not offer.`);
+    const url = /^https?:\/\//.test(request.path) ? request.path : `${native}${request.path}`;
+    const headers: Record<string, string> = { "x-goog-api-key": this.#apiKey, ...request.headers };
+    let body: string | Uint8Array | undefined;
+    if (request.body instanceof Uint8Array) body = request.body;
+    else if (request.body !== undefined) {
+      body = JSON.stringify(request.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs ?? 120_000);
+    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    const response = await this.#fetch(url, { method: request.method ?? "POST", headers, body, signal });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      // Not JSON (a proxy's HTML page, a raw download): keep the text.
+    }
+    if (!response.ok) {
+      throw errorFromResponse(response.status, parsed, { operation, endpoint: native, redact: this.redact });
+    }
+    return { body: parsed as T, headers: response.headers };
+  }
+}
+
+/**
+ * Gemini's compat layer wraps error bodies in a one-element array, which openai-node cannot read
+ * (the error arrives as "(no body)"). Unwrapping it here keeps Google's status and RetryInfo.
+ */
+function unwrapArrayErrors(inner: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (response.ok) return response;
+    const text = await response.text();
+    let body = text;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (Array.isArray(parsed) && parsed.length === 1) body = JSON.stringify(parsed[0]);
+    } catch {
+      // Not JSON: pass the text on unchanged.
+    }
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}

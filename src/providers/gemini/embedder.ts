@@ -1,0 +1,90 @@
+import { ConfigError, ProviderError } from "../../errors.js";
+import { fitVector } from "../../embedding/vectors.js";
+import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult } from "../types.js";
+import type { GeminiClient } from "./client.js";
+import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";
+
+export interface GeminiEmbedderOptions {
+  /** @default "gemini-embedding-001" */
+  model?: string;
+  /** Output size; vectors are truncated and re-normalised to it. @default 768 */
+  dimensions?: number;
+}
+
+export const defaultEmbeddingModel = "gemini-embedding-001";
+export const defaultDimensions = 768;
+
+/**
+ * Gemini embeddings. Documents go through the compat `/embeddings` endpoint (≤ 100 inputs,
+ * `encoding_format: "float"`, `dimensions` sent and the returned length checked); a query of
+ * gemini-embedding-001 goes through native `embedContent` with task type RETRIEVAL_QUERY.
+ */
+export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedderOptions = {}): Embedder {
+  const model = bareModelName(options.model ?? defaultEmbeddingModel);
+  const info = embeddingModels[model] ?? unknownEmbeddingModel;
+  const dimensions = options.dimensions ?? defaultDimensions;
+  if (!Number.isInteger(dimensions) || dimensions < info.minDimensions || dimensions > info.maxDimensions) {
+    throw new ConfigError(`--dimensions must be an integer from ${info.minDimensions} to ${info.maxDimensions} for ${model}, got ${dimensions}.`);
+  }
+  const query = info.query.kind === "task-type" && !client.hasNative ? { kind: "plain" as const } : info.query;
+  const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document: info.document, query };
+  const limits: EmbedderLimits = {
+    maxInputsPerRequest: 100,
+    maxInputTokens: info.maxInputTokens,
+    // Keeps one request well under the 20 MB payload limit and the per-request deadline.
+    maxRequestTokens: 100 * Math.min(info.maxInputTokens, 2048),
+  };
+
+  async function embedCompat(inputs: string[], signal: AbortSignal | undefined, operation: string): Promise<Float32Array[]> {
+    const response = await client.call(
+      operation,
+      () => client.openai.embeddings.create({ model, input: inputs, encoding_format: "float", dimensions }, { signal }),
+      signal,
+    );
+    const data = response.data ?? [];
+    if (data.length !== inputs.length) {
+      throw new ProviderError(`${operation}: sent ${inputs.length} inputs, got ${data.length} vectors back.`, { operation });
+    }
+    const ordered = new Array<Float32Array>(inputs.length);
+    data.forEach((item, position) => {
+      const index = typeof item.index === "number" ? item.index : position;
+      if (index < 0 || index >= inputs.length || ordered[index]) {
+        throw new ProviderError(`${operation}: the reply's vector indexes do not match the ${inputs.length} inputs.`, { operation });
+      }
+      ordered[index] = fitVector(item.embedding, dimensions, `${operation} (${model})`);
+    });
+    return ordered;
+  }
+
+  return {
+    config,
+    limits,
+    async embedDocuments(texts: string[], callOptions: EmbedCallOptions & { titles?: (string | undefined)[] } = {}): Promise<EmbedResult> {
+      if (texts.length === 0) return { vectors: [] };
+      if (texts.length > limits.maxInputsPerRequest) {
+        throw new ProviderError(`embedDocuments takes at most ${limits.maxInputsPerRequest} inputs per call, got ${texts.length}.`);
+      }
+      const inputs = texts.map((text, i) => applyForm(config.document, text, callOptions.titles?.[i]));
+      return { vectors: await embedCompat(inputs, callOptions.signal, "embeddings") };
+    },
+    async embedQuery(text: string, callOptions: EmbedCallOptions = {}): Promise<Float32Array> {
+      if (config.query.kind !== "task-type") {
+        const [vector] = await embedCompat([applyForm(config.query, text)], callOptions.signal, "query embedding");
+        return vector!;
+      }
+      const { body } = await client.call(
+        "query embedding",
+        () =>
+          client.native<{ embedding?: { values?: number[] } }>("query embedding", {
+            path: `models/${model}:embedContent`,
+            body: { content: { parts: [{ text }] }, taskType: config.query.value, outputDimensionality: dimensions },
+            signal: callOptions.signal,
+          }),
+        callOptions.signal,
+      );
+      const values = body.embedding?.values;
+      if (!values) throw new ProviderError("query embedding: the reply holds no embedding.", { operation: "query embedding" });
+      return fitVector(values, dimensions, `query embedding (${model})`);
+    },
+  };
+}

@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { ProviderError, QuotaExhaustedError, isAbort } from "../errors.js";
+
+/** How remote calls are retried. One policy wraps every call, SDK or native; nothing retries on top. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. @default 6 */
+  maxAttempts: number;
+  /** First backoff delay when the service gives no hint. @default 1000 */
+  baseDelayMs: number;
+  /** Longest single wait. A server-requested delay above it means the quota will not come back soon. @default 60000 */
+  maxDelayMs: number;
+  /** Fraction of each delay added at random so parallel workers do not retry in lockstep. @default 0.2 */
+  jitter: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, jitter: 0.2 };
+
+/** Told before each wait, e.g. to show "rate limited, retrying in 12 s". */
+export interface RetryNotice {
+  operation: string;
+  attempt: number;
+  delayMs: number;
+  error: ProviderError;
+}
+
+export interface WithRetryOptions {
+  policy?: Partial<RetryPolicy>;
+  signal?: AbortSignal;
+  onRetry?: (notice: RetryNotice) => void;
+  /** Turns anything thrown into a ProviderError (or returns it unchanged when it already is one). */
+  normalize: (error: unknown) => unknown;
+  /** Used instead of the real timer (tests of the policy itself). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+}
+
+/** The delay before retry `attempt` (1-based): the server's RetryInfo when given, else capped exponential backoff. */
+export function retryDelay(error: ProviderError, attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+  const base = error.retryDelayMs ?? Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+  return Math.round(base * (1 + policy.jitter * random()));
+}
+
+/**
+ * Runs `call`, retrying retryable ProviderErrors (429 / 500 / 503 / 504, timeouts, resets) with
+ * Gemini's `RetryInfo.retryDelay` or jittered exponential backoff. A 429 whose requested delay is
+ * longer than `maxDelayMs` becomes a QuotaExhaustedError instead of a long sleep. Aborts pass
+ * through untouched and are never retried.
+ */
+export async function withRetry<T>(operation: string, call: (attempt: number) => Promise<T>, options: WithRetryOptions): Promise<T> {
+  const policy = { ...defaultRetryPolicy, ...options.policy };
+  const wait = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
+  for (let attempt = 1; ; attempt++) {
+    options.signal?.throwIfAborted();
+    try {
+      return await call(attempt);
+    } catch (thrown) {
+      if (isAbort(thrown, options.signal) || options.signal?.aborted) throw options.signal?.reason ?? thrown;
+      const error = options.normalize(thrown);
+      if (!(error instanceof ProviderError) || !error.retryable) throw error;
+      if (error.retryDelayMs !== undefined && error.retryDelayMs > policy.maxDelayMs) {
+        throw new QuotaExhaustedError(
+          `${error.message} — the service asks to wait ${Math.ceil(error.retryDelayMs / 1000)} s, longer than the retry cap of ${policy.maxDelayMs / 1000} s; finished work is kept, run again later.`,
+          { status: error.status, googleStatus: error.googleStatus, retryDelayMs: error.retryDelayMs, operation, cause: error },
+        );
+      }
+      if (attempt >= policy.maxAttempts) throw error;
+      const delayMs = retryDelay(error, attempt, policy, options.random);
+      options.onRetry?.({ operation, attempt, delayMs, error });
+      await wait(delayMs, options.signal);
+    }
+  }
+}

@@ -1,0 +1,85 @@
+import { ConfigError } from "../errors.js";
+import type { Embedder } from "../providers/types.js";
+import type { Store } from "../store/open-store.js";
+import type { ChunkMatch } from "../store/types.js";
+import { displayPath, formatCitation } from "./citation.js";
+import { filterToWhere } from "./filter.js";
+import type { Hit, SearchMode, SearchOptions, SearchResult } from "./types.js";
+
+export interface RetrieveContext {
+  store: Store;
+  /** Absent without an API key: only lexical search is possible. */
+  embedder?: Embedder;
+  cwd: string;
+}
+
+/** The constant of reciprocal-rank fusion (Cormack et al.): rank r contributes 1 / (60 + r). */
+const rrfK = 60;
+
+/**
+ * Ranks the index's chunks for `query`. Vector search embeds the query in the model's query
+ * form; lexical search uses the BM25 full-text index; hybrid fuses both lists by reciprocal rank.
+ * Without an API key, or on a lexical-only index, every mode becomes lexical with a notice.
+ */
+export async function retrieve(query: string, context: RetrieveContext, options: SearchOptions = {}): Promise<SearchResult> {
+  const k = options.k ?? 8;
+  if (!Number.isInteger(k) || k < 1) throw new ConfigError(`-k must be a positive integer, got ${k}.`);
+  const notices: string[] = [];
+  const vectorsAvailable = context.embedder !== undefined && (await context.store.hasVectors());
+  let mode: SearchMode = options.mode ?? (vectorsAvailable ? "hybrid" : "lexical");
+  if (mode !== "lexical" && !vectorsAvailable) {
+    notices.push(
+      context.embedder
+        ? "This index has no vectors (it was built without an API key): using lexical (BM25) search."
+        : "No GEMINI_API_KEY: using lexical (BM25) search.",
+    );
+    mode = "lexical";
+  }
+  const where = filterToWhere(options.filter, context.cwd);
+  const depth = mode === "hybrid" ? Math.max(k * 4, 20) : k;
+
+  const vectorMatches =
+    mode === "lexical" ? [] : await context.store.vectorSearch(await context.embedder!.embedQuery(query, { signal: options.signal }), { k: depth, where });
+  const textMatches = mode === "vector" ? [] : await context.store.textSearch(query, { k: depth, where });
+
+  let ranked: Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }>;
+  if (mode === "vector") ranked = vectorMatches.map((match) => ({ match, score: 1 - match.distance!, vector: 1 - match.distance! }));
+  else if (mode === "lexical") ranked = textMatches.map((match) => ({ match, score: match.bm25!, lexical: match.bm25! }));
+  else ranked = fuse(vectorMatches, textMatches);
+
+  const hits = ranked.slice(0, k).map(({ match, score, vector, lexical }, index): Hit => {
+    const shown = displayPath(match.path, context.cwd);
+    return {
+      rank: index + 1,
+      score,
+      scores: { vector, lexical },
+      path: match.path,
+      displayPath: shown,
+      citation: formatCitation(shown, match),
+      kind: match.kind,
+      text: match.text,
+      headings: match.headings,
+      page: match.page,
+      lineStart: match.lineStart,
+      lineEnd: match.lineEnd,
+      chunkId: match.id,
+    };
+  });
+  return { query, mode, hits, notices };
+}
+
+/** Reciprocal-rank fusion of the vector and BM25 lists. */
+function fuse(vector: ChunkMatch[], text: ChunkMatch[]): Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }> {
+  const fused = new Map<string, { match: ChunkMatch; score: number; vector?: number; lexical?: number }>();
+  vector.forEach((match, index) => {
+    fused.set(match.id, { match, score: 1 / (rrfK + index + 1), vector: 1 - match.distance! });
+  });
+  text.forEach((match, index) => {
+    const entry = fused.get(match.id);
+    if (entry) {
+      entry.score += 1 / (rrfK + index + 1);
+      entry.lexical = match.bm25;
+    } else fused.set(match.id, { match, score: 1 / (rrfK + index + 1), lexical: match.bm25 });
+  });
+  return [...fused.values()].sort((a, b) => b.score - a.score);
+}

@@ -1,0 +1,299 @@
+import * as lancedb from "@lancedb/lancedb";
+import { StoreError } from "../errors.js";
+import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
+import { inPieces, sqlIn, sqlString } from "./sql.js";
+import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
+
+export interface OpenStoreOptions {
+  /**
+   * Seconds between checks for other processes' writes; 0 checks on every read.
+   * Without it, an open handle never sees another writer's commits.
+   * @default 1
+   */
+  readConsistencyInterval?: number;
+}
+
+const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
+const chunkColumns = ["id", "path", "source", "kind", "ordinal", "text", "headings", "page", "line_start", "line_end", "tokens", "hash"];
+
+/**
+ * The LanceDB side of an index: a `chunks` table (text, location, vector), a `documents`
+ * manifest and a `meta` table. Writes follow "chunks first, manifest last", each in one LanceDB
+ * commit, so a process killed at any instant leaves a readable, consistent index.
+ * `close()` releases it.
+ */
+export class Store {
+  readonly uri: string;
+  readonly #db: lancedb.Connection;
+  #chunks?: lancedb.Table;
+  #documents?: lancedb.Table;
+  #meta?: lancedb.Table;
+  #ftsReady = false;
+
+  private constructor(uri: string, db: lancedb.Connection) {
+    this.uri = uri;
+    this.#db = db;
+  }
+
+  /** Opens (without creating anything) the index at `uri`: a folder or any LanceDB URI. */
+  static async open(uri: string, options: OpenStoreOptions = {}): Promise<Store> {
+    try {
+      const db = await lancedb.connect(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1 });
+      const store = new Store(uri, db);
+      await store.#openExisting();
+      return store;
+    } catch (error) {
+      throw new StoreError(`Cannot open the index at ${uri}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #openExisting(): Promise<void> {
+    const names = new Set(await this.#db.tableNames());
+    if (names.has(tables.meta)) this.#meta = await this.#db.openTable(tables.meta);
+    if (names.has(tables.documents)) this.#documents = await this.#db.openTable(tables.documents);
+    if (names.has(tables.chunks)) {
+      this.#chunks = await this.#db.openTable(tables.chunks);
+      this.#ftsReady = (await this.#chunks.listIndices()).some((index) => index.columns.includes("text") && index.indexType === "FTS");
+    }
+  }
+
+  /** True once something was written. */
+  get exists(): boolean {
+    return this.#meta !== undefined;
+  }
+
+  /** True when chunks carry vectors. */
+  async hasVectors(): Promise<boolean> {
+    if (!this.#chunks) return false;
+    return (await this.#chunks.schema()).fields.some((field) => field.name === "vector");
+  }
+
+  async readMeta(): Promise<IndexMeta | undefined> {
+    const value = await this.readValue<IndexMeta>("index");
+    return value;
+  }
+
+  /**
+   * Creates the tables for a new index (or, with `replace`, drops everything first: a re-index
+   * from scratch with another embedding configuration).
+   */
+  async initialize(meta: IndexMeta, options: { replace?: boolean } = {}): Promise<void> {
+    if (options.replace) {
+      for (const name of Object.values(tables)) {
+        if ((await this.#db.tableNames()).includes(name)) await this.#db.dropTable(name);
+      }
+      this.#chunks = this.#documents = this.#meta = undefined;
+      this.#ftsReady = false;
+    }
+    this.#chunks ??= await this.#db.createEmptyTable(tables.chunks, chunkSchema(meta.embedding?.dimensions), { existOk: true });
+    this.#documents ??= await this.#db.createEmptyTable(tables.documents, documentSchema, { existOk: true });
+    // Meta last: an index whose meta exists has all its tables.
+    this.#meta ??= await this.#db.createEmptyTable(tables.meta, metaSchema, { existOk: true });
+    await this.writeValue("index", meta);
+  }
+
+  async readValue<T>(key: string): Promise<T | undefined> {
+    if (!this.#meta) return undefined;
+    const rows = await this.#meta.query().where(`key = ${sqlString(key)}`).limit(1).toArray();
+    return rows[0] ? (JSON.parse(String(rows[0].value)) as T) : undefined;
+  }
+
+  async writeValue(key: string, value: unknown): Promise<void> {
+    const meta = this.#require(this.#meta);
+    await meta.mergeInsert("key").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([{ key, value: JSON.stringify(value) }]);
+  }
+
+  /** Every manifest row, streamed in batches (never the whole table as one array of Arrow objects). */
+  async *documents(where?: string): AsyncGenerator<DocumentRecord> {
+    if (!this.#documents) return;
+    const query = this.#documents.query();
+    if (where) query.where(where);
+    for await (const batch of query) {
+      for (const row of batch.toArray()) yield toDocumentRecord(row);
+    }
+  }
+
+  /**
+   * Replaces the chunks of each given document and then its manifest row. The chunks of all
+   * documents go in one LanceDB commit (old chunks of those paths are deleted in the same commit),
+   * the manifest rows in the next: a crash between the two leaves old manifest rows, so the next
+   * run redoes those documents, reusing the vectors already written.
+   */
+  async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>): Promise<void> {
+    if (entries.length === 0) return;
+    const chunks = this.#require(this.#chunks);
+    const documents = this.#require(this.#documents);
+    const paths = entries.map((entry) => entry.record.path);
+    const rows = entries.flatMap((entry) => entry.chunks.map(toChunkRow));
+    await chunks
+      .mergeInsert("id")
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .whenNotMatchedBySourceDelete({ where: sqlIn("path", paths) })
+      .execute(rows);
+    await documents.mergeInsert("path").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(entries.map((entry) => toDocumentRow(entry.record)));
+  }
+
+  /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */
+  async updateDocuments(records: DocumentRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.#require(this.#documents).mergeInsert("path").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(records.map(toDocumentRow));
+  }
+
+  /** Deletes documents: chunks first, then manifest rows. */
+  async removeDocuments(paths: string[]): Promise<void> {
+    for (const piece of inPieces(paths, 500)) {
+      await this.#require(this.#chunks).delete(sqlIn("path", piece));
+      await this.#require(this.#documents).delete(sqlIn("path", piece));
+    }
+  }
+
+  /** Vectors already paid for, by chunk-text hash. */
+  async vectorsByHash(hashes: string[]): Promise<Map<string, Float32Array>> {
+    const found = new Map<string, Float32Array>();
+    if (!this.#chunks || hashes.length === 0 || !(await this.hasVectors())) return found;
+    for (const piece of inPieces([...new Set(hashes)], 500)) {
+      const rows = await this.#chunks.query().where(sqlIn("hash", piece)).select(["hash", "vector"]).toArray();
+      for (const row of rows) {
+        if (!found.has(row.hash)) found.set(String(row.hash), Float32Array.from(row.vector as ArrayLike<number>));
+      }
+    }
+    return found;
+  }
+
+  /** Nearest chunks by cosine distance. */
+  async vectorSearch(vector: Float32Array, options: SearchOptions): Promise<ChunkMatch[]> {
+    if (!this.#chunks) return [];
+    const query = this.#chunks.vectorSearch(vector).distanceType("cosine").select(chunkColumns).limit(options.k);
+    if (options.where) query.where(options.where);
+    const rows = await query.toArray();
+    return rows.map((row) => ({ ...toChunkMatch(row), distance: Number(row._distance) }));
+  }
+
+  /** Best chunks by BM25 over the full-text index (rows written after the index was built included). */
+  async textSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
+    if (!this.#chunks || !text.trim()) return [];
+    await this.ensureTextIndex();
+    const query = this.#chunks.query().fullTextSearch(new lancedb.MatchQuery(text, "text")).select(chunkColumns).limit(options.k);
+    if (options.where) query.where(options.where);
+    const rows = await query.toArray();
+    return rows.map((row) => ({ ...toChunkMatch(row), bm25: Number(row._score) }));
+  }
+
+  /** Builds the full-text index once; later rows are searched unindexed until `optimize()` folds them in. */
+  async ensureTextIndex(): Promise<void> {
+    if (this.#ftsReady || !this.#chunks) return;
+    await this.#chunks.createIndex("text", {
+      config: lancedb.Index.fts({ withPosition: false, stem: true, removeStopWords: true, language: "English", asciiFolding: true, lowercase: true }),
+      replace: true,
+    });
+    this.#ftsReady = true;
+  }
+
+  /** Compacts fragments and brings indexes up to date. */
+  async optimize(): Promise<void> {
+    for (const table of [this.#chunks, this.#documents, this.#meta]) {
+      if (table) await table.optimize();
+    }
+  }
+
+  async countChunks(where?: string): Promise<number> {
+    return this.#chunks ? this.#chunks.countRows(where) : 0;
+  }
+
+  async countDocuments(where?: string): Promise<number> {
+    return this.#documents ? this.#documents.countRows(where) : 0;
+  }
+
+  /** The chunks of one document in order (for pinning whole documents, and tests). */
+  async chunksOf(path: string): Promise<ChunkMatch[]> {
+    if (!this.#chunks) return [];
+    const rows = await this.#chunks.query().where(`path = ${sqlString(path)}`).select(chunkColumns).toArray();
+    return rows.map(toChunkMatch).sort((a, b) => a.ordinal - b.ordinal);
+  }
+
+  close(): void {
+    for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
+    this.#db.close();
+  }
+
+  #require<T>(table: T | undefined): T {
+    if (!table) throw new StoreError(`The index at ${this.uri} has not been created yet: run \`gemindex index <paths>\` first.`);
+    return table;
+  }
+}
+
+function toChunkRow(chunk: StoredChunk): Record<string, unknown> {
+  const row: Record<string, unknown> = {
+    id: chunk.id,
+    path: chunk.path,
+    source: chunk.source,
+    kind: chunk.kind,
+    ordinal: chunk.ordinal,
+    text: chunk.text,
+    headings: chunk.headings.join(" > "),
+    page: chunk.page ?? null,
+    line_start: chunk.lineStart ?? null,
+    line_end: chunk.lineEnd ?? null,
+    tokens: chunk.tokens,
+    hash: chunk.hash,
+  };
+  if (chunk.vector) row.vector = chunk.vector;
+  return row;
+}
+
+function optionalNumber(value: unknown): number | undefined {
+  return value === null || value === undefined ? undefined : Number(value);
+}
+
+function toChunkMatch(row: Record<string, unknown>): ChunkMatch {
+  const headings = String(row.headings ?? "");
+  return {
+    id: String(row.id),
+    path: String(row.path),
+    source: String(row.source),
+    kind: String(row.kind),
+    ordinal: Number(row.ordinal),
+    text: String(row.text),
+    headings: headings ? headings.split(" > ") : [],
+    page: optionalNumber(row.page),
+    lineStart: optionalNumber(row.line_start),
+    lineEnd: optionalNumber(row.line_end),
+    tokens: Number(row.tokens),
+    hash: String(row.hash),
+  };
+}
+
+function toDocumentRow(record: DocumentRecord): Record<string, unknown> {
+  return {
+    path: record.path,
+    source: record.source,
+    kind: record.kind ?? null,
+    hash: record.hash,
+    size: record.size,
+    mtime_ms: record.mtimeMs,
+    status: record.status,
+    error: record.error ?? null,
+    chunks: record.chunks,
+    title: record.title ?? null,
+    indexed_at: record.indexedAt,
+  };
+}
+
+function toDocumentRecord(row: Record<string, unknown>): DocumentRecord {
+  return {
+    path: String(row.path),
+    source: String(row.source),
+    kind: row.kind === null || row.kind === undefined ? undefined : String(row.kind),
+    hash: String(row.hash),
+    size: Number(row.size),
+    mtimeMs: Number(row.mtime_ms),
+    status: row.status === "failed" ? "failed" : "indexed",
+    error: row.error === null || row.error === undefined ? undefined : String(row.error),
+    chunks: Number(row.chunks),
+    title: row.title === null || row.title === undefined ? undefined : String(row.title),
+    indexedAt: String(row.indexed_at),
+  };
+}
+
+export { schemaVersion };
