@@ -1,0 +1,96 @@
+import type { Command } from "commander";
+import { ExitCode, type IndexReport } from "../../index.js";
+import type { CliIO, GlobalOptions } from "../io.js";
+import { openFromCli } from "../open-from-cli.js";
+import { formatDuration, Output, plural } from "../output.js";
+import { ProgressLine } from "../progress.js";
+import { parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
+
+interface IndexCommandOptions {
+  include?: string[];
+  exclude?: string[];
+  reset?: boolean;
+  prune?: boolean;
+  model?: string;
+  dimensions?: number;
+  chunkTokens?: number;
+  chunkOverlap?: number;
+  concurrency?: number;
+  maxFileMb?: number;
+}
+
+export function registerIndexCommand(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command("index")
+    .description("Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted ones removed.")
+    .argument("<paths...>", "files or folders to index (folders honour .gitignore)")
+    .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
+    .option("--exclude <globs...>", "skip files matching these globs")
+    .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
+    .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
+    .option("--chunk-tokens <n>", "target chunk size in tokens", parsePositiveInteger, 512)
+    .option("--chunk-overlap <n>", "tokens shared by consecutive chunks", parseNonNegativeInteger, 64)
+    .option("--concurrency <n>", "embedding requests in flight", parsePositiveInteger, 4)
+    .option("--max-file-mb <n>", "skip files larger than this many MiB", parsePositiveInteger, 50)
+    .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
+    .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 done, 2 bad usage or configuration, 3 some files failed (see the list), 4 the model API failed
+(finished documents are kept; run again to resume), 130 interrupted.
+
+Examples:
+  $ gemindex index docs/ notes/
+  $ gemindex index . --include "**/*.md" --exclude "drafts/**"
+  $ gemindex index docs/ --model gemini-embedding-2-preview --dimensions 1536 --reset`,
+    )
+    .action(async (paths: string[], options: IndexCommandOptions, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const output = new Output(io, global);
+      const index = await openFromCli(io, global, { embeddingModel: options.model, dimensions: options.dimensions });
+      const progress = new ProgressLine(output);
+      let report: IndexReport;
+      try {
+        if (!index.online) output.notice("no GEMINI_API_KEY set: building a lexical (BM25) index only; set GEMINI_API_KEY to add embeddings.");
+        report = await index.index(paths, {
+          include: options.include,
+          exclude: options.exclude,
+          reset: options.reset,
+          prune: options.prune,
+          chunking: { maxTokens: options.chunkTokens, overlapTokens: options.chunkOverlap },
+          concurrency: options.concurrency,
+          maxFileBytes: options.maxFileMb === undefined ? undefined : options.maxFileMb * 1024 * 1024,
+          signal: io.signal,
+          onProgress: (event) => progress.update(event),
+        });
+      } finally {
+        progress.end();
+        await index.close();
+      }
+      output.emitJson(report);
+      for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
+      for (const notice of report.notices) if (!notice.startsWith("No GEMINI_API_KEY")) output.notice(notice);
+      if (!output.quiet || report.outcome !== "completed") output.print(summarize(report));
+      if (report.error) {
+        output.warn(report.error.message);
+        done(report.error.exitCode);
+      } else done(report.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok);
+    });
+}
+
+/** The run in one or two lines. */
+export function summarize(report: IndexReport): string {
+  const { files, chunks } = report;
+  const verb = report.outcome === "completed" ? "Indexed" : report.outcome === "interrupted" ? "Interrupted after indexing" : "Stopped after indexing";
+  const lines = [
+    `${verb} ${report.uri}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen) in ${formatDuration(report.durationMs)}.`,
+  ];
+  if (chunks.written > 0 || report.requests > 0) {
+    const embedding = report.embedding
+      ? `; ${plural(chunks.embedded, "chunk")} embedded in ${plural(report.requests, "request")} (~${plural(report.tokens, "token")}), ${chunks.reused} reused`
+      : "";
+    lines.push(`${plural(chunks.written, "chunk")} written${embedding}.`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { describeEmbedding, ExitCode } from "../../index.js";
+import type { CliIO, GlobalOptions } from "../io.js";
+import { openFromCli } from "../open-from-cli.js";
+import { formatCount, formatDuration, Output } from "../output.js";
+
+export function registerStatusCommand(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command("status")
+    .description("Show what the index holds: documents, chunks, embedding model and dimensions, the last run.")
+    .action(async (_options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const output = new Output(io, global);
+      const index = await openFromCli(io, global);
+      try {
+        const status = await index.status();
+        output.emitJson(status);
+        if (!status.exists) {
+          output.print(`No index at ${status.uri} yet. Create one with: gemindex index <paths...>`);
+        } else {
+          output.print(`Index:      ${status.uri}`);
+          output.print(`Documents:  ${formatCount(status.documents)}${status.failedDocuments ? ` (+${status.failedDocuments} failed)` : ""}`);
+          output.print(`Chunks:     ${formatCount(status.chunks)}`);
+          output.print(`Embeddings: ${describeEmbedding(status.embedding)}`);
+          if (status.lastRun) {
+            const run = status.lastRun;
+            output.print(
+              `Last run:   ${run.startedAt} (${run.outcome}, ${formatDuration(run.durationMs)}): ${run.files.new} new, ${run.files.changed} changed, ${run.files.unchanged} unchanged, ${run.files.removed} removed, ${run.files.failed} failed`,
+            );
+          }
+          for (const failure of status.failures) output.print(`  failed: ${failure.path}: ${failure.reason}`);
+        }
+        done(ExitCode.ok);
+      } finally {
+        await index.close();
+      }
+    });
+}

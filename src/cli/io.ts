@@ -1,0 +1,16 @@
+/** What a command may touch of the outside world; bin.ts builds it from `process`, tests build fakes. */
+export interface CliIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Aborted on Ctrl-C / SIGTERM: commands commit finished work and stop. */
+  signal?: AbortSignal;
+}
+
+/** Options every command shares. */
+export interface GlobalOptions {
+  db?: string;
+  json?: boolean;
+  quiet?: boolean;
+}

@@ -1,0 +1,67 @@
+import { Command, CommanderError } from "commander";
+import { ExitCode, GemindexError, environmentVariables } from "../index.js";
+import { registerIndexCommand } from "./commands/index-command.js";
+import { registerQueryCommand } from "./commands/query-command.js";
+import { registerStatusCommand } from "./commands/status-command.js";
+import type { CliIO } from "./io.js";
+import { version } from "./version.js";
+
+/** Builds the `gemindex` program for one invocation; `done` receives the exit code. */
+export function createProgram(io: CliIO, done: (code: number) => void): Command {
+  const program = new Command("gemindex")
+    .description("Semantic search and answers over your folders, with Gemini embeddings and a local LanceDB index.")
+    .version(version, "-V, --version")
+    .option("--db <uri>", "index location: a folder or a LanceDB URI (env GEMINDEX_DB, default data/index)")
+    .option("--json", "print one JSON object on stdout and nothing else")
+    .option("-q, --quiet", "print only errors and results")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .addHelpText(
+      "after",
+      `
+Environment:
+${Object.entries(environmentVariables)
+  .map(([name, text]) => `  ${name.padEnd(26)}${text}`)
+  .join("\n")}
+
+Without GEMINI_API_KEY everything works offline on the full-text (BM25) index,
+and queries print cited passages instead of a generated answer.`,
+    );
+  registerIndexCommand(program, io, done);
+  registerQueryCommand(program, io, done);
+  registerStatusCommand(program, io, done);
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. Never calls process.exit. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let code: number = ExitCode.ok;
+  const program = createProgram(io, (exitCode) => (code = exitCode));
+  const json = argv.includes("--json");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here too, with exit code 0.
+      return error.exitCode === 0 ? ExitCode.ok : ExitCode.config;
+    }
+    if (io.signal?.aborted) {
+      io.stderr.write("gemindex: interrupted.\n");
+      return ExitCode.interrupted;
+    }
+    const known = error instanceof GemindexError;
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`gemindex: ${known ? message : `unexpected error: ${message}`}\n`);
+    if (json) {
+      const body = known ? { code: error.code, message, exitCode: error.exitCode } : { code: "INTERNAL", message, exitCode: ExitCode.internal };
+      io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+    }
+    if (!known && error instanceof Error && io.env.GEMINDEX_DEBUG) io.stderr.write(`${error.stack}\n`);
+    return known ? error.exitCode : ExitCode.internal;
+  }
+}
