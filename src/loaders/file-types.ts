@@ -1,0 +1,137 @@
+import path from "node:path";
+
+import type { DocumentKind } from "./types.js";
+
+/** How a file is loaded, decided from its name alone. */
+export type FileType =
+  | { kind: "markdown" }
+  | { kind: "text" }
+  | { kind: "pdf" }
+  | { kind: "code"; language: string }
+  /** A format gemindex knows but cannot read yet (HTML, images, audio, Office). */
+  | { kind: "unsupported"; planned: DocumentKind }
+  /** Unknown extension or none: the content decides (text, PDF, or binary). */
+  | { kind: "sniff" };
+
+const MARKDOWN_EXTENSIONS = ["md", "markdown", "mdx", "mdown", "mkd"];
+
+const TEXT_EXTENSIONS = ["txt", "text", "rst", "adoc", "asciidoc", "org", "log", "csv", "tsv"];
+
+/** Source-code extensions and the language recorded on their documents. */
+export const CODE_LANGUAGES: Readonly<Record<string, string>> = {
+  ts: "typescript",
+  mts: "typescript",
+  cts: "typescript",
+  tsx: "tsx",
+  js: "javascript",
+  mjs: "javascript",
+  cjs: "javascript",
+  jsx: "jsx",
+  py: "python",
+  pyi: "python",
+  go: "go",
+  rs: "rust",
+  java: "java",
+  kt: "kotlin",
+  kts: "kotlin",
+  c: "c",
+  h: "c",
+  cpp: "cpp",
+  cc: "cpp",
+  cxx: "cpp",
+  hpp: "cpp",
+  hh: "cpp",
+  cs: "csharp",
+  rb: "ruby",
+  php: "php",
+  swift: "swift",
+  scala: "scala",
+  lua: "lua",
+  dart: "dart",
+  sh: "shell",
+  bash: "shell",
+  zsh: "shell",
+  ps1: "powershell",
+  sql: "sql",
+  yaml: "yaml",
+  yml: "yaml",
+  toml: "toml",
+  json: "json",
+  css: "css",
+  scss: "scss",
+  less: "less",
+  proto: "protobuf",
+  graphql: "graphql",
+};
+
+/** Extension-less files whose name says what language they are in. */
+const CODE_FILE_NAMES: Readonly<Record<string, string>> = {
+  Dockerfile: "dockerfile",
+  Makefile: "makefile",
+  GNUmakefile: "makefile",
+  Justfile: "just",
+  Rakefile: "ruby",
+  Gemfile: "ruby",
+};
+
+/**
+ * Formats with a planned loader (see `DocumentKind`). Reported as "unsupported file type"
+ * rather than sniffed: HTML would otherwise load as text full of markup, and the rest are
+ * binary containers that deserve a clearer reason than "binary file".
+ */
+const UNSUPPORTED: Readonly<Record<string, DocumentKind>> = {
+  html: "html",
+  htm: "html",
+  xhtml: "html",
+  png: "image",
+  jpg: "image",
+  jpeg: "image",
+  gif: "image",
+  webp: "image",
+  bmp: "image",
+  tif: "image",
+  tiff: "image",
+  heic: "image",
+  svg: "image",
+  mp3: "audio",
+  wav: "audio",
+  m4a: "audio",
+  flac: "audio",
+  ogg: "audio",
+  aac: "audio",
+  docx: "docx",
+  doc: "docx",
+  odt: "docx",
+  xlsx: "xlsx",
+  xls: "xlsx",
+  ods: "xlsx",
+};
+
+/** Lower-case extension without the dot ("" when none; dot-files like `.bashrc` have none). */
+export function extensionOf(filePath: string): string {
+  return path.extname(filePath).slice(1).toLowerCase();
+}
+
+/** Picks how `filePath` is loaded from its name: by extension, then by well-known file name. */
+export function fileTypeFor(filePath: string): FileType {
+  const extension = extensionOf(filePath);
+  if (MARKDOWN_EXTENSIONS.includes(extension)) return { kind: "markdown" };
+  if (TEXT_EXTENSIONS.includes(extension)) return { kind: "text" };
+  if (extension === "pdf") return { kind: "pdf" };
+  const language = CODE_LANGUAGES[extension] ?? (extension === "" ? CODE_FILE_NAMES[path.basename(filePath)] : undefined);
+  if (language) return { kind: "code", language };
+  const planned = UNSUPPORTED[extension];
+  if (planned) return { kind: "unsupported", planned };
+  return { kind: "sniff" };
+}
+
+/**
+ * Whether discovery should hand `filePath` to the loaders: a known Markdown, text, code or PDF
+ * extension, or no extension at all (`README`, `LICENSE`, `Makefile`), which is sniffed. Files
+ * with other extensions (images, archives, `.lock`, HTML for now) are skipped without a report
+ * line; `loadDocument` still accepts them when asked directly.
+ */
+export function isSupportedPath(filePath: string): boolean {
+  const type = fileTypeFor(filePath);
+  return type.kind !== "unsupported" && (type.kind !== "sniff" || extensionOf(filePath) === "");
+}

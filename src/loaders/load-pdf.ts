@@ -1,0 +1,93 @@
+import { LoadError } from "../errors.js";
+import { installArrayBufferTransfer } from "./install-array-buffer-transfer.js";
+import type { LoadedContent } from "./loaded-content.js";
+import { findPdfHeader } from "./sniff.js";
+import type { DocumentSection } from "./types.js";
+
+/**
+ * Loads a PDF page by page with unpdf (pdf.js): one section per page with text, numbered from
+ * 1, so every chunk can cite its exact page. The title comes from the document information
+ * dictionary or XMP `dc:title` when present.
+ *
+ * @throws LoadError with reason "empty PDF", "not a valid PDF (…)", "encrypted PDF (password
+ * required)", "PDF has no extractable text (scanned?)" or "could not read PDF (…)".
+ */
+export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSignal): Promise<LoadedContent> {
+  if (bytes.length === 0) throw new LoadError(path, "empty PDF");
+  if (findPdfHeader(bytes) < 0) throw new LoadError(path, "not a valid PDF (no %PDF- header)");
+
+  installArrayBufferTransfer();
+  // Imported on first use: pdf.js is large, and most runs index no PDF at all.
+  const { getDocumentProxy } = await import("unpdf");
+  signal?.throwIfAborted();
+
+  let document: Awaited<ReturnType<typeof getDocumentProxy>>;
+  try {
+    // pdf.js detaches the buffer it is given: pass a copy so the caller's bytes stay usable.
+    // verbosity 0 keeps pdf.js from printing "Warning:" lines for recoverable damage.
+    document = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
+  } catch (error) {
+    throw new LoadError(path, openFailureReason(error), { cause: error });
+  }
+
+  try {
+    const sections: DocumentSection[] = [];
+    for (let page = 1; page <= document.numPages; page++) {
+      signal?.throwIfAborted();
+      const text = await pageText(document, page).catch((error: unknown) => {
+        throw new LoadError(path, `could not read PDF page ${page} (${messageOf(error)})`, { cause: error });
+      });
+      if (text.trim() !== "") sections.push({ text, page });
+    }
+    if (sections.length === 0) {
+      throw new LoadError(path, `PDF has no extractable text (scanned?): ${document.numPages} page${document.numPages === 1 ? "" : "s"} without a text layer`);
+    }
+    const title = await pdfTitle(document);
+    return { kind: "pdf", ...(title === undefined ? {} : { title }), sections };
+  } finally {
+    await document.destroy();
+  }
+}
+
+type PdfDocument = Awaited<ReturnType<(typeof import("unpdf"))["getDocumentProxy"]>>;
+
+async function pageText(document: PdfDocument, pageNumber: number): Promise<string> {
+  const page = await document.getPage(pageNumber);
+  try {
+    const content = await page.getTextContent();
+    let text = "";
+    for (const item of content.items) {
+      // Marked-content items carry structure, not text.
+      if ("str" in item) text += item.str + (item.hasEOL ? "\n" : "");
+    }
+    return text
+      .replace(/\r\n?/g, "\n")
+      .replace(/[ \t]+\n/g, "\n")
+      .trim();
+  } finally {
+    page.cleanup();
+  }
+}
+
+async function pdfTitle(document: PdfDocument): Promise<string | undefined> {
+  try {
+    const { info, metadata } = await document.getMetadata();
+    const fromInfo = (info as { Title?: unknown } | undefined)?.Title;
+    const candidate = typeof fromInfo === "string" && fromInfo.trim() !== "" ? fromInfo : metadata?.get("dc:title");
+    return typeof candidate === "string" && candidate.trim() !== "" ? candidate.trim() : undefined;
+  } catch {
+    // A broken metadata stream costs the title, not the document's text.
+    return undefined;
+  }
+}
+
+function openFailureReason(error: unknown): string {
+  const name = (error as { name?: unknown } | undefined)?.name;
+  if (name === "PasswordException") return "encrypted PDF (password required)";
+  if (name === "InvalidPDFException") return `not a valid PDF (${messageOf(error)})`;
+  return `could not read PDF (${messageOf(error)})`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
