@@ -1,0 +1,193 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { cosineSimilarity, embedText, startEmulator, type Emulator } from "./index.js";
+import { compat, googleError, native, sdk } from "./testing.js";
+
+let emulator: Emulator;
+let client: OpenAI;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  client = sdk(emulator);
+});
+afterAll(() => emulator.close());
+beforeEach(() => {
+  emulator.reset();
+  emulator.options = {};
+});
+
+const norm = (vector: number[]) => Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));
+
+describe("compat POST /embeddings", () => {
+  it("returns one float vector per input, in order, with no usage", async () => {
+    const reply = await compat(emulator, "POST", "embeddings", {
+      model: "gemini-embedding-001",
+      input: ["alpha beta", "gamma delta"],
+      encoding_format: "float",
+    });
+    expect(reply.status).toBe(200);
+    const body = reply.body as { object: string; data: { object: string; index: number; embedding: number[] }[]; model: string };
+    expect(body.object).toBe("list");
+    expect(body.model).toBe("gemini-embedding-001");
+    expect(body).not.toHaveProperty("usage");
+    expect(body.data.map((item) => item.index)).toEqual([0, 1]);
+    expect(body.data[0]!.embedding).toHaveLength(3072);
+    expect(body.data[0]!.embedding).toEqual(embedText("alpha beta"));
+    expect(body.data[1]!.embedding).toEqual(embedText("gamma delta"));
+    expect(norm(body.data[0]!.embedding)).toBeCloseTo(1, 5);
+  });
+
+  it("serves the openai SDK's default base64 request and decodes to the same floats", async () => {
+    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: "semantic search" });
+    expect(emulator.requests({ path: "embeddings" })[0]!.body).toMatchObject({ encoding_format: "base64" });
+    expect(reply.data[0]!.embedding).toEqual(embedText("semantic search"));
+    expect(reply.usage).toBeUndefined();
+  });
+
+  it("truncates to `dimensions` without re-normalising", async () => {
+    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: "truncate me please", dimensions: 768, encoding_format: "float" });
+    const vector = reply.data[0]!.embedding;
+    expect(vector).toHaveLength(768);
+    expect(vector).toEqual(embedText("truncate me please").slice(0, 768));
+    expect(norm(vector)).toBeLessThan(0.999);
+  });
+
+  it("ignores `dimensions` when dimensionsHonoured is false (the unconfirmed variant)", async () => {
+    emulator.options.dimensionsHonoured = false;
+    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: "x y z", dimensions: 768, encoding_format: "float" });
+    expect(reply.data[0]!.embedding).toHaveLength(3072);
+  });
+
+  it("garbles the SDK default when base64Mode is 'ignore', as a float-only server would", async () => {
+    emulator.options.base64Mode = "ignore";
+    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: "garbled" });
+    expect(reply.data[0]!.embedding).not.toHaveLength(3072);
+  });
+
+  it("refuses more than 100 inputs with Google's BatchEmbedContents message in an array body", async () => {
+    const reply = await compat(emulator, "POST", "embeddings", {
+      model: "gemini-embedding-001",
+      input: Array.from({ length: 101 }, (_, i) => `text ${i}`),
+      encoding_format: "float",
+    });
+    expect(reply.status).toBe(400);
+    expect(Array.isArray(reply.body)).toBe(true);
+    expect(googleError(reply.body)).toMatchObject({
+      code: 400,
+      status: "INVALID_ARGUMENT",
+      message: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
+    });
+    await expect(
+      client.embeddings.create({ model: "gemini-embedding-001", input: Array.from({ length: 101 }, () => "t"), encoding_format: "float" }),
+    ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
+  });
+
+  it("accepts exactly 100 inputs", async () => {
+    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: Array.from({ length: 100 }, (_, i) => `t${i}`), encoding_format: "float" });
+    expect(reply.data).toHaveLength(100);
+  });
+
+  it("rejects a top-level task_type as an unknown field unless unconfirmed params are accepted", async () => {
+    const body = { model: "gemini-embedding-001", input: "q", task_type: "RETRIEVAL_QUERY", encoding_format: "float" };
+    const refused = await compat(emulator, "POST", "embeddings", body);
+    expect(googleError(refused.body).message).toBe('Invalid JSON payload received. Unknown name "task_type": Cannot find field.');
+    emulator.options.acceptUnconfirmedParams = true;
+    expect((await compat(emulator, "POST", "embeddings", body)).status).toBe(200);
+  });
+
+  it("answers 404 NOT_FOUND for an unknown or chat model", async () => {
+    const reply = await compat(emulator, "POST", "embeddings", { model: "gemini-2.5-flash", input: "q" });
+    expect(reply.status).toBe(404);
+    expect(googleError(reply.body).message).toMatch(/^models\/gemini-2.5-flash is not found for API version v1beta/);
+  });
+
+  it("truncates over-long input by default and refuses it with overlongInput 'error'", async () => {
+    const long = "word ".repeat(3000);
+    expect((await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long })).status).toBe(200);
+    emulator.options.overlongInput = "error";
+    const refused = await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long });
+    expect(refused.status).toBe(400);
+    expect(googleError(refused.body).message).toContain("exceeds the maximum number of tokens allowed (2048)");
+  });
+});
+
+describe("embedding meaning", () => {
+  it("puts a question closer to the passage that answers it than to an unrelated one", () => {
+    const query = embedText("How does the indexer recover after a crash?");
+    const related = embedText("After a crash the indexer recovers by replaying the manifest; chunks are written first.");
+    const unrelated = embedText("Bananas are rich in potassium and grow in tropical climates.");
+    expect(cosineSimilarity(query, related)).toBeGreaterThan(0.3);
+    expect(cosineSimilarity(query, related)).toBeGreaterThan(cosineSimilarity(query, unrelated) + 0.25);
+  });
+
+  it("keeps the ranking at 768 dimensions", () => {
+    const query = embedText("refund policy for damaged goods", 768);
+    const related = embedText("Our refund policy covers damaged goods within 30 days.", 768);
+    const unrelated = embedText("The conference schedule lists keynote speakers.", 768);
+    expect(cosineSimilarity(query, related)).toBeGreaterThan(cosineSimilarity(query, unrelated) + 0.25);
+  });
+
+  it("gives unrelated vectors for the same text under different models", () => {
+    const a = embedText("same text", 3072);
+    const b = embedText("same text", 3072, { model: "gemini-embedding-2-preview" });
+    expect(Math.abs(cosineSimilarity(a, b))).toBeLessThan(0.2);
+  });
+});
+
+describe("native embedContent / batchEmbedContents", () => {
+  it("embedContent returns {embedding:{values}} honouring outputDimensionality", async () => {
+    const reply = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:embedContent", {
+      content: { parts: [{ text: "native text" }] },
+      taskType: "RETRIEVAL_DOCUMENT",
+      title: "A title",
+      outputDimensionality: 256,
+    });
+    expect(reply.status).toBe(200);
+    expect((reply.body as { embedding: { values: number[] } }).embedding.values).toEqual(embedText("native text", 256));
+  });
+
+  it("batchEmbedContents embeds each request and requires the path model in every request", async () => {
+    const ok = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:batchEmbedContents", {
+      requests: [
+        { model: "models/gemini-embedding-001", content: { parts: [{ text: "one" }] }, task_type: "RETRIEVAL_QUERY" },
+        { model: "models/gemini-embedding-001", content: { parts: [{ text: "two" }] }, outputDimensionality: 128 },
+      ],
+    });
+    const embeddings = (ok.body as { embeddings: { values: number[] }[] }).embeddings;
+    expect(embeddings.map((embedding) => embedding.values.length)).toEqual([3072, 128]);
+    const mismatch = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:batchEmbedContents", {
+      requests: [{ model: "models/gemini-embedding-2-preview", content: { parts: [{ text: "one" }] } }],
+    });
+    expect(mismatch.status).toBe(400);
+    expect(Array.isArray(mismatch.body)).toBe(false);
+  });
+
+  it("rejects an invalid taskType with the enum error", async () => {
+    const reply = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:embedContent", {
+      content: { parts: [{ text: "x" }] },
+      taskType: "SEARCH",
+    });
+    expect(reply.status).toBe(400);
+    expect(googleError(reply.body).message).toContain("Invalid value at 'task_type'");
+  });
+
+  it("embeds inline images on gemini-embedding-2-preview and refuses them on 001", async () => {
+    const image = { inline_data: { mime_type: "image/png", data: Buffer.from("fake png bytes").toString("base64") } };
+    const ok = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", { content: { parts: [image] } });
+    expect(ok.status).toBe(200);
+    const values = (ok.body as { embedding: { values: number[] } }).embedding.values;
+    expect(values).toHaveLength(3072);
+    const again = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", { content: { parts: [image] } });
+    expect((again.body as { embedding: { values: number[] } }).embedding.values).toEqual(values);
+    const refused = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:embedContent", { content: { parts: [image] } });
+    expect(refused.status).toBe(400);
+  });
+
+  it("re-normalises truncated gemini-embedding-2-preview vectors", async () => {
+    const reply = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", {
+      content: { parts: [{ text: "task: search result | query: lance db" }] },
+      outputDimensionality: 768,
+    });
+    expect(norm((reply.body as { embedding: { values: number[] } }).embedding.values)).toBeCloseTo(1, 5);
+  });
+});
