@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startEmulator, type Emulator } from "./index.js";
 import { compat, googleError, native, sdk } from "./testing.js";
@@ -54,7 +54,7 @@ describe("strict request parsing", () => {
     const params = { ...chat, seed: 1 } as unknown as OpenAI.ChatCompletionCreateParamsNonStreaming;
     const error = await client.chat.completions.create(params).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect((error as OpenAI.APIError).error).toBeUndefined();
+    expect((error as APIError).error).toBeUndefined();
   });
 
   it("accepts the unconfirmed params when acceptUnconfirmedParams is on", async () => {
