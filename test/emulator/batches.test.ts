@@ -43,7 +43,7 @@ describe("compat batches", () => {
     expect(batch.output_file_id).toBeNull();
 
     // Google's own sample path: /batches/batches/<id>
-    const polled = await client.get<unknown, OpenAI.Batch>(`/batches/${batch.id}`);
+    const polled = await client.get<OpenAI.Batch>(`/batches/${batch.id}`);
     expect(polled.status).toBe("in_progress");
 
     emulator.advanceTime(60_000);
@@ -77,7 +77,7 @@ describe("compat batches", () => {
     const { file } = await uploadFile(emulator, jsonl(lines));
     const batch = await client.batches.create({ input_file_id: file.name as string, endpoint: "/v1/embeddings", completion_window: "24h" });
     emulator.completeBatch(batch.id);
-    const done = await client.get<unknown, OpenAI.Batch>(`/batches/${batch.id}`);
+    const done = await client.get<OpenAI.Batch>(`/batches/${batch.id}`);
     const output = await download(done.output_file_id!);
     const byId = new Map(output.map((line) => [line.custom_id, line]));
     const body = (byId.get("e1") as { response: { body: { model: string; data: { object: string; embedding: number[] }[] } } }).response.body;
@@ -89,7 +89,7 @@ describe("compat batches", () => {
     const { file } = await uploadFile(emulator, jsonl([chatLines[0], { ...chatLines[1], body: { model: "gemini-nope", messages: [] } }]));
     const batch = await client.batches.create({ input_file_id: file.name as string, endpoint: "/v1/chat/completions", completion_window: "24h" });
     emulator.completeBatch(batch.id);
-    const done = await client.get<unknown, OpenAI.Batch>(`/batches/${batch.id}`);
+    const done = await client.get<OpenAI.Batch>(`/batches/${batch.id}`);
     expect(done.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
     const failed = (await download(done.output_file_id!)).find((line) => line.custom_id === "request-1")!;
     expect(failed.error).toMatchObject({ code: 404, status: "NOT_FOUND" });
@@ -99,7 +99,7 @@ describe("compat batches", () => {
     const { file } = await uploadFile(emulator, jsonl(chatLines.slice(0, 1)));
     const batch = await client.batches.create({ input_file_id: file.name as string, endpoint: "/v1/chat/completions", completion_window: "24h" });
     emulator.completeBatch(batch.id);
-    const done = await client.get<unknown, OpenAI.Batch>(`/batches/${batch.id}`);
+    const done = await client.get<OpenAI.Batch>(`/batches/${batch.id}`);
     const metadata = await native(emulator, "GET", `/v1beta/${done.output_file_id!}`);
     expect(metadata.status).toBe(400);
     expect(googleError(metadata.body).message).toContain("cannot be more than 40 characters");
@@ -113,7 +113,7 @@ describe("compat batches", () => {
     let status = batch.status;
     for (let i = 0; i < 50 && status === "in_progress"; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
-      status = (await client.get<unknown, OpenAI.Batch>(`/batches/${batch.id}`)).status;
+      status = (await client.get<OpenAI.Batch>(`/batches/${batch.id}`)).status;
     }
     expect(status).toBe("completed");
   });
@@ -122,14 +122,14 @@ describe("compat batches", () => {
     const { file } = await uploadFile(emulator, jsonl(chatLines.slice(0, 1)));
     const create = () => client.batches.create({ input_file_id: file.name as string, endpoint: "/v1/chat/completions", completion_window: "24h" });
     const cancelled = await create();
-    expect((await client.post<unknown, OpenAI.Batch>(`/batches/${cancelled.id}/cancel`)).status).toBe("cancelled");
+    expect((await client.post<OpenAI.Batch>(`/batches/${cancelled.id}/cancel`)).status).toBe("cancelled");
     const failed = await create();
     emulator.failBatch(failed.id, "boom");
-    expect(await client.get<unknown, OpenAI.Batch>(`/batches/${failed.id}`)).toMatchObject({ status: "failed", errors: { data: [{ message: "boom" }] } });
+    expect(await client.get<OpenAI.Batch>(`/batches/${failed.id}`)).toMatchObject({ status: "failed", errors: { data: [{ message: "boom" }] } });
     emulator.options.batchDelayMs = 72 * 3600 * 1000;
     const expired = await create();
     emulator.advanceTime(48 * 3600 * 1000);
-    expect((await client.get<unknown, OpenAI.Batch>(`/batches/${expired.id}`)).status).toBe("expired");
+    expect((await client.get<OpenAI.Batch>(`/batches/${expired.id}`)).status).toBe("expired");
     const page = await client.batches.list();
     expect(page.data.map((batch) => batch.id)).toEqual([expired.id, failed.id, cancelled.id]);
     const again = await compat(emulator, "POST", `batches/${cancelled.id}/cancel`);
@@ -151,6 +151,6 @@ describe("compat batches", () => {
     const { file } = await uploadFile(emulator, jsonl(chatLines.slice(0, 1)));
     const batch = await client.batches.create({ input_file_id: file.name as string, endpoint: "/v1/chat/completions", completion_window: "24h" });
     await expect(client.batches.retrieve(batch.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
-    expect((await client.get<unknown, OpenAI.Batch>(`/batches/${batch.id}`)).id).toBe(batch.id);
+    expect((await client.get<OpenAI.Batch>(`/batches/${batch.id}`)).id).toBe(batch.id);
   });
 });

@@ -161,6 +161,8 @@ export function createCache(context: RequestContext): Reply {
   rejectUnknownFields(body, FIELDS, { protoNames: true });
   if (typeof body.model !== "string" || body.model === "") throw invalidArgument("* CreateCachedContentRequest.cached_content.model: model is required");
   const model = resolveModel(body.model, "chat", "createCachedContent");
+  const now = clock.now();
+  const expireTime = expiry(body, now) ?? now + DEFAULT_TTL_MS;
   const contents = body.contents === undefined ? [] : body.contents;
   if (!Array.isArray(contents)) throw invalidValue("cached_content.contents", "object", contents);
   const pieces = contents.map((content, i) => contentText(content, `cached_content.contents[${i}]`, files));
@@ -173,7 +175,6 @@ export function createCache(context: RequestContext): Reply {
   if (totalTokens < minimum) {
     throw invalidArgument(`Cached content is too small. total_token_count=${totalTokens}, min_total_token_count=${minimum}`);
   }
-  const now = clock.now();
   const displayName = protoField(body, "display_name");
   const cache: CachedContent = {
     id: newCacheId(),
@@ -181,7 +182,7 @@ export function createCache(context: RequestContext): Reply {
     ...(typeof displayName === "string" ? { displayName } : {}),
     createTime: now,
     updateTime: now,
-    expireTime: expiry(body, now) ?? now + DEFAULT_TTL_MS,
+    expireTime,
     totalTokens,
     systemText: systemPiece.text,
     contentsText: pieces.map((piece) => piece.text).join("\n\n"),
