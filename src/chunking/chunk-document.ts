@@ -12,7 +12,8 @@ import { resolveChunkOptions } from "./resolve-chunk-options.js";
  * Every chunk has non-blank text, `ordinal` 0…n-1 in document order, `tokens` equal to
  * `countTokens(text)`, `lineStart`/`lineEnd` (1-based, inclusive, file lines) for text formats
  * or `page` for PDFs, and at most `maxTokens` tokens — except a Markdown code fence kept
- * whole, which may reach `max(2048, maxTokens)`.
+ * whole, or a single table row with its repeated header, which may reach
+ * `max(2048, maxTokens)`.
  *
  * @throws ConfigError for impossible options (see `resolveChunkOptions`).
  * @example

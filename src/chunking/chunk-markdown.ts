@@ -31,8 +31,8 @@ interface PreparedSection extends MarkdownSection {
 
 /**
  * Heading-aware Markdown chunking. Each chunk stays within one heading section, or a run of
- * small consecutive sections that never crosses a heading of a higher level than the run's
- * first, and starts with its heading path (`Guide > Install`), a blank line, then the content
+ * small consecutive sections that never crosses a heading of a higher level than the section
+ * before it, and starts with its heading path (`Guide > Install`), a blank line, then the content
  * exactly as in the file. `headings` holds the path; a merged run uses the path its sections
  * share, and the headings below that become part of the content. Code fences stay whole up
  * to the hard cap (larger ones are cut between lines, each part re-fenced); tables are cut
@@ -100,10 +100,12 @@ function prepareSection(section: MarkdownSection, lines: readonly string[], firs
 }
 
 /**
- * The sections starting at `start` that may share one chunk: while the run so far is small
- * and the next section is not above the first one's level and everything still fits. A
- * section without content starts no run: its heading is better kept in the path of the
- * section after it than turned into content.
+ * The sections starting at `start` that may share one chunk: while the run so far is small,
+ * everything still fits, and the next heading is not of a higher level than the previous
+ * section's (subsections and siblings join; a return to a higher level ends the run, so a
+ * chunk never straddles a heading above the text it follows). A section without content
+ * starts no run: its heading is better kept in the path of the section after it than turned
+ * into content.
  */
 function mergeableRun(sections: readonly PreparedSection[], start: number, maxTokens: number): PreparedSection[] {
   const first = sections[start]!;
@@ -113,7 +115,7 @@ function mergeableRun(sections: readonly PreparedSection[], start: number, maxTo
   let estimate = first.prefixTokens + first.headingTokens + first.contentTokens;
   for (let next = start + 1; next < sections.length; next++) {
     const candidate = sections[next]!;
-    if (candidate.level < first.level) break;
+    if (candidate.level < run[run.length - 1]!.level) break;
     if (estimate >= maxTokens * MERGE_BELOW) break;
     const added = candidate.headingTokens + candidate.contentTokens + 2;
     if (estimate + added > maxTokens) break;

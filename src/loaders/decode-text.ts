@@ -18,7 +18,7 @@ export class UndecodableTextError extends Error {
  * CRLF and lone CR line ends to `\n`, so line numbers match what editors show.
  *
  * Invalid UTF-8 is retried as windows-1252 (the usual encoding of old Western European text
- * files) with a warning, but only when at most 30% of the bytes are non-ASCII and few decode to
+ * files) with a warning, but only when at most half of the bytes are non-ASCII (Western European text has far fewer; Cyrillic or Greek single-byte text far more) and few decode to
  * unassigned C1 codes: beyond that it is another encoding (Shift-JIS, GBK, KOI8…) or binary,
  * and mojibake would poison the index, so it throws {@link UndecodableTextError}. Text that
  * decodes to NUL characters past the sniffed prefix is binary and throws too.
@@ -48,7 +48,7 @@ function looksLikeWindows1252(bytes: Uint8Array): boolean {
     // Unassigned in windows-1252: their presence means some other encoding.
     if (byte === 0x81 || byte === 0x8d || byte === 0x8f || byte === 0x90 || byte === 0x9d) unassigned++;
   }
-  return high <= bytes.length * 0.3 && unassigned <= high * 0.05;
+  return high <= bytes.length * 0.5 && unassigned <= high * 0.05;
 }
 
 /**

@@ -64,18 +64,33 @@ function isControl(byte: number): boolean {
 
 /**
  * UTF-16 without a byte-order mark (some Windows tools write it): mostly-ASCII text then has
- * a zero in nearly every other byte and almost none in the rest.
+ * a zero in nearly every other byte, almost none in the rest, and printable ASCII beside each
+ * zero. Binary data with zero-padded 16-bit values fails the last test.
  */
 function bomlessUtf16(sample: Uint8Array): TextEncoding | undefined {
   const pairs = Math.floor(sample.length / 2);
-  if (pairs < 2) return undefined;
+  if (pairs < 8) return undefined;
   let evenZeros = 0;
   let oddZeros = 0;
+  let printableBesideOddZero = 0;
+  let printableBesideEvenZero = 0;
   for (let index = 0; index < pairs * 2; index += 2) {
-    if (sample[index] === 0) evenZeros++;
-    if (sample[index + 1] === 0) oddZeros++;
+    const even = sample[index]!;
+    const odd = sample[index + 1]!;
+    if (even === 0) {
+      evenZeros++;
+      if (isPrintableAscii(odd)) printableBesideEvenZero++;
+    }
+    if (odd === 0) {
+      oddZeros++;
+      if (isPrintableAscii(even)) printableBesideOddZero++;
+    }
   }
-  if (oddZeros / pairs > 0.4 && evenZeros / pairs < 0.02) return "utf-16le";
-  if (evenZeros / pairs > 0.4 && oddZeros / pairs < 0.02) return "utf-16be";
+  if (oddZeros / pairs > 0.4 && evenZeros / pairs < 0.02 && printableBesideOddZero / oddZeros > 0.9) return "utf-16le";
+  if (evenZeros / pairs > 0.4 && oddZeros / pairs < 0.02 && printableBesideEvenZero / evenZeros > 0.9) return "utf-16be";
   return undefined;
+}
+
+function isPrintableAscii(byte: number): boolean {
+  return (byte >= 0x20 && byte < 0x7f) || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }

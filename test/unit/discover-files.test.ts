@@ -1,0 +1,162 @@
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+
+import { afterEach, describe, expect, it } from "vitest";
+
+import { LoadError } from "../../src/errors.js";
+import { isSupportedPath } from "../../src/loaders/file-types.js";
+import { discoverFiles, type DiscoverOptions } from "../../src/sources/discover-files.js";
+import type { SourceFile } from "../../src/sources/types.js";
+import { makeTempTree, type TempTree } from "./make-temp-tree.js";
+
+let tree: TempTree | undefined;
+afterEach(async () => {
+  await tree?.cleanup();
+  tree = undefined;
+});
+
+async function collect(roots: string[], options: DiscoverOptions = {}): Promise<{ files: SourceFile[]; problems: LoadError[] }> {
+  const problems: LoadError[] = [];
+  const files: SourceFile[] = [];
+  for await (const file of discoverFiles(roots, { onProblem: (error) => problems.push(error), ...options })) files.push(file);
+  return { files, problems };
+}
+
+const relativePaths = (files: SourceFile[]) => files.map((file) => file.relativePath);
+
+describe("discoverFiles", () => {
+  it("honours the root .gitignore and nested ones with git semantics, plus .gemindexignore", async () => {
+    tree = await makeTempTree({
+      ".gitignore": "*.log\ngenerated/\n",
+      ".gemindexignore": "drafts/\n",
+      "a.md": "a",
+      "debug.log": "ignored by *.log",
+      "generated/api.md": "ignored folder",
+      "drafts/idea.md": "ignored by .gemindexignore",
+      "sub/.gitignore": "secret.md\n!keep.log\n",
+      "sub/secret.md": "ignored by the nested file",
+      "sub/keep.log": "re-included by the nested negation",
+      "sub/ok.md": "kept",
+      "other/secret.md": "the nested rule does not reach here",
+    });
+    const { files, problems } = await collect([tree.root]);
+    expect(problems).toEqual([]);
+    expect(relativePaths(files)).toEqual(["a.md", "other/secret.md", "sub/keep.log", "sub/ok.md"]);
+  });
+
+  it("lets .gemindexignore re-include what .gitignore ignores", async () => {
+    tree = await makeTempTree({ ".gitignore": "*.md\n", ".gemindexignore": "!guide.md\n", "guide.md": "g", "other.md": "o" });
+    expect(relativePaths((await collect([tree.root])).files)).toEqual(["guide.md"]);
+  });
+
+  it("applies the repository's .gitignore when a subfolder is the root", async () => {
+    tree = await makeTempTree({ ".gitignore": "*.draft.md\n", "docs/final.md": "f", "docs/notes.draft.md": "d" });
+    await mkdir(path.join(tree.root, ".git"));
+    const { files } = await collect(["docs"], { cwd: tree.root });
+    expect(relativePaths(files)).toEqual(["final.md"]);
+  });
+
+  it("skips default excludes and hidden entries unless asked", async () => {
+    tree = await makeTempTree({
+      "README.md": "r",
+      "node_modules/pkg/index.md": "dependency",
+      "dist/bundle.js": "build output",
+      "package-lock.json": "{}",
+      ".env": "SECRET=1",
+      ".github/CONTRIBUTING.md": "c",
+      ".git/HEAD": "ref",
+    });
+    expect(relativePaths((await collect([tree.root])).files)).toEqual(["README.md"]);
+    expect(relativePaths((await collect([tree.root], { hidden: true })).files)).toEqual([".env", ".github/CONTRIBUTING.md", "README.md"]);
+    expect(relativePaths((await collect([tree.root], { exclude: ["!dist"] })).files)).toEqual(["README.md", "dist/bundle.js"]);
+  });
+
+  it("filters by include and exclude patterns relative to the root", async () => {
+    tree = await makeTempTree({ "a.md": "", "a.txt": "", "docs/b.md": "", "docs/old/c.md": "" });
+    const { files } = await collect([tree.root], { include: ["*.md"], exclude: ["docs/old/"] });
+    expect(relativePaths(files)).toEqual(["a.md", "docs/b.md"]);
+  });
+
+  it("drops files the accept filter rejects, such as types no loader reads", async () => {
+    tree = await makeTempTree({ "LICENSE": "MIT", "logo.png": "png", "page.html": "<p>", "notes.md": "n", "archive.tar": "t" });
+    const { files } = await collect([tree.root], { accept: isSupportedPath });
+    expect(relativePaths(files)).toEqual(["LICENSE", "notes.md"]);
+  });
+
+  it("resolves relative roots against cwd and reports absolute POSIX paths with size and mtime", async () => {
+    tree = await makeTempTree({ "docs/guide.md": "hello", "single.txt": "twelve bytes" });
+    const { files } = await collect(["docs", "single.txt"], { cwd: tree.root });
+    const root = tree.root.split(path.sep).join("/");
+    expect(files).toEqual([
+      { path: `${root}/docs/guide.md`, source: `${root}/docs`, relativePath: "guide.md", size: 5, mtimeMs: expect.any(Number) },
+      { path: `${root}/single.txt`, source: `${root}/single.txt`, relativePath: "", size: 12, mtimeMs: expect.any(Number) },
+    ]);
+  });
+
+  it("yields a file given as a root even when it is ignored or hidden", async () => {
+    tree = await makeTempTree({ ".gitignore": "*.log\n", "run.log": "l", ".notes.md": "n" });
+    const { files } = await collect(["run.log", ".notes.md"], { cwd: tree.root });
+    expect(files.map((file) => path.basename(file.path))).toEqual(["run.log", ".notes.md"]);
+  });
+
+  it("reports a missing root and still walks the other roots", async () => {
+    tree = await makeTempTree({ "docs/a.md": "a" });
+    const { files, problems } = await collect(["missing", "docs"], { cwd: tree.root });
+    expect(relativePaths(files)).toEqual(["a.md"]);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toBeInstanceOf(LoadError);
+    expect(problems[0]!.path).toBe(path.join(tree.root, "missing").split(path.sep).join("/"));
+    expect(problems[0]!.reason).toBe("root not found");
+  });
+
+  it("throws the first problem when no onProblem handler is given", async () => {
+    tree = await makeTempTree();
+    const run = async () => {
+      for await (const _file of discoverFiles(["missing"], { cwd: tree!.root })) void _file;
+    };
+    await expect(run()).rejects.toThrow(/root not found/);
+  });
+
+  it("terminates on directory symlink loops, reporting each loop once", async () => {
+    tree = await makeTempTree({ "a/file.md": "a", "b/file.md": "b" });
+    await tree.link("a/up", "..");
+    await tree.link("a/to-b", "../b");
+    await tree.link("b/to-a", "../a");
+    const { files, problems } = await collect([tree.root]);
+    // Each folder is entered through every non-looping path, but never back into itself.
+    expect(relativePaths(files)).toEqual(["a/file.md", "a/to-b/file.md", "b/file.md", "b/to-a/file.md"]);
+    expect(problems.map((problem) => path.relative(tree!.root, problem.path).split(path.sep).join("/")).sort()).toEqual([
+      "a/to-b/to-a",
+      "a/up",
+      "b/to-a/to-b",
+      "b/to-a/up",
+    ]);
+    expect(problems.every((problem) => problem.reason.startsWith("symlink loop"))).toBe(true);
+  });
+
+  it("follows file symlinks and reports broken ones", async () => {
+    tree = await makeTempTree({ "real.md": "real" });
+    await tree.link("alias.md", "real.md");
+    await tree.link("dangling.md", "nowhere.md");
+    const { files, problems } = await collect([tree.root]);
+    expect(relativePaths(files)).toEqual(["alias.md", "real.md"]);
+    expect(files[0]!.size).toBe(4);
+    expect(problems.map((problem) => problem.reason)).toEqual(["broken symlink (its target does not exist)"]);
+  });
+
+  it("walks a repeated root once", async () => {
+    tree = await makeTempTree({ "a.md": "a" });
+    const { files } = await collect([tree.root, `${tree.root}/`, "."], { cwd: tree.root });
+    expect(relativePaths(files)).toEqual(["a.md"]);
+  });
+
+  it("stops with the caller's abort reason", async () => {
+    tree = await makeTempTree({ "a.md": "a", "b.md": "b" });
+    const controller = new AbortController();
+    const reason = new Error("user pressed Ctrl-C");
+    const run = async () => {
+      for await (const _file of discoverFiles([tree!.root], { signal: controller.signal })) controller.abort(reason);
+    };
+    await expect(run()).rejects.toBe(reason);
+  });
+});

@@ -1,0 +1,190 @@
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+
+import { afterEach, describe, expect, it } from "vitest";
+
+import { LoadError } from "../../src/errors.js";
+import { isSupportedPath } from "../../src/loaders/file-types.js";
+import { loadDocument } from "../../src/loaders/load-document.js";
+import { hashFile } from "../../src/sources/fingerprint.js";
+import type { SourceFile } from "../../src/sources/types.js";
+import { makeTempTree, type TempTree } from "./make-temp-tree.js";
+
+const fixtures = path.resolve(import.meta.dirname, "../fixtures");
+
+let tree: TempTree | undefined;
+afterEach(async () => {
+  await tree?.cleanup();
+  tree = undefined;
+});
+
+async function sourceFile(filePath: string): Promise<SourceFile> {
+  const stats = await stat(filePath).catch(() => ({ size: 0, mtimeMs: 0 }));
+  return { path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: stats.size, mtimeMs: stats.mtimeMs };
+}
+
+const load = async (filePath: string, options?: Parameters<typeof loadDocument>[1]) => loadDocument(await sourceFile(filePath), options);
+const fixture = (relative: string) => path.join(fixtures, relative);
+
+/** The reason a load fails with; fails the test when it does not fail with a LoadError. */
+async function failure(filePath: string, options?: Parameters<typeof loadDocument>[1]): Promise<string> {
+  const error = await load(filePath, options).then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(LoadError);
+  expect((error as LoadError).path).toBe(filePath);
+  return (error as LoadError).reason;
+}
+
+async function temp(name: string, content: string | Uint8Array): Promise<string> {
+  tree ??= await makeTempTree();
+  return tree.write(name, content);
+}
+
+describe("loadDocument: Markdown", () => {
+  it("drops front matter, keeps file line numbers, and takes the first H1 as title", async () => {
+    const document = await load(fixture("corpus/guide.md"));
+    expect(document.kind).toBe("markdown");
+    expect(document.title).toBe("Tidewater Station Guide");
+    expect(document.sections).toHaveLength(1);
+    const [section] = document.sections;
+    expect(section!.text).not.toContain("tags: [guide");
+    const fileLines = (await readFile(fixture("corpus/guide.md"), "utf8")).split("\n");
+    expect(section!.text.split("\n")[0]).toBe(fileLines[section!.startLine! - 1]);
+    expect(section!.startLine).toBe(5);
+  });
+
+  it("ignores a # line inside a code fence when looking for the title", async () => {
+    const file = await temp("fenced.md", "```sh\n# install\n```\n\n# Real title\n");
+    expect((await load(file)).title).toBe("Real title");
+  });
+
+  it("takes a setext H1 as title, else the front matter title", async () => {
+    expect((await load(fixture("corpus/reference.md"))).title).toBe("Command reference");
+    const file = await temp("untitled.md", '---\ntitle: "From front matter"\n---\n\n## Only a subsection\n');
+    expect((await load(file)).title).toBe("From front matter");
+  });
+
+  it("skips a UTF-8 byte-order mark and Windows line ends", async () => {
+    const document = await load(fixture("encodings/utf8-bom.md"));
+    expect(document.title).toBe("BOM title");
+    expect(document.sections[0]!.text).toBe("# BOM title\n\nWindows line ends.\n");
+  });
+});
+
+describe("loadDocument: text and code", () => {
+  it("loads plain text as one section from line 1 with the file's hash", async () => {
+    const filePath = fixture("corpus/notes.txt");
+    const document = await load(filePath);
+    expect(document).toMatchObject({ kind: "text", sections: [{ startLine: 1 }] });
+    expect(document.sections[0]!.text).toBe(await readFile(filePath, "utf8"));
+    expect(document.hash).toBe(await hashFile(filePath));
+  });
+
+  it("loads source code with its language", async () => {
+    expect(await load(fixture("corpus/src/tide-table.ts"))).toMatchObject({ kind: "code", language: "typescript" });
+    expect(await load(fixture("corpus/scripts/summarise.py"))).toMatchObject({ kind: "code", language: "python" });
+    expect(await load(await temp("Dockerfile", "FROM node:20\n"))).toMatchObject({ kind: "code", language: "dockerfile" });
+  });
+
+  it("loads an empty or blank file as a document with no sections", async () => {
+    expect((await load(await temp("empty.md", ""))).sections).toEqual([]);
+    expect((await load(await temp("blank.txt", " \n\n\t\n"))).sections).toEqual([]);
+  });
+
+  it("sniffs files with no or an unknown extension: text loads as text", async () => {
+    expect(await load(await temp("README", "Read me first.\n"))).toMatchObject({ kind: "text", sections: [{ text: "Read me first.\n" }] });
+    expect(await load(await temp("server.conf", "port = 8080\n"))).toMatchObject({ kind: "text" });
+  });
+
+  it("decodes windows-1252 text with a warning", async () => {
+    const document = await load(fixture("encodings/windows-1252.txt"));
+    expect(document.sections[0]!.text).toBe("Café notes – déjà vu\n“Grüße aus München,” she wrote; the naïve résumé cost 12 €.\nLine three ends the file.\n");
+    expect(document.warnings).toEqual(["not valid UTF-8; decoded as windows-1252"]);
+  });
+
+  it("decodes UTF-16 LE and BE files with a byte-order mark", async () => {
+    const expected = "Unicode notes\nGrüße aus Köln — 東京 and 🌊 tides.\nThird line.\n";
+    expect((await load(fixture("encodings/utf16le-bom.txt"))).sections[0]!.text).toBe(expected);
+    expect((await load(fixture("encodings/utf16be-bom.txt"))).sections[0]!.text).toBe(expected);
+  });
+});
+
+describe("loadDocument: PDF", () => {
+  it("makes one section per page, numbered from 1, with the metadata title", async () => {
+    const document = await load(fixture("pdf/handbook.pdf"));
+    expect(document.kind).toBe("pdf");
+    expect(document.title).toBe("Field Notes Handbook");
+    expect(document.sections.map((section) => section.page)).toEqual([1, 2, 3, 4]);
+    expect(document.sections[0]!.text).toContain("photovoltaic panel");
+    expect(document.sections[1]!.text).toContain("sourdough starter");
+    expect(document.sections[2]!.text).toContain("hermit crabs");
+    expect(document.sections[3]!.text).toContain("castle early");
+    expect(document.sections[1]!.text).not.toContain("photovoltaic");
+  });
+
+  it("hashes the original bytes even though pdf.js consumes its input", async () => {
+    const document = await load(fixture("pdf/handbook.pdf"));
+    expect(document.hash).toBe(await hashFile(fixture("pdf/handbook.pdf")));
+  });
+
+  it("loads PDF content under any name", async () => {
+    const copy = await temp("handbook-export", await readFile(fixture("pdf/handbook.pdf")));
+    expect((await load(copy)).kind).toBe("pdf");
+  });
+
+  it("names each way a PDF can fail", async () => {
+    expect(await failure(fixture("pdf/empty.pdf"))).toBe("empty PDF");
+    expect(await failure(fixture("pdf/corrupt.pdf"))).toBe("not a valid PDF (Invalid PDF structure.)");
+    expect(await failure(fixture("pdf/encrypted.pdf"))).toBe("encrypted PDF (password required)");
+    expect(await failure(fixture("pdf/no-text.pdf"))).toMatch(/^PDF has no extractable text \(scanned\?\)/);
+    expect(await failure(await temp("fake.pdf", "just some text"))).toBe("not a valid PDF (no %PDF- header)");
+  });
+});
+
+describe("loadDocument: failures", () => {
+  it("reports a missing file", async () => {
+    tree = await makeTempTree();
+    expect(await failure(path.join(tree.root, "gone.md"))).toBe("file not found");
+  });
+
+  it("reports a folder given as a file", async () => {
+    tree = await makeTempTree({ "dir/a.md": "a" });
+    expect(await failure(path.join(tree.root, "dir"))).toBe("is a directory");
+  });
+
+  it("refuses files above the size limit before reading them", async () => {
+    const file = await temp("big.txt", "x".repeat(3 * 1024 * 1024));
+    expect(await failure(file, { maxBytes: 2 * 1024 * 1024 })).toBe("larger than the 2 MiB limit (3 MiB)");
+  });
+
+  it("refuses binary content", async () => {
+    expect(await failure(fixture("binary/random.bin"))).toMatch(/^binary file \(NUL byte at offset \d+\)$/);
+    expect(await failure(fixture("binary/blob"))).toMatch(/^binary file/);
+    expect(await failure(await temp("notes.txt", Uint8Array.from([0x54, 0x00, 0x01, 0x02])))).toMatch(/^binary file/);
+  });
+
+  it("names formats it cannot read yet, HTML included", async () => {
+    expect(await failure(fixture("binary/pixel.png"))).toBe("unsupported file type (.png)");
+    expect(await failure(await temp("page.html", "<h1>Hi</h1>"))).toBe("unsupported file type (.html)");
+  });
+
+  it("rejects with the caller's abort reason, unwrapped", async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await expect(load(fixture("corpus/notes.txt"), { signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
+describe("isSupportedPath", () => {
+  it("accepts readable formats and extension-less files, and passes over the rest", () => {
+    for (const accepted of ["a.md", "b.MDX", "c.txt", "d.pdf", "e.ts", "f.py", "LICENSE", "Makefile", "g.yaml"]) {
+      expect(isSupportedPath(`/docs/${accepted}`), accepted).toBe(true);
+    }
+    for (const rejected of ["a.png", "b.html", "c.zip", "d.lock", "e.woff2"]) {
+      expect(isSupportedPath(`/docs/${rejected}`), rejected).toBe(false);
+    }
+  });
+});
