@@ -152,7 +152,7 @@ function renderRun(
     const text = path.length > 0 ? `${headingLine(path, settings.maxTokens).text}\n\n${content}` : content;
     const tokens = countTokens(text);
     if (tokens <= settings.maxTokens) {
-      return { chunk: { text, headings: path, lineStart: firstLine + from, lineEnd: firstLine + to, tokens }, sections: count };
+      return { chunk: { text, headings: [...path], lineStart: firstLine + from, lineEnd: firstLine + to, tokens }, sections: count };
     }
   }
   return undefined;
@@ -170,7 +170,7 @@ function chunkSection(section: PreparedSection, settings: ChunkSettings): ChunkD
   });
   return packed.map(({ pieces, tokens }) => ({
     text: render(pieces),
-    headings: section.path,
+    headings: [...section.path],
     lineStart: pieces[0]!.lineStart,
     lineEnd: pieces[pieces.length - 1]!.lineEnd,
     tokens,

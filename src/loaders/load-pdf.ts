@@ -6,8 +6,9 @@ import type { DocumentSection } from "./types.js";
 
 /**
  * Loads a PDF page by page with unpdf (pdf.js): one section per page with text, numbered from
- * 1, so every chunk can cite its exact page. The title comes from the document information
- * dictionary or XMP `dc:title` when present.
+ * 1, so every chunk can cite its exact page; pages without text are left out, and a page that
+ * cannot be read becomes a warning. The title comes from the document information dictionary
+ * or XMP `dc:title` when present.
  *
  * @throws LoadError with reason "empty PDF", "not a valid PDF (…)", "encrypted PDF (password
  * required)", "PDF has no extractable text (scanned?)" or "could not read PDF (…)".
@@ -32,18 +33,29 @@ export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSig
 
   try {
     const sections: DocumentSection[] = [];
+    const warnings: string[] = [];
+    let firstFailure: unknown;
     for (let page = 1; page <= document.numPages; page++) {
       signal?.throwIfAborted();
-      const text = await pageText(document, page).catch((error: unknown) => {
-        throw new LoadError(path, `could not read PDF page ${page} (${messageOf(error)})`, { cause: error });
-      });
+      let text: string;
+      try {
+        text = await pageText(document, page);
+      } catch (error) {
+        // One damaged page costs that page, not the rest of the document.
+        firstFailure ??= error;
+        warnings.push(`page ${page} could not be read (${messageOf(error)})`);
+        continue;
+      }
       if (text.trim() !== "") sections.push({ text, page });
+    }
+    if (sections.length === 0 && firstFailure !== undefined) {
+      throw new LoadError(path, `could not read PDF (${messageOf(firstFailure)})`, { cause: firstFailure });
     }
     if (sections.length === 0) {
       throw new LoadError(path, `PDF has no extractable text (scanned?): ${document.numPages} page${document.numPages === 1 ? "" : "s"} without a text layer`);
     }
     const title = await pdfTitle(document);
-    return { kind: "pdf", ...(title === undefined ? {} : { title }), sections };
+    return { kind: "pdf", ...(title === undefined ? {} : { title }), sections, ...(warnings.length > 0 ? { warnings } : {}) };
   } finally {
     await document.destroy();
   }

@@ -51,7 +51,9 @@ export function parseMarkdown(lines: readonly string[]): MarkdownBlock[] {
     if (fence && !(fence[2]!.startsWith("`") && fence[3]!.includes("`"))) {
       closeParagraph();
       const marker = fence[2]!;
+      // An unclosed fence runs to the last non-blank line of the text.
       let end = lines.length - 1;
+      while (end > index && lines[end]!.trim() === "") end--;
       let closing: string | undefined;
       for (let next = index + 1; next < lines.length; next++) {
         const candidate = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(lines[next]!);
