@@ -1,6 +1,7 @@
 import type { Piece, SplitLevel } from "./piece.js";
 import { refinePiece } from "./split-text.js";
 
+/** Options of {@link packPieces}. */
 export interface PackOptions {
   /** Largest chunk, in tokens, including `fixedTokens`. */
   budget: number;

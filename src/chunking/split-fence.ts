@@ -5,6 +5,7 @@ import { countTokens } from "./tokens.js";
 
 type Fence = Extract<MarkdownBlock, { type: "fence" }>;
 
+/** Where a fence sits and how big its parts may be. */
 export interface FenceContext {
   /** The section's lines; `fence.start`/`end` index into them. */
   lines: readonly string[];

@@ -5,6 +5,7 @@ import { countTokens } from "./tokens.js";
 
 type Table = Extract<MarkdownBlock, { type: "table" }>;
 
+/** Where a table sits and how big its parts may be. */
 export interface TableContext {
   /** The section's lines; `table.start`/`end` index into them. */
   lines: readonly string[];

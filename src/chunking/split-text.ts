@@ -1,6 +1,7 @@
 import { Break, type Piece, type SplitLevel } from "./piece.js";
 import { countTokens } from "./tokens.js";
 
+/** Options of {@link splitText}. */
 export interface SplitTextOptions {
   /** 1-based source line of the first character of the text. */
   lineStart: number;

@@ -15,6 +15,7 @@ import type { SourceFile } from "./types.js";
 /** The per-directory ignore file that only gemindex reads; same syntax as `.gitignore`. */
 export const GEMINDEX_IGNORE_FILE = ".gemindexignore";
 
+/** Options of {@link discoverFiles}; every one has a default. */
 export interface DiscoverOptions {
   /** Directory that relative roots are resolved against. @default process.cwd() at call time */
   cwd?: string;
