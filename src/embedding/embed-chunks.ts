@@ -50,6 +50,9 @@ export async function* embedChunks<T>(
   const completed: Array<Array<EmbeddedItem<T>>> = [];
   let failure: { error: unknown } | undefined;
   let producing = true;
+  // Counted here rather than read from p-queue, whose `pending` drops only after our task's
+  // finally block has already woken the consumer.
+  let inFlight = 0;
   let wake: (() => void) | undefined;
   const notify = () => {
     wake?.();
@@ -58,6 +61,7 @@ export async function* embedChunks<T>(
 
   const send = (batch: Array<EmbedItem<T>>) => {
     const tokens = batch.reduce((sum, item) => sum + item.tokens, 0);
+    inFlight++;
     void queue.add(async () => {
       const started = performance.now();
       try {
@@ -70,6 +74,7 @@ export async function* embedChunks<T>(
       } catch (error) {
         failure ??= { error };
       } finally {
+        inFlight--;
         notify();
       }
     });
@@ -109,7 +114,7 @@ export async function* embedChunks<T>(
         yield next;
         continue;
       }
-      if (!producing && queue.size === 0 && queue.pending === 0) break;
+      if (!producing && inFlight === 0) break;
       await new Promise<void>((resolve) => (wake = resolve));
     }
     await producer;

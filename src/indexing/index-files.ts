@@ -2,6 +2,7 @@ import path from "node:path";
 import { chunkDocument } from "../chunking/chunk-document.js";
 import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
 import { GemindexError, LoadError, isAbort } from "../errors.js";
+import { isSupportedPath } from "../loaders/file-types.js";
 import { loadDocument } from "../loaders/load-document.js";
 import type { Embedder } from "../providers/types.js";
 import { discoverFiles } from "../sources/discover-files.js";
@@ -51,7 +52,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     outcome: "completed",
     uri: store.uri,
     embedding: embedder?.config ?? null,
-    files: { seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0 },
+    files: { seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, skipped: 0 },
     failures: [],
     chunks: { written: 0, embedded: 0, reused: 0 },
     requests: 0,
@@ -100,6 +101,12 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       include: options.include,
       exclude: options.exclude,
       signal,
+      // Images, archives and other formats without a loader are passed over quietly (counted).
+      accept: (filePath: string) => {
+        if (isSupportedPath(filePath)) return true;
+        report.files.skipped++;
+        return false;
+      },
       onProblem: (error: LoadError) => {
         report.files.failed++;
         report.failures.push({ path: error.path, reason: error.reason });

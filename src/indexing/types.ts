@@ -25,6 +25,8 @@ export interface IndexReport {
     unchanged: number;
     removed: number;
     failed: number;
+    /** Files inside folders passed over because no loader handles their type. */
+    skipped: number;
   };
   failures: FileFailure[];
   chunks: {

@@ -84,7 +84,7 @@ export function summarize(report: IndexReport): string {
   const { files, chunks } = report;
   const verb = report.outcome === "completed" ? "Indexed" : report.outcome === "interrupted" ? "Interrupted after indexing" : "Stopped after indexing";
   const lines = [
-    `${verb} ${report.uri}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen) in ${formatDuration(report.durationMs)}.`,
+    `${verb} ${report.uri}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
   ];
   if (chunks.written > 0 || report.requests > 0) {
     const embedding = report.embedding
