@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode, type ChatUsage, type Hit, type SearchFilter, type SearchMode } from "../../index.js";
+import { ExitCode, snippet, type ChatUsage, type Hit, type SearchFilter, type SearchMode } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
 import { Output } from "../output.js";
@@ -55,7 +55,7 @@ Examples:
           const result = await index.search(question, search);
           if (!index.online) output.notice(offlineNotice);
           else for (const notice of result.notices) output.notice(notice);
-          printHits(output, result.hits, !index.online);
+          printHits(output, result.hits, question, !index.online);
           output.emitJson({ query: question, mode: result.mode, hits: result.hits.map(toJsonHit), answer: null, usage: null, notices: index.online ? result.notices : [offlineNotice, ...result.notices] });
           done(ExitCode.ok);
           return;
@@ -70,7 +70,7 @@ Examples:
           if (event.type === "sources") {
             ({ hits, mode, notices } = event);
             for (const notice of notices) output.notice(notice);
-            printHits(output, hits, false);
+            printHits(output, hits, question, false);
             output.print(hits.length ? "\nAnswer:" : "No passages matched; asking the model anyway.\n\nAnswer:");
           } else if (event.type === "thought") {
             if (!thinking) output.stream("(thinking) ");
@@ -94,21 +94,16 @@ Examples:
     });
 }
 
-function excerpt(text: string, limit: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > limit ? `${flat.slice(0, limit - 1)}…` : flat;
-}
-
-/** Numbered hits with citations; offline they are the answer, so more of each passage shows. */
-function printHits(output: Output, hits: Hit[], full: boolean): void {
+/** Numbered hits with citations and the best-matching excerpt; offline they are the answer, so more shows. */
+function printHits(output: Output, hits: Hit[], question: string, full: boolean): void {
   if (hits.length === 0) {
     output.print("No passages matched.");
     return;
   }
   for (const hit of hits) {
-    const heading = hit.headings.length && hit.kind !== "markdown" ? ` — ${hit.headings.join(" > ")}` : "";
+    const heading = hit.headings.length ? ` — ${hit.headings.join(" > ")}` : "";
     output.print(`[${hit.rank}] ${hit.citation}${heading}`);
-    output.print(`    ${excerpt(hit.text, full ? 600 : 200)}`);
+    output.print(`    ${snippet(hit.text, question, full ? 400 : 200)}`);
   }
 }
 

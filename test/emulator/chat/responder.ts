@@ -13,12 +13,18 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-/** The first real sentence after the marker `[n]`, up to the next marker. */
+/** Where source `n` starts: a `[n]` marker or an attribute such as `n="n"` (as in `<source n="1">`). */
+function markerOf(prompt: string, n: number): { start: number; length: number } | undefined {
+  const match = new RegExp(`\\[${n}\\]|\\bn="${n}"[^>\\n]*>?`).exec(prompt);
+  return match ? { start: match.index, length: match[0].length } : undefined;
+}
+
+/** The first real sentence after the marker of source `n`, up to the next marker. */
 function sourceSentence(prompt: string, n: number): string | undefined {
-  const start = prompt.indexOf(`[${n}]`);
-  if (start < 0) return undefined;
-  let rest = prompt.slice(start + `[${n}]`.length);
-  const next = rest.search(/\[\d+\]/);
+  const marker = markerOf(prompt, n);
+  if (!marker) return undefined;
+  let rest = prompt.slice(marker.start + marker.length);
+  const next = rest.search(/\[\d+\]|\bn="\d+"/);
   if (next >= 0) rest = rest.slice(0, next);
   const lines = rest.split("\n").map(oneLine);
   const line = lines.find((candidate) => candidate.split(" ").length >= 4 && !METADATA_LINE.test(candidate)) ?? lines.find((l) => l !== "");
@@ -29,9 +35,12 @@ function sourceSentence(prompt: string, n: number): string | undefined {
 
 /** Answer citing `[1]` (and `[2]` when present); otherwise a fixed sentence echoing the question. */
 export function defaultChatResponder(request: ChatRequestInfo): string {
+  // Sources sit in the conversation, not in the instructions (which may show "[1]" as an example).
+  const systemEnd = request.system ? request.prompt.indexOf(request.system) + request.system.length : 0;
+  const conversation = request.prompt.slice(Math.max(systemEnd, 0));
   const cited: string[] = [];
   for (const n of [1, 2]) {
-    const sentence = sourceSentence(request.prompt, n);
+    const sentence = sourceSentence(conversation, n);
     if (sentence === undefined || sentence === "") break;
     cited.push(`${sentence} [${n}].`);
   }
