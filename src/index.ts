@@ -14,6 +14,7 @@ export { openIndex, GemIndex, type OpenIndexOptions, type IndexStatus } from "./
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { IndexOptions, IndexProgress, IndexReport, FileFailure } from "./indexing/types.js";
 export { snippet } from "./retrieval/snippet.js";
+export { displayPath, formatCitation } from "./retrieval/citation.js";
 export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";
 export type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 export type { ChatUsage, EmbeddingConfig, Embedder, ChatModel } from "./providers/types.js";

@@ -75,7 +75,8 @@ export async function indexFiles(roots: string[], context: IndexContext, options
 
   const writer = new DocumentWriter(store, (entries) => {
     for (const entry of entries) {
-      if (entry.record.status === "indexed") {
+      if (entry.change) {
+        report.files[entry.change]++;
         report.chunks.written += entry.chunks.length;
         progress.filesIndexed++;
       }
@@ -136,8 +137,6 @@ export async function indexFiles(roots: string[], context: IndexContext, options
         writer.touch({ ...previous, size: file.size, mtimeMs: file.mtimeMs });
         continue;
       }
-      if (previous) report.files.changed++;
-      else report.files.new++;
       progress.phase = "indexing";
       progress.filesToIndex++;
       emit();
@@ -145,7 +144,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       let document: PendingDocument;
       try {
         const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal });
-        document = await prepareDocument(loaded, hash, chunkDocument(loaded, options.chunking), store, embedder !== undefined);
+        document = await prepareDocument(loaded, hash, chunkDocument(loaded, options.chunking), store, embedder !== undefined, previous ? "changed" : "new");
       } catch (error) {
         if (isAbort(error, signal)) throw error;
         if (error instanceof LoadError) {

@@ -4,17 +4,26 @@ import { hashText } from "../sources/fingerprint.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord, StoredChunk } from "../store/types.js";
 
+/** What the writer commits for one document; `change` is set for documents (re)indexed in this run. */
+export interface WriteEntry {
+  record: DocumentRecord;
+  chunks: StoredChunk[];
+  change?: "new" | "changed";
+}
+
 /** A document on its way to the index: chunks waiting for vectors. */
 export class PendingDocument {
   readonly record: DocumentRecord;
+  readonly change: "new" | "changed";
   readonly chunks: StoredChunk[];
   readonly title?: string;
   /** Chunks whose vector came from the index instead of the API. */
   readonly reused: number;
   #missing: number;
 
-  constructor(record: DocumentRecord, chunks: StoredChunk[], title: string | undefined, reused: number, missing: number) {
+  constructor(record: DocumentRecord, chunks: StoredChunk[], title: string | undefined, reused: number, missing: number, change: "new" | "changed") {
     this.record = record;
+    this.change = change;
     this.chunks = chunks;
     this.title = title;
     this.reused = reused;
@@ -34,8 +43,8 @@ export class PendingDocument {
     return this.#missing === 0;
   }
 
-  entry(): { record: DocumentRecord; chunks: StoredChunk[] } {
-    return { record: this.record, chunks: this.chunks };
+  entry(): WriteEntry {
+    return { record: this.record, chunks: this.chunks, change: this.change };
   }
 }
 
@@ -49,6 +58,7 @@ export async function prepareDocument(
   chunks: Chunk[],
   store: Store,
   withVectors: boolean,
+  change: "new" | "changed",
 ): Promise<PendingDocument> {
   const { file } = document;
   const title = document.title;
@@ -90,7 +100,7 @@ export async function prepareDocument(
     title,
     indexedAt: new Date().toISOString(),
   };
-  return new PendingDocument(record, rows, title, reused, withVectors ? rows.length - reused : 0);
+  return new PendingDocument(record, rows, title, reused, withVectors ? rows.length - reused : 0, change);
 }
 
 export interface DocumentWriterOptions {
@@ -106,17 +116,17 @@ export interface DocumentWriterOptions {
  */
 export class DocumentWriter {
   readonly #store: Store;
-  readonly #onCommit: (entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>) => void;
+  readonly #onCommit: (entries: WriteEntry[]) => void;
   readonly #maxChunks: number;
   readonly #maxDocuments: number;
-  #entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }> = [];
+  #entries: WriteEntry[] = [];
   #chunkCount = 0;
   #touched: DocumentRecord[] = [];
   committedDocuments = 0;
 
   constructor(
     store: Store,
-    onCommit: (entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>) => void,
+    onCommit: (entries: WriteEntry[]) => void,
     options: DocumentWriterOptions = {},
   ) {
     this.#store = store;
@@ -125,7 +135,7 @@ export class DocumentWriter {
     this.#maxDocuments = options.maxDocuments ?? 500;
   }
 
-  async add(entry: { record: DocumentRecord; chunks: StoredChunk[] }): Promise<void> {
+  async add(entry: WriteEntry): Promise<void> {
     this.#entries.push(entry);
     this.#chunkCount += entry.chunks.length;
     if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments) await this.flush();

@@ -126,12 +126,26 @@ export function fileTypeFor(filePath: string): FileType {
 }
 
 /**
- * Whether discovery should hand `filePath` to the loaders: a known Markdown, text, code or PDF
- * extension, or no extension at all (`README`, `LICENSE`, `Makefile`), which is sniffed. Files
- * with other extensions (images, archives, `.lock`, HTML for now) are skipped without a report
- * line; `loadDocument` still accepts them when asked directly.
+ * Extensions of content that is not a document (archives, media, fonts, executables, lock
+ * files): discovery passes over them quietly instead of reporting each one as a failure.
+ */
+const PASSED_OVER = new Set(
+  (
+    "zip gz tgz bz2 xz zst 7z rar tar jar war ear exe dll so dylib o a lib obj class pyc pyo wasm " +
+    "woff woff2 ttf otf eot ico icns mp4 m4v mov avi mkv webm flv wmv iso dmg img deb rpm apk msi " +
+    "sqlite sqlite3 db lance parquet arrow feather npy npz pkl pt onnx safetensors lock"
+  ).split(" "),
+);
+
+/**
+ * Whether discovery should hand `filePath` to the loaders: every extension except formats
+ * gemindex cannot read yet (HTML, images, audio, Office) and content that is not a document
+ * (archives, media, fonts, binaries, lock files), which are skipped without a report line.
+ * Unknown extensions and extension-less files are sniffed by the loader: text is indexed,
+ * binary content becomes a "binary file" failure. `loadDocument` still accepts any file
+ * when asked directly.
  */
 export function isSupportedPath(filePath: string): boolean {
   const type = fileTypeFor(filePath);
-  return type.kind !== "unsupported" && (type.kind !== "sniff" || extensionOf(filePath) === "");
+  return type.kind !== "unsupported" && !PASSED_OVER.has(extensionOf(filePath));
 }

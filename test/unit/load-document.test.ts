@@ -179,11 +179,11 @@ describe("loadDocument: failures", () => {
 });
 
 describe("isSupportedPath", () => {
-  it("accepts readable formats and extension-less files, and passes over the rest", () => {
-    for (const accepted of ["a.md", "b.MDX", "c.txt", "d.pdf", "e.ts", "f.py", "LICENSE", "Makefile", "g.yaml"]) {
+  it("accepts readable formats, extension-less files and unknown extensions (sniffed), and passes over the rest", () => {
+    for (const accepted of ["a.md", "b.MDX", "c.txt", "d.pdf", "e.ts", "f.py", "LICENSE", "Makefile", "g.yaml", "h.bin", "notes.xyz"]) {
       expect(isSupportedPath(`/docs/${accepted}`), accepted).toBe(true);
     }
-    for (const rejected of ["a.png", "b.html", "c.zip", "d.lock", "e.woff2"]) {
+    for (const rejected of ["a.png", "b.html", "c.zip", "d.lock", "e.woff2", "f.tar.gz", "g.mp4"]) {
       expect(isSupportedPath(`/docs/${rejected}`), rejected).toBe(false);
     }
   });

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode, type IndexReport } from "../../index.js";
+import { displayPath, ExitCode, type IndexReport } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatDuration, Output, plural } from "../output.js";
@@ -71,7 +71,7 @@ Examples:
       output.emitJson(report);
       for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
       for (const notice of report.notices) if (!notice.startsWith("No GEMINI_API_KEY")) output.notice(notice);
-      if (!output.quiet || report.outcome !== "completed") output.print(summarize(report));
+      if (!output.quiet || report.outcome !== "completed") output.print(summarize(report, io.cwd));
       if (report.error) {
         output.warn(report.error.message);
         done(report.error.exitCode);
@@ -80,11 +80,11 @@ Examples:
 }
 
 /** The run in one or two lines. */
-export function summarize(report: IndexReport): string {
+export function summarize(report: IndexReport, cwd: string): string {
   const { files, chunks } = report;
   const verb = report.outcome === "completed" ? "Indexed" : report.outcome === "interrupted" ? "Interrupted after indexing" : "Stopped after indexing";
   const lines = [
-    `${verb} ${report.uri}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
+    `${verb} ${displayPath(report.uri, cwd)}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
   ];
   if (chunks.written > 0 || report.requests > 0) {
     const embedding = report.embedding

@@ -24,8 +24,10 @@ export interface ChatReply {
   /** Model as echoed. */
   model: string;
   text: string;
-  /** Thought summary (already wrapped in tags when `thoughtTags` is "tags"). */
+  /** Thought summary as it appears in compat `content` (wrapped in tags when `thoughtTags` is "tags"). */
   thought?: string;
+  /** The bare thought summary (native replies send it as a `thought: true` part). */
+  summary?: string;
   toolCalls: ToolCall[];
   finishReason: "stop" | "length" | "tool_calls";
   /** Signature for the final stream chunk / first tool call on Gemini 3. */
@@ -87,6 +89,7 @@ export function generateReply(job: ChatJob, options: EmulatorOptions, clock: Clo
     model: options.echoModelPrefix ? `models/${job.modelName}` : job.modelName,
     text,
     ...(thought === undefined ? {} : { thought }),
+    ...(summary === undefined ? {} : { summary }),
     toolCalls,
     finishReason,
     ...(wantsSignature ? { thoughtSignature: signature(id) } : {}),
