@@ -71,6 +71,7 @@ export function createBatch(context: RequestContext): Reply {
   }
   const metadata = optionalObject(body, "metadata");
   const batch = batches.create({
+    kind: "compat",
     endpoint: body.endpoint,
     inputFileId,
     completionWindow: body.completion_window,
@@ -93,7 +94,7 @@ export function cancelBatch(context: RequestContext): Reply {
 
 /** `GET /batches?limit=&after=` in OpenAI's cursor-page shape, newest first. */
 export function listBatches(context: RequestContext): Reply {
-  const all = context.state.batches.list();
+  const all = context.state.batches.list().filter((batch) => batch.kind === "compat");
   const after = context.query.after?.replace(/^batches\//, "");
   const start = after === undefined ? 0 : all.findIndex((batch) => batch.id === after) + 1;
   const limit = Math.min(Math.max(Number(context.query.limit) || 20, 1), 100);

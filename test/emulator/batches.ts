@@ -20,10 +20,20 @@ export interface BatchError {
 export interface BatchRecord {
   /** Id without `batches/` (36 characters, so `batch-<id>` output ids are 42). */
   id: string;
-  endpoint: string;
-  /** Input file id without `files/`. */
-  inputFileId: string;
-  completionWindow: string;
+  /** "compat": OpenAI-format JSONL; "generate"/"embed": native batchGenerateContent / asyncBatchEmbedContent. */
+  kind: "compat" | "generate" | "embed";
+  /** Compat: `/v1/chat/completions` or `/v1/embeddings`. */
+  endpoint?: string;
+  /** Input file id without `files/` (absent for inline native requests). */
+  inputFileId?: string;
+  /** Native inline requests (`inputConfig.requests.requests`). */
+  inlineRequests?: JsonObject[];
+  /** Native inline results, once completed. */
+  inlineResponses?: JsonObject[];
+  /** Native: model id without `models/`. */
+  model?: string;
+  displayName?: string;
+  completionWindow?: string;
   metadata?: JsonObject;
   createdAt: number;
   /** Emulator-clock ms at which the batch finishes on its own. */
@@ -49,7 +59,7 @@ export class BatchStore {
     private readonly run: (batch: BatchRecord) => void,
   ) {}
 
-  create(input: { endpoint: string; inputFileId: string; completionWindow: string; metadata?: JsonObject }): BatchRecord {
+  create(input: Pick<BatchRecord, "kind" | "endpoint" | "inputFileId" | "inlineRequests" | "model" | "displayName" | "completionWindow" | "metadata">): BatchRecord {
     const now = this.clock.now();
     const batch: BatchRecord = {
       ...input,
@@ -110,6 +120,10 @@ export class BatchStore {
     batch.status = "cancelled";
     batch.finishedAt = this.clock.now();
     return true;
+  }
+
+  delete(id: string): boolean {
+    return this.#batches.delete(id.replace(/^batches\//, ""));
   }
 
   clear(): void {

@@ -193,6 +193,13 @@ function nativeVector(request: NativeEmbedding, model: ModelInfo): { values: num
   return { values: embedParts(request.parts, request.dimensions, { model: model.id }) };
 }
 
+/** One native EmbedContentRequest of a batch job → `{tokenCount, embedding:{values}}` (as batch output lines carry). */
+export function embedForBatch(request: JsonObject, modelId: string, options: EmulatorOptions): JsonObject {
+  const model = resolveModel(modelId, "embedding", "asyncBatchEmbedContent");
+  const prepared = prepareNative(request, "", model, options);
+  return { tokenCount: String(prepared.tokens), embedding: nativeVector(prepared, model) };
+}
+
 function pathModel(context: RequestContext, method: string): ModelInfo {
   return resolveModel(decodeURIComponent(context.params[0] ?? ""), "embedding", method);
 }

@@ -4,6 +4,8 @@ import { createCache, deleteCache, getCache, listCaches, updateCache } from "./c
 import { chatCompletions } from "./chat/route.js";
 import { batchEmbedContents, compatEmbeddings, embedContent } from "./embeddings.js";
 import { deleteFile, downloadFile, getFile, listFiles, upload } from "./files-routes.js";
+import { asyncBatchEmbedContent, batchGenerateContent, cancelNativeBatch, deleteNativeBatch, getNativeBatch, listNativeBatches } from "./native-batches.js";
+import { generateContent } from "./native-generate.js";
 import { getCompatModel, getNativeModel, listCompatModels, listNativeModels } from "./models.js";
 import type { Route } from "./route.js";
 
@@ -33,6 +35,13 @@ export const ROUTES: readonly Route[] = [
   native("DELETE", /^\/v1beta\/cachedContents\/([^/]+)$/, deleteCache),
   native("POST", /^\/v1beta\/models\/([^/:]+):embedContent$/, embedContent),
   native("POST", /^\/v1beta\/models\/([^/:]+):batchEmbedContents$/, batchEmbedContents),
+  native("POST", /^\/v1beta\/models\/([^/:]+):generateContent$/, generateContent),
+  native("POST", /^\/v1beta\/models\/([^/:]+):batchGenerateContent$/, batchGenerateContent),
+  native("POST", /^\/v1beta\/models\/([^/:]+):asyncBatchEmbedContent$/, asyncBatchEmbedContent),
+  native("GET", /^\/v1beta\/batches$/, listNativeBatches),
+  native("GET", /^\/v1beta\/batches\/([^/:]+)$/, getNativeBatch),
+  native("POST", /^\/v1beta\/batches\/([^/:]+):cancel$/, cancelNativeBatch),
+  native("DELETE", /^\/v1beta\/batches\/([^/:]+)$/, deleteNativeBatch),
   native("GET", /^\/v1beta\/models$/, listNativeModels),
   native("GET", /^\/v1beta\/models\/([^/:]+)$/, getNativeModel),
 ];
