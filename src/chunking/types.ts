@@ -15,6 +15,8 @@ export interface Chunk {
   lineStart?: number;
   /** 1-based last line in the source file (inclusive). */
   lineEnd?: number;
+  /** The section's location label (sheet name, time range), when it has one. */
+  location?: string;
   /** Token count of `text` (estimate by the tokenizer in chunking/tokens.ts). */
   tokens: number;
 }

@@ -9,8 +9,31 @@ export interface DocumentSection {
   text: string;
   /** 1-based page number (PDF). */
   page?: number;
-  /** 1-based line in the source file where `text` starts (text formats). */
+  /** 1-based line in the source file where `text` starts (text formats); for spreadsheets, the row. */
   startLine?: number;
+  /**
+   * Where the section sits when pages and lines do not say it: the sheet name of a spreadsheet
+   * ("Budget"), the time range of a transcript ("00:01:30"). Shown in citations.
+   */
+  location?: string;
+}
+
+/** Binary content that a model describes (caption, transcript) or embeds directly. */
+export interface MediaContent {
+  /** `image/png`, `image/jpeg`, `image/webp`, `image/gif`, `audio/wav`, `audio/mpeg`. */
+  mimeType: string;
+  data: Uint8Array;
+}
+
+/** An image a text document links to (Markdown `![alt](path)`), resolved to a file that exists. */
+export interface ImageReference {
+  /** Absolute POSIX path of the image file. */
+  path: string;
+  alt: string;
+  /** Heading path around the link. */
+  headings: string[];
+  /** 1-based line of the link. */
+  line: number;
 }
 
 /** A parsed document: the output of the load stage, the input of chunking. */
@@ -27,6 +50,10 @@ export interface LoadedDocument {
   sections: DocumentSection[];
   /** Non-fatal notes about the load ("decoded as windows-1252"). */
   warnings?: string[];
+  /** The bytes of an image or audio document, for the model to describe or embed. */
+  media?: MediaContent;
+  /** Images linked from this document, to be indexed in the context of their heading. */
+  images?: ImageReference[];
 }
 
 export interface LoadOptions {
