@@ -321,3 +321,75 @@ describe("GET /models", () => {
     await expect(client.models.retrieve("gemini-9")).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 });
+
+describe("chat option variants", () => {
+  const toolRequest = {
+    model: "gemini-3-flash-preview",
+    messages: [{ role: "user", content: "x" }],
+    tools: [{ type: "function", function: { name: "search", parameters: { type: "object", properties: {} } } }],
+    tool_choice: "required",
+  };
+
+  it("uses empty tool-call ids and finish_reason tool_calls when asked", async () => {
+    emulator.options.toolCallIds = "empty";
+    emulator.options.toolCallFinishReason = "tool_calls";
+    const body = (await compat(emulator, "POST", "chat/completions", toolRequest)).body as OpenAI.ChatCompletion;
+    expect(body.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(body.choices[0]!.message.tool_calls![0]!.id).toBe("");
+    expect(body.choices[0]!.message.content).toBeNull();
+  });
+
+  it("requires the thought_signature on replayed Gemini 3 tool calls in strict mode", async () => {
+    emulator.options.requireThoughtSignatures = true;
+    const first = (await compat(emulator, "POST", "chat/completions", toolRequest)).body as OpenAI.ChatCompletion;
+    const assistant = first.choices[0]!.message;
+    const followUp = (message: unknown) =>
+      compat(emulator, "POST", "chat/completions", {
+        model: "gemini-3-flash-preview",
+        messages: [{ role: "user", content: "x" }, message, { role: "tool", tool_call_id: assistant.tool_calls![0]!.id, content: "result" }],
+      });
+    expect((await followUp(assistant)).status).toBe(200);
+    const calls = assistant.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
+    const stripped = { ...assistant, tool_calls: calls.map(({ id, type, function: fn }) => ({ id, type, function: fn })) };
+    const refused = await followUp(stripped);
+    expect(refused.status).toBe(400);
+    expect(googleError(refused.body).message).toMatch(/^Function call is missing a thought_signature/);
+  });
+
+  it("sends bare thought text when thoughtTags is 'bare'", async () => {
+    emulator.options.thoughtTags = "bare";
+    const reply = await compat(emulator, "POST", "chat/completions", {
+      model: "gemini-2.5-flash",
+      messages: [{ role: "user", content: "x" }],
+      extra_body: { google: { thinking_config: { include_thoughts: true } } },
+    });
+    const content = (reply.body as OpenAI.ChatCompletion).choices[0]!.message.content!;
+    expect(content).not.toContain("<thought>");
+    expect(content).toMatch(/^\*\*Planning the answer\*\*/);
+  });
+
+  it("echoes models/ prefixes and adds reasoning_tokens when asked", async () => {
+    emulator.options.echoModelPrefix = true;
+    emulator.options.reasoningTokensDetail = true;
+    const body = (await compat(emulator, "POST", "chat/completions", { model: "gemini-2.5-pro", messages: [{ role: "user", content: "x" }] })).body as OpenAI.ChatCompletion;
+    expect(body.model).toBe("models/gemini-2.5-pro");
+    const usage = body.usage!;
+    expect(usage.completion_tokens_details!.reasoning_tokens).toBe(usage.total_tokens - usage.prompt_tokens - usage.completion_tokens);
+  });
+
+  it("emits the thought_signature chunk on every model with streamThoughtSignature 'always', never with 'never'", async () => {
+    const last = async (model: string) => {
+      const events = sseEvents((await compat(emulator, "POST", "chat/completions", { model, stream: true, messages: [{ role: "user", content: "x" }] })).text);
+      return (events.at(-2) as Chunk).choices[0]!.delta;
+    };
+    emulator.options.streamThoughtSignature = "always";
+    expect((await last("gemini-2.5-flash")).extra_content?.google.thought_signature).toEqual(expect.any(String));
+    emulator.options.streamThoughtSignature = "never";
+    expect((await last("gemini-3-flash-preview")).extra_content).toBeUndefined();
+  });
+
+  it("returns n candidates", async () => {
+    const body = (await compat(emulator, "POST", "chat/completions", { model: "gemini-2.5-flash", n: 2, messages: [{ role: "user", content: "x" }] })).body as OpenAI.ChatCompletion;
+    expect(body.choices.map((choice) => choice.index)).toEqual([0, 1]);
+  });
+});
