@@ -5,7 +5,6 @@
 import type { BatchRecord } from "./batches.js";
 import { failedPrecondition, invalidArgument, notFound } from "./errors.js";
 import { invalidValue, optionalObject, rejectUnknownFields, type JsonObject } from "./fields.js";
-import { missingFile } from "./files-routes.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 import type { EmulatorOptions } from "./types.js";
 
@@ -62,7 +61,7 @@ export function createBatch(context: RequestContext): Reply {
   rejectUnknownFields(body, allowed);
   if (typeof body.input_file_id !== "string") throw invalidValue("input_file_id", "string", body.input_file_id ?? null);
   const inputFileId = body.input_file_id.replace(/^files\//, "");
-  if (!files.has(inputFileId)) throw missingFile(context, inputFileId);
+  files.require(inputFileId);
   if (typeof body.endpoint !== "string" || !ENDPOINTS.includes(body.endpoint)) {
     throw invalidArgument(`Invalid endpoint: ${JSON.stringify(body.endpoint ?? null)}. Supported endpoints are: ${ENDPOINTS.join(", ")}`);
   }

@@ -6,8 +6,9 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "./clock.js";
 import { invalidArgument, parseDuration, permissionDenied } from "./errors.js";
 import { invalidValue, isObject, protoField, rejectUnknownFields, type JsonObject } from "./fields.js";
-import type { FileStore } from "./files.js";
+import { isTextMime, type FileStore } from "./files.js";
 import { CACHE_MIN_TOKENS, resolveModel } from "./models.js";
+import { paginate } from "./paging.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 import { estimateTokens } from "./tokens.js";
 import type { EmulatorOptions } from "./types.js";
@@ -31,7 +32,6 @@ export interface CachedContent {
 export const CACHE_NOT_FOUND = "CachedContent not found (or permission denied)";
 const DEFAULT_TTL_MS = 60 * 60 * 1000;
 const FIELDS = ["model", "contents", "system_instruction", "tools", "tool_config", "ttl", "expire_time", "display_name"];
-const PAGE_SIZE = 100;
 
 export class CacheStore {
   readonly #caches = new Map<string, CachedContent>();
@@ -103,11 +103,8 @@ function contentText(content: unknown, at: string, files: FileStore): { text: st
     }
     const fileData = protoField(part, "file_data");
     if (isObject(fileData)) {
-      const uri = String(protoField(fileData, "file_uri") ?? "");
-      const id = /files\/([^/:?]+)$/.exec(uri)?.[1] ?? "";
-      const file = files.find(id);
-      if (!file) throw permissionDenied(`You do not have permission to access the File ${id} or it may not exist.`);
-      if (/^(text\/|application\/(json|jsonl|x-ndjson|xml|markdown))/.test(file.mimeType)) {
+      const file = files.require(String(protoField(fileData, "file_uri") ?? ""));
+      if (isTextMime(file.mimeType)) {
         const text = file.bytes.toString("utf8");
         texts.push(text);
         tokens += estimateTokens(text);
@@ -198,14 +195,8 @@ export function getCache(context: RequestContext): Reply {
 
 /** `GET /v1beta/cachedContents?pageSize=&pageToken=` — `{}` when there are none. */
 export function listCaches(context: RequestContext): Reply {
-  const all = context.state.caches.list();
-  const size = Math.min(Math.max(Number(context.query.pageSize) || PAGE_SIZE, 1), 1_000);
-  const start = Number(context.query.pageToken ? Buffer.from(context.query.pageToken, "base64url").toString() : 0) || 0;
-  const page = all.slice(start, start + size);
-  const reply: JsonObject = {};
-  if (page.length > 0) reply.cachedContents = page.map((cache) => toJson(cache, context.state.clock));
-  if (start + size < all.length) reply.nextPageToken = Buffer.from(String(start + size)).toString("base64url");
-  return json(reply);
+  const { caches, clock } = context.state;
+  return json(paginate("cachedContents", caches.list(), context.query, { pageSize: 100, max: 1_000 }, (cache) => toJson(cache, clock)));
 }
 
 /** `PATCH /v1beta/cachedContents/{id}?updateMask=ttl` — only the expiration can change. */

@@ -4,19 +4,13 @@
  * that breaks metadata calls on `files/batch-…` outputs while downloads still work.
  */
 import { authenticate } from "./auth.js";
-import { GoogleApiError, invalidArgument, notFound, permissionDenied } from "./errors.js";
+import { GoogleApiError, invalidArgument, notFound } from "./errors.js";
 import { isObject, parseJsonBody, protoField, rejectUnknownFields } from "./fields.js";
-import { MAX_FILE_ID_LENGTH, type StoredFile } from "./files.js";
+import { MAX_FILE_ID_LENGTH } from "./files.js";
+import { paginate } from "./paging.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 
 const CHUNK_GRANULARITY = String(8 * 1024 * 1024);
-
-/** The error for a file id that does not exist (403 or 404 by option). */
-export function missingFile(context: RequestContext, id: string): GoogleApiError {
-  return (context.state.options.missingFileStatus ?? 403) === 404
-    ? notFound(`File files/${id} not found.`)
-    : permissionDenied(`You do not have permission to access the File ${id} or it may not exist.`);
-}
 
 /** The id from the path; metadata calls refuse ids over 40 characters. */
 function fileId(context: RequestContext, request?: "GetFileRequest" | "DeleteFileRequest"): string {
@@ -25,12 +19,6 @@ function fileId(context: RequestContext, request?: "GetFileRequest" | "DeleteFil
     throw invalidArgument(`* ${request}.name: File ID (name excluding 'files/') cannot be more than ${MAX_FILE_ID_LENGTH} characters.\n`);
   }
   return id;
-}
-
-function findFile(context: RequestContext, id: string): StoredFile {
-  const file = context.state.files.find(id);
-  if (!file) throw missingFile(context, id);
-  return file;
 }
 
 function startUpload(context: RequestContext): Reply {
@@ -120,30 +108,24 @@ export function upload(context: RequestContext): Reply {
 /** `GET /download/v1beta/files/{id}:download?alt=media` (also without the /download prefix). */
 export function downloadFile(context: RequestContext): Reply {
   if (context.query.alt !== "media") throw invalidArgument("Downloads need ?alt=media.");
-  const file = findFile(context, fileId(context));
+  const file = context.state.files.require(fileId(context));
   return { type: "bytes", body: file.bytes, headers: { "content-type": file.mimeType } };
 }
 
 export function getFile(context: RequestContext): Reply {
-  const file = findFile(context, fileId(context, "GetFileRequest"));
+  const file = context.state.files.require(fileId(context, "GetFileRequest"));
   return json(context.state.files.toJson(file, context.state.origin));
 }
 
 export function deleteFile(context: RequestContext): Reply {
   const id = fileId(context, "DeleteFileRequest");
-  findFile(context, id);
+  context.state.files.require(id);
   context.state.files.delete(id);
   return json({});
 }
 
 /** `GET /v1beta/files?pageSize=&pageToken=` — newest first, `{}` when empty. */
 export function listFiles(context: RequestContext): Reply {
-  const all = context.state.files.list();
-  const size = Math.min(Math.max(Number(context.query.pageSize) || 10, 1), 100);
-  const start = Number(context.query.pageToken ? Buffer.from(context.query.pageToken, "base64url").toString() : 0) || 0;
-  const page = all.slice(start, start + size);
-  const reply: Record<string, unknown> = {};
-  if (page.length > 0) reply.files = page.map((file) => context.state.files.toJson(file, context.state.origin));
-  if (start + size < all.length) reply.nextPageToken = Buffer.from(String(start + size)).toString("base64url");
-  return json(reply);
+  const { files, origin } = context.state;
+  return json(paginate("files", files.list(), context.query, { pageSize: 10, max: 100 }, (file) => files.toJson(file, origin)));
 }

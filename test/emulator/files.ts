@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "./clock.js";
+import { notFound, permissionDenied, type GoogleApiError } from "./errors.js";
 import type { EmulatorOptions } from "./types.js";
 
 export interface StoredFile {
@@ -32,6 +33,21 @@ export interface UploadSession {
 
 export const FILE_TTL_MS = 48 * 60 * 60 * 1000;
 export const MAX_FILE_ID_LENGTH = 40;
+
+/** MIME types whose bytes the emulated model reads as text. */
+export function isTextMime(mimeType: string): boolean {
+  return /^(text\/|application\/(json|jsonl|x-ndjson|xml|markdown))/.test(mimeType);
+}
+
+/**
+ * The error for a file that does not exist: 403 with the text the real API sends, or 404 NOT_FOUND
+ * as GEMINI.md §6.2 lists it (option `missingFileStatus`).
+ */
+export function missingFileError(id: string, options: EmulatorOptions): GoogleApiError {
+  return (options.missingFileStatus ?? 403) === 404
+    ? notFound(`File files/${id} not found.`)
+    : permissionDenied(`You do not have permission to access the File ${id} or it may not exist.`);
+}
 
 /** 12 lower-case letters and digits, like real file ids. */
 export function newFileId(length = 12): string {
@@ -72,6 +88,14 @@ export class FileStore {
       this.#files.delete(id);
       return undefined;
     }
+    return file;
+  }
+
+  /** A live file by `files/<id>` or a file URI ending in it; throws the missing-file error. */
+  require(nameOrUri: string): StoredFile {
+    const id = /(?:^|files\/)([^/:?]+)$/.exec(nameOrUri)?.[1] ?? nameOrUri;
+    const file = this.find(id);
+    if (!file) throw missingFileError(id, this.options());
     return file;
   }
 

@@ -9,7 +9,6 @@ import type { BatchRecord } from "./batches.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, notFound } from "./errors.js";
 import { isObject, protoField, rejectUnknownFields, type JsonObject } from "./fields.js";
-import { missingFile } from "./files-routes.js";
 import { resolveModel } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 
@@ -77,7 +76,7 @@ function createNative(context: RequestContext, kind: "generate" | "embed"): Repl
   let batch: BatchRecord;
   if (typeof fileName === "string") {
     const inputFileId = fileName.replace(/^files\//, "");
-    if (!files.has(inputFileId)) throw missingFile(context, inputFileId);
+    files.require(inputFileId);
     batch = batches.create({ ...common, inputFileId });
   } else if (Array.isArray(inline) && inline.length > 0) {
     batch = batches.create({ ...common, inlineRequests: inline.filter(isObject) });

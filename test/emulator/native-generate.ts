@@ -5,7 +5,8 @@
  */
 import { parseChatRequest, type ChatJob } from "./chat/request.js";
 import { generateReply, type ChatReply } from "./chat/reply.js";
-import { invalidArgument, permissionDenied } from "./errors.js";
+import { invalidArgument } from "./errors.js";
+import { isTextMime } from "./files.js";
 import { invalidValue, isObject, protoField, rejectUnknownFields, type JsonObject } from "./fields.js";
 import { bareModelName } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
@@ -27,7 +28,6 @@ const GENERATION_FIELDS = [
   "frequency_penalty",
   "seed",
 ];
-const TEXT_MIME = /^(text\/|application\/(json|jsonl|x-ndjson|xml|markdown))/;
 
 /** Native parts → compat content parts (files are inlined: text files as text, others as data URIs). */
 function compatParts(content: unknown, at: string, state: EmulatorState): JsonObject[] {
@@ -50,16 +50,14 @@ function compatParts(content: unknown, at: string, state: EmulatorState): JsonOb
       mimeType = String(protoField(inline, "mime_type") ?? "");
       data = Buffer.from(String(inline.data ?? ""), "base64");
     } else if (isObject(fileData)) {
-      const id = /files\/([^/:?]+)$/.exec(String(protoField(fileData, "file_uri") ?? ""))?.[1] ?? "";
-      const file = state.files.find(id);
-      if (!file) throw permissionDenied(`You do not have permission to access the File ${id} or it may not exist.`);
+      const file = state.files.require(String(protoField(fileData, "file_uri") ?? ""));
       mimeType = file.mimeType;
       data = file.bytes;
     } else {
       const call = protoField(part, "function_call") ?? protoField(part, "function_response");
       return { type: "text", text: JSON.stringify(call ?? {}) };
     }
-    if (TEXT_MIME.test(mimeType)) return { type: "text", text: data.toString("utf8") };
+    if (isTextMime(mimeType)) return { type: "text", text: data.toString("utf8") };
     if (mimeType.startsWith("audio/")) return { type: "input_audio", input_audio: { data: data.toString("base64"), format: mimeType.includes("mp") ? "mp3" : "wav" } };
     // Images, PDFs and video are all counted like one image.
     return { type: "image_url", image_url: { url: `data:image/${mimeType.startsWith("image/") ? mimeType.slice(6) : "png"};base64,${data.toString("base64")}` } };
