@@ -2,7 +2,7 @@ import { answer as answerQuestion } from "./answer/answer.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { resolveSettings, resolveUri, settingsFromEnv, type Settings } from "./config/settings.js";
 import { ConfigError, ExitCode, GemindexError } from "./errors.js";
-import { indexFiles } from "./indexing/index-files.js";
+import { indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
 import type { IndexOptions, IndexReport } from "./indexing/types.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
@@ -11,6 +11,7 @@ import type { EmbeddingConfig } from "./providers/types.js";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
 import { Store } from "./store/open-store.js";
+import { acquireWriteLock } from "./store/write-lock.js";
 import type { DocumentRecord } from "./store/types.js";
 
 export interface OpenIndexOptions extends Partial<Settings> {
@@ -26,7 +27,7 @@ export interface OpenIndexOptions extends Partial<Settings> {
   readConsistencyInterval?: number;
 }
 
-type RetryListener = (notice: { delayMs: number; reason: string }) => void;
+type RetryListener = (notice: RetryEvent) => void;
 
 /** Passes the provider's retry notices to whichever run is listening (the provider outlives runs). */
 class RetryHub {
@@ -37,7 +38,7 @@ class RetryHub {
     return () => this.#listeners.delete(listener);
   }
 
-  emit(notice: { delayMs: number; reason: string }): void {
+  emit(notice: RetryEvent): void {
     for (const listener of this.#listeners) listener(notice);
   }
 }
@@ -98,6 +99,7 @@ export class GemIndex {
    */
   async index(paths: string[], options: IndexOptions = {}): Promise<IndexReport> {
     if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
+    const lock = await acquireWriteLock(this.store.uri, "gemindex index");
     const { report, error } = await indexFiles(
       paths,
       {
@@ -107,7 +109,7 @@ export class GemIndex {
         onRetry: (listener) => this.#retries.subscribe(listener),
       },
       options,
-    );
+    ).finally(() => lock.release());
     if (error !== undefined) {
       const aborted = options.signal?.aborted === true;
       report.outcome = aborted ? "interrupted" : "failed";
@@ -196,7 +198,7 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
           chatModel: settings.chatModel,
           timeoutMs,
           retry,
-          onRetry: (notice: RetryNotice) => retries.emit({ delayMs: notice.delayMs, reason: notice.error.message }),
+          onRetry: (notice: RetryNotice) => retries.emit({ delayMs: notice.delayMs, reason: notice.error.message, status: notice.error.status }),
         })
       : undefined;
     return new GemIndex({ ...settings, uri }, store, provider, retries);

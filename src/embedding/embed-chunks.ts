@@ -1,5 +1,7 @@
 import PQueue from "p-queue";
 import type { Embedder } from "../providers/types.js";
+import type { AdaptiveConcurrency } from "./adaptive-concurrency.js";
+import type { RequestPacer } from "./request-pacer.js";
 
 /** One text to embed, with whatever the caller needs to put the vector back (`tag`). */
 export interface EmbedItem<T> {
@@ -26,6 +28,10 @@ export interface EmbedRequestInfo {
 export interface EmbedChunksOptions {
   /** Requests in flight at once. @default 4 */
   concurrency?: number;
+  /** Lowers and raises the number of requests in flight as the service rate-limits (overrides `concurrency`). */
+  adaptive?: AdaptiveConcurrency;
+  /** Spaces request starts to stay within requests- and tokens-per-minute limits. */
+  pacer?: RequestPacer;
   signal?: AbortSignal;
   onRequest?: (info: EmbedRequestInfo) => void;
 }
@@ -44,9 +50,9 @@ export async function* embedChunks<T>(
   embedder: Embedder,
   options: EmbedChunksOptions = {},
 ): AsyncGenerator<Array<EmbeddedItem<T>>> {
-  const concurrency = options.concurrency ?? 4;
   const { maxInputsPerRequest, maxInputTokens, maxRequestTokens } = embedder.limits;
-  const queue = new PQueue({ concurrency });
+  const queue = new PQueue({ concurrency: options.adaptive?.current ?? options.concurrency ?? 4 });
+  const unfollow = options.adaptive?.follow((value) => (queue.concurrency = value));
   const completed: Array<Array<EmbeddedItem<T>>> = [];
   let failure: { error: unknown } | undefined;
   let producing = true;
@@ -63,13 +69,15 @@ export async function* embedChunks<T>(
     const tokens = batch.reduce((sum, item) => sum + item.tokens, 0);
     inFlight++;
     void queue.add(async () => {
-      const started = performance.now();
       try {
+        await options.pacer?.acquire(tokens, options.signal);
+        const started = performance.now();
         const result = await embedder.embedDocuments(
           batch.map((item) => item.text),
           { signal: options.signal, titles: batch.map((item) => item.title) },
         );
         completed.push(batch.map((item, i) => ({ ...item, vector: result.vectors[i]! })));
+        options.adaptive?.succeeded();
         options.onRequest?.({ inputs: batch.length, tokens: result.tokens ?? tokens, durationMs: performance.now() - started });
       } catch (error) {
         failure ??= { error };
@@ -120,6 +128,7 @@ export async function* embedChunks<T>(
     await producer;
     if (failure) throw failure.error;
   } finally {
+    unfollow?.();
     queue.clear();
   }
 }

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { chunkDocument } from "../chunking/chunk-document.js";
+import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
+import { RequestPacer } from "../embedding/request-pacer.js";
 import { GemindexError, LoadError, isAbort } from "../errors.js";
 import { isSupportedPath } from "../loaders/file-types.js";
 import { loadDocument } from "../loaders/load-document.js";
@@ -22,7 +24,15 @@ export interface IndexContext {
   /** Relative roots resolve against it. */
   cwd: string;
   /** Subscribes to the provider's retry notices for the duration of the run. */
-  onRetry?: (listener: (notice: { delayMs: number; reason: string }) => void) => () => void;
+  onRetry?: (listener: (notice: RetryEvent) => void) => () => void;
+}
+
+/** A provider retry, as the run sees it. */
+export interface RetryEvent {
+  delayMs: number;
+  reason: string;
+  /** HTTP status of the failed attempt (429: rate limited). */
+  status?: number;
 }
 
 /** The result of a run: the report, and the error that ended it early, if any. */
@@ -65,8 +75,10 @@ export async function indexFiles(roots: string[], context: IndexContext, options
 
   const progress: IndexProgress = { phase: "scanning", filesSeen: 0, filesToIndex: 0, filesIndexed: 0, chunksEmbedded: 0, requests: 0, tokens: 0 };
   const emit = () => options.onProgress?.({ ...progress });
+  const adaptive = new AdaptiveConcurrency(options.concurrency ?? 4);
   const unsubscribe = context.onRetry?.((notice) => {
-    progress.retrying = notice;
+    if (notice.status === 429) adaptive.rateLimited();
+    progress.retrying = { delayMs: notice.delayMs, reason: notice.reason };
     emit();
   });
 
@@ -170,7 +182,8 @@ export async function indexFiles(roots: string[], context: IndexContext, options
   try {
     if (embedder) {
       const batches = embedChunks(documentsToEmbed(), embedder, {
-        concurrency: options.concurrency,
+        adaptive,
+        pacer: new RequestPacer({ rpm: options.rpm, tpm: options.tpm }),
         signal,
         onRequest: (info) => {
           report.requests++;

@@ -108,6 +108,8 @@ export interface DocumentWriterOptions {
   maxChunks?: number;
   /** Commit when this many documents are waiting. @default 500 */
   maxDocuments?: number;
+  /** Commit when the oldest waiting document has waited this long, so a kill loses little paid work. @default 10000 */
+  maxWaitMs?: number;
 }
 
 /**
@@ -119,6 +121,8 @@ export class DocumentWriter {
   readonly #onCommit: (entries: WriteEntry[]) => void;
   readonly #maxChunks: number;
   readonly #maxDocuments: number;
+  readonly #maxWaitMs: number;
+  #oldest = 0;
   #entries: WriteEntry[] = [];
   #chunkCount = 0;
   #touched: DocumentRecord[] = [];
@@ -133,12 +137,15 @@ export class DocumentWriter {
     this.#onCommit = onCommit;
     this.#maxChunks = options.maxChunks ?? 2000;
     this.#maxDocuments = options.maxDocuments ?? 500;
+    this.#maxWaitMs = options.maxWaitMs ?? 10_000;
   }
 
   async add(entry: WriteEntry): Promise<void> {
+    if (this.#entries.length === 0) this.#oldest = Date.now();
     this.#entries.push(entry);
     this.#chunkCount += entry.chunks.length;
-    if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments) await this.flush();
+    const waited = Date.now() - this.#oldest;
+    if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments || waited >= this.#maxWaitMs) await this.flush();
   }
 
   /** Records a new mtime for a file whose content did not change (so the next run skips hashing it). */

@@ -69,8 +69,12 @@ export interface IndexOptions {
   chunking?: ChunkOptions;
   /** Skip files larger than this. @default 50 MiB */
   maxFileBytes?: number;
-  /** Embedding requests in flight. @default 4 */
+  /** Most embedding requests in flight; fewer while the service rate-limits. @default 4 */
   concurrency?: number;
+  /** Embedding requests per minute to stay under (your quota). @default no limit */
+  rpm?: number;
+  /** Embedding tokens per minute to stay under. @default no limit */
+  tpm?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */
   reset?: boolean;
   /** Allow removing documents even when a root vanished or most of its files disappeared. */

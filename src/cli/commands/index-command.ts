@@ -16,6 +16,8 @@ interface IndexCommandOptions {
   chunkTokens?: number;
   chunkOverlap?: number;
   concurrency?: number;
+  rpm?: number;
+  tpm?: number;
   maxFileMb?: number;
 }
 
@@ -30,7 +32,9 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
     .option("--chunk-tokens <n>", "target chunk size in tokens", parsePositiveInteger, 512)
     .option("--chunk-overlap <n>", "tokens shared by consecutive chunks", parseNonNegativeInteger, 64)
-    .option("--concurrency <n>", "embedding requests in flight", parsePositiveInteger, 4)
+    .option("--concurrency <n>", "most embedding requests in flight (fewer while rate-limited)", parsePositiveInteger, 4)
+    .option("--rpm <n>", "stay under this many embedding requests per minute (your quota)", parsePositiveInteger)
+    .option("--tpm <n>", "stay under this many embedding tokens per minute", parsePositiveInteger)
     .option("--max-file-mb <n>", "skip files larger than this many MiB", parsePositiveInteger, 50)
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
@@ -38,7 +42,7 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
       "after",
       `
 Exit codes: 0 done, 2 bad usage or configuration, 3 some files failed (see the list), 4 the model API failed
-(finished documents are kept; run again to resume), 130 interrupted.
+(finished documents are kept; run again to resume), 5 another process is writing this index, 130 interrupted.
 
 Examples:
   $ gemindex index docs/ notes/
@@ -60,6 +64,8 @@ Examples:
           prune: options.prune,
           chunking: { maxTokens: options.chunkTokens, overlapTokens: options.chunkOverlap },
           concurrency: options.concurrency,
+          rpm: options.rpm,
+          tpm: options.tpm,
           maxFileBytes: options.maxFileMb === undefined ? undefined : options.maxFileMb * 1024 * 1024,
           signal: io.signal,
           onProgress: (event) => progress.update(event),
