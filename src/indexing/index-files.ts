@@ -71,6 +71,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     notices: [],
     startedAt: startedAt.toISOString(),
   };
+  await store.refresh();
   report.notices.push(...(await prepareIndex(store, report.embedding, { reset: options.reset })));
 
   const progress: IndexProgress = { phase: "scanning", filesSeen: 0, filesToIndex: 0, filesIndexed: 0, chunksEmbedded: 0, requests: 0, tokens: 0 };
@@ -94,7 +95,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       }
     }
     emit();
-  });
+  }, { maxChunks: options.commitEvery });
   const seen = new Set<string>();
   const problemRoots = new Set<string>();
   const rootSet = roots.map((root) => normalizeRoot(root, context.cwd));
@@ -227,7 +228,8 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       progress.phase = "optimizing";
       emit();
       await store.ensureTextIndex();
-      await store.optimize();
+      const skipped = await store.optimize();
+      if (skipped) report.notices.push(skipped);
     }
   } catch (error) {
     runError ??= error;

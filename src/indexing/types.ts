@@ -75,6 +75,8 @@ export interface IndexOptions {
   rpm?: number;
   /** Embedding tokens per minute to stay under. @default no limit */
   tpm?: number;
+  /** Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default 2000 */
+  commitEvery?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */
   reset?: boolean;
   /** Allow removing documents even when a root vanished or most of its files disappeared. */

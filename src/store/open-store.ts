@@ -57,6 +57,16 @@ export class Store {
     }
   }
 
+  /**
+   * Brings every table handle to the latest committed version (and picks up tables another
+   * process created). A writer calls it after taking the lock, so it never builds on a stale view.
+   */
+  async refresh(): Promise<void> {
+    for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
+    this.#chunks = this.#documents = this.#meta = undefined;
+    await this.#openExisting();
+  }
+
   /** True once something was written. */
   get exists(): boolean {
     return this.#meta !== undefined;
@@ -121,17 +131,21 @@ export class Store {
    */
   async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>): Promise<void> {
     if (entries.length === 0) return;
-    const chunks = this.#require(this.#chunks);
-    const documents = this.#require(this.#documents);
-    const paths = entries.map((entry) => entry.record.path);
-    const rows = entries.flatMap((entry) => entry.chunks.map(toChunkRow));
-    await chunks
+    await this.replaceChunks(
+      entries.map((entry) => entry.record.path),
+      entries.flatMap((entry) => entry.chunks),
+    );
+    await this.updateDocuments(entries.map((entry) => entry.record));
+  }
+
+  /** Replaces all chunks of `paths` with `chunks` in one commit (the first half of `commitDocuments`). */
+  async replaceChunks(paths: string[], chunks: StoredChunk[]): Promise<void> {
+    await this.#require(this.#chunks)
       .mergeInsert("id")
       .whenMatchedUpdateAll()
       .whenNotMatchedInsertAll()
       .whenNotMatchedBySourceDelete({ where: sqlIn("path", paths) })
-      .execute(rows);
-    await documents.mergeInsert("path").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(entries.map((entry) => toDocumentRow(entry.record)));
+      .execute(chunks.map(toChunkRow));
   }
 
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */
@@ -190,11 +204,22 @@ export class Store {
     this.#ftsReady = true;
   }
 
-  /** Compacts fragments and brings indexes up to date. */
-  async optimize(): Promise<void> {
+  /**
+   * Compacts fragments and brings indexes up to date. Housekeeping only: a commit conflict with
+   * another process's compaction is reported (returned) rather than failing the run.
+   */
+  async optimize(): Promise<string | undefined> {
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
-      if (table) await table.optimize();
+      if (!table) continue;
+      try {
+        await table.optimize();
+      } catch (error) {
+        const message = (error as Error).message;
+        if (!/commit conflict|preempted/i.test(message)) throw error;
+        return `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will run next time.`;
+      }
     }
+    return undefined;
   }
 
   async countChunks(where?: string): Promise<number> {

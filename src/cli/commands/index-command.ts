@@ -19,6 +19,7 @@ interface IndexCommandOptions {
   rpm?: number;
   tpm?: number;
   maxFileMb?: number;
+  commitEvery?: number;
 }
 
 export function registerIndexCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -36,6 +37,7 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     .option("--rpm <n>", "stay under this many embedding requests per minute (your quota)", parsePositiveInteger)
     .option("--tpm <n>", "stay under this many embedding tokens per minute", parsePositiveInteger)
     .option("--max-file-mb <n>", "skip files larger than this many MiB", parsePositiveInteger, 50)
+    .option("--commit-every <chunks>", "commit after this many chunks (smaller loses less work to a crash)", parsePositiveInteger, 2000)
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
     .addHelpText(
@@ -64,6 +66,7 @@ Examples:
           prune: options.prune,
           chunking: { maxTokens: options.chunkTokens, overlapTokens: options.chunkOverlap },
           concurrency: options.concurrency,
+          commitEvery: options.commitEvery,
           rpm: options.rpm,
           tpm: options.tpm,
           maxFileBytes: options.maxFileMb === undefined ? undefined : options.maxFileMb * 1024 * 1024,

@@ -1,0 +1,74 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { IndexLockedError, openIndex } from "../../src/index.js";
+import { startEmulator, type Emulator } from "../emulator/index.js";
+import { runGemindex } from "../support/run-cli.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
+
+let emulator: Emulator;
+let workspace: Workspace;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  emulator.reset();
+  workspace = await makeWorkspace();
+  for (let i = 0; i < 20; i++) await workspace.write(`docs/n${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}.\n`);
+});
+afterEach(async () => {
+  emulator.options.latencyMs = 0;
+  await workspace.cleanup();
+});
+
+const open = () => openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+
+describe("the index write lock", () => {
+  it("refuses a second writer while a run is in progress, and queries keep working meanwhile", async () => {
+    const first = await open();
+    await first.index(["docs"]);
+    await workspace.write("docs/new.md", "# New\n\nA new note about harbours.\n");
+    emulator.options.latencyMs = 300;
+    // The second writer tries while the first waits on its first (slow) embedding request.
+    const inFlight = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (emulator.requests({ path: /embeddings$/ }).length > 0) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+    emulator.reset();
+    const running = first.index(["docs"]);
+    await inFlight;
+
+    const second = await open();
+    await expect(second.index(["docs"])).rejects.toBeInstanceOf(IndexLockedError);
+    const cli = await runGemindex(["--db", workspace.db, "index", "docs"], { cwd: workspace.corpus, env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL } });
+    expect(cli.code).toBe(5);
+    expect(cli.stderr).toMatch(/being written by process \d+/);
+
+    const hits = (await second.search("subject s7", { mode: "lexical" })).hits;
+    expect(hits[0]?.displayPath).toBe("docs/n7.md");
+
+    const firstReport = await running;
+    expect(firstReport.error).toBeUndefined();
+    expect(firstReport.outcome).toBe("completed");
+    const secondReport = await second.index(["docs"]);
+    expect(secondReport.error).toBeUndefined();
+    await first.close();
+    await second.close();
+  });
+
+  it("takes over a lock left by a process that no longer exists", async () => {
+    const index = await open();
+    await index.index(["docs"]);
+    await writeFile(path.join(workspace.db, ".gemindex-write.lock"), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: (await import("node:os")).hostname(), startedAt: "2026-01-01T00:00:00Z", purpose: "gemindex index" }));
+    const report = await index.index(["docs"]);
+    expect(report.outcome).toBe("completed");
+    await index.close();
+  });
+});
