@@ -85,9 +85,16 @@ export async function indexFiles(roots: string[], context: IndexContext, options
 
   const manifest = new Map<string, DocumentRecord>();
   for await (const record of store.documents()) manifest.set(record.path, record);
+  // Only hashes found here are looked up, so a new corpus costs no lookups at all.
+  let knownHashes: Set<string> | undefined;
+  if (embedder) {
+    knownHashes = new Set<string>();
+    for await (const hash of store.chunkHashes()) knownHashes.add(hash);
+  }
 
   const writer = new DocumentWriter(store, (entries) => {
     for (const entry of entries) {
+      if (knownHashes) for (const chunk of entry.chunks) knownHashes.add(chunk.hash);
       if (entry.change) {
         report.files[entry.change]++;
         report.chunks.written += entry.chunks.length;
@@ -157,7 +164,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       let document: PendingDocument;
       try {
         const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal });
-        document = await prepareDocument(loaded, hash, chunkDocument(loaded, options.chunking), store, embedder !== undefined, previous ? "changed" : "new");
+        document = await prepareDocument(loaded, hash, chunkDocument(loaded, options.chunking), store, knownHashes, previous ? "changed" : "new");
       } catch (error) {
         if (isAbort(error, signal)) throw error;
         if (error instanceof LoadError) {

@@ -57,9 +57,11 @@ export async function prepareDocument(
   hash: string,
   chunks: Chunk[],
   store: Store,
-  withVectors: boolean,
+  /** Hashes of chunks with vectors in the index, or undefined for a lexical-only index. */
+  knownHashes: Set<string> | undefined,
   change: "new" | "changed",
 ): Promise<PendingDocument> {
+  const withVectors = knownHashes !== undefined;
   const { file } = document;
   const title = document.title;
   const rows: StoredChunk[] = chunks.map((chunk) => ({
@@ -78,8 +80,9 @@ export async function prepareDocument(
     hash: hashText(`${title ?? ""}\u0000${chunk.text}`),
   }));
   let reused = 0;
-  if (withVectors && rows.length > 0) {
-    const known = await store.vectorsByHash(rows.map((row) => row.hash));
+  const candidates = knownHashes ? rows.filter((row) => knownHashes.has(row.hash)) : [];
+  if (candidates.length > 0) {
+    const known = await store.vectorsByHash(candidates.map((row) => row.hash));
     for (const row of rows) {
       const vector = known.get(row.hash);
       if (vector) {

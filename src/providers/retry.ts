@@ -3,8 +3,13 @@ import { ProviderError, QuotaExhaustedError, isAbort } from "../errors.js";
 
 /** How remote calls are retried. One policy wraps every call, SDK or native; nothing retries on top. */
 export interface RetryPolicy {
-  /** Attempts in all, the first included. @default 6 */
+  /** Attempts in all, the first included, for server errors and timeouts. @default 6 */
   maxAttempts: number;
+  /**
+   * How long one call may keep waiting out rate limits (429) in all. Rate limits are normal
+   * under a quota, so they are retried by time spent, not by attempts. @default 900000 (15 min)
+   */
+  maxRateLimitedMs: number;
   /** First backoff delay when the service gives no hint. @default 1000 */
   baseDelayMs: number;
   /** Longest single wait. A server-requested delay above it means the quota will not come back soon. @default 60000 */
@@ -13,7 +18,7 @@ export interface RetryPolicy {
   jitter: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 60_000, jitter: 0.2 };
+export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, maxRateLimitedMs: 900_000, baseDelayMs: 1000, maxDelayMs: 60_000, jitter: 0.2 };
 
 /** Told before each wait, e.g. to show "rate limited, retrying in 12 s". */
 export interface RetryNotice {
@@ -49,6 +54,8 @@ export function retryDelay(error: ProviderError, attempt: number, policy: RetryP
 export async function withRetry<T>(operation: string, call: (attempt: number) => Promise<T>, options: WithRetryOptions): Promise<T> {
   const policy = { ...defaultRetryPolicy, ...options.policy };
   const wait = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
+  let rateLimitedMs = 0;
+  let failures = 0;
   for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
     try {
@@ -63,8 +70,10 @@ export async function withRetry<T>(operation: string, call: (attempt: number) =>
           { status: error.status, googleStatus: error.googleStatus, retryDelayMs: error.retryDelayMs, operation, cause: error },
         );
       }
-      if (attempt >= policy.maxAttempts) throw error;
-      const delayMs = retryDelay(error, attempt, policy, options.random);
+      const rateLimited = error.status === 429;
+      if (!rateLimited && ++failures >= policy.maxAttempts) throw error;
+      const delayMs = retryDelay(error, rateLimited ? attempt : failures, policy, options.random);
+      if (rateLimited && (rateLimitedMs += delayMs) > policy.maxRateLimitedMs) throw error;
       options.onRetry?.({ operation, attempt, delayMs, error });
       await wait(delayMs, options.signal);
     }

@@ -162,6 +162,16 @@ export class Store {
     }
   }
 
+  /** Every chunk hash in the index (streamed), to know without a query whether a vector may be reused. */
+  async *chunkHashes(): AsyncGenerator<string> {
+    if (!this.#chunks || !(await this.hasVectors())) return;
+    for await (const batch of this.#chunks.query().select(["hash"])) {
+      const column = batch.getChild("hash");
+      if (!column) continue;
+      for (let i = 0; i < batch.numRows; i++) yield String(column.get(i));
+    }
+  }
+
   /** Vectors already paid for, by chunk-text hash. */
   async vectorsByHash(hashes: string[]): Promise<Map<string, Float32Array>> {
     const found = new Map<string, Float32Array>();

@@ -41,6 +41,22 @@ describe("withRetry", () => {
     expect(waits).toEqual([110, 220, 440]);
   });
 
+  it("keeps waiting out 429s past maxAttempts, until the rate-limit time budget is spent", async () => {
+    const { waits, sleep } = recorder();
+    let calls = 0;
+    const result = await withRetry("embeddings", async () => {
+      if (++calls <= 10) throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 1000 });
+      return "done";
+    }, { normalize, sleep, random: () => 0, policy: { maxAttempts: 3 } });
+    expect(result).toBe("done");
+    expect(waits).toHaveLength(10);
+
+    const budget = withRetry("embeddings", async () => {
+      throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 1000 });
+    }, { normalize, sleep: async () => {}, random: () => 0, policy: { maxRateLimitedMs: 5000 } });
+    await expect(budget).rejects.toThrow("rate limited");
+  });
+
   it("never retries a non-retryable error (a 400)", async () => {
     const { waits, sleep } = recorder();
     let calls = 0;
@@ -92,6 +108,6 @@ describe("withRetry", () => {
 describe("retryDelay", () => {
   it("caps exponential backoff at maxDelayMs", () => {
     const error = new ProviderError("x", { retryable: true });
-    expect(retryDelay(error, 10, { maxAttempts: 20, baseDelayMs: 1000, maxDelayMs: 8000, jitter: 0 })).toBe(8000);
+    expect(retryDelay(error, 10, { maxAttempts: 20, maxRateLimitedMs: 0, baseDelayMs: 1000, maxDelayMs: 8000, jitter: 0 })).toBe(8000);
   });
 });

@@ -1,0 +1,90 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openIndex } from "../../src/index.js";
+import { startEmulator, type Emulator } from "../emulator/index.js";
+import { runGemindex } from "../support/run-cli.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
+
+let emulator: Emulator;
+let workspace: Workspace;
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  emulator.reset();
+  emulator.options.limits = undefined;
+  workspace = await makeWorkspace();
+  // 20 documents × 10 sections: about 200 chunks, three requests of at most 100 inputs.
+  for (let doc = 0; doc < 20; doc++) {
+    const sections = Array.from({ length: 10 }, (_, s) => `## Part ${s}\n\nDocument ${doc} part ${s} covers item i${doc}y${s} in some detail for the test.`);
+    await workspace.write(`docs/d${String(doc).padStart(2, "0")}.md`, `# Doc ${doc}\n\n${sections.join("\n\n")}\n`);
+  }
+});
+afterEach(async () => {
+  emulator.options.limits = undefined;
+  await workspace.cleanup();
+});
+
+const chunking = { maxTokens: 32, overlapTokens: 0 };
+const open = () => openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL, retry: { baseDelayMs: 10 } });
+const embeddingCalls = () => emulator.requests({ path: /\/openai\/embeddings$/ });
+
+describe("rate limits and quotas", () => {
+  it("rides out a storm of 429s, honouring each RetryInfo delay, and completes", async () => {
+    emulator.inject({ path: /\/openai\/embeddings$/, status: 429, retryDelay: "0.05s", times: 6 });
+    const index = await open();
+    const report = await index.index(["docs"], { chunking, concurrency: 4 });
+    await index.close();
+    expect(report.error).toBeUndefined();
+    const calls = embeddingCalls();
+    expect(calls.filter((call) => call.status === 429)).toHaveLength(6);
+    const succeeded = calls.filter((call) => call.status === 200).flatMap((call) => (call.body as { input: string[] }).input);
+    expect(succeeded.length).toBe(report.chunks.embedded);
+    expect(new Set(succeeded).size).toBe(succeeded.length);
+  });
+
+  it("stops cleanly when the daily quota is used up, keeps finished work, and the next run resumes", async () => {
+    emulator.options.limits = { "gemini-embedding-001": { rpd: 1 } };
+    let index = await open();
+    const first = await index.index(["docs"], { chunking, concurrency: 1, commitEvery: 10 });
+    await index.close();
+    expect(first.outcome).toBe("failed");
+    expect(first.error).toMatchObject({ code: "QUOTA_EXHAUSTED", exitCode: 4 });
+    expect(first.error!.message).toMatch(/daily quota/i);
+    // Exactly one paid request, and its documents are committed.
+    expect(embeddingCalls().filter((call) => call.status === 200)).toHaveLength(1);
+    expect(first.files.new).toBeGreaterThan(0);
+    const paid = first.chunks.embedded;
+
+    emulator.advanceTime(24 * 3600 * 1000);
+    emulator.reset();
+    index = await open();
+    const second = await index.index(["docs"], { chunking });
+    const status = await index.status();
+    await index.close();
+    expect(second.outcome).toBe("completed");
+    expect(second.files.new).toBe(20 - first.files.new);
+    expect(status.documents).toBe(20);
+    expect(second.chunks.embedded + paid).toBe(status.chunks);
+  });
+
+  it("the CLI exits 4 with the quota message when the daily quota is gone", async () => {
+    emulator.options.limits = { "gemini-embedding-001": { rpd: 0 } };
+    const run = await runGemindex(["--db", workspace.db, "index", "docs"], { cwd: workspace.corpus, env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL } });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/daily quota is used up/);
+  });
+
+  it("--rpm spaces requests evenly", async () => {
+    const run = await runGemindex(["--db", workspace.db, "index", "docs", "--rpm", "600", "--chunk-tokens", "32", "--chunk-overlap", "0"], {
+      cwd: workspace.corpus,
+      env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+    });
+    expect(run.code).toBe(0);
+    const starts = embeddingCalls().map((call) => call.at);
+    expect(starts.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(95);
+  });
+});
