@@ -245,6 +245,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
   }
 
   report.durationMs = Date.now() - startedAt.getTime();
+  if (embedder?.pricing) report.estimatedCostUsd = (report.tokens / 1_000_000) * embedder.pricing.usdPerMillionTokens;
   progress.phase = "done";
   emit();
   if (!embedder) report.notices.push("No GEMINI_API_KEY: indexed for lexical (BM25) search only.");

@@ -41,6 +41,8 @@ export interface IndexReport {
   requests: number;
   /** Tokens embedded (estimated where the service does not report them). */
   tokens: number;
+  /** Estimated cost of this run's embedding requests at list price, in USD (absent when the price is unknown). */
+  estimatedCostUsd?: number;
   durationMs: number;
   /** Things the user should know ("no API key: lexical index only", "deletion skipped: root missing"). */
   notices: string[];

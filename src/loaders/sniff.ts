@@ -1,3 +1,5 @@
+import { detectMediaType, type MediaType } from "./media-type.js";
+
 /** How many leading bytes {@link sniff} looks at (git's binary check reads 8000). */
 export const SNIFF_BYTES = 8192;
 
@@ -13,18 +15,38 @@ export interface TextSniff {
 }
 
 /** What the first bytes of a file say it is. */
-export type SniffResult = { type: "pdf" } | { type: "binary"; /** Why it looks binary, for the error message. */ evidence: string } | TextSniff;
+export type SniffResult =
+  | { type: "pdf" }
+  /** An image or audio file (PNG, JPEG, GIF, WebP, WAV, MP3). */
+  | { type: "media"; media: MediaType }
+  /** A ZIP archive: DOCX and XLSX files are ZIPs; which one the entries decide. */
+  | { type: "zip" }
+  /** An OLE2 compound file: a legacy `.doc`/`.xls`, or a password-protected DOCX/XLSX. */
+  | { type: "ole" }
+  | { type: "binary"; /** Why it looks binary, for the error message. */ evidence: string }
+  | TextSniff;
+
+const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 
 /**
- * Classifies content from its first {@link SNIFF_BYTES} bytes: a PDF (starts with `%PDF-`; a
- * header further in is accepted by PDF readers, but text that merely mentions `%PDF-` must stay
- * text), text (with its encoding from a byte-order mark, or UTF-16
- * recognised by its zero bytes), or binary (a NUL byte, or more than 10% control characters).
- * Whether UTF-8 text is actually valid is decided when the whole file is decoded.
+ * Classifies content from its first {@link SNIFF_BYTES} bytes, whatever the file is called:
+ * a PDF (starts with `%PDF-`; a header further in is accepted by PDF readers, but text that
+ * merely mentions `%PDF-` must stay text), an image or audio file by its magic bytes (see
+ * `detectMediaType`), a ZIP archive (`PK\x03\x04`, or `PK\x05\x06` when empty), an OLE2
+ * compound file, text (with its encoding from a byte-order mark, or UTF-16 recognised by its
+ * zero bytes), or binary (a NUL byte, or more than 10% control characters). Magic bytes are
+ * checked before byte-order marks; none of them can start a text file. Whether UTF-8 text is
+ * actually valid is decided when the whole file is decoded.
  */
 export function sniff(bytes: Uint8Array): SniffResult {
   const sample = bytes.subarray(0, SNIFF_BYTES);
   if (findPdfHeader(sample) === 0) return { type: "pdf" };
+  const media = detectMediaType(sample);
+  if (media) return { type: "media", media };
+  if (sample[0] === 0x50 && sample[1] === 0x4b && ((sample[2] === 0x03 && sample[3] === 0x04) || (sample[2] === 0x05 && sample[3] === 0x06))) {
+    return { type: "zip" };
+  }
+  if (OLE_SIGNATURE.every((byte, index) => sample[index] === byte)) return { type: "ole" };
 
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return { type: "text", encoding: "utf-8", bomLength: 3 };
   // FF FE 00 00 would be UTF-32 LE, which nobody writes: treat FF FE as UTF-16 LE.

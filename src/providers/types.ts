@@ -42,10 +42,19 @@ export interface EmbedCallOptions {
   signal?: AbortSignal;
 }
 
+/** List prices for cost estimates in run reports (USD per million input tokens). */
+export interface EmbeddingPricing {
+  usdPerMillionTokens: number;
+  /** Price through the Batch API. */
+  batchUsdPerMillionTokens?: number;
+}
+
 /** Turns texts into vectors. One call is one request (already sized within `limits`); retries happen inside. */
 export interface Embedder {
   readonly config: EmbeddingConfig;
   readonly limits: EmbedderLimits;
+  /** For estimates only; undefined when the price is unknown. */
+  readonly pricing?: EmbeddingPricing;
   /** Embed document chunks (document form). `titles[i]` is used where the form has a title. */
   embedDocuments(texts: string[], options?: EmbedCallOptions & { titles?: (string | undefined)[] }): Promise<EmbedResult>;
   /** Embed a search query (query form). */
@@ -96,4 +105,97 @@ export type ChatStreamEvent =
 export interface ChatModel {
   readonly model: string;
   stream(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatStreamEvent>;
+}
+
+/** Where a Batch API job is: waiting, working, or one of its four ends. */
+export type BatchState = "pending" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+
+/** A batch job as the service reports it, in our terms. */
+export interface BatchJobInfo {
+  /** The service's id (Gemini: `batches/…`, with the slash). */
+  id: string;
+  state: BatchState;
+  /** The uploaded input file (`files/…`). */
+  inputFile?: string;
+  /** The results file (`files/batch-…`), once the job succeeded. */
+  outputFile?: string;
+  /** ISO 8601 creation time, when the service reports one. */
+  createdAt?: string;
+  /** Request counts, when the service reports them (Gemini may not). */
+  counts?: { total?: number; completed?: number; failed?: number };
+  /** Why the job failed, when it did. */
+  error?: string;
+}
+
+/** One output line of a batch job: a vector (fitted to the configured dimensions) or the reason there is none. */
+export interface BatchResult {
+  customId: string;
+  vector?: Float32Array;
+  error?: string;
+}
+
+/** One text to embed in a batch job. `customId` must be unique within the job; it is how results come back. */
+export interface BatchEmbedItem {
+  customId: string;
+  text: string;
+  /** Document title, for embedding forms that take one. */
+  title?: string;
+}
+
+export interface BatchCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface BatchUploadOptions extends BatchCallOptions {
+  /** Shown in the service's file list. @default "gemindex-embeddings-<ISO time>" */
+  displayName?: string;
+}
+
+/** What `upload` stored: persist `fileName` before `submit`, so a crash never uploads or pays twice. */
+export interface BatchUploadResult {
+  /** The uploaded file (`files/…`), to pass to `submit`. */
+  fileName: string;
+  /** Lines (one per item). */
+  count: number;
+  /** Size of the uploaded JSONL file. */
+  bytes: number;
+}
+
+export interface BatchListOptions extends BatchCallOptions {
+  /** At most this many jobs, newest first. @default 100 */
+  limit?: number;
+  /** Jobs asked for per request. @default min(limit, 100) */
+  pageSize?: number;
+}
+
+export interface BatchResultsOptions extends BatchCallOptions {
+  /**
+   * Told about each output line that names no readable custom id (it cannot become a BatchResult).
+   * Items whose id never comes back must be treated as failed by the caller.
+   */
+  onUnreadable?: (info: { line: number; reason: string }) => void;
+}
+
+/**
+ * Embeds documents through an asynchronous Batch API (about half the price, results within 24 h).
+ * The flow is upload → submit → poll `get` → `results`; every step is one remote operation
+ * under the client's retry policy, so a caller that persists the file name and the job id
+ * between steps can resume after a crash without paying twice.
+ */
+export interface BatchEmbedder {
+  /** The same configuration as the synchronous embedder's: vectors are interchangeable. */
+  readonly config: EmbeddingConfig;
+  /** Writes the JSONL (document form applied) and uploads it; persist the returned file name before submit(). */
+  upload(items: AsyncIterable<BatchEmbedItem> | Iterable<BatchEmbedItem>, options?: BatchUploadOptions): Promise<BatchUploadResult>;
+  /** Creates a job over an uploaded file. */
+  submit(fileName: string, options?: BatchCallOptions): Promise<BatchJobInfo>;
+  get(batchId: string, options?: BatchCallOptions): Promise<BatchJobInfo>;
+  /** Asks the service to stop a job; a job that already ended is returned as it is. */
+  cancel(batchId: string, options?: BatchCallOptions): Promise<BatchJobInfo>;
+  /** Jobs, newest first. */
+  list(options?: BatchListOptions): Promise<BatchJobInfo[]>;
+  /** Streams the results of a succeeded job (one entry per output line, in the file's order, not the input's). */
+  results(job: BatchJobInfo, options?: BatchResultsOptions): AsyncIterable<BatchResult>;
+  /** Deletes an uploaded file (deleting one that is already gone is not an error). */
+  deleteFile(fileName: string, options?: BatchCallOptions): Promise<void>;
 }

@@ -97,7 +97,7 @@ export function summarize(report: IndexReport, cwd: string): string {
   ];
   if (chunks.written > 0 || report.requests > 0) {
     const embedding = report.embedding
-      ? `; ${plural(chunks.embedded, "chunk")} embedded in ${plural(report.requests, "request")} (~${plural(report.tokens, "token")}), ${chunks.reused} reused`
+      ? `; ${plural(chunks.embedded, "chunk")} embedded in ${plural(report.requests, "request")} (~${plural(report.tokens, "token")}${report.estimatedCostUsd === undefined ? "" : `, ~$${report.estimatedCostUsd.toFixed(4)}`}), ${chunks.reused} reused`
       : "";
     lines.push(`${plural(chunks.written, "chunk")} written${embedding}.`);
   }

@@ -59,6 +59,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   return {
     config,
     limits,
+    pricing: info.pricing,
     async embedDocuments(texts: string[], callOptions: EmbedCallOptions & { titles?: (string | undefined)[] } = {}): Promise<EmbedResult> {
       if (texts.length === 0) return { vectors: [] };
       if (texts.length > limits.maxInputsPerRequest) {

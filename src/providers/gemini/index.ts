@@ -1,5 +1,6 @@
-import type { ChatModel, Embedder } from "../types.js";
+import type { BatchEmbedder, ChatModel, Embedder } from "../types.js";
 import type { RetryNotice, RetryPolicy } from "../retry.js";
+import { createGeminiBatchEmbedder } from "./batch-embedder.js";
 import { createGeminiChat } from "./chat.js";
 import { GeminiClient } from "./client.js";
 import { createGeminiEmbedder } from "./embedder.js";
@@ -8,6 +9,9 @@ export { GeminiClient, type GeminiClientOptions } from "./client.js";
 export { createGeminiChat, defaultChatModel } from "./chat.js";
 export { createGeminiEmbedder, defaultDimensions, defaultEmbeddingModel } from "./embedder.js";
 export { deriveEndpoints, defaultGeminiBaseURL } from "./endpoints.js";
+export { createGeminiBatchEmbedder, type GeminiBatchEmbedderOptions } from "./batch-embedder.js";
+export { batchPath, batchStateOf, cancelBatch, createBatch, getBatch, listBatches, toBatchJobInfo } from "./batches.js";
+export { defaultUploadChunkSize, deleteFile, downloadFile, uploadFile, type GeminiFile, type UploadFileOptions } from "./files.js";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -25,13 +29,17 @@ export interface GeminiProvider {
   client: GeminiClient;
   embedder: Embedder;
   chat: ChatModel;
+  /** Batch API embeddings with the same configuration as `embedder`; only where Gemini's native Files API exists. */
+  batch?: BatchEmbedder;
 }
 
 export function createGeminiProvider(options: GeminiProviderOptions): GeminiProvider {
   const client = new GeminiClient(options);
+  const embedder = createGeminiEmbedder(client, { model: options.embeddingModel, dimensions: options.dimensions });
   return {
     client,
-    embedder: createGeminiEmbedder(client, { model: options.embeddingModel, dimensions: options.dimensions }),
+    embedder,
     chat: createGeminiChat(client, { model: options.chatModel }),
+    ...(client.hasNative ? { batch: createGeminiBatchEmbedder(client, embedder.config) } : {}),
   };
 }

@@ -11,6 +11,8 @@ export interface EmbeddingModelInfo {
   query: EmbeddingForm;
   /** Embeds images and audio natively (`inline_data`). */
   multimodal: boolean;
+  /** List prices (USD per million input tokens) as published in 2025–2026; estimates only. */
+  pricing?: { usdPerMillionTokens: number; batchUsdPerMillionTokens: number };
 }
 
 /**
@@ -27,6 +29,7 @@ export const embeddingModels: Record<string, EmbeddingModelInfo> = {
     document: { kind: "plain" },
     query: { kind: "task-type", value: "RETRIEVAL_QUERY" },
     multimodal: false,
+    pricing: { usdPerMillionTokens: 0.15, batchUsdPerMillionTokens: 0.075 },
   },
   "gemini-embedding-2-preview": {
     maxInputTokens: 8192,
@@ -35,6 +38,7 @@ export const embeddingModels: Record<string, EmbeddingModelInfo> = {
     document: { kind: "prefix", value: "title: {title} | text: {content}" },
     query: { kind: "prefix", value: "task: search result | query: {content}" },
     multimodal: true,
+    pricing: { usdPerMillionTokens: 0.2, batchUsdPerMillionTokens: 0.1 },
   },
 };
 embeddingModels["gemini-embedding-2"] = embeddingModels["gemini-embedding-2-preview"]!;
