@@ -38,7 +38,8 @@ export class RequestPacer {
   /** Waits until a request of `tokens` may start. */
   async acquire(tokens: number, signal?: AbortSignal): Promise<void> {
     if (!this.active) return;
-    const cost = Math.max(this.#rpm ? 60_000 / this.#rpm : 0, this.#tpm ? (tokens * 60_000) / this.#tpm : 0);
+    // A 1% margin: a request delayed in transit must not let the service count one too many in its window.
+    const cost = 1.01 * Math.max(this.#rpm ? 60_000 / this.#rpm : 0, this.#tpm ? (tokens * 60_000) / this.#tpm : 0);
     const now = this.#now();
     const start = Math.max(now, this.#next);
     this.#next = start + cost;

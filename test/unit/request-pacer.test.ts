@@ -19,13 +19,14 @@ function pacedStarts(options: { rpm?: number; tpm?: number }, requests: number[]
 describe("RequestPacer", () => {
   it("spaces requests evenly so no minute holds more than the rpm", async () => {
     const starts = await pacedStarts({ rpm: 120 }, Array(5).fill(10));
-    expect(starts).toEqual([0, 500, 1000, 1500, 2000]);
+    // 500 ms apart, plus the 1% safety margin.
+    expect(starts).toEqual([0, 505, 1010, 1515, 2020]);
   });
 
   it("spaces by tokens when the tpm is the tighter limit", async () => {
     const starts = await pacedStarts({ rpm: 1000, tpm: 60_000 }, [1000, 2000, 1000]);
-    // 1000 tokens reserve 1 s of a 60,000-tokens-per-minute budget.
-    expect(starts).toEqual([0, 1000, 3000]);
+    // 1000 tokens reserve 1 s (+1%) of a 60,000-tokens-per-minute budget.
+    expect(starts).toEqual([0, 1010, 3030]);
   });
 
   it("does not wait at all without limits", async () => {

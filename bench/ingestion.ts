@@ -1,0 +1,118 @@
+/**
+ * Ingestion benchmarks (issue 3): (1) sync ingestion rate against a rate-limited, slow emulator as
+ * a fraction of the quota-bound rate; (2) peak RSS while indexing ≥ 100k chunks; (3) what a
+ * re-index costs after editing 1% of the files.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { editSection, writeCorpus } from "./support/corpus.js";
+import { printTable, runGemindex, startEmulatorProcess } from "./support/harness.js";
+
+async function workspace(): Promise<string> {
+  return mkdtemp(path.join(tmpdir(), "gemindex-bench-"));
+}
+
+function parseReport(stdout: string): { files: Record<string, number>; chunks: { written: number; embedded: number; reused: number }; requests: number; tokens: number; durationMs: number } {
+  return JSON.parse(stdout);
+}
+
+/** (1) Requests paced at the quota against 300 ms latency: achieved rate ÷ quota-bound rate. */
+export async function ingestionRate(options: { rpm?: number; files?: number } = {}): Promise<string[][]> {
+  const rpm = options.rpm ?? 300;
+  const latencyMs = 300;
+  const dir = await workspace();
+  const rows: string[][] = [];
+  try {
+    await writeCorpus(dir, options.files ?? 2000, 10);
+    const emulator = await startEmulatorProcess({ latencyMs, limits: { "gemini-embedding-001": { rpm } } });
+    try {
+      const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
+      const run = await runGemindex(["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--rpm", String(rpm), "--concurrency", "8"], { cwd: dir, env });
+      if (run.code !== 0) throw new Error(`index failed (${run.code}): ${run.stderr}`);
+      const report = parseReport(run.stdout);
+      const stats = await emulator.stats();
+      const spanMs = stats.last! - stats.first!;
+      const quotaBoundMs = ((stats.ok - 1) * 60_000) / rpm;
+      const achievedPerMin = ((stats.ok - 1) / spanMs) * 60_000;
+      rows.push([
+        `${rpm} RPM, ${latencyMs} ms latency, --rpm ${rpm}`,
+        String(report.chunks.embedded),
+        String(stats.ok),
+        String(stats.rateLimited),
+        achievedPerMin.toFixed(1),
+        (quotaBoundMs / spanMs).toFixed(3),
+        `${(run.wallMs / 1000).toFixed(1)} s`,
+      ]);
+    } finally {
+      await emulator.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  printTable("Sync ingestion rate vs. the quota-bound rate (target ≥ 0.95)", ["setup", "chunks", "requests (200)", "429s", "requests/min", "fraction of quota", "wall"], rows);
+  return rows;
+}
+
+/** (2) Peak RSS indexing a generated corpus of ≥ 100k chunks, and (3) a re-index after editing 1% of the files. */
+export async function memoryAndReindex(options: { files?: number } = {}): Promise<void> {
+  const files = options.files ?? 10_000;
+  const dir = await workspace();
+  try {
+    const paths = await writeCorpus(dir, files, 10);
+    const emulator = await startEmulatorProcess({});
+    try {
+      const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
+      const args = ["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4"];
+      const first = await runGemindex(args, { cwd: dir, env });
+      if (first.code !== 0) throw new Error(`index failed (${first.code}): ${first.stderr}`);
+      const firstReport = parseReport(first.stdout);
+      const firstStats = await emulator.stats();
+
+      const lexicalDir = path.join(dir, "lexical");
+      const lexical = await runGemindex(["--json", "--db", lexicalDir, "index", "docs", "--chunk-tokens", "128"], { cwd: dir });
+      const lexicalReport = parseReport(lexical.stdout);
+
+      await emulator.reset();
+      const unchanged = await runGemindex(args, { cwd: dir, env });
+      const unchangedStats = await emulator.stats();
+
+      await emulator.reset();
+      const edited = paths.filter((_, i) => i % 100 === 0);
+      for (const relative of edited) await editSection(dir, relative, "bench");
+      const again = await runGemindex(args, { cwd: dir, env });
+      const againReport = parseReport(again.stdout);
+      const againStats = await emulator.stats();
+
+      printTable(
+        "Indexing a generated corpus: peak RSS (target ≤ 512 MB)",
+        ["run", "files", "chunks", "embedding requests", "wall", "chunks/s", "peak RSS"],
+        [
+          ["with embeddings (768 dims)", String(files), String(firstReport.chunks.written), String(firstStats.ok), `${(first.wallMs / 1000).toFixed(1)} s`, (firstReport.chunks.written / (first.wallMs / 1000)).toFixed(0), `${first.peakRssMiB.toFixed(0)} MiB`],
+          ["lexical only (no key)", String(files), String(lexicalReport.chunks.written), "0", `${(lexical.wallMs / 1000).toFixed(1)} s`, (lexicalReport.chunks.written / (lexical.wallMs / 1000)).toFixed(0), `${lexical.peakRssMiB.toFixed(0)} MiB`],
+        ],
+      );
+      printTable(
+        "Re-index cost (target: only the changed chunks)",
+        ["change", "files changed", "chunks changed", "inputs embedded", "requests", "chunks reused", "wall", "peak RSS"],
+        [
+          ["none", "0", "0", String(unchangedStats.inputs), String(unchangedStats.ok), "-", `${(unchanged.wallMs / 1000).toFixed(1)} s`, `${unchanged.peakRssMiB.toFixed(0)} MiB`],
+          [
+            `1% of files (${edited.length}), one section each`,
+            String(againReport.files.changed),
+            String(edited.length),
+            String(againStats.inputs),
+            String(againStats.ok),
+            String(againReport.chunks.reused),
+            `${(again.wallMs / 1000).toFixed(1)} s`,
+            `${again.peakRssMiB.toFixed(0)} MiB`,
+          ],
+        ],
+      );
+    } finally {
+      await emulator.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * `npm run bench [-- <name>...]`: runs the benchmarks and prints Markdown tables.
+ * Names: ingestion-rate, memory (includes the 1% re-index). Default: all.
+ * Needs a build (`npm run build`): the CLI is measured as users run it.
+ */
+import { ingestionRate, memoryAndReindex } from "./ingestion.js";
+
+const benchmarks: Record<string, () => Promise<unknown>> = {
+  "ingestion-rate": () => ingestionRate(),
+  memory: () => memoryAndReindex(),
+};
+
+const selected = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
+const names = selected.length > 0 ? selected : Object.keys(benchmarks);
+for (const name of names) {
+  const run = benchmarks[name];
+  if (!run) {
+    console.error(`Unknown benchmark "${name}". Choose from: ${Object.keys(benchmarks).join(", ")}.`);
+    process.exit(2);
+  }
+  console.error(`Running ${name}...`);
+  await run();
+}

@@ -1,0 +1,105 @@
+import { fork, spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { EmulatorOptions } from "../../test/emulator/index.js";
+
+export const root = path.resolve(import.meta.dirname, "../..");
+export const bin = path.join(root, "dist/cli/bin.js");
+
+export interface EmulatorStats {
+  requests: number;
+  ok: number;
+  rateLimited: number;
+  inputs: number;
+  first?: number;
+  last?: number;
+}
+
+/** An emulator running in a child process. */
+export interface EmulatorProcess {
+  baseURL: string;
+  apiKey: string;
+  stats(): Promise<EmulatorStats>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEmulatorProcess(options: EmulatorOptions): Promise<EmulatorProcess> {
+  const child = fork(path.join(import.meta.dirname, "emulator-process.ts"), [JSON.stringify(options)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const next = <T>(type: string) =>
+    new Promise<T>((resolve) => {
+      const listener = (message: { type: string }) => {
+        if (message.type !== type) return;
+        child.off("message", listener);
+        resolve(message as T);
+      };
+      child.on("message", listener);
+    });
+  const ready = await next<{ baseURL: string; apiKey: string }>("ready");
+  return {
+    baseURL: ready.baseURL,
+    apiKey: ready.apiKey,
+    async stats() {
+      const reply = next<EmulatorStats>("stats");
+      child.send({ type: "stats" });
+      return reply;
+    },
+    async reset() {
+      const reply = next("reset");
+      child.send({ type: "reset" });
+      await reply;
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.on("exit", resolve));
+      child.send({ type: "close" });
+      await exited;
+    },
+  };
+}
+
+export interface CommandResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  wallMs: number;
+  /** Peak resident set size of the gemindex process (VmHWM), in MiB. */
+  peakRssMiB: number;
+}
+
+/** Runs the built gemindex CLI and samples its peak RSS from /proc while it runs. */
+export async function runGemindex(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CommandResult> {
+  const started = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [bin, ...args], {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", LANCEDB_LOG: "error", ...options.env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (data) => (stdout += data));
+  child.stderr!.on("data", (data) => (stderr += data));
+  let peakKiB = 0;
+  const sample = async () => {
+    try {
+      const status = await readFile(`/proc/${child.pid}/status`, "utf8");
+      const match = /VmHWM:\s+(\d+) kB/.exec(status);
+      if (match) peakKiB = Math.max(peakKiB, Number(match[1]));
+    } catch {
+      // The process has exited.
+    }
+  };
+  const timer = setInterval(() => void sample(), 100);
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  clearInterval(timer);
+  return { code, stdout, stderr, wallMs: performance.now() - started, peakRssMiB: peakKiB / 1024 };
+}
+
+/** Prints a Markdown table. */
+export function printTable(title: string, header: string[], rows: Array<Array<string | number>>): void {
+  console.log(`\n### ${title}\n`);
+  console.log(`| ${header.join(" | ")} |`);
+  console.log(`| ${header.map(() => "---").join(" | ")} |`);
+  for (const row of rows) console.log(`| ${row.join(" | ")} |`);
+}
