@@ -74,7 +74,10 @@ export async function writeBatchInput(
     await finished(output);
     return { count, bytes };
   } catch (error) {
+    // Writes still in flight fail with ERR_STREAM_DESTROYED; the error that stopped us is the one to report.
+    output.on("error", () => undefined);
     output.destroy();
+    if (!output.closed) await new Promise<void>((resolve) => output.once("close", () => resolve()));
     throw error;
   }
 }
