@@ -172,8 +172,8 @@ export async function cancelBatch(client: GeminiClient, id: string, signal?: Abo
     return toBatchJobInfo(raw);
   } catch (error) {
     if (!(error instanceof ProviderError) || (error.status !== 400 && error.status !== 409)) throw error;
-    const current = await getBatch(client, id, signal);
-    if (current.state === "pending" || current.state === "running") throw error;
+    const current = await getBatch(client, id, signal).catch(() => undefined);
+    if (!current || current.state === "pending" || current.state === "running") throw error;
     return current;
   }
 }

@@ -53,9 +53,10 @@ function toGeminiFile(raw: RawFile | undefined, operation: string): GeminiFile {
   const name = text(raw?.name);
   if (!raw || !name) throw new ProviderError(`${operation}: the final reply holds no file.`, { operation });
   const file: GeminiFile = { name, sizeBytes: Number(raw.sizeBytes ?? Number.NaN) };
-  const optional = { displayName: raw.displayName, mimeType: raw.mimeType, createTime: raw.createTime, expirationTime: raw.expirationTime, sha256Hash: raw.sha256Hash, uri: raw.uri, state: raw.state };
-  for (const [key, value] of Object.entries(optional)) {
-    if (typeof value === "string") (file as unknown as Record<string, string>)[key] = value;
+  const optional = ["displayName", "mimeType", "createTime", "expirationTime", "sha256Hash", "uri", "state"] as const;
+  for (const key of optional) {
+    const value = text(raw[key]);
+    if (value !== undefined) file[key] = value;
   }
   return file;
 }
@@ -146,7 +147,7 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
         signal,
       );
       if ("file" in step) {
-        if (step.file.sizeBytes !== size) {
+        if (Number.isFinite(step.file.sizeBytes) && step.file.sizeBytes !== size) {
           throw new ProviderError(`file upload: sent ${size} bytes but ${step.file.name} holds ${step.file.sizeBytes}.`, { operation: "file upload" });
         }
         return step.file;
