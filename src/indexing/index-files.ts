@@ -1,21 +1,16 @@
 import path from "node:path";
-import { chunkDocument } from "../chunking/chunk-document.js";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
 import { RequestPacer } from "../embedding/request-pacer.js";
-import { GemindexError, LoadError, isAbort } from "../errors.js";
-import { isSupportedPath } from "../loaders/file-types.js";
-import { loadDocument } from "../loaders/load-document.js";
 import type { Embedder } from "../providers/types.js";
-import { discoverFiles } from "../sources/discover-files.js";
-import { hashFile } from "../sources/fingerprint.js";
-import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
-import { DocumentWriter, type PendingDocument, prepareDocument } from "./pending-document.js";
-import { prepareIndex } from "./prepare-index.js";
-import type { IndexOptions, IndexProgress, IndexReport } from "./types.js";
+import { DocumentWriter, type PendingDocument } from "./pending-document.js";
 import { planRemovals } from "./plan-removals.js";
+import { prepareDocuments, type Prepared } from "./prepare-documents.js";
+import { prepareIndex } from "./prepare-index.js";
+import { scanSources } from "./scan-sources.js";
+import type { IndexOptions, IndexProgress, IndexReport } from "./types.js";
 
 export interface IndexContext {
   store: Store;
@@ -47,12 +42,15 @@ export function normalizeRoot(root: string, cwd: string): string {
   return path.resolve(cwd, root).split(path.sep).join("/");
 }
 
+type EmbedTag = { document: PendingDocument; index: number };
+
 /**
- * One incremental run over `roots`: discovers files, skips unchanged ones (same size and mtime,
- * or same content hash), loads and chunks new and changed ones, reuses vectors of chunks whose
- * text was embedded before, embeds the rest in batched requests, commits documents in groups
- * (chunks first, manifest last), and removes documents whose files are gone. A bad file is a
- * line in the report; a provider failure or an abort stops the run with finished work committed.
+ * One incremental run over `roots`, in phases: scan (discover files, skip those whose size and
+ * mtime match the manifest), index (hash, load and chunk the rest, reuse vectors of chunks whose
+ * text was embedded before, embed the others in batched requests, commit documents in groups —
+ * chunks first, manifest last), remove (documents whose files are gone), optimize. A bad file
+ * is a line in the report; a provider failure or an abort stops the run with finished work
+ * committed and is returned as `error`.
  */
 export async function indexFiles(roots: string[], context: IndexContext, options: IndexOptions = {}): Promise<IndexRunResult> {
   const startedAt = new Date();
@@ -83,155 +81,126 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     emit();
   });
 
-  const manifest = new Map<string, DocumentRecord>();
-  for await (const record of store.documents()) manifest.set(record.path, record);
-  // Only hashes found here are looked up, so a new corpus costs no lookups at all.
-  let knownHashes: Set<string> | undefined;
-  if (embedder) {
-    knownHashes = new Set<string>();
-    for await (const hash of store.chunkHashes()) knownHashes.add(hash);
-  }
-
-  const writer = new DocumentWriter(store, (entries) => {
-    for (const entry of entries) {
-      if (knownHashes) for (const chunk of entry.chunks) knownHashes.add(chunk.hash);
-      if (entry.change) {
-        report.files[entry.change]++;
-        report.chunks.written += entry.chunks.length;
-        progress.filesIndexed++;
-      }
-    }
-    emit();
-  }, { maxChunks: options.commitEvery });
-  const seen = new Set<string>();
-  const problemRoots = new Set<string>();
+  let runError: unknown;
+  let committed = 0;
   const rootSet = roots.map((root) => normalizeRoot(root, context.cwd));
-
-  const fail = async (file: SourceFile, hash: string, reason: string) => {
-    report.files.failed++;
-    report.failures.push({ path: file.path, reason });
-    await writer.add({
-      record: { path: file.path, source: file.source, hash, size: file.size, mtimeMs: file.mtimeMs, status: "failed", error: reason, chunks: 0, indexedAt: new Date().toISOString() },
-      chunks: [],
-    });
-  };
-
-  async function* documentsToEmbed(): AsyncGenerator<EmbedItem<{ document: PendingDocument; index: number }>> {
-    const discovery = discoverFiles(rootSet, {
+  const manifest = new Map<string, DocumentRecord>();
+  try {
+    for await (const record of store.documents()) manifest.set(record.path, record);
+    const scan = await scanSources(rootSet, manifest, {
       cwd: context.cwd,
       include: options.include,
       exclude: options.exclude,
       signal,
-      // Images, archives and other formats without a loader are passed over quietly (counted).
-      accept: (filePath: string) => {
-        if (isSupportedPath(filePath)) return true;
-        report.files.skipped++;
-        return false;
-      },
-      onProblem: (error: LoadError) => {
-        report.files.failed++;
-        report.failures.push({ path: error.path, reason: error.reason });
-        if (rootSet.includes(error.path)) problemRoots.add(error.path);
+      onFile: () => {
+        progress.filesSeen++;
+        if (progress.filesSeen % 100 === 0) emit();
       },
     });
-    for await (const file of discovery) {
-      signal?.throwIfAborted();
-      seen.add(file.path);
-      report.files.seen++;
-      progress.filesSeen++;
-      const previous = manifest.get(file.path);
-      if (previous?.status === "indexed" && previous.size === file.size && previous.mtimeMs === file.mtimeMs) {
-        report.files.unchanged++;
-        continue;
-      }
-      let hash: string;
-      try {
-        hash = await hashFile(file.path, signal);
-      } catch (error) {
-        if (isAbort(error, signal)) throw error;
-        await fail(file, "", error instanceof LoadError ? error.reason : `cannot read (${(error as Error).message})`);
-        continue;
-      }
-      if (previous?.status === "indexed" && previous.hash === hash) {
-        report.files.unchanged++;
-        writer.touch({ ...previous, size: file.size, mtimeMs: file.mtimeMs });
-        continue;
-      }
-      progress.phase = "indexing";
-      progress.filesToIndex++;
-      emit();
+    report.files.seen = scan.seen.size;
+    report.files.unchanged = scan.unchanged;
+    report.files.skipped = scan.skipped;
+    report.files.failed += scan.failures.length;
+    report.failures.push(...scan.failures);
+    progress.phase = "indexing";
+    progress.filesToIndex = scan.work.length;
+    emit();
 
-      let document: PendingDocument;
-      try {
-        const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal });
-        document = await prepareDocument(loaded, hash, chunkDocument(loaded, options.chunking), store, knownHashes, previous ? "changed" : "new");
-      } catch (error) {
-        if (isAbort(error, signal)) throw error;
-        if (error instanceof LoadError) {
-          await fail(file, hash, error.reason);
-          continue;
-        }
-        if (error instanceof GemindexError) throw error;
-        await fail(file, hash, `could not be processed (${(error as Error).message})`);
-        continue;
-      }
-      report.chunks.reused += document.reused;
-      if (document.missing === 0) {
-        await writer.add(document.entry());
-        continue;
-      }
-      for (const [index, chunk] of document.chunks.entries()) {
-        if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, tag: { document, index } };
-      }
+    // Only hashes found here are looked up, so a new corpus costs no lookups at all.
+    let knownHashes: Set<string> | undefined;
+    if (embedder && scan.work.length > 0) {
+      knownHashes = new Set<string>();
+      for await (const hash of store.chunkHashes()) knownHashes.add(hash);
     }
-  }
+    const writer = new DocumentWriter(
+      store,
+      (entries) => {
+        for (const entry of entries) {
+          if (knownHashes) for (const chunk of entry.chunks) knownHashes.add(chunk.hash);
+          if (entry.change) {
+            report.files[entry.change]++;
+            report.chunks.written += entry.chunks.length;
+            progress.filesIndexed++;
+          }
+        }
+        emit();
+      },
+      { maxChunks: options.commitEvery },
+    );
 
-  let runError: unknown;
-  try {
-    if (embedder) {
-      const batches = embedChunks(documentsToEmbed(), embedder, {
-        adaptive,
-        pacer: new RequestPacer({ rpm: options.rpm, tpm: options.tpm }),
-        signal,
-        onRequest: (info) => {
-          report.requests++;
-          report.tokens += info.tokens;
-          progress.requests++;
-          progress.tokens += info.tokens;
-          progress.chunksEmbedded += info.inputs;
-          progress.retrying = undefined;
-          emit();
-        },
-      });
-      for await (const batch of batches) {
-        report.chunks.embedded += batch.length;
-        for (const item of batch) {
-          const { document, index } = item.tag;
-          if (document.setVector(index, item.vector)) await writer.add(document.entry());
+    /** Routes each prepared item: failures and touches to the writer, complete documents too, the rest to embedding. */
+    async function* toEmbed(prepared: AsyncIterable<Prepared>): AsyncGenerator<EmbedItem<EmbedTag>> {
+      for await (const item of prepared) {
+        if (item.type === "touched") {
+          report.files.unchanged++;
+          writer.touch(item.record);
+        } else if (item.type === "failed") {
+          report.files.failed++;
+          report.failures.push({ path: item.file.path, reason: item.reason });
+          const { file } = item;
+          await writer.add({
+            record: { path: file.path, source: file.source, hash: item.hash, size: file.size, mtimeMs: file.mtimeMs, status: "failed", error: item.reason, chunks: 0, indexedAt: new Date().toISOString() },
+            chunks: [],
+          });
+          progress.filesToIndex--;
+        } else {
+          const { document } = item;
+          report.chunks.reused += document.reused;
+          if (document.missing === 0) await writer.add(document.entry());
+          else {
+            for (const [index, chunk] of document.chunks.entries()) {
+              if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, tag: { document, index } };
+            }
+          }
         }
       }
-    } else {
-      for await (const _ of documentsToEmbed()) {
-        // Without an embedder every document completes inside the generator.
-      }
     }
-  } catch (error) {
-    runError = signal?.aborted ? signal.reason : error;
-  }
 
-  try {
+    try {
+      const prepared = prepareDocuments(scan.work, { store, knownHashes, chunking: options.chunking, maxFileBytes: options.maxFileBytes, signal });
+      if (embedder) {
+        const batches = embedChunks(toEmbed(prepared), embedder, {
+          adaptive,
+          pacer: new RequestPacer({ rpm: options.rpm, tpm: options.tpm }),
+          signal,
+          onRequest: (info) => {
+            report.requests++;
+            report.tokens += info.tokens;
+            progress.requests++;
+            progress.tokens += info.tokens;
+            progress.chunksEmbedded += info.inputs;
+            progress.retrying = undefined;
+            emit();
+          },
+        });
+        for await (const batch of batches) {
+          report.chunks.embedded += batch.length;
+          for (const { tag, vector } of batch) if (tag.document.setVector(tag.index, vector)) await writer.add(tag.document.entry());
+        }
+      } else {
+        // Without an embedder every document is complete as soon as it is chunked.
+        for await (const _ of toEmbed(prepared)) {
+          // Nothing to embed.
+        }
+      }
+    } catch (error) {
+      runError = signal?.aborted ? signal.reason : error;
+    }
+    // Whatever happened, documents that are complete are committed.
     await writer.flush();
+    committed = writer.committedDocuments;
+
     if (!runError) {
       progress.phase = "removing";
       emit();
-      const plan = planRemovals(manifest, seen, rootSet, problemRoots, options.prune ?? false);
+      const plan = planRemovals(manifest, scan.seen, rootSet, scan.problemRoots, options.prune ?? false);
       report.notices.push(...plan.notices);
       if (plan.paths.length > 0) {
         await store.removeDocuments(plan.paths);
         report.files.removed = plan.paths.length;
       }
     }
-    if (writer.committedDocuments > 0 || report.files.removed > 0 || !store.exists) {
+    if (committed > 0 || report.files.removed > 0) {
       progress.phase = "optimizing";
       emit();
       await store.ensureTextIndex();
@@ -239,7 +208,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       if (skipped) report.notices.push(skipped);
     }
   } catch (error) {
-    runError ??= error;
+    runError ??= signal?.aborted ? signal.reason : error;
   } finally {
     unsubscribe?.();
   }

@@ -1,0 +1,53 @@
+import { chunkDocument } from "../chunking/chunk-document.js";
+import type { ChunkOptions } from "../chunking/types.js";
+import { GemindexError, LoadError, isAbort } from "../errors.js";
+import { loadDocument } from "../loaders/load-document.js";
+import { hashFile } from "../sources/fingerprint.js";
+import type { SourceFile } from "../sources/types.js";
+import type { Store } from "../store/open-store.js";
+import type { DocumentRecord } from "../store/types.js";
+import { prepareDocument, type PendingDocument } from "./pending-document.js";
+import type { WorkItem } from "./scan-sources.js";
+
+/** What processing one work item produced. */
+export type Prepared =
+  | { type: "document"; document: PendingDocument }
+  /** The content is unchanged (only the mtime moved): the manifest row gets the new stat. */
+  | { type: "touched"; record: DocumentRecord }
+  | { type: "failed"; file: SourceFile; hash: string; reason: string };
+
+export interface PrepareOptions {
+  store: Store;
+  /** Hashes of chunks with vectors in the index; undefined for a lexical-only index. */
+  knownHashes?: Set<string>;
+  chunking?: ChunkOptions;
+  maxFileBytes?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Hashes, loads and chunks each work item in turn and takes the vectors the index already has
+ * for identical chunks. A file that cannot be read or parsed becomes a `failed` item with its
+ * reason; aborts and errors of our own (configuration) stop the stream.
+ */
+export async function* prepareDocuments(work: Iterable<WorkItem>, options: PrepareOptions): AsyncGenerator<Prepared> {
+  for (const { file, previous } of work) {
+    options.signal?.throwIfAborted();
+    let hash = "";
+    try {
+      hash = await hashFile(file.path, options.signal);
+      if (previous?.status === "indexed" && previous.hash === hash) {
+        yield { type: "touched", record: { ...previous, size: file.size, mtimeMs: file.mtimeMs } };
+        continue;
+      }
+      const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal: options.signal });
+      const chunks = chunkDocument(loaded, options.chunking);
+      yield { type: "document", document: await prepareDocument(loaded, hash, chunks, options.store, options.knownHashes, previous ? "changed" : "new") };
+    } catch (error) {
+      if (isAbort(error, options.signal)) throw error;
+      if (error instanceof LoadError) yield { type: "failed", file, hash, reason: error.reason };
+      else if (error instanceof GemindexError) throw error;
+      else yield { type: "failed", file, hash, reason: `could not be processed (${(error as Error).message})` };
+    }
+  }
+}

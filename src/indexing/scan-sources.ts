@@ -1,0 +1,71 @@
+import { LoadError } from "../errors.js";
+import { isSupportedPath } from "../loaders/file-types.js";
+import { discoverFiles } from "../sources/discover-files.js";
+import type { SourceFile } from "../sources/types.js";
+import type { DocumentRecord } from "../store/types.js";
+import type { FileFailure } from "./types.js";
+
+/** A file that needs (re)indexing, with its manifest row when it was indexed before. */
+export interface WorkItem {
+  file: SourceFile;
+  previous?: DocumentRecord;
+}
+
+export interface ScanResult {
+  /** Files whose size or mtime differ from the manifest, or that are new; content decides later. */
+  work: WorkItem[];
+  /** Every path discovery yielded. */
+  seen: Set<string>;
+  /** Roots that could not be read (their documents are kept). */
+  problemRoots: Set<string>;
+  unchanged: number;
+  /** Files of types no loader handles, passed over quietly. */
+  skipped: number;
+  failures: FileFailure[];
+}
+
+export interface ScanOptions {
+  cwd: string;
+  include?: string[];
+  exclude?: string[];
+  signal?: AbortSignal;
+  /** Told about each file as it is found (progress). */
+  onFile?: () => void;
+}
+
+/**
+ * Walks the roots and sorts files into unchanged (same size and mtime as indexed) and work to
+ * do. Reads no file contents: a file whose stat changed is hashed later, when it is processed.
+ */
+export async function scanSources(roots: string[], manifest: Map<string, DocumentRecord>, options: ScanOptions): Promise<ScanResult> {
+  const result: ScanResult = { work: [], seen: new Set(), problemRoots: new Set(), unchanged: 0, skipped: 0, failures: [] };
+  const discovery = discoverFiles(roots, {
+    cwd: options.cwd,
+    include: options.include,
+    exclude: options.exclude,
+    signal: options.signal,
+    // Archives, media without a loader and the like are passed over quietly (counted).
+    accept: (filePath: string) => {
+      if (isSupportedPath(filePath)) return true;
+      result.skipped++;
+      return false;
+    },
+    onProblem: (error: LoadError) => {
+      result.failures.push({ path: error.path, reason: error.reason });
+      if (roots.includes(error.path)) result.problemRoots.add(error.path);
+    },
+  });
+  for await (const file of discovery) {
+    options.signal?.throwIfAborted();
+    if (result.seen.has(file.path)) continue;
+    result.seen.add(file.path);
+    options.onFile?.();
+    const previous = manifest.get(file.path);
+    if (previous?.status === "indexed" && previous.size === file.size && previous.mtimeMs === file.mtimeMs) {
+      result.unchanged++;
+      continue;
+    }
+    result.work.push({ file, previous });
+  }
+  return result;
+}
