@@ -13,6 +13,8 @@
 export { openIndex, GemIndex, type OpenIndexOptions, type IndexStatus } from "./open-index.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { IndexOptions, IndexProgress, IndexReport, FileFailure } from "./indexing/types.js";
+export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";
+export type { BatchJobInfo, BatchState } from "./providers/types.js";
 export { snippet } from "./retrieval/snippet.js";
 export { displayPath, formatCitation } from "./retrieval/citation.js";
 export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";

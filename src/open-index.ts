@@ -7,7 +7,9 @@ import { describeEmbedding } from "./indexing/prepare-index.js";
 import type { IndexOptions, IndexReport } from "./indexing/types.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
-import type { EmbeddingConfig } from "./providers/types.js";
+import type { BatchEmbedder, BatchJobInfo, EmbeddingConfig } from "./providers/types.js";
+import { cancelBatchJob, collectBatchJobs, listBatchJobs, type BatchJobRecord, type CollectReport } from "./indexing/batch-jobs.js";
+import { setTimeout as sleep } from "node:timers/promises";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
 import { Store } from "./store/open-store.js";
@@ -105,6 +107,7 @@ export class GemIndex {
       {
         store: this.store,
         embedder: this.#provider?.embedder,
+        batch: this.#provider?.batch,
         cwd: this.settings.cwd,
         onRetry: (listener) => this.#retries.subscribe(listener),
       },
@@ -120,6 +123,68 @@ export class GemIndex {
           : { code: "INTERNAL", message: error instanceof Error ? error.message : String(error), exitCode: ExitCode.internal };
     }
     return report;
+  }
+
+  /** Batch API jobs recorded in this index, oldest first. */
+  async batchJobs(): Promise<BatchJobRecord[]> {
+    return listBatchJobs(this.store);
+  }
+
+  /**
+   * Writes the documents of finished Batch API jobs into the index (all active jobs, or `only`).
+   * With `wait`, polls every `pollMs` until no job is running. Takes the write lock.
+   */
+  async collectBatches(options: { only?: string; wait?: boolean; pollMs?: number; signal?: AbortSignal } = {}): Promise<CollectReport> {
+    const provider = this.#requireBatch();
+    const lock = await acquireWriteLock(this.store.uri, "gemindex batch collect");
+    try {
+      await this.store.refresh();
+      const total: CollectReport = { collected: [], running: [], dropped: [], documents: 0, chunks: 0, retried: 0 };
+      for (;;) {
+        const step = await collectBatchJobs({ store: this.store, batch: provider.batch, embedder: provider.embedder, signal: options.signal, only: options.only });
+        total.collected.push(...step.collected);
+        total.dropped.push(...step.dropped);
+        total.documents += step.documents;
+        total.chunks += step.chunks;
+        total.retried += step.retried;
+        total.running = step.running;
+        if (!options.wait || step.running.length === 0) break;
+        await sleep(options.pollMs ?? 30_000, undefined, { signal: options.signal });
+      }
+      if (total.documents > 0) {
+        await this.store.ensureTextIndex();
+        await this.store.optimize();
+      }
+      return total;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Cancels a Batch API job (our id or the service's); its documents are indexed again by the next run. */
+  async cancelBatch(id: string, options: { signal?: AbortSignal } = {}): Promise<BatchJobRecord> {
+    const provider = this.#requireBatch();
+    const lock = await acquireWriteLock(this.store.uri, "gemindex batch cancel");
+    try {
+      await this.store.refresh();
+      return await cancelBatchJob(this.store, provider.batch, id, options.signal);
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** The service's view of a job (state, counts), by our id or the service's. */
+  async batchStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<{ job: BatchJobRecord; remote?: BatchJobInfo }> {
+    const job = (await listBatchJobs(this.store)).find((candidate) => candidate.id === id || candidate.batchId === id);
+    if (!job) throw new ConfigError(`No batch job ${id} in this index; see \`gemindex batch list\`.`);
+    const remote = job.batchId && this.#provider?.batch ? await this.#provider.batch.get(job.batchId, options) : undefined;
+    return { job, remote };
+  }
+
+  #requireBatch(): GeminiProvider & { batch: BatchEmbedder } {
+    if (!this.#provider) throw new ConfigError("Batch jobs need GEMINI_API_KEY.");
+    if (!this.#provider.batch) throw new ConfigError("This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).");
+    return this.#provider as GeminiProvider & { batch: BatchEmbedder };
   }
 
   /** Ranks chunks for a query (hybrid when vectors and a key are available, else lexical). */

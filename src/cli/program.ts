@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, GemindexError, environmentVariables } from "../index.js";
+import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
 import { registerQueryCommand } from "./commands/query-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
@@ -34,6 +35,7 @@ and queries print cited passages instead of a generated answer.`,
   registerIndexCommand(program, io, done);
   registerQueryCommand(program, io, done);
   registerStatusCommand(program, io, done);
+  registerBatchCommand(program, io, done);
   return program;
 }
 

@@ -2,9 +2,11 @@ import path from "node:path";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
 import { RequestPacer } from "../embedding/request-pacer.js";
-import type { Embedder } from "../providers/types.js";
+import { ConfigError } from "../errors.js";
+import type { BatchEmbedder, Embedder } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
+import { BatchJobBuilder, collectBatchJobs, isActive, listBatchJobs } from "./batch-jobs.js";
 import { DocumentWriter, type PendingDocument } from "./pending-document.js";
 import { planRemovals } from "./plan-removals.js";
 import { prepareDocuments, type Prepared } from "./prepare-documents.js";
@@ -16,6 +18,8 @@ export interface IndexContext {
   store: Store;
   /** Absent without an API key: the index is then lexical only. */
   embedder?: Embedder;
+  /** The Batch API, when the provider has one. */
+  batch?: BatchEmbedder;
   /** Relative roots resolve against it. */
   cwd: string;
   /** Subscribes to the provider's retry notices for the duration of the run. */
@@ -43,6 +47,9 @@ export function normalizeRoot(root: string, cwd: string): string {
 }
 
 type EmbedTag = { document: PendingDocument; index: number };
+
+/** Chunks needing embedding above which `batch: "auto"` uses the Batch API. */
+export const defaultBatchThreshold = 20_000;
 
 /**
  * One incremental run over `roots`, in phases: scan (discover files, skip those whose size and
@@ -85,7 +92,30 @@ export async function indexFiles(roots: string[], context: IndexContext, options
   let committed = 0;
   const rootSet = roots.map((root) => normalizeRoot(root, context.cwd));
   const manifest = new Map<string, DocumentRecord>();
+  const batchMode = options.batch ?? "auto";
+  if (batchMode === "always" && !(embedder && context.batch)) {
+    throw new ConfigError(
+      embedder ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer." : "--batch always needs GEMINI_API_KEY.",
+    );
+  }
+  const batch = batchMode !== "never" && embedder ? context.batch : undefined;
   try {
+    let waiting = new Map<string, { job: string; hash: string }>();
+    if (embedder && context.batch && (await listBatchJobs(store)).some(isActive)) {
+      // Finished Batch API jobs are written first, so the diff below sees their documents as indexed.
+      progress.phase = "collecting";
+      emit();
+      const collected = await collectBatchJobs({ store, batch: context.batch, embedder, signal });
+      report.batch = {
+        collected: { jobs: collected.collected, documents: collected.documents, chunks: collected.chunks, retried: collected.retried },
+        waiting: 0,
+        running: collected.running,
+      };
+      if (collected.collected.length > 0) report.notices.push(`Wrote ${collected.documents} documents from finished batch job(s) ${collected.collected.join(", ")}.`);
+      for (const job of collected.dropped) report.notices.push(`Batch job ${job} did not finish; its documents are indexed again.`);
+      const running = (await listBatchJobs(store)).filter(isActive).map((job) => job.id);
+      waiting = await (await store.batchTables()).waiting(running);
+    }
     for await (const record of store.documents()) manifest.set(record.path, record);
     const scan = await scanSources(rootSet, manifest, {
       cwd: context.cwd,
@@ -128,10 +158,13 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       { maxChunks: options.commitEvery },
     );
 
-    /** Routes each prepared item: failures and touches to the writer, complete documents too, the rest to embedding. */
-    async function* toEmbed(prepared: AsyncIterable<Prepared>): AsyncGenerator<EmbedItem<EmbedTag>> {
+    /** Routes each prepared item: failures and touches to the writer, complete documents too; yields documents that need embedding. */
+    async function* incomplete(prepared: AsyncIterable<Prepared>): AsyncGenerator<PendingDocument> {
       for await (const item of prepared) {
-        if (item.type === "touched") {
+        if (item.type === "waiting") {
+          report.batch!.waiting++;
+          progress.filesToIndex--;
+        } else if (item.type === "touched") {
           report.files.unchanged++;
           writer.touch(item.record);
         } else if (item.type === "failed") {
@@ -147,19 +180,74 @@ export async function indexFiles(roots: string[], context: IndexContext, options
           const { document } = item;
           report.chunks.reused += document.reused;
           if (document.missing === 0) await writer.add(document.entry());
-          else {
-            for (const [index, chunk] of document.chunks.entries()) {
-              if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, tag: { document, index } };
-            }
-          }
+          else yield document;
         }
       }
     }
 
+    async function* toEmbed(documents: AsyncIterable<PendingDocument> | Iterable<PendingDocument>): AsyncGenerator<EmbedItem<EmbedTag>> {
+      for await (const document of documents) {
+        for (const [index, chunk] of document.chunks.entries()) {
+          if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, tag: { document, index } };
+        }
+      }
+    }
+
+    /**
+     * With a Batch API: documents are held back until more than the threshold of chunks need
+     * embedding ("auto"; at once with "always"), then parked for one batch job; below it, the
+     * held documents are embedded synchronously. Returns what is left to embed synchronously.
+     */
+    async function* throughBatch(documents: AsyncIterable<PendingDocument>): AsyncGenerator<PendingDocument> {
+      if (!batch) {
+        yield* documents;
+        return;
+      }
+      const threshold = batchMode === "always" ? 0 : (options.batchThreshold ?? defaultBatchThreshold);
+      const held: PendingDocument[] = [];
+      let missing = 0;
+      let builder: BatchJobBuilder | undefined;
+      for await (const document of documents) {
+        if (builder) {
+          await builder.park(document);
+          continue;
+        }
+        held.push(document);
+        missing += document.missing;
+        if (missing > threshold) {
+          builder = await BatchJobBuilder.start(store, batch);
+          for (const parked of held.splice(0)) await builder.park(parked);
+        }
+      }
+      if (!builder) {
+        yield* held;
+        return;
+      }
+      progress.phase = "submitting";
+      emit();
+      const job = await builder.submit(batch, signal);
+      report.batch ??= { collected: { jobs: [], documents: 0, chunks: 0, retried: 0 }, waiting: 0, running: [] };
+      report.batch.submitted = { job: job.id, batchId: job.batchId!, documents: job.documents, inputs: job.inputs };
+      report.batch.running.push(job.id);
+      report.notices.push(
+        `Submitted batch job ${job.id} (${job.batchId}) for ${job.inputs} chunks of ${job.documents} documents; ` +
+          "the next run (or `gemindex batch collect`) writes them once it finishes.",
+      );
+    }
+
     try {
-      const prepared = prepareDocuments(scan.work, { store, knownHashes, chunking: options.chunking, maxFileBytes: options.maxFileBytes, signal });
+      const prepared = prepareDocuments(scan.work, {
+        store,
+        knownHashes,
+        chunking: options.chunking,
+        maxFileBytes: options.maxFileBytes,
+        waiting,
+        onSuperseded: async (path, job) => (await store.batchTables()).remove(job, [path]),
+        signal,
+      });
+      report.batch ??= waiting.size > 0 ? { collected: { jobs: [], documents: 0, chunks: 0, retried: 0 }, waiting: 0, running: [] } : undefined;
       if (embedder) {
-        const batches = embedChunks(toEmbed(prepared), embedder, {
+        const batches = embedChunks(toEmbed(throughBatch(incomplete(prepared))), embedder, {
           adaptive,
           pacer: new RequestPacer({ rpm: options.rpm, tpm: options.tpm }),
           signal,
@@ -179,7 +267,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
         }
       } else {
         // Without an embedder every document is complete as soon as it is chunked.
-        for await (const _ of toEmbed(prepared)) {
+        for await (const _ of incomplete(prepared)) {
           // Nothing to embed.
         }
       }

@@ -75,6 +75,7 @@ export async function prepareDocument(
     page: chunk.page,
     lineStart: chunk.lineStart,
     lineEnd: chunk.lineEnd,
+    location: chunk.location,
     tokens: chunk.tokens,
     // The title is part of what gets embedded for some models, so it is part of the identity.
     hash: hashText(`${title ?? ""}\u0000${chunk.text}`),

@@ -14,7 +14,9 @@ export type Prepared =
   | { type: "document"; document: PendingDocument }
   /** The content is unchanged (only the mtime moved): the manifest row gets the new stat. */
   | { type: "touched"; record: DocumentRecord }
-  | { type: "failed"; file: SourceFile; hash: string; reason: string };
+  | { type: "failed"; file: SourceFile; hash: string; reason: string }
+  /** The same content already waits in a running Batch API job. */
+  | { type: "waiting"; path: string; job: string };
 
 export interface PrepareOptions {
   store: Store;
@@ -22,6 +24,10 @@ export interface PrepareOptions {
   knownHashes?: Set<string>;
   chunking?: ChunkOptions;
   maxFileBytes?: number;
+  /** Documents parked for running batch jobs, with the content hash they were parked with. */
+  waiting?: Map<string, { job: string; hash: string }>;
+  /** Told when a parked document changed again: its parked copy must be dropped. */
+  onSuperseded?: (path: string, job: string) => Promise<void>;
   signal?: AbortSignal;
 }
 
@@ -40,6 +46,12 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
         yield { type: "touched", record: { ...previous, size: file.size, mtimeMs: file.mtimeMs } };
         continue;
       }
+      const parked = options.waiting?.get(file.path);
+      if (parked?.hash === hash) {
+        yield { type: "waiting", path: file.path, job: parked.job };
+        continue;
+      }
+      if (parked) await options.onSuperseded?.(file.path, parked.job);
       const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal: options.signal });
       const chunks = chunkDocument(loaded, options.chunking);
       yield { type: "document", document: await prepareDocument(loaded, hash, chunks, options.store, options.knownHashes, previous ? "changed" : "new") };

@@ -44,6 +44,14 @@ export interface IndexReport {
   /** Estimated cost of this run's embedding requests at list price, in USD (absent when the price is unknown). */
   estimatedCostUsd?: number;
   durationMs: number;
+  /** Batch API work of this run: jobs collected at its start, the job it submitted, documents still waiting. */
+  batch?: {
+    collected: { jobs: string[]; documents: number; chunks: number; retried: number };
+    submitted?: { job: string; batchId: string; documents: number; inputs: number };
+    /** Documents waiting in jobs still running at the service. */
+    waiting: number;
+    running: string[];
+  };
   /** Things the user should know ("no API key: lexical index only", "deletion skipped: root missing"). */
   notices: string[];
   startedAt: string;
@@ -51,7 +59,7 @@ export interface IndexReport {
 
 /** Progress snapshots during a run; the CLI draws them on a TTY. */
 export interface IndexProgress {
-  phase: "scanning" | "indexing" | "removing" | "optimizing" | "done";
+  phase: "collecting" | "scanning" | "indexing" | "submitting" | "removing" | "optimizing" | "done";
   filesSeen: number;
   /** Files that need (re)indexing, known so far. */
   filesToIndex: number;
@@ -77,6 +85,14 @@ export interface IndexOptions {
   rpm?: number;
   /** Embedding tokens per minute to stay under. @default no limit */
   tpm?: number;
+  /**
+   * When to embed through the Batch API (half price, results within 24 h): "auto" once more than
+   * `batchThreshold` chunks need embedding, "always", or "never". Needs Gemini's native API.
+   * @default "auto"
+   */
+  batch?: "auto" | "always" | "never";
+  /** Chunks needing embedding above which "auto" uses the Batch API. @default 20000 */
+  batchThreshold?: number;
   /** Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default 2000 */
   commitEvery?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */

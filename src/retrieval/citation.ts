@@ -7,9 +7,20 @@ export function displayPath(absolute: string, cwd: string): string {
   return relative.split(path.sep).join("/");
 }
 
-/** `path:p3` for a page, `path:L10-L24` for lines, `path` otherwise. */
-export function formatCitation(shownPath: string, location: { page?: number; lineStart?: number; lineEnd?: number }): string {
+/**
+ * `path:p3` for a page, `path:L10-L24` for lines, `book.xlsx:Budget!R2-R40` for spreadsheet rows,
+ * `talk.mp3@00:01:30` for a labelled place (a time range), `path` otherwise.
+ */
+export function formatCitation(
+  shownPath: string,
+  location: { page?: number; lineStart?: number; lineEnd?: number; location?: string; kind?: string },
+): string {
   if (location.page !== undefined) return `${shownPath}:p${location.page}`;
+  if (location.kind === "xlsx" && location.location !== undefined) {
+    const rows = location.lineStart === undefined ? "" : `!R${location.lineStart}${location.lineEnd !== undefined && location.lineEnd !== location.lineStart ? `-R${location.lineEnd}` : ""}`;
+    return `${shownPath}:${location.location}${rows}`;
+  }
+  if (location.location !== undefined && location.lineStart === undefined) return `${shownPath}@${location.location}`;
   if (location.lineStart !== undefined) {
     const end = location.lineEnd ?? location.lineStart;
     return end === location.lineStart ? `${shownPath}:L${location.lineStart}` : `${shownPath}:L${location.lineStart}-L${end}`;

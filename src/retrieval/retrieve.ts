@@ -62,6 +62,7 @@ export async function retrieve(query: string, context: RetrieveContext, options:
       page: match.page,
       lineStart: match.lineStart,
       lineEnd: match.lineEnd,
+      location: match.location,
       chunkId: match.id,
     };
   });

@@ -21,6 +21,8 @@ export interface Hit {
   page?: number;
   lineStart?: number;
   lineEnd?: number;
+  /** Sheet name or time range, when the document has such places. */
+  location?: string;
   chunkId: string;
 }
 

@@ -2,6 +2,8 @@ import * as lancedb from "@lancedb/lancedb";
 import { StoreError } from "../errors.js";
 import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
+import { BatchTables, batchTableNames } from "./batch-tables.js";
+import { toChunkMatch, toChunkRow, toDocumentRecord, toDocumentRow } from "./rows.js";
 import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
 
 export interface OpenStoreOptions {
@@ -14,7 +16,7 @@ export interface OpenStoreOptions {
 }
 
 const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
-const chunkColumns = ["id", "path", "source", "kind", "ordinal", "text", "headings", "page", "line_start", "line_end", "tokens", "hash"];
+const chunkColumns = ["id", "path", "source", "kind", "ordinal", "text", "headings", "page", "line_start", "line_end", "location", "tokens", "hash"];
 
 /**
  * The LanceDB side of an index: a `chunks` table (text, location, vector), a `documents`
@@ -29,6 +31,7 @@ export class Store {
   #documents?: lancedb.Table;
   #meta?: lancedb.Table;
   #ftsReady = false;
+  #batchTables?: BatchTables;
 
   private constructor(uri: string, db: lancedb.Connection) {
     this.uri = uri;
@@ -62,6 +65,8 @@ export class Store {
    * process created). A writer calls it after taking the lock, so it never builds on a stale view.
    */
   async refresh(): Promise<void> {
+    this.#batchTables?.close();
+    this.#batchTables = undefined;
     for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
     this.#chunks = this.#documents = this.#meta = undefined;
     await this.#openExisting();
@@ -89,7 +94,9 @@ export class Store {
    */
   async initialize(meta: IndexMeta, options: { replace?: boolean } = {}): Promise<void> {
     if (options.replace) {
-      for (const name of Object.values(tables)) {
+      this.#batchTables?.close();
+      this.#batchTables = undefined;
+      for (const name of [...Object.values(tables), ...Object.values(batchTableNames)]) {
         if ((await this.#db.tableNames()).includes(name)) await this.#db.dropTable(name);
       }
       this.#chunks = this.#documents = this.#meta = undefined;
@@ -106,6 +113,26 @@ export class Store {
     if (!this.#meta) return undefined;
     const rows = await this.#meta.query().where(`key = ${sqlString(key)}`).limit(1).toArray();
     return rows[0] ? (JSON.parse(String(rows[0].value)) as T) : undefined;
+  }
+
+  /** Every value whose key starts with `prefix`. */
+  async readValues<T>(prefix: string): Promise<Array<{ key: string; value: T }>> {
+    if (!this.#meta) return [];
+    const rows = await this.#meta.query().where(`starts_with(key, ${sqlString(prefix)})`).toArray();
+    return rows.map((row) => ({ key: String(row.key), value: JSON.parse(String(row.value)) as T }));
+  }
+
+  async deleteValue(key: string): Promise<void> {
+    await this.#meta?.delete(`key = ${sqlString(key)}`);
+  }
+
+  /** The tables holding documents that wait for Batch API jobs (created on first use). */
+  async batchTables(): Promise<BatchTables> {
+    if (this.#batchTables) return this.#batchTables;
+    const meta = await this.readMeta();
+    if (!meta?.embedding) throw new StoreError("Batch jobs need an index with embeddings.");
+    this.#batchTables = await BatchTables.open(this.#db, meta.embedding.dimensions);
+    return this.#batchTables;
   }
 
   async writeValue(key: string, value: unknown): Promise<void> {
@@ -248,6 +275,7 @@ export class Store {
   }
 
   close(): void {
+    this.#batchTables?.close();
     for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
     this.#db.close();
   }
@@ -256,79 +284,6 @@ export class Store {
     if (!table) throw new StoreError(`The index at ${this.uri} has not been created yet: run \`gemindex index <paths>\` first.`);
     return table;
   }
-}
-
-function toChunkRow(chunk: StoredChunk): Record<string, unknown> {
-  const row: Record<string, unknown> = {
-    id: chunk.id,
-    path: chunk.path,
-    source: chunk.source,
-    kind: chunk.kind,
-    ordinal: chunk.ordinal,
-    text: chunk.text,
-    headings: chunk.headings.join(" > "),
-    page: chunk.page ?? null,
-    line_start: chunk.lineStart ?? null,
-    line_end: chunk.lineEnd ?? null,
-    tokens: chunk.tokens,
-    hash: chunk.hash,
-  };
-  if (chunk.vector) row.vector = chunk.vector;
-  return row;
-}
-
-function optionalNumber(value: unknown): number | undefined {
-  return value === null || value === undefined ? undefined : Number(value);
-}
-
-function toChunkMatch(row: Record<string, unknown>): ChunkMatch {
-  const headings = String(row.headings ?? "");
-  return {
-    id: String(row.id),
-    path: String(row.path),
-    source: String(row.source),
-    kind: String(row.kind),
-    ordinal: Number(row.ordinal),
-    text: String(row.text),
-    headings: headings ? headings.split(" > ") : [],
-    page: optionalNumber(row.page),
-    lineStart: optionalNumber(row.line_start),
-    lineEnd: optionalNumber(row.line_end),
-    tokens: Number(row.tokens),
-    hash: String(row.hash),
-  };
-}
-
-function toDocumentRow(record: DocumentRecord): Record<string, unknown> {
-  return {
-    path: record.path,
-    source: record.source,
-    kind: record.kind ?? null,
-    hash: record.hash,
-    size: record.size,
-    mtime_ms: record.mtimeMs,
-    status: record.status,
-    error: record.error ?? null,
-    chunks: record.chunks,
-    title: record.title ?? null,
-    indexed_at: record.indexedAt,
-  };
-}
-
-function toDocumentRecord(row: Record<string, unknown>): DocumentRecord {
-  return {
-    path: String(row.path),
-    source: String(row.source),
-    kind: row.kind === null || row.kind === undefined ? undefined : String(row.kind),
-    hash: String(row.hash),
-    size: Number(row.size),
-    mtimeMs: Number(row.mtime_ms),
-    status: row.status === "failed" ? "failed" : "indexed",
-    error: row.error === null || row.error === undefined ? undefined : String(row.error),
-    chunks: Number(row.chunks),
-    title: row.title === null || row.title === undefined ? undefined : String(row.title),
-    indexedAt: String(row.indexed_at),
-  };
 }
 
 export { schemaVersion };

@@ -1,11 +1,52 @@
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
 
 /** Bumped when a table layout changes incompatibly; an index of another version asks for a re-index. */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 /** One row per chunk. `vector` exists only when the index has an embedding configuration. */
 export function chunkSchema(dimensions: number | undefined): Schema {
-  const fields: Field[] = [
+  const fields = chunkFields();
+  if (dimensions !== undefined) fields.push(vectorField(dimensions, false));
+  return new Schema(fields);
+}
+
+function vectorField(dimensions: number, nullable: boolean): Field {
+  return new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), nullable);
+}
+
+/**
+ * Chunks of documents waiting for a Batch API job: the chunk columns, the vector when it was
+ * reused, the job, the custom id the job answers with (null for reused chunks) and the title.
+ */
+export function batchChunkSchema(dimensions: number): Schema {
+  return new Schema([
+    ...chunkFields(),
+    vectorField(dimensions, true),
+    new Field("job", new Utf8(), false),
+    new Field("custom_id", new Utf8(), true),
+    new Field("title", new Utf8(), true),
+  ]);
+}
+
+/** Manifest rows of documents waiting for a Batch API job (the record as JSON). */
+export const batchDocumentSchema = new Schema([
+  new Field("job", new Utf8(), false),
+  new Field("path", new Utf8(), false),
+  new Field("record", new Utf8(), false),
+]);
+
+/** Vectors (or per-line errors) downloaded from a finished Batch API job. */
+export function batchResultSchema(dimensions: number): Schema {
+  return new Schema([
+    new Field("job", new Utf8(), false),
+    new Field("custom_id", new Utf8(), false),
+    vectorField(dimensions, true),
+    new Field("error", new Utf8(), true),
+  ]);
+}
+
+function chunkFields(): Field[] {
+  return [
     new Field("id", new Utf8(), false),
     new Field("path", new Utf8(), false),
     new Field("source", new Utf8(), false),
@@ -16,13 +57,10 @@ export function chunkSchema(dimensions: number | undefined): Schema {
     new Field("page", new Int32(), true),
     new Field("line_start", new Int32(), true),
     new Field("line_end", new Int32(), true),
+    new Field("location", new Utf8(), true),
     new Field("tokens", new Int32(), false),
     new Field("hash", new Utf8(), false),
   ];
-  if (dimensions !== undefined) {
-    fields.push(new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), false));
-  }
-  return new Schema(fields);
 }
 
 /** The manifest: one row per document, written after its chunks. */

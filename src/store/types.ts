@@ -13,6 +13,8 @@ export interface StoredChunk {
   page?: number;
   lineStart?: number;
   lineEnd?: number;
+  /** Sheet name, time range: where the chunk sits when pages and lines do not say it. */
+  location?: string;
   tokens: number;
   /** sha256 of `text`: chunks with the same hash reuse a vector instead of paying for it again. */
   hash: string;

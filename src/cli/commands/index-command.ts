@@ -4,7 +4,7 @@ import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatDuration, Output, plural } from "../output.js";
 import { ProgressLine } from "../progress.js";
-import { parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
+import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 
 interface IndexCommandOptions {
   include?: string[];
@@ -20,6 +20,8 @@ interface IndexCommandOptions {
   tpm?: number;
   maxFileMb?: number;
   commitEvery?: number;
+  batch: "auto" | "always" | "never";
+  batchThreshold?: number;
 }
 
 export function registerIndexCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -38,6 +40,8 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     .option("--tpm <n>", "stay under this many embedding tokens per minute", parsePositiveInteger)
     .option("--max-file-mb <n>", "skip files larger than this many MiB", parsePositiveInteger, 50)
     .option("--commit-every <chunks>", "commit after this many chunks (smaller loses less work to a crash)", parsePositiveInteger, 2000)
+    .option("--batch <mode>", "embed through the Batch API (half price, within 24 h): auto, always or never", oneOf(["auto", "always", "never"] as const), "auto")
+    .option("--batch-threshold <chunks>", "with --batch auto, use the Batch API above this many chunks to embed", parsePositiveInteger, 20_000)
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
     .addHelpText(
@@ -67,6 +71,8 @@ Examples:
           chunking: { maxTokens: options.chunkTokens, overlapTokens: options.chunkOverlap },
           concurrency: options.concurrency,
           commitEvery: options.commitEvery,
+          batch: options.batch,
+          batchThreshold: options.batchThreshold,
           rpm: options.rpm,
           tpm: options.tpm,
           maxFileBytes: options.maxFileMb === undefined ? undefined : options.maxFileMb * 1024 * 1024,

@@ -1,0 +1,182 @@
+import OpenAI from "openai";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openIndex, type GemIndex } from "../../src/index.js";
+import { startEmulator, type Emulator } from "../emulator/index.js";
+import { writeMixedCorpus } from "../support/corpus.js";
+import { dumpIndex } from "../support/dump-index.js";
+import { runGemindex } from "../support/run-cli.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
+
+let emulator: Emulator;
+let workspace: Workspace;
+let index: GemIndex;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  await emulator.close();
+});
+beforeEach(async () => {
+  emulator.reset();
+  emulator.options.batchDelayMs = 3_600_000; // jobs run until a test completes them
+  emulator.options.overlongInput = "truncate";
+  workspace = await makeWorkspace();
+  await writeMixedCorpus(workspace);
+  index = await open(workspace.db);
+});
+afterEach(async () => {
+  await index.close();
+  await workspace.cleanup();
+});
+
+function open(uri: string) {
+  return openIndex({ uri, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL, retry: { baseDelayMs: 10 } });
+}
+
+const batchCreates = () => emulator.requests({ method: "POST", path: /\/openai\/batches$/ }).filter((request) => request.status === 200);
+const uploads = () => emulator.requests({ method: "POST", path: /\/upload\/v1beta\/files$/ });
+const syncEmbeddings = () => emulator.requests({ path: /\/openai\/embeddings$/ });
+
+/** The same corpus indexed synchronously, for comparison. */
+async function referenceDump() {
+  const uri = path.join(workspace.root, "reference");
+  const reference = await open(uri);
+  expect((await reference.index(["."], { batch: "never" })).outcome).toBe("completed");
+  await reference.close();
+  return dumpIndex(uri);
+}
+
+describe("indexing through the Batch API", () => {
+  it("submits one job, keeps its documents out of the index until it finishes, then writes exactly what a synchronous run writes", async () => {
+    const report = await index.index(["."], { batch: "always" });
+    expect(report.outcome).toBe("completed");
+    const submitted = report.batch?.submitted;
+    expect(submitted).toMatchObject({ documents: 4 });
+    expect(submitted!.batchId).toMatch(/^batches\//);
+    expect(batchCreates()).toHaveLength(1);
+    expect(syncEmbeddings()).toHaveLength(0);
+    expect((await index.status()).documents).toBe(0);
+    expect(batchCreates()[0]!.body).toMatchObject({ endpoint: "/v1/embeddings", completion_window: "24h" });
+
+    const early = await index.collectBatches();
+    expect(early.running).toEqual([submitted!.job]);
+    expect((await index.status()).documents).toBe(0);
+
+    emulator.completeBatch(submitted!.batchId);
+    const collected = await index.collectBatches();
+    expect(collected).toMatchObject({ collected: [submitted!.job], documents: 4, retried: 0 });
+    expect((await index.batchJobs())[0]).toMatchObject({ state: "collected" });
+    const hit = (await index.search("glacier ice carves valleys")).hits[0]!;
+    expect(hit.citation).toBe("manual.pdf:p2");
+
+    emulator.reset();
+    const reference = await referenceDump();
+    const batched = await dumpIndex(workspace.db);
+    expect(batched.documents).toEqual(reference.documents);
+    expect(batched.chunks).toEqual(reference.chunks);
+  });
+
+  it("a later run neither re-submits nor re-embeds waiting documents, and collects the job once it has finished", async () => {
+    const first = await index.index(["."], { batch: "always" });
+    const { batchId, job } = first.batch!.submitted!;
+    const waiting = await index.index(["."]);
+    expect(waiting.batch).toMatchObject({ waiting: 4, running: [job] });
+    expect(batchCreates()).toHaveLength(1);
+    expect(syncEmbeddings()).toHaveLength(0);
+
+    emulator.completeBatch(batchId);
+    const collecting = await index.index(["."]);
+    expect(collecting.batch?.collected).toMatchObject({ jobs: [job], documents: 4 });
+    expect(collecting.files).toMatchObject({ unchanged: 4, new: 0 });
+    expect(syncEmbeddings()).toHaveLength(0);
+    expect((await index.status()).documents).toBe(4);
+  });
+
+  it("drops a parked document that changes again and indexes its new content instead", async () => {
+    const { batchId } = (await index.index(["."], { batch: "always" })).batch!.submitted!;
+    await workspace.write("notes/garden.md", "# Garden notes\n\nThe greenhouse heater failed during the frost.\n");
+    const run = await index.index(["."], { batch: "never" });
+    expect(run.files.new).toBe(1);
+    expect(run.batch?.waiting).toBe(3);
+    emulator.completeBatch(batchId);
+    await index.collectBatches();
+    expect((await index.status()).documents).toBe(4);
+    const hit = (await index.search("greenhouse heater frost")).hits[0]!;
+    expect(hit.displayPath).toBe("notes/garden.md");
+    expect((await index.search("tomato seedlings", { mode: "lexical" })).hits.some((candidate) => candidate.displayPath === "notes/garden.md")).toBe(false);
+  });
+
+  it("embeds lines the job failed synchronously when collecting", async () => {
+    // 1,500 tokens by our count, but 3,000 by the emulator's (chars / 4): over its 2,048 limit.
+    await workspace.write("huge.txt", "abcdefgh".repeat(1500));
+    emulator.options.overlongInput = "error";
+    const { batchId } = (await index.index(["."], { batch: "always", chunking: { maxTokens: 2000, overlapTokens: 0 } })).batch!.submitted!;
+    emulator.completeBatch(batchId);
+    emulator.options.overlongInput = "truncate";
+    const collected = await index.collectBatches();
+    expect(collected.retried).toBeGreaterThan(0);
+    expect(syncEmbeddings().length).toBeGreaterThan(0);
+    expect((await index.status()).documents).toBe(5);
+  });
+
+  it("after a failed create, the next collection submits the uploaded file exactly once, adopting a job the service did create", async () => {
+    emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 500, times: 1 });
+    const failed = await index.index(["."], { batch: "always" });
+    expect(failed.outcome).toBe("failed");
+    const [job] = await index.batchJobs();
+    expect(job).toMatchObject({ state: "uploaded" });
+    expect(uploads().length).toBeGreaterThan(0);
+    const uploadCount = uploads().length;
+
+    // The service did create the job although the client never heard back.
+    const sdk = new OpenAI({ apiKey: emulator.apiKey, baseURL: emulator.baseURL, maxRetries: 0 });
+    const created = await sdk.batches.create({ input_file_id: job!.fileName!, endpoint: "/v1/embeddings", completion_window: "24h" });
+    emulator.completeBatch(created.id);
+
+    const collected = await index.collectBatches();
+    expect(collected.documents).toBe(4);
+    expect(batchCreates()).toHaveLength(1);
+    expect(uploads().length).toBe(uploadCount);
+    expect((await index.batchJobs())[0]).toMatchObject({ state: "collected", batchId: created.id });
+  });
+
+  it("cancelling a job forgets its documents, and the next run indexes them synchronously", async () => {
+    const { job } = (await index.index(["."], { batch: "always" })).batch!.submitted!;
+    const cancelled = await index.cancelBatch(job);
+    expect(cancelled.state).toBe("cancelled");
+    expect(emulator.requests({ method: "POST", path: /cancel$/ })).toHaveLength(1);
+    const run = await index.index(["."], { batch: "never" });
+    expect(run.files.new).toBe(4);
+    expect((await index.status()).documents).toBe(4);
+  });
+
+  it("auto mode uses the Batch API only above the threshold", async () => {
+    const small = await index.index(["."], { batchThreshold: 1000 });
+    expect(small.batch?.submitted).toBeUndefined();
+    expect(syncEmbeddings().length).toBeGreaterThan(0);
+    await workspace.write("more.md", Array.from({ length: 40 }, (_, i) => `## Part ${i}\n\nA paragraph about item ${i} and nothing else.`).join("\n\n"));
+    const large = await index.index(["."], { batchThreshold: 5, chunking: { maxTokens: 32, overlapTokens: 0 } });
+    expect(large.batch?.submitted?.inputs).toBeGreaterThan(5);
+  });
+});
+
+describe("gemindex batch", () => {
+  it("lists, shows and collects jobs from the command line", async () => {
+    const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
+    const cli = (args: string[]) => runGemindex(["--db", workspace.db, ...args], { cwd: workspace.corpus, env });
+    const indexed = await cli(["index", ".", "--batch", "always"]);
+    expect(indexed.code).toBe(0);
+    expect(indexed.stderr).toMatch(/Submitted batch job job-\S+ \(batches\//);
+    const list = JSON.parse((await cli(["--json", "batch", "list"])).stdout);
+    expect(list.jobs).toHaveLength(1);
+    const { id, batchId } = list.jobs[0];
+    const status = await cli(["batch", "status", id]);
+    expect(status.stdout).toMatch(/Service: running/);
+    emulator.completeBatch(batchId);
+    const collect = await cli(["batch", "collect"]);
+    expect(collect.code).toBe(0);
+    expect(collect.stdout).toMatch(/Collected 1 job\(s\): 4 documents/);
+  });
+});
