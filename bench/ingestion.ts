@@ -28,8 +28,8 @@ export async function ingestionRate(options: { rpm?: number; files?: number } = 
     const emulator = await startEmulatorProcess({ latencyMs, limits: { "gemini-embedding-001": { rpm } } });
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
-      const run = await runGemindex(["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--rpm", String(rpm), "--concurrency", "8"], { cwd: dir, env });
-      if (run.code !== 0) throw new Error(`index failed (${run.code}): ${run.stderr}`);
+      const run = await runGemindex(["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--rpm", String(rpm), "--concurrency", "8", "--batch", "never"], { cwd: dir, env });
+      if (run.code !== 0) throw new Error(`index failed (${run.code}): ${run.stderr}${run.stdout}`);
       const report = parseReport(run.stdout);
       const stats = await emulator.stats();
       const spanMs = stats.last! - stats.first!;
@@ -63,9 +63,9 @@ export async function memoryAndReindex(options: { files?: number } = {}): Promis
     const emulator = await startEmulatorProcess({});
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
-      const args = ["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4"];
+      const args = ["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4", "--batch", "never"];
       const first = await runGemindex(args, { cwd: dir, env });
-      if (first.code !== 0) throw new Error(`index failed (${first.code}): ${first.stderr}`);
+      if (first.code !== 0) throw new Error(`index failed (${first.code}): ${first.stderr}${first.stdout}`);
       const firstReport = parseReport(first.stdout);
       const firstStats = await emulator.stats();
 

@@ -11,6 +11,8 @@ export interface EmbedderLimits {
   maxInputTokens: number;
   /** Total tokens per request, to stay clear of payload and deadline limits. */
   maxRequestTokens: number;
+  /** Media items per `embedMedia` call (Gemini Embedding 2: 6 images). */
+  maxMediaPerRequest?: number;
 }
 
 /** How an embedder turns a document or a query into the text it sends; recorded in the index. */
@@ -59,6 +61,35 @@ export interface Embedder {
   embedDocuments(texts: string[], options?: EmbedCallOptions & { titles?: (string | undefined)[] }): Promise<EmbedResult>;
   /** Embed a search query (query form). */
   embedQuery(text: string, options?: EmbedCallOptions): Promise<Float32Array>;
+  /**
+   * Multimodal models only: one vector per item from the media bytes together with their text
+   * (a caption), in the document form. At most `limits.maxMediaPerRequest` items per call.
+   */
+  embedMedia?(items: Array<{ media: MediaInput; text: string; title?: string }>, options?: EmbedCallOptions): Promise<EmbedResult>;
+}
+
+/** Bytes of an image or an audio clip. */
+export interface MediaInput {
+  mimeType: string;
+  data: Uint8Array;
+}
+
+/** A stretch of a transcript, with its start (and end) in seconds. */
+export interface TranscriptSegment {
+  start: number;
+  end?: number;
+  text: string;
+}
+
+/**
+ * Turns media into text a search index can hold: image captions (with any visible text) and
+ * timestamped audio transcripts, made by a multimodal chat model.
+ */
+export interface MediaDescriber {
+  /** Which model describes (part of the cache key of descriptions). */
+  readonly model: string;
+  describeImage(image: MediaInput, context: { name: string; alt?: string; headings?: string[] }, options?: { signal?: AbortSignal }): Promise<string>;
+  transcribeAudio(audio: MediaInput, context: { name: string }, options?: { signal?: AbortSignal }): Promise<TranscriptSegment[]>;
 }
 
 /** A message in a chat request. */

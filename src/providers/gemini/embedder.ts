@@ -1,6 +1,6 @@
 import { ConfigError, ProviderError } from "../../errors.js";
 import { fitVector } from "../../embedding/vectors.js";
-import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult } from "../types.js";
+import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult, MediaInput } from "../types.js";
 import type { GeminiClient } from "./client.js";
 import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";
 
@@ -30,6 +30,8 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document: info.document, query };
   const limits: EmbedderLimits = {
     maxInputsPerRequest: 100,
+    // Gemini Embedding 2 takes at most 6 images per request (GEMINI.md §1.2).
+    ...(info.multimodal ? { maxMediaPerRequest: 6 } : {}),
     maxInputTokens: info.maxInputTokens,
     // Keeps one request well under the 20 MB payload limit and the per-request deadline.
     maxRequestTokens: 100 * Math.min(info.maxInputTokens, 2048),
@@ -56,10 +58,41 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
     return ordered;
   }
 
+  /**
+   * Native batchEmbedContents with the media bytes and their text as parts of one content, which
+   * Gemini Embedding 2 turns into one combined vector.
+   */
+  async function embedMedia(items: Array<{ media: MediaInput; text: string; title?: string }>, callOptions: EmbedCallOptions = {}): Promise<EmbedResult> {
+    if (items.length > (limits.maxMediaPerRequest ?? 0)) {
+      throw new ProviderError(`embedMedia takes at most ${limits.maxMediaPerRequest} items per call, got ${items.length}.`);
+    }
+    const requests = items.map((item) => ({
+      model: `models/${model}`,
+      content: {
+        parts: [
+          { inline_data: { mime_type: item.media.mimeType, data: Buffer.from(item.media.data).toString("base64") } },
+          { text: applyForm(config.document, item.text, item.title) },
+        ],
+      },
+      outputDimensionality: dimensions,
+    }));
+    const { body } = await client.call(
+      "media embedding",
+      () => client.native<{ embeddings?: Array<{ values?: number[] }> }>("media embedding", { path: `models/${model}:batchEmbedContents`, body: { requests }, signal: callOptions.signal }),
+      callOptions.signal,
+    );
+    const embeddings = body.embeddings ?? [];
+    if (embeddings.length !== items.length) {
+      throw new ProviderError(`media embedding: sent ${items.length} items, got ${embeddings.length} vectors back.`, { operation: "media embedding" });
+    }
+    return { vectors: embeddings.map((embedding) => fitVector(embedding.values ?? [], dimensions, `media embedding (${model})`)) };
+  }
+
   return {
     config,
     limits,
     pricing: info.pricing,
+    ...(info.multimodal && client.hasNative ? { embedMedia } : {}),
     async embedDocuments(texts: string[], callOptions: EmbedCallOptions & { titles?: (string | undefined)[] } = {}): Promise<EmbedResult> {
       if (texts.length === 0) return { vectors: [] };
       if (texts.length > limits.maxInputsPerRequest) {
