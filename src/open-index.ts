@@ -108,6 +108,7 @@ export class GemIndex {
         store: this.store,
         embedder: this.#provider?.embedder,
         batch: this.#provider?.batch,
+        describer: this.#provider?.describer,
         cwd: this.settings.cwd,
         onRetry: (listener) => this.#retries.subscribe(listener),
       },

@@ -1,5 +1,5 @@
 import PQueue from "p-queue";
-import type { Embedder } from "../providers/types.js";
+import type { Embedder, MediaInput } from "../providers/types.js";
 import type { AdaptiveConcurrency } from "./adaptive-concurrency.js";
 import type { RequestPacer } from "./request-pacer.js";
 
@@ -10,6 +10,8 @@ export interface EmbedItem<T> {
   tokens: number;
   /** Document title, for embedding forms that take one. */
   title?: string;
+  /** Image bytes embedded together with `text` (multimodal embedders only; others embed the text). */
+  media?: MediaInput;
   tag: T;
 }
 
@@ -65,17 +67,22 @@ export async function* embedChunks<T>(
     wake = undefined;
   };
 
-  const send = (batch: Array<EmbedItem<T>>) => {
+  const send = (batch: Array<EmbedItem<T>>, media: boolean) => {
     const tokens = batch.reduce((sum, item) => sum + item.tokens, 0);
     inFlight++;
     void queue.add(async () => {
       try {
         await options.pacer?.acquire(tokens, options.signal);
         const started = performance.now();
-        const result = await embedder.embedDocuments(
-          batch.map((item) => item.text),
-          { signal: options.signal, titles: batch.map((item) => item.title) },
-        );
+        const result = media
+          ? await embedder.embedMedia!(
+              batch.map((item) => ({ media: item.media!, text: item.text, title: item.title })),
+              { signal: options.signal },
+            )
+          : await embedder.embedDocuments(
+              batch.map((item) => item.text),
+              { signal: options.signal, titles: batch.map((item) => item.title) },
+            );
         completed.push(batch.map((item, i) => ({ ...item, vector: result.vectors[i]! })));
         options.adaptive?.succeeded();
         options.onRequest?.({ inputs: batch.length, tokens: result.tokens ?? tokens, durationMs: performance.now() - started });
@@ -88,24 +95,30 @@ export async function* embedChunks<T>(
     });
   };
 
+  const mediaLimit = embedder.embedMedia ? (embedder.limits.maxMediaPerRequest ?? 1) : 0;
   const producer = (async () => {
-    let batch: Array<EmbedItem<T>> = [];
-    let batchTokens = 0;
+    // Text and media inputs travel in separate requests (different endpoints and limits).
+    const open = { text: [] as Array<EmbedItem<T>>, media: [] as Array<EmbedItem<T>> };
+    const tokens = { text: 0, media: 0 };
     for await (const raw of items) {
       if (failure) return;
-      const item = fitInput(raw, maxInputTokens);
-      if (batch.length > 0 && (batch.length >= maxInputsPerRequest || batchTokens + item.tokens > maxRequestTokens)) {
+      const item = fitInput(raw.media && mediaLimit > 0 ? raw : { ...raw, media: undefined }, maxInputTokens);
+      const lane = item.media ? "media" : "text";
+      const full = lane === "media" ? open.media.length >= mediaLimit : open.text.length >= maxInputsPerRequest || tokens.text + item.tokens > maxRequestTokens;
+      if (open[lane].length > 0 && full) {
         // Backpressure: hold the producer while the window is full.
         await queue.onSizeLessThan(1);
         if (failure) return;
-        send(batch);
-        batch = [];
-        batchTokens = 0;
+        send(open[lane], lane === "media");
+        open[lane] = [];
+        tokens[lane] = 0;
       }
-      batch.push(item);
-      batchTokens += item.tokens;
+      open[lane].push(item);
+      tokens[lane] += item.tokens;
     }
-    if (batch.length > 0 && !failure) send(batch);
+    if (failure) return;
+    if (open.text.length > 0) send(open.text, false);
+    if (open.media.length > 0) send(open.media, true);
   })()
     .catch((error: unknown) => {
       failure ??= { error };

@@ -3,7 +3,7 @@ import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
 import { RequestPacer } from "../embedding/request-pacer.js";
 import { ConfigError } from "../errors.js";
-import type { BatchEmbedder, Embedder } from "../providers/types.js";
+import type { BatchEmbedder, Embedder, MediaDescriber } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
 import { BatchJobBuilder, collectBatchJobs, isActive, listBatchJobs } from "./batch-jobs.js";
@@ -20,6 +20,8 @@ export interface IndexContext {
   embedder?: Embedder;
   /** The Batch API, when the provider has one. */
   batch?: BatchEmbedder;
+  /** Captions images and transcribes audio; absent without an API key. */
+  describer?: MediaDescriber;
   /** Relative roots resolve against it. */
   cwd: string;
   /** Subscribes to the provider's retry notices for the duration of the run. */
@@ -90,6 +92,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
 
   let runError: unknown;
   let committed = 0;
+  const skippedReasons = new Map<string, number>();
   const rootSet = roots.map((root) => normalizeRoot(root, context.cwd));
   const manifest = new Map<string, DocumentRecord>();
   const batchMode = options.batch ?? "auto";
@@ -164,6 +167,10 @@ export async function indexFiles(roots: string[], context: IndexContext, options
         if (item.type === "waiting") {
           report.batch!.waiting++;
           progress.filesToIndex--;
+        } else if (item.type === "skipped") {
+          report.files.skipped++;
+          skippedReasons.set(item.reason, (skippedReasons.get(item.reason) ?? 0) + 1);
+          progress.filesToIndex--;
         } else if (item.type === "touched") {
           report.files.unchanged++;
           writer.touch(item.record);
@@ -188,7 +195,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     async function* toEmbed(documents: AsyncIterable<PendingDocument> | Iterable<PendingDocument>): AsyncGenerator<EmbedItem<EmbedTag>> {
       for await (const document of documents) {
         for (const [index, chunk] of document.chunks.entries()) {
-          if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, tag: { document, index } };
+          if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, media: chunk.media, tag: { document, index } };
         }
       }
     }
@@ -208,6 +215,11 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       let missing = 0;
       let builder: BatchJobBuilder | undefined;
       for await (const document of documents) {
+        // The Batch API takes text lines only: documents embedded from media bytes go synchronously.
+        if (document.hasMedia) {
+          yield document;
+          continue;
+        }
         if (builder) {
           await builder.park(document);
           continue;
@@ -239,8 +251,10 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       const prepared = prepareDocuments(scan.work, {
         store,
         knownHashes,
-        chunking: options.chunking,
+        chunking: embedder ? { maxInputTokens: embedder.limits.maxInputTokens, ...options.chunking } : options.chunking,
         maxFileBytes: options.maxFileBytes,
+        describer: context.describer,
+        embedMediaBytes: embedder?.embedMedia !== undefined,
         waiting,
         onSuperseded: async (path, job) => (await store.batchTables()).remove(job, [path]),
         signal,
@@ -301,6 +315,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     unsubscribe?.();
   }
 
+  for (const [reason, count] of skippedReasons) report.notices.push(`Skipped ${count} file(s): ${reason}.`);
   report.durationMs = Date.now() - startedAt.getTime();
   if (embedder?.pricing) report.estimatedCostUsd = (report.tokens / 1_000_000) * embedder.pricing.usdPerMillionTokens;
   progress.phase = "done";

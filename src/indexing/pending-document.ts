@@ -1,6 +1,7 @@
 import type { Chunk } from "../chunking/types.js";
 import type { LoadedDocument } from "../loaders/types.js";
-import { hashText } from "../sources/fingerprint.js";
+import { hashBytes, hashText } from "../sources/fingerprint.js";
+import type { MediaContent } from "../loaders/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord, StoredChunk } from "../store/types.js";
 
@@ -30,6 +31,11 @@ export class PendingDocument {
     this.#missing = missing;
   }
 
+  /** True when some chunk is embedded from media bytes (never through the Batch API). */
+  get hasMedia(): boolean {
+    return this.chunks.some((chunk) => chunk.media !== undefined && !chunk.vector);
+  }
+
   /** Chunks still without a vector. */
   get missing(): number {
     return this.#missing;
@@ -55,7 +61,7 @@ export class PendingDocument {
 export async function prepareDocument(
   document: LoadedDocument,
   hash: string,
-  chunks: Chunk[],
+  chunks: Array<Chunk & { media?: MediaContent }>,
   store: Store,
   /** Hashes of chunks with vectors in the index, or undefined for a lexical-only index. */
   knownHashes: Set<string> | undefined,
@@ -77,8 +83,9 @@ export async function prepareDocument(
     lineEnd: chunk.lineEnd,
     location: chunk.location,
     tokens: chunk.tokens,
-    // The title is part of what gets embedded for some models, so it is part of the identity.
-    hash: hashText(`${title ?? ""}\u0000${chunk.text}`),
+    // The title (and for media chunks, the bytes) are part of what gets embedded, so of the identity.
+    hash: hashText(`${title ?? ""}\u0000${chunk.text}${chunk.media ? `\u0000${hashBytes(chunk.media.data)}` : ""}`),
+    ...(chunk.media ? { media: chunk.media } : {}),
   }));
   let reused = 0;
   const candidates = knownHashes ? rows.filter((row) => knownHashes.has(row.hash)) : [];

@@ -1,11 +1,14 @@
 import { chunkDocument } from "../chunking/chunk-document.js";
-import type { ChunkOptions } from "../chunking/types.js";
+import type { Chunk, ChunkOptions } from "../chunking/types.js";
+import type { MediaContent } from "../loaders/types.js";
 import { GemindexError, LoadError, isAbort } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
 import { hashFile } from "../sources/fingerprint.js";
 import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
+import type { MediaDescriber } from "../providers/types.js";
+import { describeMedia, linkedImageChunks, NeedsDescriberError } from "./describe-media.js";
 import { prepareDocument, type PendingDocument } from "./pending-document.js";
 import type { WorkItem } from "./scan-sources.js";
 
@@ -16,13 +19,19 @@ export type Prepared =
   | { type: "touched"; record: DocumentRecord }
   | { type: "failed"; file: SourceFile; hash: string; reason: string }
   /** The same content already waits in a running Batch API job. */
-  | { type: "waiting"; path: string; job: string };
+  | { type: "waiting"; path: string; job: string }
+  /** A file that cannot be indexed in this configuration (an image without an API key). */
+  | { type: "skipped"; path: string; reason: string };
 
 export interface PrepareOptions {
   store: Store;
   /** Hashes of chunks with vectors in the index; undefined for a lexical-only index. */
   knownHashes?: Set<string>;
   chunking?: ChunkOptions;
+  /** Captions images and transcribes audio (absent without an API key). */
+  describer?: MediaDescriber;
+  /** Link images to their text for a multimodal embedder instead of embedding the caption alone. */
+  embedMediaBytes?: boolean;
   maxFileBytes?: number;
   /** Documents parked for running batch jobs, with the content hash they were parked with. */
   waiting?: Map<string, { job: string; hash: string }>;
@@ -53,10 +62,20 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
       }
       if (parked) await options.onSuperseded?.(file.path, parked.job);
       const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal: options.signal });
-      const chunks = chunkDocument(loaded, options.chunking);
-      yield { type: "document", document: await prepareDocument(loaded, hash, chunks, options.store, options.knownHashes, previous ? "changed" : "new") };
+      const { document, linked } = await describeMedia(loaded, { store: options.store, describer: options.describer, signal: options.signal });
+      const chunks: Array<Chunk & { media?: MediaContent }> = chunkDocument(document, options.chunking);
+      chunks.push(...linkedImageChunks(linked, chunks.length));
+      if (options.embedMediaBytes && document.kind === "image" && document.media) {
+        for (const chunk of chunks) (chunk as { media?: MediaContent }).media = document.media;
+      }
+      if (!options.embedMediaBytes) for (const chunk of chunks) delete chunk.media;
+      yield { type: "document", document: await prepareDocument(document, hash, chunks, options.store, options.knownHashes, previous ? "changed" : "new") };
     } catch (error) {
       if (isAbort(error, options.signal)) throw error;
+      if (error instanceof NeedsDescriberError) {
+        yield { type: "skipped", path: file.path, reason: error.reason };
+        continue;
+      }
       if (error instanceof LoadError) yield { type: "failed", file, hash, reason: error.reason };
       else if (error instanceof GemindexError) throw error;
       else yield { type: "failed", file, hash, reason: `could not be processed (${(error as Error).message})` };

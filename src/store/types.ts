@@ -19,6 +19,8 @@ export interface StoredChunk {
   /** sha256 of `text`: chunks with the same hash reuse a vector instead of paying for it again. */
   hash: string;
   vector?: Float32Array;
+  /** Image bytes embedded with the text by a multimodal model (in memory only, never stored). */
+  media?: { mimeType: string; data: Uint8Array };
 }
 
 /** A manifest row: what was indexed from one file, written after its chunks. */

@@ -1,7 +1,8 @@
-import type { BatchEmbedder, ChatModel, Embedder } from "../types.js";
+import type { MediaDescriber, BatchEmbedder, ChatModel, Embedder } from "../types.js";
 import type { RetryNotice, RetryPolicy } from "../retry.js";
 import { createGeminiBatchEmbedder } from "./batch-embedder.js";
 import { createGeminiChat } from "./chat.js";
+import { createGeminiMediaDescriber } from "./media.js";
 import { GeminiClient } from "./client.js";
 import { createGeminiEmbedder } from "./embedder.js";
 
@@ -19,6 +20,8 @@ export interface GeminiProviderOptions {
   embeddingModel?: string;
   dimensions?: number;
   chatModel?: string;
+  /** Model that captions images and transcribes audio. @default the chat model */
+  mediaModel?: string;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   onRetry?: (notice: RetryNotice) => void;
@@ -31,15 +34,19 @@ export interface GeminiProvider {
   chat: ChatModel;
   /** Batch API embeddings with the same configuration as `embedder`; only where Gemini's native Files API exists. */
   batch?: BatchEmbedder;
+  /** Image captions and audio transcripts. */
+  describer: MediaDescriber;
 }
 
 export function createGeminiProvider(options: GeminiProviderOptions): GeminiProvider {
   const client = new GeminiClient(options);
   const embedder = createGeminiEmbedder(client, { model: options.embeddingModel, dimensions: options.dimensions });
+  const chat = createGeminiChat(client, { model: options.chatModel });
   return {
     client,
     embedder,
-    chat: createGeminiChat(client, { model: options.chatModel }),
+    chat,
+    describer: createGeminiMediaDescriber(client, options.mediaModel ?? chat.model),
     ...(client.hasNative ? { batch: createGeminiBatchEmbedder(client, embedder.config) } : {}),
   };
 }
