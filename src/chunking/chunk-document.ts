@@ -1,29 +1,47 @@
 import type { LoadedDocument } from "../loaders/types.js";
-import type { Chunk, ChunkOptions } from "./types.js";
+import { capDraft } from "./cap-draft.js";
 import { CODE_LEVELS, TEXT_LEVELS, chunkPlain } from "./chunk-plain.js";
 import { chunkMarkdown } from "./chunk-markdown.js";
-import { resolveChunkOptions } from "./resolve-chunk-options.js";
+import { chunkRows } from "./chunk-rows.js";
+import { resolveChunkOptions, type ChunkDraft, type ChunkSettings } from "./resolve-chunk-options.js";
+import type { Chunk, ChunkOptions } from "./types.js";
 
 /**
- * Cuts a loaded document into chunks for embedding, by kind: heading-aware for Markdown,
- * declaration-aware for code, recursive with overlap for text, page by page for PDFs (a chunk
- * never spans two pages). Other kinds are chunked as text.
+ * Cuts a loaded document into chunks for embedding, by kind: heading-aware for Markdown and
+ * for HTML and Word documents (loaded as Markdown-like text), declaration-aware for code,
+ * whole rows for spreadsheets (a chunk never spans two sheets), recursive with overlap for
+ * text, page by page for PDFs (a chunk never spans two pages). Images and audio have no text
+ * and give no chunks.
  *
  * Every chunk has non-blank text, `ordinal` 0…n-1 in document order, `tokens` equal to
- * `countTokens(text)`, `lineStart`/`lineEnd` (1-based, inclusive, file lines) for text formats
- * or `page` for PDFs, and at most `maxTokens` tokens — except a Markdown code fence kept
- * whole, or a single table row with its repeated header, which may reach
- * `max(2048, maxTokens)`.
+ * `countTokens(text)`, and its place: `lineStart`/`lineEnd` (1-based, inclusive, file lines;
+ * spreadsheet rows) for text formats, `page` for PDFs, `location` for sheets, and none but its
+ * heading path for HTML and Word. A chunk has at most `maxTokens` tokens — except a Markdown
+ * code fence kept whole, a table row with its repeated header, or a spreadsheet row, which may
+ * reach `maxInputTokens` — and never more than `maxInputTokens`.
  *
  * @throws ConfigError for impossible options (see `resolveChunkOptions`).
  * @example
- * const chunks = chunkDocument(await loadDocument(file), { maxTokens: 512, overlapTokens: 64 });
+ * const chunks = chunkDocument(await loadDocument(file), { maxTokens: 512, overlapTokens: 64, maxInputTokens: embedder.limits.maxInputTokens });
  */
 export function chunkDocument(document: LoadedDocument, options?: ChunkOptions): Chunk[] {
   const settings = resolveChunkOptions(options);
-  const drafts =
-    document.kind === "markdown"
-      ? chunkMarkdown(document.sections, settings)
-      : chunkPlain(document.sections, document.kind === "code" ? CODE_LEVELS : TEXT_LEVELS, settings);
-  return drafts.map((draft, ordinal) => ({ ordinal, ...draft }));
+  return draftsFor(document, settings)
+    .flatMap((draft) => capDraft(draft, settings.hardCapTokens))
+    .map((draft, ordinal) => ({ ordinal, ...draft }));
+}
+
+function draftsFor(document: LoadedDocument, settings: ChunkSettings): ChunkDraft[] {
+  switch (document.kind) {
+    case "markdown":
+    case "html":
+    case "docx":
+      return chunkMarkdown(document.sections, settings);
+    case "xlsx":
+      return chunkRows(document.sections, settings);
+    case "code":
+      return chunkPlain(document.sections, CODE_LEVELS, settings);
+    default:
+      return chunkPlain(document.sections, TEXT_LEVELS, settings);
+  }
 }

@@ -4,6 +4,7 @@ import { headingLine } from "./heading-line.js";
 import { joinPieces } from "./join-pieces.js";
 import { markdownSections, type MarkdownSection } from "./markdown-sections.js";
 import { packPieces } from "./pack-pieces.js";
+import { placeDraft } from "./place-draft.js";
 import { Break, type Piece } from "./piece.js";
 import type { ChunkDraft, ChunkSettings } from "./resolve-chunk-options.js";
 import { splitFence } from "./split-fence.js";
@@ -37,12 +38,14 @@ interface PreparedSection extends MarkdownSection {
  * share, and the headings below that become part of the content. Code fences stay whole up
  * to the hard cap (larger ones are cut between lines, each part re-fenced); tables are cut
  * only between rows, repeating the header; long sections get overlap like plain text.
- * Line ranges cover the content's lines in the file (the path line is not in the file).
+ * Line ranges cover the content's lines in the file (the path line is not in the file); a
+ * section without `startLine` (HTML, Word) gives chunks no line range.
  */
 export function chunkMarkdown(sections: readonly DocumentSection[], settings: ChunkSettings): ChunkDraft[] {
   const drafts: ChunkDraft[] = [];
   for (const section of sections) {
     const lines = section.text.split("\n");
+    // Sections without file lines (HTML, Word) are numbered from 1 here; placeDraft drops the numbers.
     const firstLine = section.startLine ?? 1;
     const prepared = markdownSections(parseMarkdown(lines)).map((part) => prepareSection(part, lines, firstLine, settings));
 
@@ -51,12 +54,12 @@ export function chunkMarkdown(sections: readonly DocumentSection[], settings: Ch
       if (run.length > 1) {
         const merged = renderRun(prepared.slice(index, index + run.length), lines, firstLine, settings);
         if (merged) {
-          drafts.push(merged.chunk);
+          drafts.push(placeDraft(merged.chunk, section));
           index += merged.sections;
           continue;
         }
       }
-      drafts.push(...chunkSection(prepared[index]!, settings));
+      drafts.push(...chunkSection(prepared[index]!, settings).map((draft) => placeDraft(draft, section)));
       index++;
     }
   }

@@ -1,6 +1,7 @@
 import type { DocumentSection } from "../loaders/types.js";
 import { joinPieces } from "./join-pieces.js";
 import { packPieces } from "./pack-pieces.js";
+import { placeDraft } from "./place-draft.js";
 import type { SplitLevel } from "./piece.js";
 import type { ChunkDraft, ChunkSettings } from "./resolve-chunk-options.js";
 import { splitText } from "./split-text.js";
@@ -15,7 +16,8 @@ export const CODE_LEVELS: readonly SplitLevel[] = ["block", "line", "word", "cha
  * Chunks sections without headings with the recursive splitter and overlap: plain text and
  * PDF pages with {@link TEXT_LEVELS}, source code with {@link CODE_LEVELS}. A chunk never spans
  * two sections, so a PDF chunk belongs to exactly one page; sections with a `page` give their
- * chunks that page and no line numbers (PDF lines are not file lines).
+ * chunks that page and no line numbers (PDF lines are not file lines), and sections without a
+ * `startLine` give none either.
  */
 export function chunkPlain(sections: readonly DocumentSection[], levels: readonly SplitLevel[], settings: ChunkSettings): ChunkDraft[] {
   const drafts: ChunkDraft[] = [];
@@ -29,9 +31,8 @@ export function chunkPlain(sections: readonly DocumentSection[], levels: readonl
       measure: (group) => countTokens(joinPieces(group)),
     });
     for (const { pieces: group, tokens } of packed) {
-      const location =
-        section.page === undefined ? { lineStart: group[0]!.lineStart, lineEnd: group[group.length - 1]!.lineEnd } : { page: section.page };
-      drafts.push({ text: joinPieces(group), headings: [], tokens, ...location });
+      const draft = { text: joinPieces(group), headings: [], tokens, lineStart: group[0]!.lineStart, lineEnd: group[group.length - 1]!.lineEnd };
+      drafts.push(placeDraft(draft, section));
     }
   }
   return drafts;

@@ -10,8 +10,10 @@ export const Break = {
   line: 3,
   /** A blank line: between paragraphs, or between Markdown blocks. */
   paragraph: 4,
+  /** A blank line before a member declaration one level in (a method in a class or impl block). */
+  member: 5,
   /** A blank line before a top-level declaration in code. */
-  declaration: 5,
+  declaration: 6,
 } as const;
 
 /**

@@ -6,10 +6,10 @@ export const DEFAULT_MAX_TOKENS = 512;
 /** Default of `ChunkOptions.overlapTokens`. */
 export const DEFAULT_OVERLAP_TOKENS = 64;
 /**
- * Size up to which a Markdown code fence stays whole even above `maxTokens` (the input limit
- * of Gemini's embedding models): a function cut in half answers no question.
+ * Default of `ChunkOptions.maxInputTokens`: the input limit of gemini-embedding-001 and of
+ * most embedding models (gemini-embedding-2 takes 8192).
  */
-export const FENCE_HARD_CAP_TOKENS = 2048;
+export const DEFAULT_MAX_INPUT_TOKENS = 2048;
 /** Smallest `maxTokens` accepted: below it a heading path alone could fill a chunk. */
 export const MIN_MAX_TOKENS = 32;
 
@@ -17,7 +17,10 @@ export const MIN_MAX_TOKENS = 32;
 export interface ChunkSettings {
   maxTokens: number;
   overlapTokens: number;
-  /** Largest chunk a whole code fence may make: `max(FENCE_HARD_CAP_TOKENS, maxTokens)`. */
+  /**
+   * The embedding model's input limit: no chunk is larger. A piece that must stay whole (a code
+   * fence, a table row with its header, a spreadsheet row) may pass `maxTokens` up to this.
+   */
   hardCapTokens: number;
 }
 
@@ -27,17 +30,24 @@ export type ChunkDraft = Omit<Chunk, "ordinal">;
 /**
  * Applies defaults to chunk options and rejects values that cannot work.
  *
- * @throws ConfigError when `maxTokens` is not an integer of at least 32, or `overlapTokens` is
- * negative or not less than half of `maxTokens` (each chunk must move forward).
+ * @throws ConfigError when `maxTokens` is not an integer of at least 32, `overlapTokens` is
+ * negative or not less than half of `maxTokens` (each chunk must move forward), or
+ * `maxInputTokens` is not an integer of at least `maxTokens` (chunks could not fit the model).
  */
 export function resolveChunkOptions(options: ChunkOptions = {}): ChunkSettings {
   const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
   const overlapTokens = options.overlapTokens ?? Math.min(DEFAULT_OVERLAP_TOKENS, Math.floor(maxTokens / 4));
+  const maxInputTokens = options.maxInputTokens ?? DEFAULT_MAX_INPUT_TOKENS;
   if (!Number.isInteger(maxTokens) || maxTokens < MIN_MAX_TOKENS) {
     throw new ConfigError(`chunk maxTokens must be an integer of at least ${MIN_MAX_TOKENS} (got ${maxTokens})`);
   }
   if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens * 2 >= maxTokens) {
     throw new ConfigError(`chunk overlapTokens must be an integer from 0 to less than half of maxTokens (${maxTokens}); got ${overlapTokens}`);
   }
-  return { maxTokens, overlapTokens, hardCapTokens: Math.max(FENCE_HARD_CAP_TOKENS, maxTokens) };
+  if (!Number.isInteger(maxInputTokens) || maxInputTokens < maxTokens) {
+    throw new ConfigError(
+      `chunk maxTokens (${maxTokens}) is above the embedding model's input limit (maxInputTokens ${maxInputTokens}): lower maxTokens, or raise maxInputTokens for a model that takes more`,
+    );
+  }
+  return { maxTokens, overlapTokens, hardCapTokens: maxInputTokens };
 }

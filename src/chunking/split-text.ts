@@ -126,12 +126,37 @@ const WHITESPACE = /\s+/g;
 const DECLARATION =
   /^(?:(?:export|default|pub(?:\([^)]*\))?|public|private|protected|internal|static|abstract|final|sealed|async|unsafe|extern|inline|open|override|data|declare)\s+)*(?:function\*?|class|interface|type|enum|const|let|var|def|fn|func|fun|struct|impl|trait|mod|module|namespace|package|object|record|val|macro_rules!|import|from|use|create|alter|resource|template|typedef|union)\b|^(?:@[\w.]|\/\/|\/\*|#|--)/i;
 
+/** Modifiers that may precede a member declaration (Java, C#, Kotlin, TypeScript, Rust, Swift, PHP). */
+const MODIFIERS = "public|private|protected|internal|static|final|abstract|override|readonly|async|virtual|sealed|synchronized|native|open|suspend|inline|get|set|pub(?:\\([^)]*\\))?|unsafe|extern|const|default|export";
+/**
+ * A declaration one indentation level in (1–4 spaces or a tab), where a class, `impl` or
+ * object body declares its members: a decorator or annotation, a doc comment (`/**`, `///`)
+ * or Rust attribute, a keyword (`def`, `fn`, `func`, `function`, `class`…), modifiers followed
+ * by a name and `(` (`public int size(`, `async load(`), or a method header `name(…) {`
+ * that is not a control statement.
+ */
+const MEMBER = new RegExp(
+  "^(?: {1,4}|\\t)(?=\\S)(?:" +
+    "@[\\w.]|\\/\\*\\*|\\/\\/\\/|#\\[" +
+    `|(?:(?:${MODIFIERS})\\s+)*(?:def|fn|func|fun|function|class|interface|enum|struct|impl|trait|record|constructor|init)\\b` +
+    `|(?:(?:${MODIFIERS})\\s+)+[^=;(]*\\(` +
+    "|(?!(?:if|for|foreach|while|switch|catch|with|return|else|do|try|new|await|yield|throw|using|lock|match|loop)\\b)(?:[\\w<>\\[\\],.?]+\\s+)*[A-Za-z_$][\\w$]*\\s*(?:<[^>()]*>)?\\s*\\([^;]*\\{\\s*$" +
+    ")",
+);
+
+/** How strong a blank-line boundary before a block of code is, from the block's first line. */
+function codeBlockStrength(next: string): number {
+  const firstLine = next.slice(0, Math.min(next.length, 300)).split("\n", 1)[0]!;
+  if (DECLARATION.test(firstLine)) return Break.declaration;
+  return MEMBER.test(firstLine) ? Break.member : Break.paragraph;
+}
+
 function splitAtLevel(text: string, level: Exclude<SplitLevel, "character">): Part[] {
   switch (level) {
     case "paragraph":
       return splitBy(text, PARAGRAPH_GAP, () => Break.paragraph);
     case "block":
-      return splitBy(text, PARAGRAPH_GAP, (next) => (DECLARATION.test(next) ? Break.declaration : Break.paragraph));
+      return splitBy(text, PARAGRAPH_GAP, codeBlockStrength);
     case "line":
       return splitBy(text, /\n/g, () => Break.line);
     case "sentence":

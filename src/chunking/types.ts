@@ -11,9 +11,13 @@ export interface Chunk {
   headings: string[];
   /** 1-based page (PDF). */
   page?: number;
-  /** 1-based first line in the source file. */
+  /**
+   * 1-based first line in the source file; for spreadsheets, the first row. Absent when the
+   * document's text has no file lines (PDF pages, HTML and Word converted to Markdown): cite
+   * the page or heading path instead.
+   */
   lineStart?: number;
-  /** 1-based last line in the source file (inclusive). */
+  /** 1-based last line (or spreadsheet row) in the source file, inclusive. */
   lineEnd?: number;
   /** The section's location label (sheet name, time range), when it has one. */
   location?: string;
@@ -24,6 +28,14 @@ export interface Chunk {
 export interface ChunkOptions {
   /** Target upper size of a chunk in tokens. @default 512 */
   maxTokens?: number;
+  /**
+   * Hard upper size of a chunk in tokens: the embedding model's input limit (2048 for
+   * gemini-embedding-001, 8192 for gemini-embedding-2; pass `Embedder.limits.maxInputTokens`).
+   * Pieces that are kept whole — a code fence, a table row with its header, a spreadsheet row —
+   * may pass `maxTokens` up to this, never beyond: above it they are cut. At least `maxTokens`.
+   * @default 2048
+   */
+  maxInputTokens?: number;
   /** Tokens repeated from the end of one chunk at the start of the next. @default 64 */
   overlapTokens?: number;
 }
