@@ -51,11 +51,18 @@ function looksLikeWindows1252(bytes: Uint8Array): boolean {
   return high <= bytes.length * 0.5 && unassigned <= high * 0.05;
 }
 
+/** A whole file's text, ready for a text loader, with notes about its decoding. */
+export interface FileText {
+  /** The text, with `\n` line ends. */
+  text: string;
+  warnings?: string[];
+}
+
 /**
  * {@link decodeText} for a loader: the sniffed encoding in, the text and any warnings out,
  * and an undecodable file as a `LoadError` for `path`.
  */
-export function decodeSniffedText(path: string, bytes: Uint8Array, sniffed: TextSniff): { text: string; warnings?: string[] } {
+export function decodeSniffedText(path: string, bytes: Uint8Array, sniffed: TextSniff): FileText {
   try {
     const { text, warning } = decodeText(bytes, sniffed.encoding, sniffed.bomLength);
     return warning ? { text, warnings: [warning] } : { text };

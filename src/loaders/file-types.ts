@@ -2,15 +2,24 @@ import path from "node:path";
 
 import type { DocumentKind } from "./types.js";
 
-/** How a file is loaded, decided from its name alone. */
+/**
+ * How a file is loaded, as far as its name says. Content has the last word: `loadDocument`
+ * sniffs the bytes, so a `.txt` holding a PNG loads as an image and a `.png` holding text as
+ * text.
+ */
 export type FileType =
   | { kind: "markdown" }
   | { kind: "text" }
   | { kind: "pdf" }
   | { kind: "code"; language: string }
-  /** A format gemindex knows but cannot read yet (HTML, images, audio, Office). */
+  | { kind: "html" }
+  | { kind: "image" }
+  | { kind: "audio" }
+  | { kind: "docx" }
+  | { kind: "xlsx" }
+  /** A format gemindex knows but cannot read (BMP, SVG, FLAC, legacy .doc/.xls, OpenDocument). */
   | { kind: "unsupported"; planned: DocumentKind }
-  /** Unknown extension or none: the content decides (text, PDF, or binary). */
+  /** Unknown extension or none: the content decides (text, HTML, PDF, media, Office, or binary). */
   | { kind: "sniff" };
 
 const MARKDOWN_EXTENSIONS = ["md", "markdown", "mdx", "mdown", "mkd"];
@@ -74,12 +83,8 @@ const CODE_FILE_NAMES: Readonly<Record<string, string>> = {
   Gemfile: "ruby",
 };
 
-/**
- * Formats with a planned loader (see `DocumentKind`). Reported as "unsupported file type"
- * rather than sniffed: HTML would otherwise load as text full of markup, and the rest are
- * binary containers that deserve a clearer reason than "binary file".
- */
-const UNSUPPORTED: Readonly<Record<string, DocumentKind>> = {
+/** Extensions of the formats with a loader beyond text, code and PDF. */
+const FORMAT_EXTENSIONS: Readonly<Record<string, "html" | "image" | "audio" | "docx" | "xlsx">> = {
   html: "html",
   htm: "html",
   xhtml: "html",
@@ -88,21 +93,37 @@ const UNSUPPORTED: Readonly<Record<string, DocumentKind>> = {
   jpeg: "image",
   gif: "image",
   webp: "image",
+  wav: "audio",
+  mp3: "audio",
+  docx: "docx",
+  docm: "docx",
+  xlsx: "xlsx",
+  xlsm: "xlsx",
+};
+
+/**
+ * Formats gemindex knows but has no loader for. Reported as "unsupported file type" (or passed
+ * over by discovery) rather than sniffed: they are binary containers that deserve a clearer
+ * reason than "binary file", and SVG would load as text full of markup.
+ */
+const UNSUPPORTED: Readonly<Record<string, DocumentKind>> = {
   bmp: "image",
   tif: "image",
   tiff: "image",
   heic: "image",
+  heif: "image",
+  avif: "image",
   svg: "image",
-  mp3: "audio",
-  wav: "audio",
   m4a: "audio",
   flac: "audio",
   ogg: "audio",
+  oga: "audio",
+  opus: "audio",
   aac: "audio",
-  docx: "docx",
+  wma: "audio",
+  aiff: "audio",
   doc: "docx",
   odt: "docx",
-  xlsx: "xlsx",
   xls: "xlsx",
   ods: "xlsx",
 };
@@ -120,6 +141,8 @@ export function fileTypeFor(filePath: string): FileType {
   if (extension === "pdf") return { kind: "pdf" };
   const language = CODE_LANGUAGES[extension] ?? (extension === "" ? CODE_FILE_NAMES[path.basename(filePath)] : undefined);
   if (language) return { kind: "code", language };
+  const format = FORMAT_EXTENSIONS[extension];
+  if (format) return { kind: format };
   const planned = UNSUPPORTED[extension];
   if (planned) return { kind: "unsupported", planned };
   return { kind: "sniff" };
@@ -139,11 +162,12 @@ const PASSED_OVER = new Set(
 
 /**
  * Whether discovery should hand `filePath` to the loaders: every extension except formats
- * gemindex cannot read yet (HTML, images, audio, Office) and content that is not a document
- * (archives, media, fonts, binaries, lock files), which are skipped without a report line.
- * Unknown extensions and extension-less files are sniffed by the loader: text is indexed,
- * binary content becomes a "binary file" failure. `loadDocument` still accepts any file
- * when asked directly.
+ * gemindex cannot read (BMP, SVG, FLAC, legacy Office…) and content that is not a document
+ * (archives, video, fonts, binaries, lock files), which are skipped without a report line.
+ * Text, Markdown, code, PDF, HTML, Word, Excel, images (PNG, JPEG, GIF, WebP) and audio (WAV,
+ * MP3) are handed over; unknown extensions and extension-less files are sniffed by the loader
+ * (text, HTML, PDF, media and Office files load, other binary content becomes a "binary file"
+ * failure). `loadDocument` still accepts any file when asked directly.
  */
 export function isSupportedPath(filePath: string): boolean {
   const type = fileTypeFor(filePath);

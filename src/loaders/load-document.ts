@@ -1,34 +1,57 @@
 import { LoadError } from "../errors.js";
 import { hashBytes } from "../sources/fingerprint.js";
 import type { SourceFile } from "../sources/types.js";
-import { extensionOf, fileTypeFor } from "./file-types.js";
+import { classifyZip } from "./classify-zip.js";
+import { decodeSniffedText } from "./decode-text.js";
+import { extensionOf, fileTypeFor, type FileType } from "./file-types.js";
 import { loadCode } from "./load-code.js";
+import { loadDocx } from "./load-docx.js";
+import { loadHtml } from "./load-html.js";
 import { loadMarkdown } from "./load-markdown.js";
+import { loadMedia } from "./load-media.js";
 import { loadPdf } from "./load-pdf.js";
 import { loadText } from "./load-text.js";
+import { loadXlsx } from "./load-xlsx.js";
 import type { LoadedContent } from "./loaded-content.js";
-import { readFileBytes } from "./read-file-bytes.js";
-import { sniff } from "./sniff.js";
+import { looksLikeHtml } from "./looks-like-html.js";
+import { detectMediaType } from "./media-type.js";
+import { readFileBytes, type SizeLimit } from "./read-file-bytes.js";
+import { readZipDirectory, ZipFormatError, type ZipEntry } from "./read-zip-directory.js";
+import { findPdfHeader, sniff, type TextSniff } from "./sniff.js";
 import type { LoadedDocument, LoadOptions } from "./types.js";
 
+const MIB = 1024 * 1024;
 /** Default of `LoadOptions.maxBytes`. */
-export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES = 50 * MIB;
+/** Default of `LoadOptions.maxImageBytes`: the largest inline data a Gemini request takes. */
+export const DEFAULT_MAX_IMAGE_BYTES = 20 * MIB;
+/** Default of `LoadOptions.maxAudioBytes`: the largest inline data a Gemini request takes. */
+export const DEFAULT_MAX_AUDIO_BYTES = 20 * MIB;
 
 /**
- * Reads and parses one discovered file into text sections for chunking.
+ * Reads and parses one discovered file into text sections for chunking, or media bytes for a
+ * model.
  *
- * The loader is chosen by extension (`fileTypeFor`: Markdown, text, code, PDF), then by
- * content: a file whose bytes start with `%PDF-` loads as a PDF whatever its name, and a file
- * with an unknown extension or none loads as text when it sniffs as text. Text is decoded from
+ * The content decides, the name only where content cannot: bytes starting with `%PDF-` load as
+ * a PDF, PNG/JPEG/GIF/WebP magic as an image and WAV/MP3 as audio (`media`, no sections), and a
+ * ZIP as a Word document or Excel workbook when its entries say so — whatever the file is
+ * called. Text loads by extension: Markdown, code, HTML, plain text; a file of unknown type
+ * that starts like an HTML page loads as HTML, any other as text. A file named like an image,
+ * audio or Office file that holds text loads as text with a warning. Text is decoded from
  * UTF-8 (BOM skipped), UTF-16 LE/BE (with a BOM, or recognised without one), or — for invalid
- * UTF-8 that still looks like text — windows-1252 with a warning; line ends become `\n`.
- * An empty or whitespace-only text file is a document with no sections.
+ * UTF-8 that still looks like text — windows-1252 with a warning; line ends become `\n`. An
+ * empty or whitespace-only text file is a document with no sections.
+ *
+ * Size: files above `maxBytes` are skipped, except PDFs, which are read page by page and stay
+ * cheap whatever their size; images above `maxImageBytes` and audio above `maxAudioBytes` too.
  *
  * @throws LoadError for a file that cannot be indexed, with a reason for the run report:
- * "file not found", "permission denied", "larger than the 50 MiB limit (…)", "binary file (…)",
- * "unsupported file type (.html)", "empty PDF", "not a valid PDF (…)", "encrypted PDF
- * (password required)", "PDF has no extractable text (scanned?)…". An abort rejects with
- * `signal.reason`, unwrapped.
+ * "file not found", "permission denied", "larger than the 50 MiB limit (…)", "image larger
+ * than the 20 MiB limit (…)", "binary file (…)", "unsupported file type (.bmp)", "unsupported
+ * archive (ZIP)", "not a valid Word document (…)", "not a valid Excel workbook (…)", "not valid
+ * UTF-8 and not recognisable as windows-1252 text", "empty PDF", "not a valid PDF (…)",
+ * "encrypted PDF (password required)", "PDF has no extractable text (scanned?)…". An abort
+ * rejects with `signal.reason`, unwrapped.
  * @example
  * const document = await loadDocument(file, { signal });
  * for (const section of document.sections) console.log(section.page ?? section.startLine, section.text.length);
@@ -37,23 +60,104 @@ export async function loadDocument(file: SourceFile, options: LoadOptions = {}):
   const type = fileTypeFor(file.path);
   if (type.kind === "unsupported") throw new LoadError(file.path, `unsupported file type (.${extensionOf(file.path)})`);
 
-  const bytes = await readFileBytes(file.path, options.maxBytes ?? DEFAULT_MAX_BYTES, options.signal);
+  const bytes = await readFileBytes(file.path, (head) => sizeLimit(head, type, options), options.signal);
   const hash = hashBytes(bytes);
   const content = await loadContent(file.path, bytes, type, options.signal);
   return { file, hash, ...content };
 }
 
-async function loadContent(path: string, bytes: Uint8Array, type: ReturnType<typeof fileTypeFor>, signal?: AbortSignal): Promise<LoadedContent> {
-  if (type.kind === "pdf") return loadPdf(path, bytes, signal);
+function sizeLimit(head: Uint8Array, type: FileType, options: LoadOptions): SizeLimit | undefined {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  // PDFs are read one page at a time, so memory stays near the file's size: no limit.
+  const pdfHeader = findPdfHeader(head);
+  if (pdfHeader === 0 || (type.kind === "pdf" && pdfHeader > 0)) return undefined;
+  const media = detectMediaType(head);
+  if (media?.kind === "image") return { maxBytes: Math.min(maxBytes, options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES), subject: "image" };
+  if (media?.kind === "audio") return { maxBytes: Math.min(maxBytes, options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES), subject: "audio" };
+  return { maxBytes };
+}
+
+async function loadContent(path: string, bytes: Uint8Array, type: FileType, signal?: AbortSignal): Promise<LoadedContent> {
+  // A PDF reader accepts a header up to 1 KiB in; sniffing only takes one at the very start.
+  if (type.kind === "pdf" && findPdfHeader(bytes) >= 0) return loadPdf(path, bytes, signal);
   const sniffed = sniff(bytes);
-  if (sniffed.type === "pdf") return loadPdf(path, bytes, signal);
-  if (sniffed.type === "binary") throw new LoadError(path, `binary file (${sniffed.evidence})`);
+  switch (sniffed.type) {
+    case "pdf":
+      return loadPdf(path, bytes, signal);
+    case "media":
+      return loadMedia(sniffed.media, bytes);
+    case "zip":
+      return loadZip(path, bytes, type);
+    case "ole":
+      throw new LoadError(path, oleReason(type));
+    case "binary":
+      if (type.kind === "pdf") return loadPdf(path, bytes, signal);
+      throw new LoadError(path, binaryReason(type, sniffed.evidence));
+    case "text":
+      if (type.kind === "pdf") return loadPdf(path, bytes, signal);
+      return loadTextFile(path, bytes, sniffed, type, signal);
+  }
+}
+
+async function loadTextFile(path: string, bytes: Uint8Array, sniffed: TextSniff, type: FileType, signal?: AbortSignal): Promise<LoadedContent> {
+  if (bytes.length === 0 && (type.kind === "image" || type.kind === "audio" || type.kind === "docx" || type.kind === "xlsx")) {
+    throw new LoadError(path, "empty file");
+  }
+  const file = decodeSniffedText(path, bytes, sniffed);
   switch (type.kind) {
     case "markdown":
-      return loadMarkdown(path, bytes, sniffed);
+      return loadMarkdown(path, file, signal);
     case "code":
-      return loadCode(path, bytes, sniffed, type.language);
+      return loadCode(file, type.language);
+    case "html":
+      return loadHtml(path, file, signal);
+    case "sniff":
+      return looksLikeHtml(file.text) ? loadHtml(path, file, signal) : loadText(file);
+    case "image":
+    case "audio":
+    case "docx":
+    case "xlsx":
+      // Content wins over the name: a ".png" that holds text is text.
+      return loadText({ text: file.text, warnings: [`named .${extensionOf(path)} but holds text`, ...(file.warnings ?? [])] });
     default:
-      return loadText(path, bytes, sniffed);
+      return loadText(file);
+  }
+}
+
+async function loadZip(path: string, bytes: Uint8Array, type: FileType): Promise<LoadedContent> {
+  let entries: ZipEntry[];
+  try {
+    entries = readZipDirectory(bytes);
+  } catch (error) {
+    if (!(error instanceof ZipFormatError)) throw error;
+    const label = type.kind === "docx" ? "not a valid Word document" : type.kind === "xlsx" ? "not a valid Excel workbook" : "damaged ZIP archive";
+    throw new LoadError(path, `${label} (${error.message})`, { cause: error });
+  }
+  const zip = classifyZip(entries);
+  if (zip.kind === "docx") return loadDocx(path, bytes, entries);
+  if (zip.kind === "xlsx") return loadXlsx(path, bytes, entries);
+  if (type.kind === "docx") throw new LoadError(path, `not a valid Word document (${zip.label} without word/document.xml)`);
+  if (type.kind === "xlsx") throw new LoadError(path, `not a valid Excel workbook (${zip.label} without xl/workbook.xml)`);
+  throw new LoadError(path, `unsupported archive (${zip.label})`);
+}
+
+function oleReason(type: FileType): string {
+  if (type.kind === "docx") return "encrypted or legacy-format Word document (an OLE compound file, not Office Open XML): save it as .docx without a password";
+  if (type.kind === "xlsx") return "encrypted or legacy-format Excel workbook (an OLE compound file, not Office Open XML): save it as .xlsx without a password";
+  return "unsupported file type (OLE compound file, such as a legacy .doc or .xls)";
+}
+
+function binaryReason(type: FileType, evidence: string): string {
+  switch (type.kind) {
+    case "image":
+      return `not a PNG, JPEG, GIF or WebP image (binary content without their signature: ${evidence})`;
+    case "audio":
+      return `not a WAV or MP3 file (binary content without their signature: ${evidence})`;
+    case "docx":
+      return "not a valid Word document (not a ZIP archive)";
+    case "xlsx":
+      return "not a valid Excel workbook (not a ZIP archive)";
+    default:
+      return `binary file (${evidence})`;
   }
 }

@@ -1,26 +1,31 @@
-import { decodeSniffedText } from "./decode-text.js";
+import type { FileText } from "./decode-text.js";
 import { frontMatterTitle, splitFrontMatter } from "./front-matter.js";
 import type { LoadedContent } from "./loaded-content.js";
+import { findMarkdownImageLinks } from "./markdown-image-links.js";
 import { parseMarkdown } from "./parse-markdown.js";
-import type { TextSniff } from "./sniff.js";
+import { resolveImageLinks } from "./resolve-image-links.js";
 import { textSections } from "./text-sections.js";
 
 /**
  * Loads Markdown (`.md`, `.markdown`, `.mdx`): front matter is dropped from the indexed text
  * (the section then starts at the line after it, so line numbers still match the file), and
  * the title is the first level-1 heading outside code fences, else the front matter `title`.
- *
- * @throws LoadError when the bytes cannot be decoded as text.
+ * Images the text links to (`![alt](path)`, reference links, `<img src>`) that are local
+ * PNG, JPEG, GIF or WebP files become `images`, with the heading path and line of the link;
+ * a link to a missing file is a warning.
  */
-export function loadMarkdown(path: string, bytes: Uint8Array, sniffed: TextSniff): LoadedContent {
-  const { text, warnings } = decodeSniffedText(path, bytes, sniffed);
-  const { body, bodyStartLine, frontMatter } = splitFrontMatter(text);
-  const heading = parseMarkdown(body.split("\n")).find((block) => block.type === "heading" && block.level === 1 && block.text !== "");
+export async function loadMarkdown(path: string, file: FileText, signal?: AbortSignal): Promise<LoadedContent> {
+  const { body, bodyStartLine, frontMatter } = splitFrontMatter(file.text);
+  const lines = body.split("\n");
+  const heading = parseMarkdown(lines).find((block) => block.type === "heading" && block.level === 1 && block.text !== "");
   const title = heading?.type === "heading" ? heading.text : frontMatter === undefined ? undefined : frontMatterTitle(frontMatter);
+  const { images, warnings: linkWarnings } = await resolveImageLinks(path, findMarkdownImageLinks(lines, bodyStartLine), signal);
+  const warnings = [...(file.warnings ?? []), ...linkWarnings];
   return {
     kind: "markdown",
     ...(title === undefined ? {} : { title }),
     sections: textSections(body, bodyStartLine),
-    ...(warnings ? { warnings } : {}),
+    ...(images.length > 0 ? { images } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

@@ -1,15 +1,11 @@
-import { decodeSniffedText } from "./decode-text.js";
+import type { FileText } from "./decode-text.js";
 import type { LoadedContent } from "./loaded-content.js";
-import type { TextSniff } from "./sniff.js";
 import { textSections } from "./text-sections.js";
 
 /**
- * Loads plain text (`.txt`, `.rst`, `.log`, `.csv`, and extension-less files that sniff as
+ * Loads plain text (`.txt`, `.rst`, `.log`, `.csv`, and files of unknown type that sniff as
  * text) as one section starting at line 1.
- *
- * @throws LoadError when the bytes cannot be decoded as text.
  */
-export function loadText(path: string, bytes: Uint8Array, sniffed: TextSniff): LoadedContent {
-  const { text, warnings } = decodeSniffedText(path, bytes, sniffed);
-  return { kind: "text", sections: textSections(text), ...(warnings ? { warnings } : {}) };
+export function loadText(file: FileText): LoadedContent {
+  return { kind: "text", sections: textSections(file.text), ...(file.warnings ? { warnings: file.warnings } : {}) };
 }

@@ -2,15 +2,25 @@ import { open, stat } from "node:fs/promises";
 
 import { LoadError } from "../errors.js";
 import { fsErrorReason } from "../sources/fs-error-reason.js";
+import { SNIFF_BYTES } from "./sniff.js";
 
 const MIB = 1024 * 1024;
 
+/** How large a file may be, and what the limit is called in the reason ("image" → "image larger than…"). */
+export interface SizeLimit {
+  maxBytes: number;
+  /** Names the kind of file the limit is for, in the reason. @default none ("larger than the 50 MiB limit") */
+  subject?: string;
+}
+
 /**
- * Reads a whole file for a loader, refusing non-regular files and files above `maxBytes`
- * before reading a byte. File-system failures become `LoadError`s with a short reason
- * ("file not found", "permission denied"); an abort rejects with `signal.reason`.
+ * Reads a whole file for a loader, refusing non-regular files and files above their size
+ * limit before reading more than their first bytes. `limitFor` gets the first
+ * {@link SNIFF_BYTES} bytes (so the limit can depend on what the file is: an image, a PDF) and
+ * returns the limit, or undefined for none. File-system failures become `LoadError`s with a
+ * short reason ("file not found", "permission denied"); an abort rejects with `signal.reason`.
  */
-export async function readFileBytes(path: string, maxBytes: number, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readFileBytes(path: string, limitFor: (head: Uint8Array) => SizeLimit | undefined, signal?: AbortSignal): Promise<Uint8Array> {
   signal?.throwIfAborted();
   try {
     // stat before open: opening a FIFO would block until a writer appears.
@@ -20,7 +30,14 @@ export async function readFileBytes(path: string, maxBytes: number, signal?: Abo
     try {
       // Size again from the open handle: the file may have grown since it was discovered.
       const { size } = await handle.stat();
-      if (size > maxBytes) throw new LoadError(path, `larger than the ${formatMib(maxBytes)} MiB limit (${formatMib(size)} MiB)`);
+      const head = new Uint8Array(Math.min(size, SNIFF_BYTES));
+      // A positional read leaves the file position at 0 for readFile below.
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const limit = limitFor(head.subarray(0, bytesRead));
+      if (limit !== undefined && size > limit.maxBytes) {
+        const subject = limit.subject === undefined ? "" : `${limit.subject} `;
+        throw new LoadError(path, `${subject}larger than the ${formatMib(limit.maxBytes)} MiB limit (${formatMib(size)} MiB)`);
+      }
       return await handle.readFile({ signal });
     } finally {
       await handle.close();

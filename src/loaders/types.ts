@@ -3,13 +3,20 @@ import type { SourceFile } from "../sources/types.js";
 /** What kind of content a document holds; decides the chunker and how citations read. */
 export type DocumentKind = "markdown" | "text" | "code" | "pdf" | "html" | "image" | "audio" | "docx" | "xlsx";
 
-/** A contiguous piece of a document's text: a PDF page, or the whole of a text file. */
+/**
+ * A contiguous piece of a document's text: a PDF page, the whole of a text file, the converted
+ * text of an HTML page or Word document, or one spreadsheet sheet.
+ */
 export interface DocumentSection {
   /** The text, with `\n` line ends. */
   text: string;
   /** 1-based page number (PDF). */
   page?: number;
-  /** 1-based line in the source file where `text` starts (text formats); for spreadsheets, the row. */
+  /**
+   * 1-based line in the source file where `text` starts (text formats); for spreadsheets, the
+   * row of the first line. Absent when lines of `text` are not lines of the file (PDF pages,
+   * HTML and Word converted to Markdown): chunks then carry no line numbers.
+   */
   startLine?: number;
   /**
    * Where the section sits when pages and lines do not say it: the sheet name of a spreadsheet
@@ -25,14 +32,14 @@ export interface MediaContent {
   data: Uint8Array;
 }
 
-/** An image a text document links to (Markdown `![alt](path)`), resolved to a file that exists. */
+/** An image a text document links to (Markdown `![alt](path)`, HTML `<img src>`), resolved to a file that exists. */
 export interface ImageReference {
   /** Absolute POSIX path of the image file. */
   path: string;
   alt: string;
   /** Heading path around the link. */
   headings: string[];
-  /** 1-based line of the link. */
+  /** 1-based line of the link in the document's file (for HTML, of the `<img>` tag). */
   line: number;
 }
 
@@ -57,7 +64,15 @@ export interface LoadedDocument {
 }
 
 export interface LoadOptions {
-  /** Files above this size are skipped with a reason. @default 50 MiB */
+  /**
+   * Files above this size are skipped with a reason, whatever their format — except PDFs,
+   * which are read one page at a time and indexed whatever their size.
+   * @default 50 MiB
+   */
   maxBytes?: number;
+  /** Images (PNG, JPEG, GIF, WebP) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data limit) */
+  maxImageBytes?: number;
+  /** Audio files (WAV, MP3) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data limit) */
+  maxAudioBytes?: number;
   signal?: AbortSignal;
 }

@@ -78,9 +78,9 @@ describe("discoverFiles", () => {
   });
 
   it("drops files the accept filter rejects, such as types no loader reads", async () => {
-    tree = await makeTempTree({ "LICENSE": "MIT", "logo.png": "png", "page.html": "<p>", "notes.md": "n", "archive.tar": "t" });
+    tree = await makeTempTree({ "LICENSE": "MIT", "logo.png": "png", "icon.svg": "<svg/>", "page.html": "<p>", "notes.md": "n", "archive.tar": "t", "song.flac": "f" });
     const { files } = await collect([tree.root], { accept: isSupportedPath });
-    expect(relativePaths(files)).toEqual(["LICENSE", "notes.md"]);
+    expect(relativePaths(files)).toEqual(["LICENSE", "logo.png", "notes.md", "page.html"]);
   });
 
   it("resolves relative roots against cwd and reports absolute POSIX paths with size and mtime", async () => {

@@ -165,9 +165,10 @@ describe("loadDocument: failures", () => {
     expect(await failure(await temp("notes.txt", Uint8Array.from([0x54, 0x00, 0x01, 0x02])))).toMatch(/^binary file/);
   });
 
-  it("names formats it cannot read yet, HTML included", async () => {
-    expect(await failure(fixture("binary/pixel.png"))).toBe("unsupported file type (.png)");
-    expect(await failure(await temp("page.html", "<h1>Hi</h1>"))).toBe("unsupported file type (.html)");
+  it("names formats it cannot read", async () => {
+    expect(await failure(await temp("scan.tiff", "II*\u0000"))).toBe("unsupported file type (.tiff)");
+    expect(await failure(await temp("icon.svg", "<svg/>"))).toBe("unsupported file type (.svg)");
+    expect(await failure(await temp("old.doc", "x"))).toBe("unsupported file type (.doc)");
   });
 
   it("rejects with the caller's abort reason, unwrapped", async () => {
@@ -180,10 +181,12 @@ describe("loadDocument: failures", () => {
 
 describe("isSupportedPath", () => {
   it("accepts readable formats, extension-less files and unknown extensions (sniffed), and passes over the rest", () => {
-    for (const accepted of ["a.md", "b.MDX", "c.txt", "d.pdf", "e.ts", "f.py", "LICENSE", "Makefile", "g.yaml", "h.bin", "notes.xyz"]) {
-      expect(isSupportedPath(`/docs/${accepted}`), accepted).toBe(true);
+    const accepted = ["a.md", "b.MDX", "c.txt", "d.pdf", "e.ts", "f.py", "LICENSE", "Makefile", "g.yaml", "h.bin", "notes.xyz"];
+    const formats = ["page.html", "page.HTM", "page.xhtml", "report.docx", "budget.xlsx", "a.png", "b.JPG", "c.jpeg", "d.gif", "e.webp", "f.wav", "g.mp3"];
+    for (const name of [...accepted, ...formats]) {
+      expect(isSupportedPath(`/docs/${name}`), name).toBe(true);
     }
-    for (const rejected of ["a.png", "b.html", "c.zip", "d.lock", "e.woff2", "f.tar.gz", "g.mp4"]) {
+    for (const rejected of ["a.bmp", "b.svg", "c.zip", "d.lock", "e.woff2", "f.tar.gz", "g.mp4", "h.flac", "i.doc", "j.xls"]) {
       expect(isSupportedPath(`/docs/${rejected}`), rejected).toBe(false);
     }
   });
