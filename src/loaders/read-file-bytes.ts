@@ -36,7 +36,7 @@ export async function readFileBytes(path: string, limitFor: (head: Uint8Array) =
       const limit = limitFor(head.subarray(0, bytesRead));
       if (limit !== undefined && size > limit.maxBytes) {
         const subject = limit.subject === undefined ? "" : `${limit.subject} `;
-        throw new LoadError(path, `${subject}larger than the ${formatMib(limit.maxBytes)} MiB limit (${formatMib(size)} MiB)`);
+        throw new LoadError(path, `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`);
       }
       return await handle.readFile({ signal });
     } finally {
@@ -49,7 +49,8 @@ export async function readFileBytes(path: string, limitFor: (head: Uint8Array) =
   }
 }
 
-function formatMib(bytes: number): string {
-  const mib = bytes / MIB;
-  return Number.isInteger(mib) ? String(mib) : mib.toFixed(1);
+/** "3 MiB", "20.5 MiB", "100 KiB", "512 bytes". */
+function formatSize(bytes: number): string {
+  const [value, unit] = bytes >= MIB ? [bytes / MIB, "MiB"] : bytes >= 1024 ? [bytes / 1024, "KiB"] : [bytes, "bytes"];
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
 }

@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+import { classifyZip } from "../../src/loaders/classify-zip.js";
 import { decodeText, UndecodableTextError } from "../../src/loaders/decode-text.js";
+import { looksLikeHtml } from "../../src/loaders/looks-like-html.js";
+import { detectMediaType } from "../../src/loaders/media-type.js";
+import { readZipDirectory, readZipEntry, ZipFormatError } from "../../src/loaders/read-zip-directory.js";
 import { sniff } from "../../src/loaders/sniff.js";
+
+const fixtures = path.resolve(import.meta.dirname, "../fixtures");
+const fixture = async (relative: string) => new Uint8Array(await readFile(path.join(fixtures, relative)));
 
 const bytes = (text: string, encoding: BufferEncoding = "utf8") => new Uint8Array(Buffer.from(text, encoding));
 
@@ -32,6 +42,91 @@ describe("sniff", () => {
   it("recognises UTF-16 without a byte-order mark instead of calling it binary", () => {
     expect(sniff(bytes("Plain notes, written by a Windows tool.", "utf16le"))).toEqual({ type: "text", encoding: "utf-16le", bomLength: 0 });
     expect(sniff(new Uint8Array(Buffer.from("Big-endian notes here.", "utf16le").swap16()))).toEqual({ type: "text", encoding: "utf-16be", bomLength: 0 });
+  });
+});
+
+describe("sniff: media, archives", () => {
+  it("recognises each image and audio fixture by its magic bytes", async () => {
+    const expected: Record<string, string> = {
+      "media/gauge.png": "image/png",
+      "media/gauge.jpg": "image/jpeg",
+      "media/gauge.gif": "image/gif",
+      "media/gauge.webp": "image/webp",
+      "media/tone.wav": "audio/wav",
+      "media/tone.mp3": "audio/mpeg",
+      "media/really-a-png.txt": "image/png",
+    };
+    for (const [relative, mimeType] of Object.entries(expected)) {
+      const sniffed = sniff(await fixture(relative));
+      expect(sniffed.type, relative).toBe("media");
+      expect(sniffed.type === "media" && sniffed.media.mimeType, relative).toBe(mimeType);
+    }
+    expect(sniff(await fixture("media/not-really.png")).type).toBe("text");
+  });
+
+  it("knows an MP3 by an ID3 tag or by two valid Layer III frame headers", () => {
+    expect(detectMediaType(Uint8Array.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0, 0, 0, 0x10]))?.mimeType).toBe("audio/mpeg");
+    // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: frames of 417 bytes.
+    const frames = new Uint8Array(417 * 2 + 4);
+    frames.set([0xff, 0xfb, 0x90, 0x64], 0);
+    frames.set([0xff, 0xfb, 0x90, 0x64], 417);
+    expect(detectMediaType(frames)?.mimeType).toBe("audio/mpeg");
+    // Only the first frame header is right: random bytes that happen to start with a sync.
+    frames.set([0x12, 0x34, 0x56, 0x78], 417);
+    expect(detectMediaType(frames)).toBeUndefined();
+  });
+
+  it("never takes a UTF-16 byte-order mark or other RIFF files for media", () => {
+    expect(sniff(new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("A tide note.", "utf16le")]))).type).toBe("text");
+    expect(detectMediaType(new Uint8Array(Buffer.from("RIFF\u0000\u0000\u0000\u0000AVI LIST", "latin1")))).toBeUndefined();
+    expect(detectMediaType(new Uint8Array(Buffer.from("GIF90a", "latin1")))).toBeUndefined();
+  });
+
+  it("tells ZIP archives and OLE compound files from binary", () => {
+    expect(sniff(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]))).toEqual({ type: "zip" });
+    expect(sniff(Uint8Array.from([0x50, 0x4b, 0x05, 0x06, ...new Array(18).fill(0)]))).toEqual({ type: "zip" });
+    expect(sniff(Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0]))).toEqual({ type: "ole" });
+  });
+});
+
+describe("readZipDirectory and classifyZip", () => {
+  it("lists a Word document's and a workbook's parts and tells them apart", async () => {
+    const docx = readZipDirectory(await fixture("office/report.docx"));
+    expect(docx.map((entry) => entry.name)).toContain("word/document.xml");
+    expect(classifyZip(docx)).toEqual({ kind: "docx" });
+    expect(classifyZip(readZipDirectory(await fixture("office/tide-log.xlsx")))).toEqual({ kind: "xlsx" });
+    expect(classifyZip(readZipDirectory(await fixture("office/archive.zip")))).toEqual({ kind: "archive", label: "ZIP" });
+    expect(classifyZip([{ name: "[Content_Types].xml" }, { name: "ppt/presentation.xml" }].map((entry) => ({ ...entry, method: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: 0 })))).toEqual({
+      kind: "archive",
+      label: "PowerPoint presentation",
+    });
+  });
+
+  it("reads stored and deflated entries", async () => {
+    const bytes = await fixture("office/report.docx");
+    const core = readZipDirectory(bytes).find((entry) => entry.name === "docProps/core.xml")!;
+    expect(core.method).toBe(8);
+    expect(new TextDecoder().decode(readZipEntry(bytes, core))).toContain("<dc:title>Harbour Survey Report</dc:title>");
+    const archive = await fixture("office/archive.zip");
+    const readme = readZipDirectory(archive).find((entry) => entry.name === "notes/readme.txt")!;
+    expect(new TextDecoder().decode(readZipEntry(archive, readme))).toContain("plain ZIP");
+  });
+
+  it("refuses a truncated archive", async () => {
+    const truncated = await fixture("office/truncated.docx");
+    expect(() => readZipDirectory(truncated)).toThrow(ZipFormatError);
+    expect(() => readZipDirectory(new Uint8Array(10))).toThrow(/no end of central directory/);
+  });
+});
+
+describe("looksLikeHtml", () => {
+  it("accepts a doctype or <html> start, after comments or an XML declaration, and nothing else", () => {
+    expect(looksLikeHtml("<!DOCTYPE html>\n<html>")).toBe(true);
+    expect(looksLikeHtml("  <!-- saved page -->\n<HTML lang=en>")).toBe(true);
+    expect(looksLikeHtml('<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">')).toBe(true);
+    expect(looksLikeHtml("# Title\n\n<div>inline HTML in Markdown</div>")).toBe(false);
+    expect(looksLikeHtml("<template><div/></template>")).toBe(false);
+    expect(looksLikeHtml("<htmlish>")).toBe(false);
   });
 });
 
