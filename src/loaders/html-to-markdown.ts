@@ -62,7 +62,7 @@ interface FlowContext {
  * (a line starting with `# `, a fence, a setext underline) is escaped.
  */
 export function htmlToMarkdown(html: string): HtmlConversion {
-  const document = parse(html, { sourceCodeLocationInfo: true });
+  const document = parse(isXhtml(html) ? expandSelfClosing(html) : html, { sourceCodeLocationInfo: true });
   const converter = new Converter();
   const blocks: string[] = [];
   for (const root of contentRoots(document)) {
@@ -74,6 +74,21 @@ export function htmlToMarkdown(html: string): HtmlConversion {
   const firstH1 = converter.firstH1 ?? textOfFirstH1(document);
   const title = titleText !== "" ? titleText : firstH1;
   return { markdown: blocks.join("\n\n"), ...(title ? { title } : {}), images: converter.images };
+}
+
+/** XHTML (an XML declaration, or the XHTML namespace near the start): parsed as HTML after {@link expandSelfClosing}. */
+function isXhtml(html: string): boolean {
+  const start = html.slice(0, 2048);
+  return /^\s*<\?xml\b/.test(start) || start.includes('xmlns="http://www.w3.org/1999/xhtml"');
+}
+
+/**
+ * XHTML may close any element with `/>`; an HTML parser ignores that slash, so `<script … />`
+ * or `<title/>` would swallow the rest of the page as script or title text. Writing them out as
+ * start and end tags keeps the page intact (offsets on the same line shift; line numbers do not).
+ */
+function expandSelfClosing(html: string): string {
+  return html.replace(/<(script|style|title|textarea|iframe|noscript|template|video|audio|object)\b([^>]*?)\/>/gi, "<$1$2></$1>");
 }
 
 /** `<main>` elements, else the outermost `<article>`s, else `<body>`: where the page's own content is. */

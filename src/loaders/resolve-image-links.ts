@@ -28,7 +28,8 @@ const IMAGE_EXTENSIONS = new Set(["png", "jpg", "jpeg", "gif", "webp"]);
  * A link is kept when its file exists and its bytes are a PNG, JPEG, GIF or WebP image (the
  * extension does not matter); each file is kept once, at its first link. Remote URLs (any
  * scheme, or `//host`) and links to other file types are ignored quietly; a missing file, or an
- * image-named file that is no image, becomes a warning.
+ * image-named file that is no image, becomes a warning — except a missing absolute path, which
+ * is usually relative to a web site's root (`/img/logo.png`) and is ignored quietly too.
  */
 export async function resolveImageLinks(
   documentPath: string,
@@ -53,7 +54,8 @@ export async function resolveImageLinks(
     seen.add(resolved);
     const media = await readImageType(resolved);
     if (media === "missing") {
-      warn(`linked image not found: ${link.target} (line ${link.line})`);
+      // "/img/a.png" is usually relative to a web site's root, not the file system: no warning.
+      if (!path.isAbsolute(local)) warn(`linked image not found: ${link.target} (line ${link.line})`);
     } else if (media === "image") {
       if (images.length >= MAX_IMAGE_LINKS) {
         warn(`more than ${MAX_IMAGE_LINKS} linked images: the rest are not indexed`);

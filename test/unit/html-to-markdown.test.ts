@@ -79,6 +79,19 @@ describe("htmlToMarkdown: structure", () => {
   });
 });
 
+describe("htmlToMarkdown: XHTML", () => {
+  it("does not let a self-closed <script/> or <title/> swallow the page", () => {
+    const xhtml = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      '<html xmlns="http://www.w3.org/1999/xhtml"><head><title/><script src="app.js"/></head>',
+      '<body><h1>Chapter one</h1><p>Text<br/>after a break.</p><a id="x"/><p>More.</p></body></html>',
+    ].join("\n");
+    const { markdown, title } = htmlToMarkdown(xhtml);
+    expect(markdown).toBe("# Chapter one\n\nText\nafter a break.\n\nMore.");
+    expect(title).toBe("Chapter one");
+  });
+});
+
 describe("htmlToMarkdown: title and images", () => {
   it("takes <title>, else the first <h1>, never an SVG's title", () => {
     expect(htmlToMarkdown(page("<h1>Heading</h1>", "<title>  Page   title </title>")).title).toBe("Page title");

@@ -109,11 +109,11 @@ describe("loadDocument: Markdown image links", () => {
     ]);
   });
 
-  it("counts lines from the file even after front matter, resolves %-escapes and angle brackets, and lists each file once", async () => {
+  it("counts lines from the file even after front matter, resolves %-escapes and angle brackets, lists each file once, and ignores site-root paths", async () => {
     tree = await makeTempTree({ "img/tide curve.png": await readFile(fixture("media/gauge.png")) });
     const file = await tree.write(
       "notes.md",
-      "---\ntitle: Notes\n---\n\n# Notes\n\n![one](img/tide%20curve.png)\n\n![two](<img/tide curve.png>)\n\n![pic](img/tide%20curve.png?v=2#top)\n",
+      "---\ntitle: Notes\n---\n\n# Notes\n\n![one](img/tide%20curve.png)\n\n![two](<img/tide curve.png>)\n\n![pic](img/tide%20curve.png?v=2#top)\n\n![site root](/static/logo.png)\n",
     );
     const document = await load(file);
     expect(document.images).toEqual([{ path: path.join(tree.root, "img/tide curve.png").split(path.sep).join("/"), alt: "one", headings: ["Notes"], line: 7 }]);
