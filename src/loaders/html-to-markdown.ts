@@ -13,6 +13,18 @@ export interface HtmlImageLink {
   line: number;
 }
 
+/**
+ * Deepest element nesting converted. Real pages stay within a few hundred levels; the
+ * converter recurses per level, and a deeper tree would overflow the stack somewhere that
+ * depends on the platform.
+ */
+export const MAX_HTML_DEPTH = 1000;
+
+/** The page nests elements deeper than {@link MAX_HTML_DEPTH}. */
+export class HtmlTooDeepError extends Error {
+  override readonly name = "HtmlTooDeepError";
+}
+
 /** Markdown-like text of a page's main content, with its title and images. */
 export interface HtmlConversion {
   markdown: string;
@@ -60,9 +72,13 @@ interface FlowContext {
  * and hidden elements (`hidden`, `aria-hidden`, `display:none`) are dropped. Links become their
  * text, images their alt text (`[image: …]`). Text that would read as Markdown structure
  * (a line starting with `# `, a fence, a setext underline) is escaped.
+ *
+ * @throws HtmlTooDeepError when elements nest more than {@link MAX_HTML_DEPTH} levels deep.
  */
 export function htmlToMarkdown(html: string): HtmlConversion {
   const document = parse(isXhtml(html) ? expandSelfClosing(html) : html, { sourceCodeLocationInfo: true });
+  const depth = treeDepth(document);
+  if (depth > MAX_HTML_DEPTH) throw new HtmlTooDeepError(`HTML nested ${depth} levels deep (more than ${MAX_HTML_DEPTH})`);
   const converter = new Converter();
   const blocks: string[] = [];
   for (const root of contentRoots(document)) {
@@ -74,6 +90,18 @@ export function htmlToMarkdown(html: string): HtmlConversion {
   const firstH1 = converter.firstH1 ?? textOfFirstH1(document);
   const title = titleText !== "" ? titleText : firstH1;
   return { markdown: blocks.join("\n\n"), ...(title ? { title } : {}), images: converter.images };
+}
+
+/** The deepest nesting of nodes below `root`, counted without recursion. */
+function treeDepth(root: HtmlNode): number {
+  let deepest = 0;
+  const stack: Array<[HtmlNode, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    deepest = Math.max(deepest, depth);
+    for (const child of childrenOf(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** XHTML (an XML declaration, or the XHTML namespace near the start): parsed as HTML after {@link expandSelfClosing}. */

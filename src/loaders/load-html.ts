@@ -1,6 +1,6 @@
 import { LoadError } from "../errors.js";
 import type { FileText } from "./decode-text.js";
-import { htmlToMarkdown } from "./html-to-markdown.js";
+import { HtmlTooDeepError, htmlToMarkdown } from "./html-to-markdown.js";
 import type { LoadedContent } from "./loaded-content.js";
 import { resolveImageLinks } from "./resolve-image-links.js";
 
@@ -13,14 +13,14 @@ import { resolveImageLinks } from "./resolve-image-links.js";
  * `<img>`s in the content that are local image files become `images`, with the line of the
  * tag in the file.
  *
- * @throws LoadError when the page is nested too deeply to convert.
+ * @throws LoadError when the page nests elements more than 1000 levels deep, or cannot be decoded.
  */
 export async function loadHtml(path: string, file: FileText, signal?: AbortSignal): Promise<LoadedContent> {
   let conversion: ReturnType<typeof htmlToMarkdown>;
   try {
     conversion = htmlToMarkdown(file.text);
   } catch (error) {
-    if (error instanceof RangeError) throw new LoadError(path, "HTML nested too deeply to convert", { cause: error });
+    if (error instanceof HtmlTooDeepError) throw new LoadError(path, `too deeply nested to convert (${error.message})`, { cause: error });
     throw error;
   }
   const links = conversion.images.map((image) => ({ target: image.src, alt: image.alt, headings: image.headings, line: image.line }));

@@ -89,6 +89,14 @@ describe("loadDocument: HTML", () => {
     expect(await load(await temp("page.txt", html))).toMatchObject({ kind: "text", sections: [{ text: html }] });
   });
 
+  it("reports a page nested too deeply to convert", async () => {
+    const depth = 1500;
+    const file = await temp("deep.html", `<body>${"<div>".repeat(depth)}deep${"</div>".repeat(depth)}</body>`);
+    expect(await failure(file)).toMatch(/^too deeply nested to convert \(HTML nested 15\d\d levels deep \(more than 1000\)\)$/);
+    const fine = await temp("nested.html", `<body>${"<div>".repeat(500)}deep${"</div>".repeat(500)}</body>`);
+    expect((await load(fine)).sections).toEqual([{ text: "deep" }]);
+  });
+
   it("loads a page with no text as a document with no sections", async () => {
     expect((await load(await temp("empty.html", "<html><body><script>x()</script></body></html>"))).sections).toEqual([]);
   });
