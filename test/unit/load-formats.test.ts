@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { LoadError } from "../../src/errors.js";
 import { loadDocument } from "../../src/loaders/load-document.js";
+import { loadDocx } from "../../src/loaders/load-docx.js";
 import { loadXlsx } from "../../src/loaders/load-xlsx.js";
 import { readZipDirectory } from "../../src/loaders/read-zip-directory.js";
 import { hashFile } from "../../src/sources/fingerprint.js";
@@ -142,6 +143,14 @@ describe("loadDocument: Word", () => {
     expect(text).toContain("### Calibration\n\n- Check the staff against the benchmark.\n- Zero the pressure sensor at low water.");
     expect(text).toContain("| Station | Level (m) | Checked |\n| --- | --- | --- |\n| North jetty | 2.41 | 12 March |");
     expect(document.hash).toBe(await hashFile(fixture("office/report.docx")));
+  });
+
+  it("refuses a package whose parts unpack to more than 256 MiB (a zip bomb) before inflating it", async () => {
+    const bytes = new Uint8Array(await readFile(fixture("office/report.docx")));
+    const entries = readZipDirectory(bytes).map((entry) => (entry.name === "word/document.xml" ? { ...entry, uncompressedSize: 300 * MIB } : entry));
+    const error = await loadDocx("/bomb.docx", bytes, entries).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LoadError);
+    expect((error as LoadError).reason).toMatch(/^Word document unpacks to 300\.\d MiB, above the 256 MiB limit$/);
   });
 
   it("loads a Word document under any name, by its ZIP entries", async () => {
