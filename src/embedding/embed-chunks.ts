@@ -62,9 +62,14 @@ export async function* embedChunks<T>(
   // finally block has already woken the consumer.
   let inFlight = 0;
   let wake: (() => void) | undefined;
+  let resume: (() => void) | undefined;
   const notify = () => {
     wake?.();
     wake = undefined;
+  };
+  const release = () => {
+    resume?.();
+    resume = undefined;
   };
 
   const send = (batch: Array<EmbedItem<T>>, media: boolean) => {
@@ -88,6 +93,7 @@ export async function* embedChunks<T>(
         options.onRequest?.({ inputs: batch.length, tokens: result.tokens ?? tokens, durationMs: performance.now() - started });
       } catch (error) {
         failure ??= { error };
+        release();
       } finally {
         inFlight--;
         notify();
@@ -106,8 +112,12 @@ export async function* embedChunks<T>(
       const lane = item.media ? "media" : "text";
       const full = lane === "media" ? open.media.length >= mediaLimit : open.text.length >= maxInputsPerRequest || tokens.text + item.tokens > maxRequestTokens;
       if (open[lane].length > 0 && full) {
-        // Backpressure: hold the producer while the window is full.
+        // Backpressure: hold the producer while the window is full, and while results wait for a
+        // slower consumer (a fast service must not pile up every vector in memory).
         await queue.onSizeLessThan(1);
+        while (!failure && completed.length + inFlight > 2 * queue.concurrency) {
+          await new Promise<void>((resolve) => (resume = resolve));
+        }
         if (failure) return;
         send(open[lane], lane === "media");
         open[lane] = [];
@@ -132,6 +142,7 @@ export async function* embedChunks<T>(
     for (;;) {
       const next = completed.shift();
       if (next) {
+        release();
         yield next;
         continue;
       }

@@ -139,11 +139,16 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     progress.filesToIndex = scan.work.length;
     emit();
 
-    // Only hashes found here are looked up, so a new corpus costs no lookups at all.
-    let knownHashes: Set<string> | undefined;
-    if (embedder && scan.work.length > 0) {
-      knownHashes = new Set<string>();
-      for await (const hash of store.chunkHashes()) knownHashes.add(hash);
+    // Only hashes found here are looked up, so a new corpus costs no lookups at all; documents
+    // with no chunk in the index are appended rather than merged.
+    const knownHashes = embedder ? new Set<string>() : undefined;
+    const pathsWithChunks = new Set<string>();
+    if (scan.work.length > 0) {
+      const vectors = await store.hasVectors();
+      for await (const { path: chunkPath, hash } of store.chunkKeys()) {
+        pathsWithChunks.add(chunkPath);
+        if (vectors) knownHashes?.add(hash);
+      }
     }
     const writer = new DocumentWriter(
       store,
@@ -181,10 +186,12 @@ export async function indexFiles(roots: string[], context: IndexContext, options
           await writer.add({
             record: { path: file.path, source: file.source, hash: item.hash, size: file.size, mtimeMs: file.mtimeMs, status: "failed", error: item.reason, chunks: 0, indexedAt: new Date().toISOString() },
             chunks: [],
+            fresh: !pathsWithChunks.has(file.path),
           });
           progress.filesToIndex--;
         } else {
           const { document } = item;
+          document.fresh = !pathsWithChunks.has(document.record.path);
           report.chunks.reused += document.reused;
           if (document.missing === 0) await writer.add(document.entry());
           else yield document;

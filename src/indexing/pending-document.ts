@@ -10,12 +10,16 @@ export interface WriteEntry {
   record: DocumentRecord;
   chunks: StoredChunk[];
   change?: "new" | "changed";
+  /** No chunk of this path exists in the index: its chunks can be appended. */
+  fresh?: boolean;
 }
 
 /** A document on its way to the index: chunks waiting for vectors. */
 export class PendingDocument {
   readonly record: DocumentRecord;
   readonly change: "new" | "changed";
+  /** Set by the run when no chunk of this path exists in the index. */
+  fresh = false;
   readonly chunks: StoredChunk[];
   readonly title?: string;
   /** Chunks whose vector came from the index instead of the API. */
@@ -50,7 +54,7 @@ export class PendingDocument {
   }
 
   entry(): WriteEntry {
-    return { record: this.record, chunks: this.chunks, change: this.change };
+    return { record: this.record, chunks: this.chunks, change: this.change, fresh: this.fresh };
   }
 }
 

@@ -1,3 +1,4 @@
+import "./lance-env.js";
 import * as lancedb from "@lancedb/lancedb";
 import { StoreError } from "../errors.js";
 import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
@@ -154,14 +155,24 @@ export class Store {
    * Replaces the chunks of each given document and then its manifest row. The chunks of all
    * documents go in one LanceDB commit (old chunks of those paths are deleted in the same commit),
    * the manifest rows in the next: a crash between the two leaves old manifest rows, so the next
-   * run redoes those documents, reusing the vectors already written.
+   * run redoes those documents, reusing the vectors already written. Entries marked `fresh` (the
+   * caller knows no chunk of that path exists) are appended instead of merged; after a crash the
+   * next run sees their chunks and merges.
    */
-  async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[] }>): Promise<void> {
+  async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[]; fresh?: boolean }>): Promise<void> {
     if (entries.length === 0) return;
-    await this.replaceChunks(
-      entries.map((entry) => entry.record.path),
-      entries.flatMap((entry) => entry.chunks),
-    );
+    // Documents known to have no chunks yet are appended: far cheaper than a merge, which joins
+    // against the whole table (time and memory grow with the index).
+    const fresh = entries.filter((entry) => entry.fresh);
+    const replaced = entries.filter((entry) => !entry.fresh);
+    const appended = fresh.flatMap((entry) => entry.chunks);
+    if (appended.length > 0) await this.#require(this.#chunks).add(appended.map(toChunkRow));
+    if (replaced.length > 0) {
+      await this.replaceChunks(
+        replaced.map((entry) => entry.record.path),
+        replaced.flatMap((entry) => entry.chunks),
+      );
+    }
     await this.updateDocuments(entries.map((entry) => entry.record));
   }
 
@@ -189,13 +200,17 @@ export class Store {
     }
   }
 
-  /** Every chunk hash in the index (streamed), to know without a query whether a vector may be reused. */
-  async *chunkHashes(): AsyncGenerator<string> {
-    if (!this.#chunks || !(await this.hasVectors())) return;
-    for await (const batch of this.#chunks.query().select(["hash"])) {
-      const column = batch.getChild("hash");
-      if (!column) continue;
-      for (let i = 0; i < batch.numRows; i++) yield String(column.get(i));
+  /**
+   * The path and text hash of every chunk (streamed): which documents have chunks, and which
+   * texts already have vectors, known without a query per document.
+   */
+  async *chunkKeys(): AsyncGenerator<{ path: string; hash: string }> {
+    if (!this.#chunks) return;
+    for await (const batch of this.#chunks.query().select(["path", "hash"])) {
+      const paths = batch.getChild("path");
+      const hashes = batch.getChild("hash");
+      if (!paths || !hashes) continue;
+      for (let i = 0; i < batch.numRows; i++) yield { path: String(paths.get(i)), hash: String(hashes.get(i)) };
     }
   }
 
