@@ -152,10 +152,7 @@ export class GemIndex {
         if (!options.wait || step.running.length === 0) break;
         await sleep(options.pollMs ?? 30_000, undefined, { signal: options.signal });
       }
-      if (total.documents > 0) {
-        await this.store.ensureTextIndex();
-        await this.store.optimize();
-      }
+      if (total.documents > 0) await this.store.maintain();
       return total;
     } finally {
       await lock.release();

@@ -312,9 +312,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     if (committed > 0 || report.files.removed > 0) {
       progress.phase = "optimizing";
       emit();
-      await store.ensureTextIndex();
-      const skipped = await store.optimize();
-      if (skipped) report.notices.push(skipped);
+      report.notices.push(...(await store.maintain()));
     }
   } catch (error) {
     runError ??= signal?.aborted ? signal.reason : error;

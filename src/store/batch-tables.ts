@@ -47,8 +47,8 @@ export class BatchTables {
   /** Parks documents for `job`: chunks first, then the manifest rows (the same order as the real tables). */
   async add(job: string, entries: Array<{ document: BatchDocument; chunks: BatchChunk[] }>): Promise<void> {
     if (entries.length === 0) return;
-    const rows = entries.flatMap(({ chunks }) =>
-      chunks.map((chunk) => ({ ...toChunkRow(chunk), vector: chunk.vector ?? null, job, custom_id: chunk.customId ?? null, title: chunk.title ?? null })),
+    const rows = entries.flatMap(({ document, chunks }) =>
+      chunks.map((chunk) => ({ ...toChunkRow(chunk, document.record.hash), vector: chunk.vector ?? null, job, custom_id: chunk.customId ?? null, title: chunk.title ?? null })),
     );
     if (rows.length > 0) await this.#chunks.add(rows);
     await this.#documents.add(entries.map(({ document }) => ({ job, path: document.record.path, record: JSON.stringify(document) })));

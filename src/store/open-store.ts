@@ -152,38 +152,38 @@ export class Store {
   }
 
   /**
-   * Replaces the chunks of each given document and then its manifest row. The chunks of all
-   * documents go in one LanceDB commit (old chunks of those paths are deleted in the same commit),
-   * the manifest rows in the next: a crash between the two leaves old manifest rows, so the next
-   * run redoes those documents, reusing the vectors already written. Entries marked `fresh` (the
-   * caller knows no chunk of that path exists) are appended instead of merged; after a crash the
-   * next run sees their chunks and merges.
+   * Replaces the chunks of each given document and then writes its manifest row: chunks first,
+   * manifest last, so a crash in between leaves the old manifest row and the next run redoes the
+   * document, reusing the vectors already written. Entries marked `fresh` (the caller knows no
+   * chunk of that path exists) are simply appended.
    */
   async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[]; fresh?: boolean }>): Promise<void> {
     if (entries.length === 0) return;
-    // Documents known to have no chunks yet are appended: far cheaper than a merge, which joins
-    // against the whole table (time and memory grow with the index).
-    const fresh = entries.filter((entry) => entry.fresh);
+    const fresh = entries.filter((entry) => entry.fresh).flatMap((entry) => entry.chunks);
+    if (fresh.length > 0) await this.#require(this.#chunks).add(entries.filter((entry) => entry.fresh).flatMap((entry) => entry.chunks.map((chunk) => toChunkRow(chunk, entry.record.hash))));
     const replaced = entries.filter((entry) => !entry.fresh);
-    const appended = fresh.flatMap((entry) => entry.chunks);
-    if (appended.length > 0) await this.#require(this.#chunks).add(appended.map(toChunkRow));
-    if (replaced.length > 0) {
-      await this.replaceChunks(
-        replaced.map((entry) => entry.record.path),
-        replaced.flatMap((entry) => entry.chunks),
-      );
-    }
+    if (replaced.length > 0) await this.replaceChunks(replaced.map((entry) => ({ path: entry.record.path, hash: entry.record.hash, chunks: entry.chunks })));
     await this.updateDocuments(entries.map((entry) => entry.record));
   }
 
-  /** Replaces all chunks of `paths` with `chunks` in one commit (the first half of `commitDocuments`). */
-  async replaceChunks(paths: string[], chunks: StoredChunk[]): Promise<void> {
-    await this.#require(this.#chunks)
-      .mergeInsert("id")
-      .whenMatchedUpdateAll()
-      .whenNotMatchedInsertAll()
-      .whenNotMatchedBySourceDelete({ where: sqlIn("path", paths) })
-      .execute(chunks.map(toChunkRow));
+  /**
+   * Puts new versions of documents' chunks in place of the old ones, each chunk tagged with its
+   * document's content hash: rows of the new version left by an interrupted attempt are dropped,
+   * the new rows appended, then rows of any other version deleted. A crash between steps leaves
+   * extra rows at worst, never a document without its chunks, and the next run (seeing the old
+   * manifest row) repeats the steps. Append and delete instead of a merge: LanceDB's merge joins
+   * against the whole table and needs a few hundred MB more at 100k chunks.
+   */
+  async replaceChunks(documents: Array<{ path: string; hash: string; chunks: StoredChunk[] }>): Promise<void> {
+    const chunks = this.#require(this.#chunks);
+    for (const piece of inPieces(documents, 100)) {
+      const version = (equal: boolean) =>
+        piece.map((document) => `(path = ${sqlString(document.path)} AND doc_hash ${equal ? "=" : "<>"} ${sqlString(document.hash)})`).join(" OR ");
+      await chunks.delete(version(true));
+      const rows = piece.flatMap((document) => document.chunks.map((chunk) => toChunkRow(chunk, document.hash)));
+      if (rows.length > 0) await chunks.add(rows);
+      await chunks.delete(version(false));
+    }
   }
 
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */
@@ -246,10 +246,14 @@ export class Store {
     return rows.map((row) => ({ ...toChunkMatch(row), bm25: Number(row._score) }));
   }
 
-  /** Builds the full-text index once; later rows are searched unindexed until `optimize()` folds them in. */
+  /** Builds the full-text index once; later rows are searched unindexed until `maintain()` folds them in. */
   async ensureTextIndex(): Promise<void> {
     if (this.#ftsReady || !this.#chunks) return;
-    await this.#chunks.createIndex("text", {
+    await this.#buildTextIndex();
+  }
+
+  async #buildTextIndex(): Promise<void> {
+    await this.#chunks!.createIndex("text", {
       config: lancedb.Index.fts({ withPosition: false, stem: true, removeStopWords: true, language: "English", asciiFolding: true, lowercase: true }),
       replace: true,
     });
@@ -257,21 +261,55 @@ export class Store {
   }
 
   /**
-   * Compacts fragments and brings indexes up to date. Housekeeping only: a commit conflict with
-   * another process's compaction is reported (returned) rather than failing the run.
+   * Keeps the index fast after a run without the memory cost of compacting it every time: the
+   * full-text index is rebuilt when many rows are outside it (a rebuild is cheap: about 1.5 s and
+   * no extra memory per 100k chunks here), and tables are compacted only once they hold many
+   * small fragments (compaction rewrites vectors and briefly needs a few hundred MB).
+   * `optimize()` does everything unconditionally. Returns notices.
+   */
+  async maintain(options: { maxSmallFragments?: number } = {}): Promise<string[]> {
+    const notices: string[] = [];
+    if (!this.#chunks) return notices;
+    if (!this.#ftsReady) await this.#buildTextIndex();
+    else {
+      const stats = await this.#chunks.indexStats("text_idx");
+      if (stats && stats.numUnindexedRows > Math.max(5_000, stats.numIndexedRows * 0.1)) await this.#buildTextIndex();
+    }
+    const limit = options.maxSmallFragments ?? 128;
+    for (const table of [this.#chunks, this.#documents, this.#meta]) {
+      if (!table) continue;
+      const { fragmentStats } = await table.stats();
+      if (fragmentStats.numSmallFragments > (table === this.#chunks ? limit : 16)) {
+        const skipped = await this.#optimizeTable(table);
+        if (skipped) notices.push(skipped);
+      }
+    }
+    return notices;
+  }
+
+  /**
+   * Compacts fragments, brings indexes up to date and prunes old versions (`gemindex optimize`).
+   * Housekeeping only: a commit conflict with another process's compaction is reported
+   * (returned) rather than failing the run.
    */
   async optimize(): Promise<string | undefined> {
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
       if (!table) continue;
-      try {
-        await table.optimize();
-      } catch (error) {
-        const message = (error as Error).message;
-        if (!/commit conflict|preempted/i.test(message)) throw error;
-        return `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will run next time.`;
-      }
+      const skipped = await this.#optimizeTable(table);
+      if (skipped) return skipped;
     }
     return undefined;
+  }
+
+  async #optimizeTable(table: lancedb.Table): Promise<string | undefined> {
+    try {
+      await table.optimize();
+      return undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (!/commit conflict|preempted/i.test(message)) throw error;
+      return `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will run next time.`;
+    }
   }
 
   async countChunks(where?: string): Promise<number> {

@@ -2,9 +2,11 @@ import type { ChunkMatch, DocumentRecord, StoredChunk } from "./types.js";
 
 /** Conversions between our records and LanceDB rows (snake_case columns, nulls for absent values). */
 
-export function toChunkRow(chunk: StoredChunk): Record<string, unknown> {
+/** A chunk row; `documentHash` tags it with its document's version (see Store.replaceChunks). */
+export function toChunkRow(chunk: StoredChunk, documentHash: string): Record<string, unknown> {
   const row: Record<string, unknown> = {
     id: chunk.id,
+    doc_hash: documentHash,
     path: chunk.path,
     source: chunk.source,
     kind: chunk.kind,

@@ -1,7 +1,7 @@
 import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
 
 /** Bumped when a table layout changes incompatibly; an index of another version asks for a re-index. */
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 
 /** One row per chunk. `vector` exists only when the index has an embedding configuration. */
 export function chunkSchema(dimensions: number | undefined): Schema {
@@ -60,6 +60,8 @@ function chunkFields(): Field[] {
     new Field("location", new Utf8(), true),
     new Field("tokens", new Int32(), false),
     new Field("hash", new Utf8(), false),
+    // The content hash of the document version the chunk belongs to (see Store.replaceChunks).
+    new Field("doc_hash", new Utf8(), false),
   ];
 }
 

@@ -123,25 +123,31 @@ describe("a run that died between its chunk commit and its manifest commit", () 
     const scratch = path.join(workspace.root, "scratch");
     const helper = await openIndex({ uri: scratch, ...options });
     await helper.index(["docs"], { chunking });
-    const rewritten = (await dumpIndex(scratch)).chunks.filter((chunk) => /doc-(03|07|11)\.md#/.test(String(chunk.id)));
+    const scratchDump = await dumpIndex(scratch);
+    const rewritten = scratchDump.chunks.filter((chunk) => /doc-(03|07|11)\.md#/.test(String(chunk.id)));
     await helper.close();
     const paths = [...new Set(rewritten.map((chunk) => String(chunk.path)))];
     expect(paths).toHaveLength(3);
     await index.store.replaceChunks(
-      paths,
-      rewritten.map((row) => ({
-        id: String(row.id),
-        path: String(row.path),
-        source: String(row.source),
-        kind: String(row.kind),
-        ordinal: Number(row.ordinal),
-        text: String(row.text),
-        headings: String(row.headings) ? String(row.headings).split(" > ") : [],
-        tokens: Number(row.tokens),
-        hash: String(row.hash),
-        lineStart: row.line_start === null ? undefined : Number(row.line_start),
-        lineEnd: row.line_end === null ? undefined : Number(row.line_end),
-        vector: Float32Array.from(row.vector as number[]),
+      paths.map((path) => ({
+        path,
+        hash: String(scratchDump.documents.find((document) => document.path === path)!.hash),
+        chunks: rewritten
+          .filter((row) => row.path === path)
+          .map((row) => ({
+            id: String(row.id),
+            path: String(row.path),
+            source: String(row.source),
+            kind: String(row.kind),
+            ordinal: Number(row.ordinal),
+            text: String(row.text),
+            headings: String(row.headings) ? String(row.headings).split(" > ") : [],
+            tokens: Number(row.tokens),
+            hash: String(row.hash),
+            lineStart: row.line_start === null ? undefined : Number(row.line_start),
+            lineEnd: row.line_end === null ? undefined : Number(row.line_end),
+            vector: Float32Array.from(row.vector as number[]),
+          })),
       })),
     );
     await index.close();
