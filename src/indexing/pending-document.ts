@@ -3,6 +3,7 @@ import type { LoadedDocument } from "../loaders/types.js";
 import { hashBytes, hashText } from "../sources/fingerprint.js";
 import type { MediaContent } from "../loaders/types.js";
 import type { Store } from "../store/open-store.js";
+import { relieveMemoryPressure } from "./memory-pressure.js";
 import type { DocumentRecord, StoredChunk } from "../store/types.js";
 
 /** What the writer commits for one document; `change` is set for documents (re)indexed in this run. */
@@ -176,6 +177,7 @@ export class DocumentWriter {
       await this.#store.commitDocuments(entries);
       this.committedDocuments += entries.length;
       this.#onCommit(entries);
+      relieveMemoryPressure();
     }
     const touched = this.#touched;
     this.#touched = [];

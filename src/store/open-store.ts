@@ -4,7 +4,8 @@ import { StoreError } from "../errors.js";
 import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
 import { BatchTables, batchTableNames } from "./batch-tables.js";
-import { toChunkMatch, toChunkRow, toDocumentRecord, toDocumentRow } from "./rows.js";
+import type { Schema } from "apache-arrow";
+import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
 
 export interface OpenStoreOptions {
@@ -14,6 +15,14 @@ export interface OpenStoreOptions {
    * @default 1
    */
   readConsistencyInterval?: number;
+  /**
+   * Memory for index data LanceDB keeps between queries (LanceDB's default is 6 GB; 256 MB holds
+   * the ANN and full-text indexes of about a million chunks here).
+   * @default 268435456
+   */
+  indexCacheBytes?: number;
+  /** Memory for file metadata LanceDB keeps (its default is 1 GB). @default 67108864 */
+  metadataCacheBytes?: number;
 }
 
 const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
@@ -33,6 +42,7 @@ export class Store {
   #meta?: lancedb.Table;
   #ftsReady = false;
   #batchTables?: BatchTables;
+  #chunkSchema?: Schema;
 
   private constructor(uri: string, db: lancedb.Connection) {
     this.uri = uri;
@@ -42,7 +52,8 @@ export class Store {
   /** Opens (without creating anything) the index at `uri`: a folder or any LanceDB URI. */
   static async open(uri: string, options: OpenStoreOptions = {}): Promise<Store> {
     try {
-      const db = await lancedb.connect(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1 });
+      const session = new lancedb.Session(BigInt(options.indexCacheBytes ?? 256 * 1024 ** 2), BigInt(options.metadataCacheBytes ?? 64 * 1024 ** 2));
+      const db = await lancedb.connect(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1, session });
       const store = new Store(uri, db);
       await store.#openExisting();
       return store;
@@ -68,6 +79,7 @@ export class Store {
   async refresh(): Promise<void> {
     this.#batchTables?.close();
     this.#batchTables = undefined;
+    this.#chunkSchema = undefined;
     for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
     this.#chunks = this.#documents = this.#meta = undefined;
     await this.#openExisting();
@@ -101,6 +113,7 @@ export class Store {
         if ((await this.#db.tableNames()).includes(name)) await this.#db.dropTable(name);
       }
       this.#chunks = this.#documents = this.#meta = undefined;
+      this.#chunkSchema = undefined;
       this.#ftsReady = false;
     }
     this.#chunks ??= await this.#db.createEmptyTable(tables.chunks, chunkSchema(meta.embedding?.dimensions), { existOk: true });
@@ -159,8 +172,8 @@ export class Store {
    */
   async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[]; fresh?: boolean }>): Promise<void> {
     if (entries.length === 0) return;
-    const fresh = entries.filter((entry) => entry.fresh).flatMap((entry) => entry.chunks);
-    if (fresh.length > 0) await this.#require(this.#chunks).add(entries.filter((entry) => entry.fresh).flatMap((entry) => entry.chunks.map((chunk) => toChunkRow(chunk, entry.record.hash))));
+    const fresh = entries.filter((entry) => entry.fresh).flatMap((entry) => entry.chunks.map((chunk) => ({ chunk, documentHash: entry.record.hash })));
+    if (fresh.length > 0) await this.#addChunks(fresh);
     const replaced = entries.filter((entry) => !entry.fresh);
     if (replaced.length > 0) await this.replaceChunks(replaced.map((entry) => ({ path: entry.record.path, hash: entry.record.hash, chunks: entry.chunks })));
     await this.updateDocuments(entries.map((entry) => entry.record));
@@ -180,10 +193,16 @@ export class Store {
       const version = (equal: boolean) =>
         piece.map((document) => `(path = ${sqlString(document.path)} AND doc_hash ${equal ? "=" : "<>"} ${sqlString(document.hash)})`).join(" OR ");
       await chunks.delete(version(true));
-      const rows = piece.flatMap((document) => document.chunks.map((chunk) => toChunkRow(chunk, document.hash)));
-      if (rows.length > 0) await chunks.add(rows);
+      const rows = piece.flatMap((document) => document.chunks.map((chunk) => ({ chunk, documentHash: document.hash })));
+      if (rows.length > 0) await this.#addChunks(rows);
       await chunks.delete(version(false));
     }
+  }
+
+  async #addChunks(rows: Array<{ chunk: StoredChunk; documentHash: string }>): Promise<void> {
+    const table = this.#require(this.#chunks);
+    this.#chunkSchema ??= await table.schema();
+    await table.add(chunkTable(rows, this.#chunkSchema));
   }
 
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */

@@ -1,4 +1,9 @@
-import { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } from "apache-arrow";
+import type { Field as FieldType, Schema as SchemaType } from "apache-arrow";
+import { arrow } from "./arrow.js";
+
+const { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } = arrow;
+type Schema = SchemaType;
+type Field = FieldType;
 
 /** Bumped when a table layout changes incompatibly; an index of another version asks for a re-index. */
 export const schemaVersion = 3;

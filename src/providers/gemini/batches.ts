@@ -120,11 +120,11 @@ export async function createBatch(
   const { signal } = options;
   const raw = await client.call(
     operation,
-    async () => {
+    async (_attempt, scoped) => {
       try {
         return await client.openai.batches.create(
           { input_file_id: inputFile, endpoint: options.endpoint ?? "/v1/embeddings", completion_window: "24h" },
-          { signal },
+          { signal: scoped },
         );
       } catch (error) {
         throw onlyRetryUnprocessed(client, operation, error);
@@ -156,7 +156,7 @@ function onlyRetryUnprocessed(client: GeminiClient, operation: string, error: un
 /** Reads a job's current state (`GET /batches/batches/<id>`). */
 export async function getBatch(client: GeminiClient, id: string, signal?: AbortSignal): Promise<BatchJobInfo> {
   const path = batchPath(id);
-  const raw = await client.call("batch status", () => client.openai.get<RawBatch>(path, { signal }), signal);
+  const raw = await client.call("batch status", (_attempt, scoped) => client.openai.get<RawBatch>(path, { signal: scoped }), signal);
   return toBatchJobInfo(raw);
 }
 
@@ -168,7 +168,7 @@ export async function getBatch(client: GeminiClient, id: string, signal?: AbortS
 export async function cancelBatch(client: GeminiClient, id: string, signal?: AbortSignal): Promise<BatchJobInfo> {
   const path = `${batchPath(id)}/cancel`;
   try {
-    const raw = await client.call("batch cancel", () => client.openai.post<RawBatch>(path, { signal }), signal);
+    const raw = await client.call("batch cancel", (_attempt, scoped) => client.openai.post<RawBatch>(path, { signal: scoped }), signal);
     return toBatchJobInfo(raw);
   } catch (error) {
     if (!(error instanceof ProviderError) || (error.status !== 400 && error.status !== 409)) throw error;
@@ -188,7 +188,7 @@ export async function listBatches(client: GeminiClient, options: BatchListOption
   while (jobs.length < limit) {
     const query: Record<string, string | number> = { limit: Math.min(pageSize, limit - jobs.length) };
     if (after !== undefined) query.after = after;
-    const page = await client.call("batch list", () => client.openai.get<RawBatchPage>("/batches", { query, signal }), signal);
+    const page = await client.call("batch list", (_attempt, scoped) => client.openai.get<RawBatchPage>("/batches", { query, signal: scoped }), signal);
     const data = Array.isArray(page.data) ? (page.data as RawBatch[]) : [];
     for (const raw of data) jobs.push(toBatchJobInfo(raw));
     const last = typeof page.last_id === "string" ? page.last_id : jobs.at(-1)?.id;

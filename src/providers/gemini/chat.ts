@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../types.js";
-import type { GeminiClient } from "./client.js";
+import { linkSignal, type GeminiClient } from "./client.js";
 import { ThoughtSplitter } from "./thought-splitter.js";
 
 export const defaultChatModel = "gemini-3-flash-preview";
@@ -64,10 +64,14 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
   return {
     model,
     async *stream(request: ChatRequest, callOptions: { signal?: AbortSignal } = {}): AsyncGenerator<ChatStreamEvent> {
-      const { signal } = callOptions;
+      // One link to the caller's signal for the whole stream, cut when it ends (see GeminiClient.call).
+      const link = linkSignal(callOptions.signal);
+      const { signal } = link;
+      try {
       const body = chatRequestBody(model, request);
       const stream = await client.call(
         "chat",
+        // The stream outlives this call, so it gets the stream's own link, not a per-attempt one.
         () =>
           client.openai.chat.completions.create(
             body as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream: true },
@@ -98,6 +102,9 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
       for (const piece of splitter.end()) yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
       if (usage) yield { type: "usage", usage };
       yield { type: "finish", reason: finish ?? "stop" };
+      } finally {
+        link.dispose();
+      }
     },
   };
 }

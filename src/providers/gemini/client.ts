@@ -61,9 +61,22 @@ export class GeminiClient {
     return this.endpoints.native !== undefined;
   }
 
-  /** Runs one remote operation under the retry policy, with errors normalised. */
-  call<T>(operation: string, run: (attempt: number) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(operation, run, {
+  /**
+   * Runs one remote operation under the retry policy, with errors normalised. `run` gets a signal
+   * of its own for each attempt, linked to `signal`: pass that one to the SDK or fetch, never
+   * `signal` itself (the openai SDK leaves a listener on whatever signal it gets, so a long-lived
+   * signal would collect one per request).
+   */
+  call<T>(operation: string, run: (attempt: number, signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const attempt = async (number: number) => {
+      const link = linkSignal(signal);
+      try {
+        return await run(number, link.signal);
+      } finally {
+        link.dispose();
+      }
+    };
+    return withRetry(operation, attempt, {
       policy: this.#options.retry,
       signal,
       onRetry: this.#options.onRetry,
@@ -103,6 +116,19 @@ export class GeminiClient {
     }
     return { body: parsed as T, headers: response.headers };
   }
+}
+
+/**
+ * A child of `parent` that aborts with it, and whose link can be cut once the child is no longer
+ * needed, so a long-lived parent does not keep one listener per request.
+ */
+export function linkSignal(parent: AbortSignal | undefined): { signal?: AbortSignal; dispose: () => void } {
+  if (!parent) return { signal: undefined, dispose: () => {} };
+  const child = new AbortController();
+  const forward = () => child.abort(parent.reason);
+  if (parent.aborted) child.abort(parent.reason);
+  else parent.addEventListener("abort", forward, { once: true });
+  return { signal: child.signal, dispose: () => parent.removeEventListener("abort", forward) };
 }
 
 /**

@@ -40,7 +40,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   async function embedCompat(inputs: string[], signal: AbortSignal | undefined, operation: string): Promise<Float32Array[]> {
     const response = await client.call(
       operation,
-      () => client.openai.embeddings.create({ model, input: inputs, encoding_format: "float", dimensions }, { signal }),
+      (_attempt, scoped) => client.openai.embeddings.create({ model, input: inputs, encoding_format: "float", dimensions }, { signal: scoped }),
       signal,
     );
     const data = response.data ?? [];
@@ -78,7 +78,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
     }));
     const { body } = await client.call(
       "media embedding",
-      () => client.native<{ embeddings?: Array<{ values?: number[] }> }>("media embedding", { path: `models/${model}:batchEmbedContents`, body: { requests }, signal: callOptions.signal }),
+      (_attempt, scoped) => client.native<{ embeddings?: Array<{ values?: number[] }> }>("media embedding", { path: `models/${model}:batchEmbedContents`, body: { requests }, signal: scoped }),
       callOptions.signal,
     );
     const embeddings = body.embeddings ?? [];
@@ -108,11 +108,11 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
       }
       const { body } = await client.call(
         "query embedding",
-        () =>
+        (_attempt, scoped) =>
           client.native<{ embedding?: { values?: number[] } }>("query embedding", {
             path: `models/${model}:embedContent`,
             body: { content: { parts: [{ text }] }, taskType: config.query.value, outputDimensionality: dimensions },
-            signal: callOptions.signal,
+            signal: scoped,
           }),
         callOptions.signal,
       );

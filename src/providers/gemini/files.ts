@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { ConfigError, GemindexError, ProviderError } from "../../errors.js";
-import type { GeminiClient } from "./client.js";
+import { linkSignal, type GeminiClient } from "./client.js";
 
 /** A file stored by Gemini's Files API (GEMINI.md §4.4), as far as we read it. */
 export interface GeminiFile {
@@ -92,7 +92,7 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
     const { size } = await handle.stat();
     const started = await client.call(
       "file upload",
-      () =>
+      (_attempt, scoped) =>
         client.native("file upload", {
           path: uploadURL,
           headers: {
@@ -102,7 +102,7 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
             "x-goog-upload-header-content-type": mimeType,
           },
           body: { file: options.displayName === undefined ? {} : { display_name: options.displayName } },
-          signal,
+          signal: scoped,
         }),
       signal,
     );
@@ -113,9 +113,9 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
     for (;;) {
       const step = await client.call(
         "file upload",
-        async (attempt): Promise<{ file: GeminiFile } | { next: number }> => {
+        async (attempt, scoped): Promise<{ file: GeminiFile } | { next: number }> => {
           if (attempt > 1) {
-            const position = await querySession(client, session, size, signal);
+            const position = await querySession(client, session, size, scoped);
             if ("file" in position) return position;
             offset = position.received;
           }
@@ -129,7 +129,7 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
             path: session,
             headers: { "x-goog-upload-command": last ? "upload, finalize" : "upload", "x-goog-upload-offset": String(offset) },
             body: buffer,
-            signal,
+            signal: scoped,
           });
           const status = uploadStatus(headers);
           if (status === "cancelled") throw new ProviderError("file upload: the service cancelled the upload session.", { operation: "file upload" });
@@ -200,15 +200,25 @@ export async function* downloadFile(client: GeminiClient, name: string, signal?:
   // GeminiClient.native() reads whole bodies; the openai SDK's transport returns the Response
   // unread (`asResponse`), with our error unwrapping and timeout (to the headers only). Native
   // endpoints take x-goog-api-key and may refuse a Bearer key, so the SDK's header is removed.
-  const response = await client.call(
-    "file download",
-    () =>
-      client.openai
-        .get(url, { headers: { authorization: null, accept: "*/*", "x-goog-api-key": client.openai.apiKey }, signal })
-        .asResponse(),
-    signal,
-  );
-  if (!response.body) return;
+  // The body is read after call() returns: one link to the caller's signal for the whole download.
+  const link = linkSignal(signal);
+  const response = await client
+    .call(
+      "file download",
+      () =>
+        client.openai
+          .get(url, { headers: { authorization: null, accept: "*/*", "x-goog-api-key": client.openai.apiKey }, signal: link.signal })
+          .asResponse(),
+      link.signal,
+    )
+    .catch((error: unknown) => {
+      link.dispose();
+      throw error;
+    });
+  if (!response.body) {
+    link.dispose();
+    return;
+  }
   const reader = response.body.getReader();
   const decoder = new TextDecoder("utf-8");
   let pending = "";
@@ -236,6 +246,7 @@ export async function* downloadFile(client: GeminiClient, name: string, signal?:
     pending += decoder.decode();
     if (pending !== "") yield stripCarriageReturn(pending);
   } finally {
+    link.dispose();
     await reader.cancel().catch(() => undefined);
   }
 }
@@ -253,7 +264,7 @@ function stripCarriageReturn(line: string): string {
 export async function deleteFile(client: GeminiClient, name: string, signal?: AbortSignal): Promise<void> {
   const id = name.replace(/^files\//, "");
   try {
-    await client.call("file delete", () => client.native("file delete", { method: "DELETE", path: `files/${encodeURIComponent(id)}`, signal }), signal);
+    await client.call("file delete", (_attempt, scoped) => client.native("file delete", { method: "DELETE", path: `files/${encodeURIComponent(id)}`, signal: scoped }), signal);
   } catch (error) {
     if (error instanceof ProviderError && (error.status === 404 || (error.status === 403 && /may not exist|not found/i.test(error.message)))) return;
     throw error;

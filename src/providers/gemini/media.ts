@@ -51,10 +51,10 @@ export function createGeminiMediaDescriber(client: GeminiClient, model: string):
   async function complete(operation: string, content: unknown[], system: string, signal?: AbortSignal): Promise<string> {
     const response = await client.call(
       operation,
-      () =>
+      (_attempt, scoped) =>
         client.openai.chat.completions.create(
           { model, messages: [{ role: "system", content: system }, { role: "user", content }] } as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream?: false },
-          { signal },
+          { signal: scoped },
         ),
       signal,
     );
