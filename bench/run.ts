@@ -1,13 +1,15 @@
 /**
  * `npm run bench [-- <name>...]`: runs the benchmarks and prints Markdown tables.
- * Names: ingestion-rate, memory (includes the 1% re-index). Default: all.
+ * Names: ingestion-rate, memory (includes the 1% re-index), retrieval. Default: all.
  * Needs a build (`npm run build`): the CLI is measured as users run it.
  */
 import { ingestionRate, memoryAndReindex } from "./ingestion.js";
+import { retrievalLatency } from "./retrieval.js";
 
 const benchmarks: Record<string, () => Promise<unknown>> = {
   "ingestion-rate": () => ingestionRate(),
   memory: () => memoryAndReindex(),
+  retrieval: () => retrievalLatency(),
 };
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -17,6 +17,8 @@ export const ExitCode = {
   provider: 4,
   /** Another process holds the index lock. */
   locked: 5,
+  /** `gemindex doctor` found the index unhealthy. */
+  unhealthy: 6,
   /** Interrupted (Ctrl-C / SIGTERM) after committing finished work. */
   interrupted: 130,
 } as const;

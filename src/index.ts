@@ -10,7 +10,8 @@
  * }
  * await index.close();
  */
-export { openIndex, GemIndex, type OpenIndexOptions, type IndexStatus } from "./open-index.js";
+export { openIndex, GemIndex, type OpenIndexOptions, type IndexStatus, type OptimizeReport } from "./open-index.js";
+export type { HealthReport } from "./indexing/check-health.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { IndexOptions, IndexProgress, IndexReport, FileFailure } from "./indexing/types.js";
 export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";

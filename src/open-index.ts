@@ -12,7 +12,8 @@ import { cancelBatchJob, collectBatchJobs, listBatchJobs, type BatchJobRecord, t
 import { setTimeout as sleep } from "node:timers/promises";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
-import { Store } from "./store/open-store.js";
+import { defaultAnnThreshold, Store } from "./store/open-store.js";
+import { checkHealth, type HealthReport } from "./indexing/check-health.js";
 import { acquireWriteLock } from "./store/write-lock.js";
 import type { DocumentRecord } from "./store/types.js";
 
@@ -43,6 +44,16 @@ class RetryHub {
   emit(notice: RetryEvent): void {
     for (const listener of this.#listeners) listener(notice);
   }
+}
+
+/** What `optimize()` did. */
+export interface OptimizeReport {
+  before: { fragments: number; small: number; versions: number };
+  after: { fragments: number; small: number; versions: number };
+  chunks: number;
+  vectorIndexBuilt: boolean;
+  notices: string[];
+  durationMs: number;
 }
 
 /** What `status()` reports. */
@@ -201,6 +212,40 @@ export class GemIndex {
   answer(question: string, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
     if (!this.#provider) throw new ConfigError("Generated answers need GEMINI_API_KEY; search() works without it.");
     return answerQuestion(question, { store: this.store, embedder: this.#provider.embedder, chat: this.#provider.chat, cwd: this.settings.cwd }, options);
+  }
+
+  /** Checks the index's health (full-text and ANN coverage, fragments, batch jobs, lock); see HealthReport. */
+  async doctor(options: { annThreshold?: number } = {}): Promise<HealthReport> {
+    return checkHealth(this.store, options);
+  }
+
+  /**
+   * Compacts the tables, rebuilds the full-text index, builds or rebuilds the ANN index when the
+   * index holds at least `annThreshold` vectors (or with `ann: true`), and prunes old versions.
+   * Takes the write lock. Queries keep working meanwhile.
+   */
+  async optimize(options: { annThreshold?: number; ann?: boolean } = {}): Promise<OptimizeReport> {
+    const started = Date.now();
+    const lock = await acquireWriteLock(this.store.uri, "gemindex optimize");
+    try {
+      await this.store.refresh();
+      if (!this.store.exists) throw new ConfigError(`There is no index at ${this.store.uri} yet: run \`gemindex index <paths>\` first.`);
+      const before = await this.store.fragmentStats();
+      const notices: string[] = [];
+      const skipped = await this.store.optimize();
+      if (skipped) notices.push(skipped);
+      await this.store.rebuildTextIndex();
+      const chunks = await this.store.countChunks();
+      let ann = false;
+      if ((await this.store.hasVectors()) && chunks > 0 && (options.ann || chunks >= (options.annThreshold ?? defaultAnnThreshold))) {
+        await this.store.buildVectorIndex();
+        ann = true;
+      }
+      const after = await this.store.fragmentStats();
+      return { before, after, chunks, vectorIndexBuilt: ann, notices, durationMs: Date.now() - started };
+    } finally {
+      await lock.release();
+    }
   }
 
   async status(): Promise<IndexStatus> {

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ExitCode, GemindexError, environmentVariables } from "../index.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
+import { registerMaintenanceCommands } from "./commands/maintenance-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
 import type { CliIO } from "./io.js";
@@ -36,6 +37,7 @@ and queries print cited passages instead of a generated answer.`,
   registerQueryCommand(program, io, done);
   registerStatusCommand(program, io, done);
   registerBatchCommand(program, io, done);
+  registerMaintenanceCommands(program, io, done);
   return program;
 }
 

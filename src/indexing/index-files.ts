@@ -312,7 +312,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
     if (committed > 0 || report.files.removed > 0) {
       progress.phase = "optimizing";
       emit();
-      report.notices.push(...(await store.maintain()));
+      report.notices.push(...(await store.maintain({ annThreshold: options.annThreshold })));
     }
   } catch (error) {
     runError ??= signal?.aborted ? signal.reason : error;

@@ -93,6 +93,8 @@ export interface IndexOptions {
   batch?: "auto" | "always" | "never";
   /** Chunks needing embedding above which "auto" uses the Batch API. @default 20000 */
   batchThreshold?: number;
+  /** Chunks with vectors above which the run builds an ANN index. @default 20000 */
+  annThreshold?: number;
   /** Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default 2000 */
   commitEvery?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */

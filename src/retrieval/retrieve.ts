@@ -25,7 +25,7 @@ export async function retrieve(query: string, context: RetrieveContext, options:
   const k = options.k ?? 8;
   if (!Number.isInteger(k) || k < 1) throw new ConfigError(`-k must be a positive integer, got ${k}.`);
   const notices: string[] = [];
-  const vectorsAvailable = context.embedder !== undefined && (await context.store.hasVectors());
+  const vectorsAvailable = (context.embedder !== undefined || options.vector !== undefined) && (await context.store.hasVectors());
   let mode: SearchMode = options.mode ?? (vectorsAvailable ? "hybrid" : "lexical");
   if (mode !== "lexical" && !vectorsAvailable) {
     notices.push(
@@ -38,8 +38,8 @@ export async function retrieve(query: string, context: RetrieveContext, options:
   const where = filterToWhere(options.filter, context.cwd);
   const depth = mode === "hybrid" ? Math.max(k * 4, 20) : k;
 
-  const vectorMatches =
-    mode === "lexical" ? [] : await context.store.vectorSearch(await context.embedder!.embedQuery(query, { signal: options.signal }), { k: depth, where });
+  const queryVector = mode === "lexical" ? undefined : (options.vector ?? (await context.embedder!.embedQuery(query, { signal: options.signal })));
+  const vectorMatches = queryVector ? await context.store.vectorSearch(queryVector, { k: depth, where }) : [];
   const textMatches = mode === "vector" ? [] : await context.store.textSearch(query, { k: depth, where });
 
   let ranked: Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }>;

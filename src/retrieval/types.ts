@@ -41,6 +41,8 @@ export interface SearchOptions {
   /** @default "hybrid" when the index has vectors and a key is set, else "lexical" */
   mode?: SearchMode;
   filter?: SearchFilter;
+  /** A query vector computed elsewhere (same model and form as the index's): no embedding call is made. */
+  vector?: Float32Array;
   signal?: AbortSignal;
 }
 

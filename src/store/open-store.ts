@@ -26,6 +26,12 @@ export interface OpenStoreOptions {
 }
 
 const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
+
+/** Rows above which runs build an ANN index (exact search takes ~50 ms per 10k × 768 here). */
+export const defaultAnnThreshold = 20_000;
+
+/** How the ANN index is queried: partitions probed, and candidates re-ranked with full vectors per hit. */
+export const annSearch = { nprobes: 20, refineFactor: 5 };
 const chunkColumns = ["id", "path", "source", "kind", "ordinal", "text", "headings", "page", "line_start", "line_end", "location", "tokens", "hash"];
 
 /**
@@ -247,9 +253,13 @@ export class Store {
   }
 
   /** Nearest chunks by cosine distance. */
-  async vectorSearch(vector: Float32Array, options: SearchOptions): Promise<ChunkMatch[]> {
+  async vectorSearch(vector: Float32Array, options: SearchOptions & { exact?: boolean }): Promise<ChunkMatch[]> {
     if (!this.#chunks) return [];
     const query = this.#chunks.vectorSearch(vector).distanceType("cosine").select(chunkColumns).limit(options.k);
+    if (options.exact) query.bypassVectorIndex();
+    // With the ANN index: probe enough partitions and re-rank candidates with full vectors, which
+    // restores the recall that quantization loses (measured in `npm run bench -- retrieval`).
+    else query.nprobes(annSearch.nprobes).refineFactor(annSearch.refineFactor);
     if (options.where) query.where(options.where);
     const rows = await query.toArray();
     return rows.map((row) => ({ ...toChunkMatch(row), distance: Number(row._distance) }));
@@ -271,6 +281,11 @@ export class Store {
     await this.#buildTextIndex();
   }
 
+  /** Rebuilds the full-text index over every chunk (`gemindex optimize`). */
+  async rebuildTextIndex(): Promise<void> {
+    if (this.#chunks && (await this.#chunks.countRows()) > 0) await this.#buildTextIndex();
+  }
+
   async #buildTextIndex(): Promise<void> {
     await this.#chunks!.createIndex("text", {
       config: lancedb.Index.fts({ withPosition: false, stem: true, removeStopWords: true, language: "English", asciiFolding: true, lowercase: true }),
@@ -286,7 +301,7 @@ export class Store {
    * small fragments (compaction rewrites vectors and briefly needs a few hundred MB).
    * `optimize()` does everything unconditionally. Returns notices.
    */
-  async maintain(options: { maxSmallFragments?: number } = {}): Promise<string[]> {
+  async maintain(options: { maxSmallFragments?: number; annThreshold?: number } = {}): Promise<string[]> {
     const notices: string[] = [];
     if (!this.#chunks) return notices;
     if (!this.#ftsReady) await this.#buildTextIndex();
@@ -294,6 +309,7 @@ export class Store {
       const stats = await this.#chunks.indexStats("text_idx");
       if (stats && stats.numUnindexedRows > Math.max(5_000, stats.numIndexedRows * 0.1)) await this.#buildTextIndex();
     }
+    await this.#maintainVectorIndex(options.annThreshold ?? defaultAnnThreshold);
     const limit = options.maxSmallFragments ?? 128;
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
       if (!table) continue;
@@ -304,6 +320,52 @@ export class Store {
       }
     }
     return notices;
+  }
+
+  /** Facts about the vector index, or undefined when the table has none. */
+  async vectorIndexStats(): Promise<{ indexed: number; unindexed: number; type: string } | undefined> {
+    if (!this.#chunks || !(await this.hasVectors())) return undefined;
+    const stats = await this.#chunks.indexStats("vector_idx").catch(() => null);
+    return stats ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows, type: stats.indexType } : undefined;
+  }
+
+  /** Facts about the full-text index, or undefined when there is none. */
+  async textIndexStats(): Promise<{ indexed: number; unindexed: number } | undefined> {
+    if (!this.#chunks) return undefined;
+    const stats = await this.#chunks.indexStats("text_idx").catch(() => null);
+    return stats ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows } : undefined;
+  }
+
+  /** Fragment counts of the chunks table (many small fragments slow scans; `optimize` merges them). */
+  async fragmentStats(): Promise<{ fragments: number; small: number; versions: number }> {
+    if (!this.#chunks) return { fragments: 0, small: 0, versions: 0 };
+    const { fragmentStats } = await this.#chunks.stats();
+    return { fragments: fragmentStats.numFragments, small: fragmentStats.numSmallFragments, versions: (await this.#chunks.listVersions()).length };
+  }
+
+  /**
+   * Builds the ANN index once the table has `threshold` vectors, and rebuilds it when more than a
+   * fifth of the rows are outside it (they are searched exactly meanwhile, so results stay right;
+   * a rebuild is a couple of seconds per 100k chunks, cheaper in memory than an incremental update
+   * through optimize, which also compacts).
+   */
+  async #maintainVectorIndex(threshold: number): Promise<void> {
+    if (!this.#chunks || !(await this.hasVectors())) return;
+    const stats = await this.vectorIndexStats();
+    const rows = stats ? stats.indexed + stats.unindexed : await this.#chunks.countRows();
+    if (rows < threshold) return;
+    if (stats && stats.unindexed <= stats.indexed * 0.2) return;
+    await this.buildVectorIndex();
+  }
+
+  /** (Re)builds the ANN index: IVF with residual quantization (see `annSearch` for how it is queried). */
+  async buildVectorIndex(): Promise<void> {
+    const chunks = this.#require(this.#chunks);
+    const rows = await chunks.countRows();
+    await chunks.createIndex("vector", {
+      config: lancedb.Index.ivfRq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(Math.sqrt(rows))) }),
+      replace: true,
+    });
   }
 
   /**

@@ -86,3 +86,11 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
     return undefined;
   }
 }
+
+/** Who holds the index's write lock, if anyone, and whether that process still runs on this host. */
+export async function inspectWriteLock(uri: string): Promise<{ owner: LockOwner; alive: boolean } | undefined> {
+  if (!isLocalUri(uri)) return undefined;
+  const owner = await readOwner(path.join(uri, lockName));
+  if (!owner) return undefined;
+  return { owner, alive: owner.hostname !== hostname() || processAlive(owner.pid) };
+}
