@@ -1,5 +1,6 @@
 import type { DocumentSection } from "../loaders/types.js";
 import { parseMarkdown } from "../loaders/parse-markdown.js";
+import { chunkPlain, TEXT_LEVELS } from "./chunk-plain.js";
 import { headingLine } from "./heading-line.js";
 import { joinPieces } from "./join-pieces.js";
 import { markdownSections, type MarkdownSection } from "./markdown-sections.js";
@@ -44,6 +45,7 @@ interface PreparedSection extends MarkdownSection {
 export function chunkMarkdown(sections: readonly DocumentSection[], settings: ChunkSettings): ChunkDraft[] {
   const drafts: ChunkDraft[] = [];
   for (const section of sections) {
+    const before = drafts.length;
     const lines = section.text.split("\n");
     // Sections without file lines (HTML, Word) are numbered from 1 here; placeDraft drops the numbers.
     const firstLine = section.startLine ?? 1;
@@ -62,6 +64,8 @@ export function chunkMarkdown(sections: readonly DocumentSection[], settings: Ch
       drafts.push(...chunkSection(prepared[index]!, settings).map((draft) => placeDraft(draft, section)));
       index++;
     }
+    // A document of headings only still has words worth finding: index them as plain text.
+    if (drafts.length === before && section.text.trim() !== "") drafts.push(...chunkPlain([section], TEXT_LEVELS, settings));
   }
   return drafts;
 }
