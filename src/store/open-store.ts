@@ -255,7 +255,8 @@ export class Store {
   /** Nearest chunks by cosine distance. */
   async vectorSearch(vector: Float32Array, options: SearchOptions & { exact?: boolean }): Promise<ChunkMatch[]> {
     if (!this.#chunks) return [];
-    const query = this.#chunks.vectorSearch(vector).distanceType("cosine").select(chunkColumns).limit(options.k);
+    // Naming _distance keeps LanceDB from warning on every query that it adds the column itself.
+    const query = this.#chunks.vectorSearch(vector).distanceType("cosine").select([...chunkColumns, "_distance"]).limit(options.k);
     if (options.exact) query.bypassVectorIndex();
     // With the ANN index: probe enough partitions and re-rank candidates with full vectors, which
     // restores the recall that quantization loses (measured in `npm run bench -- retrieval`).
@@ -269,7 +270,7 @@ export class Store {
   async textSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
     if (!this.#chunks || !text.trim()) return [];
     await this.ensureTextIndex();
-    const query = this.#chunks.query().fullTextSearch(new lancedb.MatchQuery(text, "text")).select(chunkColumns).limit(options.k);
+    const query = this.#chunks.query().fullTextSearch(new lancedb.MatchQuery(text, "text")).select([...chunkColumns, "_score"]).limit(options.k);
     if (options.where) query.where(options.where);
     const rows = await query.toArray();
     return rows.map((row) => ({ ...toChunkMatch(row), bm25: Number(row._score) }));

@@ -181,8 +181,8 @@ describe("chunkDocument: Markdown", () => {
     }
   });
 
-  it("makes no chunk from a document without text", async () => {
+  it("makes no chunk from a document without text, but keeps a heading-only document findable", async () => {
     expect((await chunkMarkdownText("---\ntitle: x\n---\n\n", 512)).chunks).toEqual([]);
-    expect((await chunkMarkdownText("# Only a heading\n", 512)).chunks).toEqual([]);
+    expect((await chunkMarkdownText("# Only a heading\n", 512)).chunks.map((chunk) => chunk.text)).toEqual(["# Only a heading"]);
   });
 });
