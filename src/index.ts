@@ -22,6 +22,7 @@ export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from 
 export type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 export type { ChatUsage, EmbeddingConfig, Embedder, ChatModel } from "./providers/types.js";
 export type { RetryPolicy } from "./providers/retry.js";
+export * from "./eval/index.js";
 export { resolveSettings, settingsFromEnv, environmentVariables, type Settings } from "./config/settings.js";
 export {
   ExitCode,

@@ -1,0 +1,194 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { resolveSettings, settingsFromEnv } from "../config/settings.js";
+import { ConfigError, GemindexError } from "../errors.js";
+import { openIndex, type GemIndex } from "../open-index.js";
+import type { SearchMode } from "../retrieval/types.js";
+import { materializeCorpus } from "./materialize-corpus.js";
+import { readBeirQrels, readBeirQueries, type Qrels } from "./read-beir.js";
+import { countRelevant, MetricAccumulator } from "./retrieval-metrics.js";
+import type { EvalModeReport, EvalOptions, EvalReport, LatencySummary } from "./types.js";
+
+const allModes: SearchMode[] = ["lexical", "vector", "hybrid"];
+/** Default recall cutoffs, as BEIR reports them. */
+export const defaultEvalCutoffs = [1, 5, 10, 100];
+/** Default chunking of evaluation documents: an abstract or passage stays one chunk. */
+export const defaultEvalChunking = { maxTokens: 1024 };
+/**
+ * Chunks requested per document needed: a long document can fill several places of the chunk
+ * ranking, and only its best one counts.
+ */
+const overfetch = 2;
+/** Bumped when the Markdown layout of documents changes, so old indexes are rebuilt. */
+const layoutVersion = 1;
+
+/**
+ * Measures retrieval quality on a BEIR-format data set, through the public API exactly as a
+ * user's program would: the corpus becomes one Markdown file per document in `work/docs`
+ * (`# title`, then the text), `index()` indexes the folder incrementally (a second evaluation of
+ * the same corpus re-reads nothing and embeds nothing), and every judged query goes through
+ * `search()` in each mode. Hits count per document: the best-ranked chunk of a document is its
+ * rank, its later chunks are dropped. Reports recall@k, MRR@10 and nDCG@10 (BEIR's definitions,
+ * graded gains) and query latency per mode. Without an API key, vector and hybrid are skipped.
+ *
+ * Queries count as BEIR counts them: only queries with a qrels line are run. Queries whose
+ * judgments are all ≤ 0 are left out of the averages (every metric is undefined for them;
+ * pytrec_eval would score them 0) and counted in `queries.withoutRelevant`.
+ *
+ * @throws EvalInputError (exit code 2) for a missing file or malformed line, naming file and line.
+ * @example
+ * import { runEval } from "gemindex";
+ * const report = await runEval({ corpus: "scifact/corpus.jsonl", queries: "scifact/queries.jsonl",
+ *   qrels: "scifact/qrels/test.tsv", work: ".eval/scifact", modes: ["lexical"] });
+ * console.log(report.modes[0]);
+ */
+export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  const started = performance.now();
+  const { signal, onProgress } = options;
+  const modes = [...new Set(options.modes ?? allModes)];
+  const cutoffs = [...new Set(options.k ?? defaultEvalCutoffs)].sort((a, b) => a - b);
+  if (modes.length === 0) throw new ConfigError("Give at least one retrieval mode to evaluate.");
+  for (const k of cutoffs) if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
+  const chunking = options.chunking ?? defaultEvalChunking;
+  const work = path.resolve(options.work);
+  const notices: string[] = [];
+
+  onProgress?.({ phase: "reading" });
+  const qrels = await readBeirQrels(options.qrels, { signal });
+  const queries = await readBeirQueries(options.queries, { signal });
+
+  onProgress?.({ phase: "materializing" });
+  const docs = path.join(work, "docs");
+  const corpus = await materializeCorpus(options.corpus, docs, { signal });
+  if (corpus.documents === 0) throw new ConfigError(`${options.corpus}: the corpus has no documents.`);
+  const corpusIds = new Set(corpus.idsByFile.values());
+
+  const evaluated: Array<{ id: string; text: string; judgments: Map<string, number> }> = [];
+  let unjudged = 0;
+  let withoutRelevant = 0;
+  for (const [id, text] of queries) {
+    const judgments = qrels.get(id);
+    if (!judgments) unjudged++;
+    else if (countRelevant(judgments) === 0) withoutRelevant++;
+    else evaluated.push({ id, text, judgments });
+  }
+  const qrelsSummary = summarizeQrels(qrels, queries, corpusIds);
+  if (qrelsSummary.unknownQueries > 0) notices.push(`${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`);
+  if (qrelsSummary.unknownDocuments > 0) notices.push(`${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`);
+  if (withoutRelevant > 0) notices.push(`${withoutRelevant} queries have no relevant judgment and are left out of the averages.`);
+  if (evaluated.length === 0) throw new ConfigError(`No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`);
+
+  const online = Boolean(resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey);
+  const uri = path.join(work, online ? "index-online" : "index-offline");
+  const index = await openIndex({ ...options.open, uri, cwd: work });
+  try {
+    const state = { layoutVersion, chunking, embedding: index.embedding, baseURL: online ? (index.settings.baseURL ?? null) : null };
+    const stateFile = `${uri}.json`;
+    const previous = await readFile(stateFile, "utf8").catch(() => undefined);
+    const reset = previous !== undefined && previous !== JSON.stringify(state);
+    const report = await index.index([docs], {
+      ...options.indexing,
+      batch: options.indexing?.batch ?? "never",
+      chunking,
+      reset,
+      // A corpus that lost most of its documents is still the corpus to evaluate.
+      prune: true,
+      signal,
+      onProgress: onProgress && ((progress) => onProgress({ phase: "indexing", index: progress })),
+    });
+    if (report.error) throw new GemindexError(report.error.message, report.error.code, report.error.exitCode);
+    if (report.batch && report.batch.waiting > 0) {
+      throw new ConfigError(`${report.batch.waiting} documents wait for a Batch API job; evaluate once \`gemindex batch collect\` has written them, or index with batch "never".`);
+    }
+    await mkdir(work, { recursive: true });
+    await writeFile(stateFile, JSON.stringify(state));
+    if (report.files.failed > 0) {
+      const first = report.failures[0];
+      notices.push(`${report.files.failed} documents could not be indexed and cannot be retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`);
+    }
+    const seen = report.files.seen;
+    if (seen < corpus.documents) {
+      throw new ConfigError(
+        `Indexing saw ${seen} of the ${corpus.documents} documents in ${docs}: the work folder is probably covered by a .gitignore or .gemindexignore. Choose a work folder outside it.`,
+      );
+    }
+
+    const modeReports: EvalModeReport[] = [];
+    const searchK = Math.max(cutoffs.at(-1)!, 10) * overfetch;
+    for (const mode of modes) {
+      if (mode !== "lexical" && !index.online) {
+        modeReports.push({ mode, status: "skipped", reason: `${mode} search needs GEMINI_API_KEY` });
+        continue;
+      }
+      modeReports.push(await evaluateMode(index, mode, evaluated, { cutoffs, searchK, idsByFile: corpus.idsByFile, signal, onProgress }));
+    }
+
+    return {
+      work,
+      corpus: { file: options.corpus, documents: corpus.documents, written: corpus.written, removed: corpus.removed },
+      queries: { file: options.queries, total: queries.size, evaluated: evaluated.length, unjudged, withoutRelevant },
+      qrels: { file: options.qrels, ...qrelsSummary },
+      k: cutoffs,
+      searchK,
+      index: report,
+      modes: modeReports,
+      notices,
+      durationMs: performance.now() - started,
+    };
+  } finally {
+    await index.close();
+  }
+}
+
+/** Runs every query in one mode and scores the document rankings. */
+async function evaluateMode(
+  index: GemIndex,
+  mode: SearchMode,
+  queries: Array<{ id: string; text: string; judgments: Map<string, number> }>,
+  options: Pick<EvalOptions, "signal" | "onProgress"> & { cutoffs: number[]; searchK: number; idsByFile: Map<string, string> },
+): Promise<EvalModeReport> {
+  const metrics = new MetricAccumulator(options.cutoffs);
+  const latencies: number[] = [];
+  for (const [done, query] of queries.entries()) {
+    options.onProgress?.({ phase: "searching", mode, done, total: queries.length });
+    const started = performance.now();
+    const result = await index.search(query.text, { mode, k: options.searchK, signal: options.signal });
+    latencies.push(performance.now() - started);
+    // search() falls back to lexical when vectors are unavailable: that is not this mode's result.
+    if (result.mode !== mode) return { mode, status: "skipped", reason: result.notices[0] ?? `${mode} search is not available for this index` };
+    const ranking: string[] = [];
+    for (const hit of result.hits) {
+      const id = options.idsByFile.get(path.basename(hit.path));
+      if (id !== undefined) ranking.push(id);
+    }
+    metrics.add(ranking, query.judgments);
+  }
+  options.onProgress?.({ phase: "searching", mode, done: queries.length, total: queries.length });
+  return { mode, status: "completed", queries: metrics.queries, metrics: metrics.result(), latencyMs: summarizeLatency(latencies) };
+}
+
+/** Nearest-rank percentiles and the mean. */
+function summarizeLatency(values: number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const percentile = (p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
+  const mean = sorted.reduce((sum, value) => sum + value, 0) / Math.max(1, sorted.length);
+  return { p50: percentile(50), p95: percentile(95), mean };
+}
+
+function summarizeQrels(qrels: Qrels, queries: Map<string, string>, corpusIds: Set<string>): Omit<EvalReport["qrels"], "file"> {
+  let judgments = 0;
+  let relevant = 0;
+  let unknownQueries = 0;
+  let unknownDocuments = 0;
+  for (const [queryId, judged] of qrels) {
+    if (!queries.has(queryId)) unknownQueries++;
+    for (const [documentId, grade] of judged) {
+      judgments++;
+      if (grade > 0) {
+        relevant++;
+        if (!corpusIds.has(documentId)) unknownDocuments++;
+      }
+    }
+  }
+  return { judgments, relevant, unknownQueries, unknownDocuments };
+}
