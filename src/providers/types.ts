@@ -138,6 +138,73 @@ export interface ChatModel {
   stream(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatStreamEvent>;
 }
 
+/** A context cache (Gemini `cachedContents`) as the service reports it; the contents are never returned. */
+export interface CachedContext {
+  /** `cachedContents/<id>`. */
+  name: string;
+  /** Model id without `models/`: a request that uses the cache must use the same model. */
+  model: string;
+  displayName?: string;
+  /** RFC 3339 times, as the service sends them. */
+  createTime?: string;
+  updateTime?: string;
+  expireTime?: string;
+  /** Tokens the cache holds (billed at the cached rate on every use). */
+  totalTokens?: number;
+}
+
+/** What a new context cache holds: the stable start of a conversation. */
+export interface CreateCachedContextRequest {
+  /** Model id, with or without `models/`. */
+  model: string;
+  /** The system instruction; a request that uses the cache must not send its own. */
+  systemInstruction?: string;
+  /** User-turn texts placed before the conversation (pinned documents), in order. */
+  contents: string[];
+  /** Lifetime in seconds from now. */
+  ttlSeconds: number;
+  /** Shown in the service's list. */
+  displayName?: string;
+}
+
+/** Why a context cache could not be created: the content is below the model's minimum. */
+export interface CacheTooSmall {
+  /** Tokens the service counted, when it said. */
+  totalTokens?: number;
+  /** The model's minimum, when the service said. */
+  minTokens?: number;
+}
+
+export interface CacheCallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * Creates and maintains context caches. Every method is one remote operation under the
+ * provider's retry policy. A cache that expired or was deleted is reported the same way by
+ * every method (and by a chat request that names it): `isGone(error)` tells.
+ */
+export interface ContextCacheService {
+  /**
+   * The smallest cache the model accepts, in tokens, as documented (the lowest documented
+   * value when the documents disagree): below it, creating one is not even tried. The service's
+   * own "too small" answer is the final word (see `tooSmall`).
+   */
+  minTokens(model: string): number;
+  create(request: CreateCachedContextRequest, options?: CacheCallOptions): Promise<CachedContext>;
+  get(name: string, options?: CacheCallOptions): Promise<CachedContext>;
+  /** Every live cache of the key's project, following pages. */
+  list(options?: CacheCallOptions): Promise<CachedContext[]>;
+  /** Sets a new lifetime of `ttlSeconds` from now. */
+  updateTtl(name: string, ttlSeconds: number, options?: CacheCallOptions): Promise<CachedContext>;
+  /** Deletes a cache; false when it was already gone. */
+  delete(name: string, options?: CacheCallOptions): Promise<boolean>;
+  /** True when `error` says the named cache does not exist (expired, deleted, or never created). */
+  isGone(error: unknown): boolean;
+  /** The service's numbers when `error` refused a cache below the model's minimum; undefined for other errors. */
+  tooSmall(error: unknown): CacheTooSmall | undefined;
+}
+
 /** Where a Batch API job is: waiting, working, or one of its four ends. */
 export type BatchState = "pending" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
 

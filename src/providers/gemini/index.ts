@@ -1,6 +1,7 @@
-import type { MediaDescriber, BatchEmbedder, ChatModel, Embedder } from "../types.js";
+import type { MediaDescriber, BatchEmbedder, ChatModel, ContextCacheService, Embedder } from "../types.js";
 import type { RetryNotice, RetryPolicy } from "../retry.js";
 import { createGeminiBatchEmbedder } from "./batch-embedder.js";
+import { createGeminiContextCaches } from "./caches.js";
 import { createGeminiChat } from "./chat.js";
 import { createGeminiMediaDescriber } from "./media.js";
 import { GeminiClient } from "./client.js";
@@ -12,6 +13,21 @@ export { createGeminiEmbedder, defaultDimensions, defaultEmbeddingModel } from "
 export { deriveEndpoints, defaultGeminiBaseURL } from "./endpoints.js";
 export { createGeminiBatchEmbedder, type GeminiBatchEmbedderOptions } from "./batch-embedder.js";
 export { batchPath, batchStateOf, cancelBatch, createBatch, getBatch, listBatches, toBatchJobInfo } from "./batches.js";
+export {
+  CacheNotFoundError,
+  CacheTooSmallError,
+  cacheMinTokens,
+  cacheName,
+  createCachedContent,
+  createGeminiContextCaches,
+  deleteCachedContent,
+  getCachedContent,
+  isCacheGone,
+  listCachedContents,
+  minCacheTokens,
+  readCacheTooSmall,
+  updateCachedContentTtl,
+} from "./caches.js";
 export { defaultUploadChunkSize, deleteFile, downloadFile, uploadFile, type GeminiFile, type UploadFileOptions } from "./files.js";
 
 export interface GeminiProviderOptions {
@@ -36,6 +52,8 @@ export interface GeminiProvider {
   batch?: BatchEmbedder;
   /** Image captions and audio transcripts. */
   describer: MediaDescriber;
+  /** Context caches (cachedContents); only where Gemini's native API exists. */
+  caches?: ContextCacheService;
 }
 
 export function createGeminiProvider(options: GeminiProviderOptions): GeminiProvider {
@@ -47,6 +65,6 @@ export function createGeminiProvider(options: GeminiProviderOptions): GeminiProv
     embedder,
     chat,
     describer: createGeminiMediaDescriber(client, options.mediaModel ?? chat.model),
-    ...(client.hasNative ? { batch: createGeminiBatchEmbedder(client, embedder.config) } : {}),
+    ...(client.hasNative ? { batch: createGeminiBatchEmbedder(client, embedder.config), caches: createGeminiContextCaches(client) } : {}),
   };
 }
