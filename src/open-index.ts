@@ -1,5 +1,8 @@
 import { answer as answerQuestion } from "./answer/answer.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
+import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
+import { ContextCache, type CacheRegistryEntry } from "./answer/context-cache.js";
+import type { CachedContext } from "./providers/types.js";
 import { resolveSettings, resolveUri, settingsFromEnv, type Settings } from "./config/settings.js";
 import { ConfigError, ExitCode, GemindexError } from "./errors.js";
 import { indexFiles, type RetryEvent } from "./indexing/index-files.js";
@@ -28,6 +31,11 @@ export interface OpenIndexOptions extends Partial<Settings> {
   timeoutMs?: number;
   /** Seconds between checks for other processes' writes (0: every read). @default 1 */
   readConsistencyInterval?: number;
+  /**
+   * The clock context-cache lifetimes are judged by (ms since the epoch); tests move it together
+   * with an emulator's. @default Date.now
+   */
+  now?: () => number;
 }
 
 type RetryListener = (notice: RetryEvent) => void;
@@ -80,13 +88,16 @@ export class GemIndex {
   readonly store: Store;
   readonly #provider?: GeminiProvider;
   readonly #retries: RetryHub;
+  readonly #caches?: ContextCache;
 
   /** @internal use {@link openIndex} */
-  constructor(settings: Settings, store: Store, provider: GeminiProvider | undefined, retries: RetryHub) {
+  constructor(settings: Settings, store: Store, provider: GeminiProvider | undefined, retries: RetryHub, options: { now?: () => number } = {}) {
     this.settings = settings;
     this.store = store;
     this.#provider = provider;
     this.#retries = retries;
+    // The registry lives in the index's meta table, so other processes reuse the same caches.
+    if (provider) this.#caches = new ContextCache({ service: provider.caches, registry: store, now: options.now });
   }
 
   /** Location of the index. */
@@ -211,7 +222,47 @@ export class GemIndex {
    */
   answer(question: string, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
     if (!this.#provider) throw new ConfigError("Generated answers need GEMINI_API_KEY; search() works without it.");
-    return answerQuestion(question, { store: this.store, embedder: this.#provider.embedder, chat: this.#provider.chat, cwd: this.settings.cwd }, options);
+    return answerQuestion(question, this.#answerContext(this.#provider), options);
+  }
+
+  /**
+   * Starts a follow-up conversation: each `ask()` retrieves afresh and sends the earlier turns;
+   * pinned documents stay in one context cache for the session. Needs an API key.
+   * @example
+   * const chat = index.chat({ pin: ["docs/guide.md"] });
+   * for await (const event of chat.ask("What does the guide cover?")) { ... }
+   * for await (const event of chat.ask("And its second chapter?")) { ... }
+   */
+  chat(options: ChatSessionOptions = {}): ChatSession {
+    if (!this.#provider) throw new ConfigError("Chat needs GEMINI_API_KEY (it generates answers); `gemindex query` works without it.");
+    return new ChatSession(this.#answerContext(this.#provider), options);
+  }
+
+  /**
+   * Context caches: the ones this index's registry made (with `expired` by the clock) and every
+   * cache the service holds for the key (ours and other programs'; empty without native caching).
+   */
+  async listCaches(options: { signal?: AbortSignal } = {}): Promise<{ registry: Array<CacheRegistryEntry & { expired: boolean }>; remote: CachedContext[] }> {
+    const caches = this.#requireCaches();
+    const registry = (await caches.entries()).map((entry) => ({ ...entry, expired: entry.status === "ready" && caches.expired(entry) }));
+    return { registry, remote: await caches.listRemote(options) };
+  }
+
+  /**
+   * Deletes a context cache (`cachedContents/<id>` or `<id>`) at the service and forgets it in the
+   * registry. `deleted` is false when the service no longer had it.
+   */
+  async deleteCache(name: string, options: { signal?: AbortSignal } = {}): Promise<{ deleted: boolean; forgotten: number }> {
+    return this.#requireCaches().delete(name, options);
+  }
+
+  #requireCaches(): ContextCache {
+    if (!this.#caches) throw new ConfigError("Context caches need GEMINI_API_KEY.");
+    return this.#caches;
+  }
+
+  #answerContext(provider: GeminiProvider) {
+    return { store: this.store, embedder: provider.embedder, chat: provider.chat, cwd: this.settings.cwd, caches: this.#caches };
   }
 
   /** Checks the index's health (full-text and ANN coverage, fragments, batch jobs, lock); see HealthReport. */
@@ -286,7 +337,7 @@ export class GemIndex {
  * await index.close();
  */
 export async function openIndex(options: OpenIndexOptions = {}): Promise<GemIndex> {
-  const { env, retry, timeoutMs, readConsistencyInterval, ...explicit } = options;
+  const { env, retry, timeoutMs, readConsistencyInterval, now, ...explicit } = options;
   const settings = resolveSettings(env ? settingsFromEnv(env) : undefined, explicit);
   const uri = resolveUri(settings.uri, settings.cwd);
   const store = await Store.open(uri, { readConsistencyInterval });
@@ -309,7 +360,7 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
           onRetry: (notice: RetryNotice) => retries.emit({ delayMs: notice.delayMs, reason: notice.error.message, status: notice.error.status }),
         })
       : undefined;
-    return new GemIndex({ ...settings, uri }, store, provider, retries);
+    return new GemIndex({ ...settings, uri }, store, provider, retries, { now });
   } catch (error) {
     store.close();
     throw error;

@@ -1,51 +1,125 @@
+import { countTokens } from "../chunking/tokens.js";
 import { ConfigError } from "../errors.js";
 import type { ChatModel, ChatUsage } from "../providers/types.js";
 import { retrieve, type RetrieveContext } from "../retrieval/retrieve.js";
-import { buildMessages } from "./prompt.js";
-import type { AnswerEvent, AnswerOptions } from "./types.js";
+import { stableContext, type CacheDecision, type ContextCache } from "./context-cache.js";
+import { buildMessages, formatPinned, instructionFor } from "./prompt.js";
+import { resolvePins } from "./resolve-pins.js";
+import type { AnswerCacheInfo, AnswerEvent, AnswerOptions } from "./types.js";
 
 export interface AnswerContext extends RetrieveContext {
   chat: ChatModel;
+  /** Keeps instructions and pinned documents in context caches; without it nothing is cached. */
+  caches?: ContextCache;
 }
 
 /**
  * Answers a question from the index as a stream of events: `sources` first (the numbered hits
- * the answer cites), then `thought` and `text-delta` events as the model streams, `usage`, and
- * `done` with the whole text. Abort with `options.signal`; the HTTP stream stops with it.
+ * the answer cites, the pinned documents and the context cache in use), then `thought` and
+ * `text-delta` events as the model streams, `usage`, and `done` with the whole text. Abort with
+ * `options.signal`; the HTTP stream stops with it.
+ *
+ * The stable part of the prompt (instructions, pinned documents) goes into a context cache when
+ * it is big enough (see ContextCache); a request that uses a cache sends no system message, since
+ * the cache holds the instructions. When the service says the cache is gone (expired or
+ * deleted) before anything was streamed, it is recreated and the question asked once more.
  */
 export async function* answer(question: string, context: AnswerContext, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
   if (!question.trim()) throw new ConfigError("The question is empty.");
   if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined) {
     throw new ConfigError("Use --reasoning-effort or --thinking-budget, not both (Gemini rejects the combination).");
   }
-  const result = await retrieve(question, context, options);
-  yield { type: "sources", hits: result.hits, mode: result.mode, notices: result.notices };
+  const pinPaths = options.pin ?? [];
+  if (options.cachedContent !== undefined && pinPaths.length > 0) {
+    throw new ConfigError("Use --pin or --cached-content, not both: a given cache already holds its own context.");
+  }
+  const { signal } = options;
+  const pins = pinPaths.length > 0 ? await resolvePins(pinPaths, context) : [];
+  const instruction = instructionFor({ pinned: pins.length > 0 });
+  const pinned = pins.length > 0 ? formatPinned(pins.map((pin) => pin.text)) : undefined;
+  const stable = stableContext({
+    model: options.model ?? context.chat.model,
+    systemInstruction: instruction,
+    contents: pinned === undefined ? [] : [pinned],
+    tokens: countTokens(instruction) + pins.reduce((sum, pin) => sum + pin.document.tokens, 0),
+    pins: pins.map((pin) => pin.document.displayPath),
+  });
+
+  let decision: CacheDecision = { notices: [] };
+  let cache: AnswerCacheInfo | undefined;
+  if (options.cachedContent !== undefined) {
+    cache = { name: fullCacheName(options.cachedContent), state: "given" };
+  } else if (options.cache !== false && context.caches) {
+    decision = await context.caches.acquire(stable, { signal });
+    cache = decision.cache;
+  }
+
+  const result = await retrieve(options.searchText ?? question, context, options);
+  yield {
+    type: "sources",
+    hits: result.hits,
+    mode: result.mode,
+    notices: [...result.notices, ...decision.notices],
+    pinned: pins.map((pin) => pin.document),
+    ...(cache ? { cache } : {}),
+  };
 
   let text = "";
   let usage: ChatUsage | undefined;
   let finishReason = "stop";
-  const stream = context.chat.stream(
-    {
-      messages: buildMessages(question, result.hits),
-      model: options.model,
-      reasoningEffort: options.reasoningEffort,
-      thinkingBudget: options.thinkingBudget,
-      includeThoughts: options.thoughts,
-      serviceTier: options.serviceTier,
-      maxOutputTokens: options.maxOutputTokens,
-    },
-    { signal: options.signal },
-  );
-  for await (const event of stream) {
-    if (event.type === "text-delta") {
-      text += event.text;
-      yield event;
-    } else if (event.type === "thought") {
-      if (options.thoughts) yield event;
-    } else if (event.type === "usage") {
-      usage = event.usage;
-      yield event;
-    } else finishReason = event.reason;
+  for (let attempt = 1; ; attempt++) {
+    const cachedContent = cache?.name;
+    const stream = context.chat.stream(
+      {
+        // With a cache, instructions and pins are in it: a system message as well is a 400.
+        messages: buildMessages(question, result.hits, {
+          system: cachedContent === undefined,
+          instruction,
+          pinned: cachedContent === undefined ? pinned : undefined,
+          history: options.history,
+        }),
+        model: options.model,
+        reasoningEffort: options.reasoningEffort,
+        thinkingBudget: options.thinkingBudget,
+        includeThoughts: options.thoughts,
+        serviceTier: options.serviceTier,
+        maxOutputTokens: options.maxOutputTokens,
+        cachedContent,
+      },
+      { signal },
+    );
+    let started = false;
+    try {
+      for await (const event of stream) {
+        started = true;
+        if (event.type === "text-delta") {
+          text += event.text;
+          yield event;
+        } else if (event.type === "thought") {
+          if (options.thoughts) yield event;
+        } else if (event.type === "usage") {
+          usage = event.usage;
+          yield event;
+        } else finishReason = event.reason;
+      }
+      break;
+    } catch (error) {
+      if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
+      if (cache?.state === "given") {
+        throw new ConfigError(`The context cache ${cachedContent} does not exist (it expired or was deleted); see \`gemindex cache list\`.`, { cause: error });
+      }
+      if (attempt > 1) throw error;
+      // Expired or deleted since we last saw it: make a new one and ask once more.
+      decision = await context.caches.renew(stable, cachedContent, { signal });
+      cache = decision.cache;
+    }
   }
-  yield { type: "done", text, usage, finishReason };
+  yield { type: "done", text, usage, finishReason, ...(cache ? { cachedContent: cache.name } : {}) };
+}
+
+/** `abc` → `cachedContents/abc`; a full name stays as it is. */
+function fullCacheName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === "") throw new ConfigError("--cached-content needs a cache name (cachedContents/<id>).");
+  return trimmed.includes("/") ? trimmed : `cachedContents/${trimmed}`;
 }

@@ -1,13 +1,65 @@
 import type { ChatUsage } from "../providers/types.js";
 import type { Hit, SearchMode, SearchOptions } from "../retrieval/types.js";
 
+/** A whole indexed document placed before the conversation (`--pin`). */
+export interface PinnedDocument {
+  /** How answers cite it: `P1`, `P2`, … in the order given. */
+  label: string;
+  /** Absolute path, as indexed. */
+  path: string;
+  /** The path as shown to the user. */
+  displayPath: string;
+  /** Chunks it was indexed as (all are pinned, in order). */
+  chunks: number;
+  /** Estimated tokens. */
+  tokens: number;
+}
+
+/** The context cache an answer used. */
+export interface AnswerCacheInfo {
+  /** `cachedContents/<id>`. */
+  name: string;
+  /**
+   * "created" for a new cache, "reused" for one made earlier (by this or another process),
+   * "refreshed" when its lifetime was extended first, "given" for `cachedContent`.
+   */
+  state: "created" | "reused" | "refreshed" | "given";
+  /** Tokens it holds, when known. */
+  totalTokens?: number;
+  /** When it expires unless used again (RFC 3339), when known. */
+  expireTime?: string;
+}
+
+/** A previous question and its answer, sent as conversation history. */
+export interface AnswerTurn {
+  question: string;
+  answer: string;
+}
+
 /** Items of a streamed answer; `type` tells which. */
 export type AnswerEvent =
-  | { type: "sources"; hits: Hit[]; mode: SearchMode; notices: string[] }
+  | {
+      type: "sources";
+      hits: Hit[];
+      mode: SearchMode;
+      notices: string[];
+      /** Documents pinned whole (cited as `[P1]`…); empty without `pin`. */
+      pinned: PinnedDocument[];
+      /** The context cache the answer starts with, if any. */
+      cache?: AnswerCacheInfo;
+    }
   | { type: "thought"; text: string }
   | { type: "text-delta"; text: string }
   | { type: "usage"; usage: ChatUsage }
-  | { type: "done"; text: string; usage?: ChatUsage; finishReason: string };
+  | {
+      type: "done";
+      text: string;
+      /** `usage.cachedTokens` counts the prompt tokens served from a context cache. */
+      usage?: ChatUsage;
+      finishReason: string;
+      /** The cache the answer was generated with (differs from `sources.cache` when it had to be recreated). */
+      cachedContent?: string;
+    };
 
 export interface AnswerOptions extends SearchOptions {
   /** Chat model. @default "gemini-3-flash-preview" */
@@ -18,4 +70,25 @@ export interface AnswerOptions extends SearchOptions {
   thoughts?: boolean;
   serviceTier?: "flex" | "priority";
   maxOutputTokens?: number;
+  /**
+   * Indexed documents to give the model whole, before the conversation (paths relative to the
+   * working directory, or absolute). With `cache`, they live in a context cache that later
+   * questions (and other processes) reuse.
+   */
+  pin?: string[];
+  /**
+   * An existing context cache (`cachedContents/<id>`) to answer with, as it is: it must hold
+   * the instructions, so no system message is sent. Not with `pin`.
+   */
+  cachedContent?: string;
+  /**
+   * Put the stable part of the prompt (instructions and pinned documents) in a context cache
+   * when it is at least the model's minimum size; reuse, refresh and recreate it as needed.
+   * @default true
+   */
+  cache?: boolean;
+  /** Earlier turns of a conversation, oldest first (see `GemIndex.chat()`, which keeps them for you). */
+  history?: AnswerTurn[];
+  /** What to retrieve sources with, when it differs from the question (a follow-up adds the previous question). @default the question */
+  searchText?: string;
 }
