@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, GemindexError, environmentVariables } from "../index.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
+import { registerEvalCommand } from "./commands/eval-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
 import { registerMaintenanceCommands } from "./commands/maintenance-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
@@ -37,6 +38,7 @@ and queries print cited passages instead of a generated answer.`,
   registerQueryCommand(program, io, done);
   registerStatusCommand(program, io, done);
   registerBatchCommand(program, io, done);
+  registerEvalCommand(program, io, done);
   registerMaintenanceCommands(program, io, done);
   return program;
 }

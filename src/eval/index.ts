@@ -1,5 +1,5 @@
 /** Retrieval evaluation on BEIR-format data sets: readers, metrics and `runEval`. */
-export { runEval, defaultEvalCutoffs, defaultEvalChunking } from "./run-eval.js";
+export { runEval, defaultEvalCutoffs } from "./run-eval.js";
 export type { EvalModeReport, EvalOptions, EvalProgress, EvalReport, LatencySummary, RankingMetrics } from "./types.js";
 export { EvalInputError } from "./eval-input-error.js";
 export { readBeirCorpus, readBeirQrels, readBeirQueries, type BeirDocument, type Qrels } from "./read-beir.js";

@@ -12,8 +12,6 @@ import type { EvalModeReport, EvalOptions, EvalReport, LatencySummary } from "./
 const allModes: SearchMode[] = ["lexical", "vector", "hybrid"];
 /** Default recall cutoffs, as BEIR reports them. */
 export const defaultEvalCutoffs = [1, 5, 10, 100];
-/** Default chunking of evaluation documents: an abstract or passage stays one chunk. */
-export const defaultEvalChunking = { maxTokens: 1024 };
 /**
  * Chunks requested per document needed: a long document can fill several places of the chunk
  * ranking, and only its best one counts.
@@ -49,9 +47,13 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const cutoffs = [...new Set(options.k ?? defaultEvalCutoffs)].sort((a, b) => a - b);
   if (modes.length === 0) throw new ConfigError("Give at least one retrieval mode to evaluate.");
   for (const k of cutoffs) if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
-  const chunking = options.chunking ?? defaultEvalChunking;
+  const chunking = options.chunking ?? {};
   const work = path.resolve(options.work);
   const notices: string[] = [];
+  const online = Boolean(resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey);
+  if (!online && !modes.includes("lexical")) {
+    throw new ConfigError(`${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only lexical search can be evaluated.`);
+  }
 
   onProgress?.({ phase: "reading" });
   const qrels = await readBeirQrels(options.qrels, { signal });
@@ -78,7 +80,6 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   if (withoutRelevant > 0) notices.push(`${withoutRelevant} queries have no relevant judgment and are left out of the averages.`);
   if (evaluated.length === 0) throw new ConfigError(`No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`);
 
-  const online = Boolean(resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey);
   const uri = path.join(work, online ? "index-online" : "index-offline");
   const index = await openIndex({ ...options.open, uri, cwd: work });
   try {

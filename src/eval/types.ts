@@ -27,9 +27,8 @@ export interface EvalOptions {
   /** Cutoffs of recall@k (MRR and nDCG are always @10). @default [1, 5, 10, 100] */
   k?: number[];
   /**
-   * How documents are chunked. The default keeps a document of up to 1024 tokens in one chunk
-   * (BEIR documents are passages and abstracts, scored per document).
-   * @default { maxTokens: 1024 }
+   * How documents are chunked. A change re-indexes the corpus.
+   * @default the library's defaults, so the evaluation measures what users get
    */
   chunking?: ChunkOptions;
   /**
