@@ -2,9 +2,10 @@ import { countTokens } from "../chunking/tokens.js";
 import { ConfigError } from "../errors.js";
 import type { ChatModel, ChatUsage } from "../providers/types.js";
 import { retrieve, type RetrieveContext } from "../retrieval/retrieve.js";
+import type { SearchResult } from "../retrieval/types.js";
 import { stableContext, type CacheDecision, type ContextCache } from "./context-cache.js";
 import { buildMessages, formatPinned, instructionFor } from "./prompt.js";
-import { resolvePins } from "./resolve-pins.js";
+import { resolvePins, type ResolvedPin } from "./resolve-pins.js";
 import type { AnswerCacheInfo, AnswerEvent, AnswerOptions } from "./types.js";
 
 export interface AnswerContext extends RetrieveContext {
@@ -54,7 +55,7 @@ export async function* answer(question: string, context: AnswerContext, options:
     cache = decision.cache;
   }
 
-  const result = await retrieve(options.searchText ?? question, context, options);
+  const result = await retrieveBesidePins(options.searchText ?? question, context, options, pins);
   yield {
     type: "sources",
     hits: result.hits,
@@ -115,6 +116,20 @@ export async function* answer(question: string, context: AnswerContext, options:
     }
   }
   yield { type: "done", text, usage, finishReason, ...(cache ? { cachedContent: cache.name } : {}) };
+}
+
+/**
+ * Retrieves as usual, minus passages of pinned documents (the model has them whole already):
+ * asks for more hits to make up for the ones dropped, and renumbers the rest from 1.
+ */
+async function retrieveBesidePins(query: string, context: RetrieveContext, options: AnswerOptions, pins: ResolvedPin[]): Promise<SearchResult> {
+  if (pins.length === 0) return retrieve(query, context, options);
+  const k = options.k ?? 8;
+  const pinnedChunks = pins.reduce((sum, pin) => sum + pin.document.chunks, 0);
+  const result = await retrieve(query, context, { ...options, k: k + Math.min(pinnedChunks, 3 * k) });
+  const pinned = new Set(pins.map((pin) => pin.document.path));
+  const hits = result.hits.filter((hit) => !pinned.has(hit.path)).slice(0, k).map((hit, index) => ({ ...hit, rank: index + 1 }));
+  return { ...result, hits };
 }
 
 /** `abc` → `cachedContents/abc`; a full name stays as it is. */
