@@ -6,8 +6,8 @@ import { openIndex, type GemIndex } from "../open-index.js";
 import type { SearchMode } from "../retrieval/types.js";
 import { materializeCorpus } from "./materialize-corpus.js";
 import { readBeirQrels, readBeirQueries, type Qrels } from "./read-beir.js";
-import { countRelevant, MetricAccumulator } from "./retrieval-metrics.js";
-import type { EvalModeReport, EvalOptions, EvalReport, LatencySummary } from "./types.js";
+import { countRelevant, MetricAccumulator, ndcgAt, reciprocalRankAt } from "./retrieval-metrics.js";
+import type { EvalModeReport, EvalOptions, EvalQueryResult, EvalReport, LatencySummary } from "./types.js";
 
 const allModes: SearchMode[] = ["lexical", "vector", "hybrid"];
 /** Default recall cutoffs, as BEIR reports them. */
@@ -77,7 +77,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const qrelsSummary = summarizeQrels(qrels, queries, corpusIds);
   if (qrelsSummary.unknownQueries > 0) notices.push(`${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`);
   if (qrelsSummary.unknownDocuments > 0) notices.push(`${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`);
-  if (withoutRelevant > 0) notices.push(`${withoutRelevant} queries have no relevant judgment and are left out of the averages.`);
+  if (withoutRelevant > 0) notices.push(`${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`);
   if (evaluated.length === 0) throw new ConfigError(`No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`);
 
   const uri = path.join(work, online ? "index-online" : "index-offline");
@@ -121,7 +121,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         modeReports.push({ mode, status: "skipped", reason: `${mode} search needs GEMINI_API_KEY` });
         continue;
       }
-      modeReports.push(await evaluateMode(index, mode, evaluated, { cutoffs, searchK, idsByFile: corpus.idsByFile, signal, onProgress }));
+      modeReports.push(await evaluateMode(index, mode, evaluated, { cutoffs, searchK, idsByFile: corpus.idsByFile, perQuery: options.perQuery, signal, onProgress }));
     }
 
     return {
@@ -146,15 +146,17 @@ async function evaluateMode(
   index: GemIndex,
   mode: SearchMode,
   queries: Array<{ id: string; text: string; judgments: Map<string, number> }>,
-  options: Pick<EvalOptions, "signal" | "onProgress"> & { cutoffs: number[]; searchK: number; idsByFile: Map<string, string> },
+  options: Pick<EvalOptions, "signal" | "onProgress" | "perQuery"> & { cutoffs: number[]; searchK: number; idsByFile: Map<string, string> },
 ): Promise<EvalModeReport> {
   const metrics = new MetricAccumulator(options.cutoffs);
   const latencies: number[] = [];
+  const perQuery: EvalQueryResult[] = [];
   for (const [done, query] of queries.entries()) {
     options.onProgress?.({ phase: "searching", mode, done, total: queries.length });
     const started = performance.now();
     const result = await index.search(query.text, { mode, k: options.searchK, signal: options.signal });
-    latencies.push(performance.now() - started);
+    const latencyMs = performance.now() - started;
+    latencies.push(latencyMs);
     // search() falls back to lexical when vectors are unavailable: that is not this mode's result.
     if (result.mode !== mode) return { mode, status: "skipped", reason: result.notices[0] ?? `${mode} search is not available for this index` };
     const ranking: string[] = [];
@@ -163,9 +165,14 @@ async function evaluateMode(
       if (id !== undefined) ranking.push(id);
     }
     metrics.add(ranking, query.judgments);
+    if (options.perQuery) {
+      const top = [...new Set(ranking)].slice(0, 10);
+      perQuery.push({ id: query.id, top, ndcgAt10: ndcgAt(top, query.judgments, 10), reciprocalRank: reciprocalRankAt(top, query.judgments, 10), latencyMs });
+    }
   }
   options.onProgress?.({ phase: "searching", mode, done: queries.length, total: queries.length });
-  return { mode, status: "completed", queries: metrics.queries, metrics: metrics.result(), latencyMs: summarizeLatency(latencies) };
+  const report: EvalModeReport = { mode, status: "completed", queries: metrics.queries, metrics: metrics.result(), latencyMs: summarizeLatency(latencies) };
+  return options.perQuery ? { ...report, perQuery } : report;
 }
 
 /** Nearest-rank percentiles and the mean. */

@@ -38,6 +38,8 @@ export interface EvalOptions {
   open?: Omit<OpenIndexOptions, "uri" | "cwd">;
   /** Indexing knobs passed to `index()`. `batch` defaults to "never": an evaluation cannot wait for a Batch API job. */
   indexing?: Pick<IndexOptions, "concurrency" | "rpm" | "tpm" | "batch" | "batchThreshold">;
+  /** Include each query's top documents and scores in the report (`perQuery` of each mode). @default false */
+  perQuery?: boolean;
   signal?: AbortSignal;
   onProgress?: (progress: EvalProgress) => void;
 }
@@ -65,6 +67,8 @@ export type EvalModeReport =
       queries: number;
       metrics: RankingMetrics;
       latencyMs: LatencySummary;
+      /** With `perQuery`: every scored query, in the order of the queries file. */
+      perQuery?: EvalQueryResult[];
     }
   | {
       mode: SearchMode;
@@ -72,6 +76,17 @@ export type EvalModeReport =
       /** Why it could not run ("needs GEMINI_API_KEY"). */
       reason: string;
     };
+
+/** How one query fared in one mode. */
+export interface EvalQueryResult {
+  id: string;
+  /** The first 10 documents, best first (each document once). */
+  top: string[];
+  ndcgAt10: number;
+  /** 1 / rank of the first relevant document within the first 10, else 0. */
+  reciprocalRank: number;
+  latencyMs: number;
+}
 
 /** What {@link runEval} measured. */
 export interface EvalReport {

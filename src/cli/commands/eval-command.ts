@@ -16,6 +16,7 @@ interface EvalCommandOptions {
   k?: number[];
   work?: string;
   chunkTokens?: number;
+  perQuery?: boolean;
 }
 
 const modes = ["lexical", "vector", "hybrid"] as const;
@@ -53,6 +54,7 @@ export function registerEvalCommand(program: Command, io: CliIO, done: (code: nu
     .option("--k <cutoffs...>", "recall cutoffs, e.g. --k 10 or --k 1,5,10,100 (default 1 5 10 100)", collectCutoffs)
     .option("--work <dir>", "folder for the documents and the index, reused between runs (default: a cache folder per corpus)")
     .option("--chunk-tokens <n>", "target chunk size in tokens (default: the index command's default)", parsePositiveInteger)
+    .option("--per-query", "with --json, include each query's top 10 documents, nDCG@10 and reciprocal rank")
     .addHelpText(
       "after",
       `
@@ -85,6 +87,7 @@ Examples:
           k: options.k,
           chunking: options.chunkTokens === undefined ? undefined : { maxTokens: options.chunkTokens },
           open: { env: io.env },
+          perQuery: options.perQuery,
           signal: io.signal,
           onProgress: (event) => {
             if (event.phase === "indexing") progress.update(event.index);
