@@ -22,6 +22,10 @@ process.on("SIGTERM", onSignal);
 const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
+  // A getter: touching process.stdin opens it, which only `gemindex chat` needs.
+  get stdin() {
+    return process.stdin;
+  },
   env: process.env,
   cwd: process.cwd(),
   signal: controller.signal,

@@ -4,6 +4,8 @@ export interface CliIO {
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Lines typed by the user (`gemindex chat`); bin.ts passes process.stdin, tests a scripted stream. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   /** Aborted on Ctrl-C / SIGTERM: commands commit finished work and stop. */
   signal?: AbortSignal;
 }

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode, GemindexError, environmentVariables } from "../index.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
+import { registerCacheCommand } from "./commands/cache-command.js";
+import { registerChatCommand } from "./commands/chat-command.js";
 import { registerEvalCommand } from "./commands/eval-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
 import { registerMaintenanceCommands } from "./commands/maintenance-commands.js";
@@ -36,6 +38,8 @@ and queries print cited passages instead of a generated answer.`,
     );
   registerIndexCommand(program, io, done);
   registerQueryCommand(program, io, done);
+  registerChatCommand(program, io, done);
+  registerCacheCommand(program, io, done);
   registerStatusCommand(program, io, done);
   registerBatchCommand(program, io, done);
   registerEvalCommand(program, io, done);

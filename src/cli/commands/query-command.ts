@@ -1,8 +1,8 @@
 import type { Command } from "commander";
-import { ExitCode, snippet, type ChatUsage, type Hit, type SearchFilter, type SearchMode } from "../../index.js";
+import { ExitCode, snippet, type AnswerCacheInfo, type ChatUsage, type Hit, type PinnedDocument, type SearchFilter, type SearchMode } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
-import { Output } from "../output.js";
+import { formatCount, Output, plural } from "../output.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 
 interface QueryCommandOptions {
@@ -17,6 +17,9 @@ interface QueryCommandOptions {
   thinkingBudget?: number;
   thoughts?: boolean;
   serviceTier?: "flex" | "priority";
+  pin?: string[];
+  cachedContent?: string;
+  cache: boolean;
 }
 
 export function registerQueryCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -35,13 +38,17 @@ export function registerQueryCommand(program: Command, io: CliIO, done: (code: n
     .option("--thinking-budget <tokens>", "thinking token budget (not with --reasoning-effort)", parseNonNegativeInteger)
     .option("--thoughts", "show the model's thought summaries")
     .option("--service-tier <tier>", "flex (cheaper, slower) or priority", oneOf(["flex", "priority"] as const))
+    .option("--pin <paths...>", "indexed documents to give the model whole (kept in a context cache when big enough)")
+    .option("--cached-content <name>", "answer with this existing context cache (cachedContents/<id>) as it is")
+    .option("--no-cache", "send pinned documents with the question instead of in a context cache")
     .addHelpText(
       "after",
       `
 Examples:
   $ gemindex query "how are crashed runs recovered?"
   $ gemindex query "retry policy" --mode lexical --no-answer -k 3
-  $ gemindex query "what does chapter 2 say about pricing?" --path "*.pdf" --json`,
+  $ gemindex query "what does chapter 2 say about pricing?" --path "*.pdf" --json
+  $ gemindex query "which steps does the runbook skip?" --pin docs/runbook.md`,
     )
     .action(async (words: string[], options: QueryCommandOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
@@ -55,6 +62,7 @@ Examples:
           const result = await index.search(question, search);
           if (!index.online) output.notice(offlineNotice);
           else for (const notice of result.notices) output.notice(notice);
+          if (options.pin?.length || options.cachedContent) output.notice("--pin and --cached-content apply to generated answers: ignored.");
           printHits(output, result.hits, question, !index.online);
           output.emitJson({ query: question, mode: result.mode, hits: result.hits.map(toJsonHit), answer: null, usage: null, notices: index.online ? result.notices : [offlineNotice, ...result.notices] });
           done(ExitCode.ok);
@@ -66,12 +74,26 @@ Examples:
         let mode: SearchMode = "hybrid";
         let notices: string[] = [];
         let thinking = false;
-        for await (const event of index.answer(question, { ...search, reasoningEffort: options.reasoningEffort, thinkingBudget: options.thinkingBudget, thoughts: options.thoughts, serviceTier: options.serviceTier })) {
+        let pinned: PinnedDocument[] = [];
+        let cachedContent: string | undefined;
+        const answerOptions = {
+          ...search,
+          reasoningEffort: options.reasoningEffort,
+          thinkingBudget: options.thinkingBudget,
+          thoughts: options.thoughts,
+          serviceTier: options.serviceTier,
+          pin: options.pin,
+          cachedContent: options.cachedContent,
+          cache: options.cache,
+        };
+        for await (const event of index.answer(question, answerOptions)) {
           if (event.type === "sources") {
-            ({ hits, mode, notices } = event);
+            ({ hits, mode, notices, pinned } = event);
             for (const notice of notices) output.notice(notice);
+            if (event.cache) output.notice(describeCache(event.cache));
+            printPinned(output, pinned);
             printHits(output, hits, question, false);
-            output.print(hits.length ? "\nAnswer:" : "No passages matched; asking the model anyway.\n\nAnswer:");
+            output.print(hits.length || pinned.length ? "\nAnswer:" : "No passages matched; asking the model anyway.\n\nAnswer:");
           } else if (event.type === "thought") {
             if (!thinking) output.stream("(thinking) ");
             thinking = true;
@@ -83,15 +105,40 @@ Examples:
           } else if (event.type === "done") {
             answer = event.text;
             usage = event.usage;
+            cachedContent = event.cachedContent;
             output.stream("\n");
           }
         }
-        output.emitJson({ query: question, mode, hits: hits.map(toJsonHit), answer, usage: usage ?? null, notices });
+        output.emitJson({
+          query: question,
+          mode,
+          hits: hits.map(toJsonHit),
+          pinned: pinned.map(toJsonPin),
+          cachedContent: cachedContent ?? null,
+          answer,
+          usage: usage ?? null,
+          notices,
+        });
         done(ExitCode.ok);
       } finally {
         await index.close();
       }
     });
+}
+
+/** One line per pinned document, labelled as answers cite it. */
+export function printPinned(output: Output, pinned: PinnedDocument[]): void {
+  for (const document of pinned) output.print(`[${document.label}] ${document.displayPath} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`);
+}
+
+/** "context cache cachedContents/x reused (2,345 tokens, expires …)" */
+export function describeCache(cache: AnswerCacheInfo): string {
+  const details = [cache.totalTokens === undefined ? undefined : `${formatCount(cache.totalTokens)} tokens`, cache.expireTime ? `expires ${cache.expireTime}` : undefined].filter(Boolean);
+  return `context cache ${cache.name} ${cache.state}${details.length ? ` (${details.join(", ")})` : ""}`;
+}
+
+function toJsonPin(document: PinnedDocument): Record<string, unknown> {
+  return { label: document.label, path: document.displayPath, absolutePath: document.path, chunks: document.chunks, tokens: document.tokens };
 }
 
 /** Numbered hits with citations and the best-matching excerpt; offline they are the answer, so more shows. */

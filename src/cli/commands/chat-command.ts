@@ -1,0 +1,217 @@
+import { createInterface } from "node:readline";
+import type { Command } from "commander";
+import { ConfigError, ExitCode, GemindexError, type AnswerEvent, type ChatSession, type ChatUsage, type Hit, type SearchFilter, type SearchMode } from "../../index.js";
+import type { CliIO, GlobalOptions } from "../io.js";
+import { openFromCli } from "../open-from-cli.js";
+import { formatCount, Output } from "../output.js";
+import { oneOf, parsePositiveInteger } from "./parse.js";
+import { describeCache, printPinned } from "./query-command.js";
+
+interface ChatCommandOptions {
+  top: number;
+  mode?: SearchMode;
+  path?: string[];
+  kind?: string[];
+  source?: string[];
+  model?: string;
+  reasoningEffort?: "minimal" | "low" | "medium" | "high" | "none";
+  thoughts?: boolean;
+  pin?: string[];
+  cachedContent?: string;
+  cache: boolean;
+  historyTokens: number;
+}
+
+/** One finished (or interrupted) turn, for --json. */
+interface TurnRecord {
+  question: string;
+  answer: string;
+  interrupted: boolean;
+  hits: Array<{ n: number; citation: string; path: string }>;
+  usage: ChatUsage | null;
+  cachedContent: string | null;
+}
+
+export function registerChatCommand(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command("chat")
+    .description("Ask follow-up questions in one conversation over the index (needs GEMINI_API_KEY).")
+    .option("--pin <paths...>", "indexed documents to give the model whole for the whole session (one context cache)")
+    .option("--model <model>", "chat model (default gemini-3-flash-preview)")
+    .option("-k, --top <n>", "passages to retrieve per question", parsePositiveInteger, 8)
+    .option("--mode <mode>", "vector, lexical or hybrid", oneOf(["vector", "lexical", "hybrid"] as const))
+    .option("--path <globs...>", "only documents whose path matches")
+    .option("--kind <kinds...>", "only these document kinds")
+    .option("--source <roots...>", "only documents indexed from these folders")
+    .option("--reasoning-effort <level>", "minimal, low, medium, high or none", oneOf(["minimal", "low", "medium", "high", "none"] as const))
+    .option("--thoughts", "show the model's thought summaries")
+    .option("--cached-content <name>", "converse with this existing context cache (cachedContents/<id>) as it is")
+    .option("--no-cache", "send pinned documents with every question instead of in a context cache")
+    .option("--history-tokens <n>", "tokens of earlier turns sent with each question (oldest dropped first)", parsePositiveInteger, 8000)
+    .addHelpText(
+      "after",
+      `
+Type a question and press Enter; each answer streams with its sources. Earlier turns go with
+each question, and every question retrieves afresh. /exit or Ctrl-D ends the session; Ctrl-C
+stops the answer being written, and a second Ctrl-C quits.
+
+Examples:
+  $ gemindex chat
+  $ gemindex chat --pin docs/runbook.md docs/faq.md
+  $ printf 'what is X?\\nand Y?\\n' | gemindex chat`,
+    )
+    .action(async (options: ChatCommandOptions, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const output = new Output(io, global);
+      const index = await openFromCli(io, global, { chatModel: options.model });
+      try {
+        if (!index.online) throw new ConfigError("gemindex chat needs GEMINI_API_KEY (it generates answers); without a key, use gemindex query.");
+        if (!io.stdin) throw new ConfigError("gemindex chat needs an input to read questions from.");
+        const filter: SearchFilter = { paths: options.path, kinds: options.kind, sources: options.source };
+        const session = index.chat({
+          k: options.top,
+          mode: options.mode,
+          filter,
+          reasoningEffort: options.reasoningEffort,
+          thoughts: options.thoughts,
+          pin: options.pin,
+          cachedContent: options.cachedContent,
+          cache: options.cache,
+          historyTokens: options.historyTokens,
+        });
+        done(await converse(session, io, io.stdin, output));
+      } finally {
+        await index.close();
+      }
+    });
+}
+
+/**
+ * Reads questions line by line until /exit, end of input or a second Ctrl-C, and streams each
+ * answer. Ctrl-C reaches us as readline's SIGINT on a terminal (raw mode), or as `io.signal`
+ * when input is piped (bin.ts turns the process signal into it, and exits on the second itself).
+ */
+async function converse(session: ChatSession, io: CliIO, stdin: NonNullable<CliIO["stdin"]>, output: Output): Promise<number> {
+  const terminalOutput = io.stdout as Partial<NodeJS.WritableStream>;
+  const terminal = stdin.isTTY === true && typeof terminalOutput.on === "function" && !output.json;
+  const reader = createInterface({ input: stdin, output: terminal ? (io.stdout as NodeJS.WritableStream) : undefined, terminal, prompt: "> " });
+
+  let exitCode: number = ExitCode.ok;
+  const lines: string[] = [];
+  let closed = false;
+  let wake: (() => void) | undefined;
+  reader.on("line", (line) => {
+    lines.push(line);
+    wake?.();
+  });
+  reader.on("close", () => {
+    closed = true;
+    wake?.();
+  });
+  const nextLine = async (): Promise<string | undefined> => {
+    while (lines.length === 0 && !closed) await new Promise<void>((resolve) => (wake = resolve));
+    // After a second Ctrl-C, lines typed ahead are not asked.
+    return exitCode === ExitCode.ok ? lines.shift() : undefined;
+  };
+
+  let turn: AbortController | undefined;
+  let interrupts = 0;
+  const interrupt = () => {
+    interrupts++;
+    if (interrupts >= 2) {
+      exitCode = ExitCode.interrupted;
+      turn?.abort(new Error("interrupted"));
+      reader.close();
+    } else if (turn) {
+      turn.abort(new Error("interrupted"));
+    } else {
+      output.notice("press Ctrl-C again to quit, or type /exit.");
+    }
+  };
+  reader.on("SIGINT", interrupt);
+  io.signal?.addEventListener("abort", interrupt, { once: true });
+
+  const turns: TurnRecord[] = [];
+  let pinnedShown = false;
+  let lastCache: string | undefined;
+  try {
+    if (terminal) {
+      output.notice("ask about the indexed documents; /exit or Ctrl-D ends the session.");
+      reader.prompt();
+    }
+    while (exitCode === ExitCode.ok) {
+      const line = await nextLine();
+      if (line === undefined) break;
+      const question = line.trim();
+      if (question === "") {
+        if (terminal) reader.prompt();
+        continue;
+      }
+      if (question === "/exit" || question === "/quit") break;
+      interrupts = 0;
+      if (!terminal) output.print(`> ${question}`);
+
+      turn = new AbortController();
+      const record: TurnRecord = { question, answer: "", interrupted: false, hits: [], usage: null, cachedContent: null };
+      turns.push(record);
+      try {
+        for await (const event of session.ask(question, { signal: turn.signal })) {
+          if (event.type === "sources") {
+            for (const notice of event.notices) output.notice(notice);
+            if (event.cache && (event.cache.name !== lastCache || event.cache.state !== "reused")) output.notice(describeCache(event.cache));
+            lastCache = event.cache?.name;
+            if (!pinnedShown) printPinned(output, event.pinned);
+            pinnedShown = true;
+            record.hits = event.hits.map((hit) => ({ n: hit.rank, citation: hit.citation, path: hit.displayPath }));
+            output.print(sourcesLine(event.hits));
+          } else {
+            renderEvent(event, record, output);
+          }
+        }
+      } catch (error) {
+        if (turn.signal.aborted) {
+          record.interrupted = true;
+          output.stream("\n");
+          output.notice(interrupts >= 2 ? "interrupted." : "answer interrupted (Ctrl-C again quits).");
+        } else if (error instanceof GemindexError && error.exitCode !== ExitCode.config) {
+          // A provider failure ends this question, not the conversation.
+          output.warn(error.message);
+        } else {
+          throw error;
+        }
+      } finally {
+        turn = undefined;
+      }
+      if (terminal && exitCode === ExitCode.ok) reader.prompt();
+    }
+  } finally {
+    io.signal?.removeEventListener("abort", interrupt);
+    reader.close();
+  }
+  output.emitJson({ turns });
+  return exitCode;
+}
+
+/** Writes one streamed event of a turn. */
+function renderEvent(event: Exclude<AnswerEvent, { type: "sources" }>, record: TurnRecord, output: Output): void {
+  if (event.type === "thought") output.stream(`(thinking) ${event.text}\n`);
+  else if (event.type === "text-delta") {
+    record.answer += event.text;
+    output.stream(event.text);
+  } else if (event.type === "done") {
+    record.usage = event.usage ?? null;
+    record.cachedContent = event.cachedContent ?? null;
+    output.stream("\n\n");
+    if (event.usage) output.notice(describeUsage(event.usage));
+  }
+}
+
+/** "Sources: [1] guide.md:L3-L9  [2] faq.md:L1-L4" */
+function sourcesLine(hits: Hit[]): string {
+  return hits.length === 0 ? "(no passages matched)" : `Sources: ${hits.map((hit) => `[${hit.rank}] ${hit.citation}`).join("  ")}`;
+}
+
+function describeUsage(usage: ChatUsage): string {
+  const cached = usage.cachedTokens > 0 ? ` (${formatCount(usage.cachedTokens)} from the context cache)` : "";
+  return `tokens: ${formatCount(usage.promptTokens)} in${cached}, ${formatCount(usage.outputTokens)} out`;
+}
