@@ -64,10 +64,13 @@ export async function memoryAndReindex(options: { files?: number } = {}): Promis
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
       const args = ["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4", "--batch", "never"];
-      const first = await runGemindex(args, { cwd: dir, env });
+      // Ingestion alone first (no ANN index), then the same corpus with the automatic ANN build.
+      const first = await runGemindex([...args, "--ann-threshold", "100000000"], { cwd: dir, env });
       if (first.code !== 0) throw new Error(`index failed (${first.code}): ${first.stderr}${first.stdout}`);
       const firstReport = parseReport(first.stdout);
       const firstStats = await emulator.stats();
+      const withAnn = await runGemindex(["--json", "--db", "index-ann", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4", "--batch", "never"], { cwd: dir, env });
+      if (withAnn.code !== 0) throw new Error(`index failed (${withAnn.code}): ${withAnn.stderr}${withAnn.stdout}`);
 
       const lexicalDir = path.join(dir, "lexical");
       const lexical = await runGemindex(["--json", "--db", lexicalDir, "index", "docs", "--chunk-tokens", "128"], { cwd: dir });
@@ -89,6 +92,7 @@ export async function memoryAndReindex(options: { files?: number } = {}): Promis
         ["run", "files", "chunks", "embedding requests", "wall", "chunks/s", "peak RSS"],
         [
           ["with embeddings (768 dims)", String(files), String(firstReport.chunks.written), String(firstStats.ok), `${(first.wallMs / 1000).toFixed(1)} s`, (firstReport.chunks.written / (first.wallMs / 1000)).toFixed(0), `${first.peakRssMiB.toFixed(0)} MiB`],
+          ["same, then the automatic ANN build (IVF_RQ)", String(files), String(firstReport.chunks.written), String(firstStats.ok), `${(withAnn.wallMs / 1000).toFixed(1)} s`, (firstReport.chunks.written / (withAnn.wallMs / 1000)).toFixed(0), `${withAnn.peakRssMiB.toFixed(0)} MiB`],
           ["lexical only (no key)", String(files), String(lexicalReport.chunks.written), "0", `${(lexical.wallMs / 1000).toFixed(1)} s`, (lexicalReport.chunks.written / (lexical.wallMs / 1000)).toFixed(0), `${lexical.peakRssMiB.toFixed(0)} MiB`],
         ],
       );

@@ -1,8 +1,9 @@
 /**
  * `npm run bench [-- <name>...]`: runs the benchmarks and prints Markdown tables.
- * Names: ingestion-rate, memory (includes the 1% re-index), retrieval. Default: all.
+ * Names: ingestion-rate, memory (includes the 1% re-index), retrieval, eval (BEIR SciFact). Default: all.
  * Needs a build (`npm run build`): the CLI is measured as users run it.
  */
+import { scifactEval } from "./eval.js";
 import { ingestionRate, memoryAndReindex } from "./ingestion.js";
 import { retrievalLatency } from "./retrieval.js";
 
@@ -10,6 +11,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   "ingestion-rate": () => ingestionRate(),
   memory: () => memoryAndReindex(),
   retrieval: () => retrievalLatency(),
+  eval: () => scifactEval(),
 };
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));

@@ -19,6 +19,8 @@ export const ExitCode = {
   locked: 5,
   /** `gemindex doctor` found the index unhealthy. */
   unhealthy: 6,
+  /** A run stopped at its cost limit; finished work is kept and the next run continues. */
+  budget: 7,
   /** Interrupted (Ctrl-C / SIGTERM) after committing finished work. */
   interrupted: 130,
 } as const;
@@ -107,6 +109,13 @@ export class ConnectionError extends ProviderError {
 export class QuotaExhaustedError extends ProviderError {
   constructor(message: string, details: ProviderErrorDetails = {}) {
     super(message, { ...details, retryable: false }, "QUOTA_EXHAUSTED", ExitCode.provider);
+  }
+}
+
+/** A run reached its cost limit (`maxCostUsd`): it stops cleanly, finished work committed. */
+export class BudgetExceededError extends GemindexError {
+  constructor(message: string) {
+    super(message, "BUDGET_REACHED", ExitCode.budget);
   }
 }
 

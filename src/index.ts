@@ -13,7 +13,7 @@
 export { openIndex, GemIndex, type OpenIndexOptions, type IndexStatus, type OptimizeReport } from "./open-index.js";
 export type { HealthReport } from "./indexing/check-health.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
-export type { IndexOptions, IndexProgress, IndexReport, FileFailure } from "./indexing/types.js";
+export type { IndexOptions, IndexProgress, IndexReport, IndexSource, FileFailure } from "./indexing/types.js";
 export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";
 export type { BatchJobInfo, BatchState } from "./providers/types.js";
 export { snippet } from "./retrieval/snippet.js";
@@ -26,6 +26,7 @@ export type { CachedContext } from "./providers/types.js";
 export type { ChatUsage, EmbeddingConfig, Embedder, ChatModel } from "./providers/types.js";
 export type { RetryPolicy } from "./providers/retry.js";
 export * from "./eval/index.js";
+export * from "./jobs/index.js";
 export { resolveSettings, settingsFromEnv, environmentVariables, type Settings } from "./config/settings.js";
 export {
   ExitCode,
@@ -35,6 +36,7 @@ export {
   AuthenticationError,
   ConnectionError,
   QuotaExhaustedError,
+  BudgetExceededError,
   StoreError,
   IndexLockedError,
   LoadError,

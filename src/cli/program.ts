@@ -6,6 +6,7 @@ import { registerChatCommand } from "./commands/chat-command.js";
 import { registerEvalCommand } from "./commands/eval-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
 import { registerMaintenanceCommands } from "./commands/maintenance-commands.js";
+import { registerPipelineCommands } from "./commands/pipeline-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
 import type { CliIO } from "./io.js";
@@ -44,6 +45,7 @@ and queries print cited passages instead of a generated answer.`,
   registerBatchCommand(program, io, done);
   registerEvalCommand(program, io, done);
   registerMaintenanceCommands(program, io, done);
+  registerPipelineCommands(program, io, done);
   return program;
 }
 

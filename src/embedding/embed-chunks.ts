@@ -34,6 +34,13 @@ export interface EmbedChunksOptions {
   adaptive?: AdaptiveConcurrency;
   /** Spaces request starts to stay within requests- and tokens-per-minute limits. */
   pacer?: RequestPacer;
+  /** Called before each request with its tokens; throwing stops the stream like a failed request (a spending limit). */
+  beforeRequest?: (tokens: number) => void;
+  /**
+   * A graceful stop: once aborted, no new request starts, requests in flight complete and are
+   * yielded (they are paid for), then its reason is thrown. `signal` instead cancels requests.
+   */
+  stop?: AbortSignal;
   signal?: AbortSignal;
   onRequest?: (info: EmbedRequestInfo) => void;
 }
@@ -77,7 +84,9 @@ export async function* embedChunks<T>(
     inFlight++;
     void queue.add(async () => {
       try {
-        await options.pacer?.acquire(tokens, options.signal);
+        options.stop?.throwIfAborted();
+        options.beforeRequest?.(tokens);
+        await options.pacer?.acquire(tokens, options.stop ?? options.signal);
         const started = performance.now();
         const result = media
           ? await embedder.embedMedia!(

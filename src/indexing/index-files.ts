@@ -2,7 +2,7 @@ import path from "node:path";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
 import { RequestPacer } from "../embedding/request-pacer.js";
-import { ConfigError } from "../errors.js";
+import { BudgetExceededError, ConfigError } from "../errors.js";
 import type { BatchEmbedder, Embedder, MediaDescriber } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
@@ -12,7 +12,7 @@ import { planRemovals } from "./plan-removals.js";
 import { prepareDocuments, type Prepared } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
 import { scanSources } from "./scan-sources.js";
-import type { IndexOptions, IndexProgress, IndexReport } from "./types.js";
+import type { IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
 
 export interface IndexContext {
   store: Store;
@@ -43,6 +43,25 @@ export interface IndexRunResult {
   error?: unknown;
 }
 
+/**
+ * Refuses a request that would take the run's estimated cost past `maxCostUsd` (counting requests
+ * already sent but not answered). No limit, or an unknown price, guards nothing.
+ */
+function budgetGuard(embedder: Embedder, maxCostUsd: number | undefined, spentTokens: () => number): ((tokens: number) => void) | undefined {
+  const price = embedder.pricing?.usdPerMillionTokens;
+  if (maxCostUsd === undefined || price === undefined) return undefined;
+  let sent = 0;
+  return (tokens) => {
+    sent = Math.max(sent, spentTokens()) + tokens;
+    const projected = (sent / 1_000_000) * price;
+    if (projected > maxCostUsd) {
+      throw new BudgetExceededError(
+        `Stopped at the cost limit of $${maxCostUsd} (the next request would bring this run to ~$${projected.toFixed(4)}); finished documents are kept and the next run continues.`,
+      );
+    }
+  };
+}
+
 /** Absolute POSIX form of a root, as discovery records it in `SourceFile.source`. */
 export function normalizeRoot(root: string, cwd: string): string {
   return path.resolve(cwd, root).split(path.sep).join("/");
@@ -61,7 +80,7 @@ export const defaultBatchThreshold = 20_000;
  * is a line in the report; a provider failure or an abort stops the run with finished work
  * committed and is returned as `error`.
  */
-export async function indexFiles(roots: string[], context: IndexContext, options: IndexOptions = {}): Promise<IndexRunResult> {
+export async function indexFiles(roots: Array<string | IndexSource>, context: IndexContext, options: IndexOptions = {}): Promise<IndexRunResult> {
   const startedAt = new Date();
   const { store, embedder } = context;
   const { signal } = options;
@@ -93,7 +112,10 @@ export async function indexFiles(roots: string[], context: IndexContext, options
   let runError: unknown;
   let committed = 0;
   const skippedReasons = new Map<string, number>();
-  const rootSet = roots.map((root) => normalizeRoot(root, context.cwd));
+  const sources = roots.map((root) =>
+    typeof root === "string" ? { root: normalizeRoot(root, context.cwd) } : { ...root, root: normalizeRoot(root.root, context.cwd) },
+  );
+  const rootSet = sources.map((source) => source.root);
   const manifest = new Map<string, DocumentRecord>();
   const batchMode = options.batch ?? "auto";
   if (batchMode === "always" && !(embedder && context.batch)) {
@@ -120,7 +142,7 @@ export async function indexFiles(roots: string[], context: IndexContext, options
       waiting = await (await store.batchTables()).waiting(running);
     }
     for await (const record of store.documents()) manifest.set(record.path, record);
-    const scan = await scanSources(rootSet, manifest, {
+    const scan = await scanSources(sources, manifest, {
       cwd: context.cwd,
       include: options.include,
       exclude: options.exclude,
@@ -271,7 +293,9 @@ export async function indexFiles(roots: string[], context: IndexContext, options
         const batches = embedChunks(toEmbed(throughBatch(incomplete(prepared))), embedder, {
           adaptive,
           pacer: new RequestPacer({ rpm: options.rpm, tpm: options.tpm }),
-          signal,
+          beforeRequest: budgetGuard(embedder, options.maxCostUsd, () => report.tokens),
+          // Stopping lets paid requests in flight finish and their documents be committed.
+          stop: signal,
           onRequest: (info) => {
             report.requests++;
             report.tokens += info.tokens;

@@ -24,8 +24,17 @@ export interface ScanResult {
   failures: FileFailure[];
 }
 
+/** A root to index, with its own include/exclude patterns (added to the run's). */
+export interface SourceSpec {
+  /** Absolute POSIX path. */
+  root: string;
+  include?: string[];
+  exclude?: string[];
+}
+
 export interface ScanOptions {
   cwd: string;
+  /** Patterns for every root (a root's own `include` replaces these; `exclude` adds to them). */
   include?: string[];
   exclude?: string[];
   signal?: AbortSignal;
@@ -37,12 +46,19 @@ export interface ScanOptions {
  * Walks the roots and sorts files into unchanged (same size and mtime as indexed) and work to
  * do. Reads no file contents: a file whose stat changed is hashed later, when it is processed.
  */
-export async function scanSources(roots: string[], manifest: Map<string, DocumentRecord>, options: ScanOptions): Promise<ScanResult> {
+export async function scanSources(sources: SourceSpec[], manifest: Map<string, DocumentRecord>, options: ScanOptions): Promise<ScanResult> {
   const result: ScanResult = { work: [], seen: new Set(), problemRoots: new Set(), unchanged: 0, skipped: 0, failures: [] };
-  const discovery = discoverFiles(roots, {
+  for (const source of sources) await scanSource(source, manifest, options, result);
+  return result;
+}
+
+async function scanSource(source: SourceSpec, manifest: Map<string, DocumentRecord>, options: ScanOptions, result: ScanResult): Promise<void> {
+  const include = source.include ?? options.include;
+  const exclude = [...(options.exclude ?? []), ...(source.exclude ?? [])];
+  const discovery = discoverFiles([source.root], {
     cwd: options.cwd,
-    include: options.include,
-    exclude: options.exclude,
+    include,
+    exclude: exclude.length > 0 ? exclude : undefined,
     signal: options.signal,
     // Archives, media without a loader and the like are passed over quietly (counted).
     accept: (filePath: string) => {
@@ -52,7 +68,7 @@ export async function scanSources(roots: string[], manifest: Map<string, Documen
     },
     onProblem: (error: LoadError) => {
       result.failures.push({ path: error.path, reason: error.reason });
-      if (roots.includes(error.path)) result.problemRoots.add(error.path);
+      if (error.path === source.root) result.problemRoots.add(error.path);
     },
   });
   for await (const file of discovery) {
@@ -67,5 +83,4 @@ export async function scanSources(roots: string[], manifest: Map<string, Documen
     }
     result.work.push({ file, previous });
   }
-  return result;
 }

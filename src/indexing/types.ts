@@ -1,6 +1,13 @@
 import type { ChunkOptions } from "../chunking/types.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 
+/** A folder or file to index, with patterns of its own (relative to it, .gitignore syntax). */
+export interface IndexSource {
+  root: string;
+  include?: string[];
+  exclude?: string[];
+}
+
 /** One file that could not be indexed, and why. */
 export interface FileFailure {
   path: string;
@@ -85,6 +92,8 @@ export interface IndexOptions {
   rpm?: number;
   /** Embedding tokens per minute to stay under. @default no limit */
   tpm?: number;
+  /** Stop once this run's estimated embedding cost (list price) would pass this many USD. @default no limit */
+  maxCostUsd?: number;
   /**
    * When to embed through the Batch API (half price, results within 24 h): "auto" once more than
    * `batchThreshold` chunks need embedding, "always", or "never". Needs Gemini's native API.
@@ -101,6 +110,10 @@ export interface IndexOptions {
   reset?: boolean;
   /** Allow removing documents even when a root vanished or most of its files disappeared. */
   prune?: boolean;
+  /**
+   * Stops the run gracefully: no new file is started and no new request sent; requests in flight
+   * complete, finished documents are committed, and the report's outcome is "interrupted".
+   */
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
 }

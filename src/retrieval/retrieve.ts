@@ -36,11 +36,14 @@ export async function retrieve(query: string, context: RetrieveContext, options:
     mode = "lexical";
   }
   const where = filterToWhere(options.filter, context.cwd);
-  const depth = mode === "hybrid" ? Math.max(k * 4, 20) : k;
-
+  // Each list goes deeper than k so that fusion can promote a passage ranked lower by one engine.
+  const depth = mode === "hybrid" ? Math.max(k * 2, 20) : k;
   const queryVector = mode === "lexical" ? undefined : (options.vector ?? (await context.embedder!.embedQuery(query, { signal: options.signal })));
-  const vectorMatches = queryVector ? await context.store.vectorSearch(queryVector, { k: depth, where }) : [];
-  const textMatches = mode === "vector" ? [] : await context.store.textSearch(query, { k: depth, where });
+  // The two searches are independent: run them side by side.
+  const [vectorMatches, textMatches] = await Promise.all([
+    queryVector ? context.store.vectorSearch(queryVector, { k: depth, where }) : Promise.resolve([] as ChunkMatch[]),
+    mode === "vector" ? Promise.resolve([] as ChunkMatch[]) : context.store.textSearch(query, { k: depth, where }),
+  ]);
 
   let ranked: Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }>;
   if (mode === "vector") ranked = vectorMatches.map((match) => ({ match, score: 1 - match.distance!, vector: 1 - match.distance! }));

@@ -21,6 +21,7 @@ interface IndexCommandOptions {
   maxFileMb?: number;
   commitEvery?: number;
   batch: "auto" | "always" | "never";
+  annThreshold: number;
   batchThreshold?: number;
 }
 
@@ -42,6 +43,7 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     .option("--commit-every <chunks>", "commit after this many chunks (smaller loses less work to a crash)", parsePositiveInteger, 2000)
     .option("--batch <mode>", "embed through the Batch API (half price, within 24 h): auto, always or never", oneOf(["auto", "always", "never"] as const), "auto")
     .option("--batch-threshold <chunks>", "with --batch auto, use the Batch API above this many chunks to embed", parsePositiveInteger, 20_000)
+    .option("--ann-threshold <chunks>", "build the ANN index for fast vector search once the index holds this many chunks", parsePositiveInteger, 20_000)
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
     .addHelpText(
@@ -72,6 +74,7 @@ Examples:
           concurrency: options.concurrency,
           commitEvery: options.commitEvery,
           batch: options.batch,
+          annThreshold: options.annThreshold,
           batchThreshold: options.batchThreshold,
           rpm: options.rpm,
           tpm: options.tpm,

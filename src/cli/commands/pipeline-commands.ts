@@ -1,0 +1,119 @@
+import path from "node:path";
+import type { Command } from "commander";
+import { ExitCode, loadPipeline, loadPipelines, pipelineRuns, runPipeline, startScheduler, listRuns, type RunRecord, type Pipeline } from "../../index.js";
+import type { CliIO, GlobalOptions } from "../io.js";
+import { openFromCli } from "../open-from-cli.js";
+import { formatDuration, Output } from "../output.js";
+import { parsePositiveInteger } from "./parse.js";
+import { summarize } from "./index-command.js";
+
+function runLine(run: RunRecord): string {
+  const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
+  const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
+  const error = run.error ? ` — ${run.error.message}` : "";
+  return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
+}
+
+/** The exit code of a finished run, as documented for cron. */
+function exitCodeOf(record: RunRecord): number {
+  if (record.error) return record.error.exitCode;
+  return record.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok;
+}
+
+export function registerPipelineCommands(program: Command, io: CliIO, done: (code: number) => void): void {
+  program
+    .command("run")
+    .description("Run one incremental re-index of a pipeline (pipelines/<name>.json or a file). Quiet unless something failed: safe for cron.")
+    .argument("<pipeline>", "pipeline name or file")
+    .option("-v, --verbose", "print the run summary even when all went well")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 done, 2 bad pipeline file or configuration, 3 some files failed, 4 the model API failed,
+5 another run holds the index (nothing done), 7 stopped at limits.maxCostUsd, 130 stopped by a signal.
+Finished work is always committed; the next run continues where this one stopped.
+
+Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
+    )
+    .action(async (reference: string, options: { verbose?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const output = new Output(io, global);
+      const pipeline = await loadPipeline(reference, { cwd: io.cwd });
+      const { report, record } = await runPipeline(pipeline, { env: io.env, cwd: io.cwd, signal: io.signal });
+      output.emitJson(record);
+      const code = exitCodeOf(record);
+      if (code !== ExitCode.ok || options.verbose) {
+        for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
+        if (report.error) output.warn(report.error.message);
+        output.print(`${pipeline.name}: ${summarize(report, io.cwd)}`);
+      }
+      done(code);
+    });
+
+  program
+    .command("runs")
+    .description("Show the run history of a pipeline (or of the index given with --db).")
+    .argument("[pipeline]", "pipeline name or file")
+    .option("-n, --limit <n>", "how many runs", parsePositiveInteger, 20)
+    .action(async (reference: string | undefined, options: { limit: number }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const output = new Output(io, global);
+      let runs: RunRecord[];
+      if (reference) runs = await pipelineRuns(await loadPipeline(reference, { cwd: io.cwd }), { env: io.env, limit: options.limit });
+      else {
+        const index = await openFromCli(io, global);
+        try {
+          runs = await listRuns(index.store, { limit: options.limit });
+        } finally {
+          await index.close();
+        }
+      }
+      output.emitJson({ runs });
+      if (runs.length === 0) output.print("No runs recorded yet.");
+      for (const run of runs) output.print(runLine(run));
+      done(ExitCode.ok);
+    });
+
+  program
+    .command("schedule")
+    .description("Run pipelines on their schedules until stopped (SIGTERM/SIGINT finish the work in flight, commit, and exit 0).")
+    .argument("[pipelines...]", "pipeline names or files (default: every pipeline with a schedule in ./pipelines)")
+    .action(async (references: string[], _options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const output = new Output(io, global);
+      let pipelines: Pipeline[];
+      if (references.length > 0) pipelines = await Promise.all(references.map((reference) => loadPipeline(reference, { cwd: io.cwd })));
+      else {
+        const loaded = await loadPipelines(path.join(io.cwd, "pipelines"));
+        for (const error of loaded.errors) output.warn(error.message);
+        pipelines = loaded.pipelines.filter((pipeline) => pipeline.schedule);
+      }
+      if (pipelines.length === 0) {
+        output.warn("no pipeline with a schedule: add one to pipelines/ (see pipelines/sample-docs.json).");
+        done(ExitCode.config);
+        return;
+      }
+      const log = (text: string) => output.print(`${new Date().toISOString()} ${text}`);
+      const scheduler = startScheduler(pipelines, {
+        env: io.env,
+        cwd: io.cwd,
+        onEvent: (event) => {
+          if (event.type === "scheduled") log(`${event.pipeline}: "${event.cron}" (${event.timezone}), next at ${event.next.map((date) => date.toISOString()).join(", ")}`);
+          else if (event.type === "run-start") log(`${event.pipeline}: run started`);
+          else if (event.type === "run-end") log(`${event.pipeline}: ${runLine(event.record)}`);
+          else if (event.type === "run-error") log(`${event.pipeline}: run failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+          else if (event.type === "skipped") log(`${event.pipeline}: tick skipped: ${event.reason}`);
+          else log(`stopping${event.running.length ? `; finishing ${event.running.join(", ")}` : ""}`);
+        },
+      });
+      output.emitJson({ pipelines: scheduler.nextRuns().map((entry) => ({ pipeline: entry.pipeline, next: entry.next.map((date) => date.toISOString()) })) });
+      await new Promise<void>((resolve) => {
+        if (!io.signal) return;
+        if (io.signal.aborted) resolve();
+        else io.signal.addEventListener("abort", () => resolve(), { once: true });
+      });
+      await scheduler.stop();
+      log("stopped");
+      done(ExitCode.ok);
+    });
+}

@@ -1,0 +1,48 @@
+import type { IndexReport } from "../indexing/types.js";
+import type { Store } from "../store/open-store.js";
+
+/** One pipeline run, as `gemindex runs` shows it. */
+export interface RunRecord {
+  pipeline: string;
+  startedAt: string;
+  endedAt: string;
+  outcome: IndexReport["outcome"] | "locked";
+  files: IndexReport["files"];
+  chunks: IndexReport["chunks"];
+  requests: number;
+  tokens: number;
+  estimatedCostUsd?: number;
+  failures: IndexReport["failures"];
+  error?: IndexReport["error"];
+}
+
+const keyPrefix = "run:";
+
+/** Appends a run to the index's history (kept in the index, so it travels with it). */
+export async function recordRun(store: Store, record: RunRecord): Promise<void> {
+  await store.writeValue(`${keyPrefix}${record.startedAt}:${record.pipeline}`, { ...record, failures: record.failures.slice(0, 50) });
+}
+
+/** Runs of the index, newest first. */
+export async function listRuns(store: Store, options: { pipeline?: string; limit?: number } = {}): Promise<RunRecord[]> {
+  const runs = (await store.readValues<RunRecord>(keyPrefix)).map((entry) => entry.value).filter((run) => !options.pipeline || run.pipeline === options.pipeline);
+  runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  return runs.slice(0, options.limit ?? 50);
+}
+
+/** A run record from an index report. */
+export function toRunRecord(pipeline: string, report: IndexReport): RunRecord {
+  return {
+    pipeline,
+    startedAt: report.startedAt,
+    endedAt: new Date(Date.parse(report.startedAt) + report.durationMs).toISOString(),
+    outcome: report.outcome,
+    files: report.files,
+    chunks: report.chunks,
+    requests: report.requests,
+    tokens: report.tokens,
+    estimatedCostUsd: report.estimatedCostUsd,
+    failures: report.failures,
+    error: report.error,
+  };
+}

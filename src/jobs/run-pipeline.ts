@@ -1,0 +1,59 @@
+import type { IndexProgress, IndexReport } from "../indexing/types.js";
+import { openIndex, type OpenIndexOptions } from "../open-index.js";
+import type { Pipeline } from "./load-pipeline.js";
+import { listRuns, recordRun, toRunRecord, type RunRecord } from "./run-history.js";
+
+export interface RunPipelineOptions {
+  /** Environment for GEMINI_API_KEY / GEMINI_BASE_URL (e.g. `process.env`). */
+  env?: Record<string, string | undefined>;
+  /** Working directory for displayed paths. */
+  cwd?: string;
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+  /** Passed to openIndex (retry policy, timeouts). */
+  open?: Partial<OpenIndexOptions>;
+}
+
+/**
+ * One incremental run of a pipeline: indexes its sources into its index with its settings
+ * (collecting Batch API jobs that finished since the last run first), holding the index's write
+ * lock, and appends the run to the index's history. A second run of the same index while one is
+ * going throws IndexLockedError (exit code 5) and records nothing.
+ */
+export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<{ report: IndexReport; record: RunRecord }> {
+  const index = await openIndex({
+    uri: pipeline.index,
+    env: options.env,
+    cwd: options.cwd,
+    embeddingModel: pipeline.embedding?.model,
+    dimensions: pipeline.embedding?.dimensions,
+    ...options.open,
+  });
+  try {
+    const report = await index.index(pipeline.sources, {
+      chunking: pipeline.chunking,
+      batch: pipeline.batch?.mode,
+      batchThreshold: pipeline.batch?.threshold,
+      rpm: pipeline.limits?.rpm,
+      tpm: pipeline.limits?.tpm,
+      maxCostUsd: pipeline.limits?.maxCostUsd,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    const record = toRunRecord(pipeline.name, report);
+    await recordRun(index.store, record);
+    return { report, record };
+  } finally {
+    await index.close();
+  }
+}
+
+/** The history of a pipeline's index, newest first. */
+export async function pipelineRuns(pipeline: Pipeline, options: { env?: Record<string, string | undefined>; limit?: number } = {}): Promise<RunRecord[]> {
+  const index = await openIndex({ uri: pipeline.index, env: options.env });
+  try {
+    return await listRuns(index.store, { pipeline: pipeline.name, limit: options.limit });
+  } finally {
+    await index.close();
+  }
+}
