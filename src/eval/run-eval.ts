@@ -97,6 +97,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       signal,
       onProgress: onProgress && ((progress) => onProgress({ phase: "indexing", index: progress })),
     });
+    signal?.throwIfAborted();
     if (report.error) throw new GemindexError(report.error.message, report.error.code, report.error.exitCode);
     if (report.batch && report.batch.waiting > 0) {
       throw new ConfigError(`${report.batch.waiting} documents wait for a Batch API job; evaluate once \`gemindex batch collect\` has written them, or index with batch "never".`);
@@ -152,6 +153,7 @@ async function evaluateMode(
   const latencies: number[] = [];
   const perQuery: EvalQueryResult[] = [];
   for (const [done, query] of queries.entries()) {
+    options.signal?.throwIfAborted();
     options.onProgress?.({ phase: "searching", mode, done, total: queries.length });
     const started = performance.now();
     const result = await index.search(query.text, { mode, k: options.searchK, signal: options.signal });

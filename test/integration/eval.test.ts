@@ -1,7 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { EvalReport } from "../../src/index.js";
+import { runEval, type EvalReport } from "../../src/index.js";
 import { startEmulator, type Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -134,6 +134,14 @@ describe("gemindex eval", () => {
     expect(report.index.files).toMatchObject({ new: 0, changed: 1, unchanged: 10, removed: 1 });
   });
 
+  it("keeps its work folder in the user's cache folder unless --work says otherwise", async () => {
+    const cache = path.join(workspace.root, "cache");
+    const argv = evalArgs().slice(0, -2);
+    const run = await runGemindex([...argv, "--json"], { cwd: workspace.root, env: { XDG_CACHE_HOME: cache } });
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as EvalReport).work).toMatch(new RegExp(`^${cache}/gemindex/eval/beir-mini-[0-9a-f]{8}$`));
+  });
+
   it("refuses vector-only evaluation without a key, before indexing anything", async () => {
     const run = await runGemindex([...evalArgs(), "--mode", "vector"], { cwd: workspace.root });
     expect(run.code).toBe(2);
@@ -178,5 +186,26 @@ describe("gemindex eval with bad input files", () => {
     const queries = await workspace.write("queries.jsonl", '{"_id": "q1", "text": "tide pools"}\n["q2", "glaciers"]\n');
     const run = await expectBadInput([...evalArgs({ queries }), "--json"], `${queries}:2: expected a JSON object`);
     expect(JSON.parse(run.stdout)).toEqual({ error: { code: "CONFIG", message: `${queries}:2: expected a JSON object`, exitCode: 2 } });
+  });
+});
+
+describe("runEval", () => {
+  it("stops at an abort with the caller's own reason, between queries", async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop here");
+    let searched = 0;
+    const run = runEval({
+      ...files,
+      work: path.join(workspace.root, "work"),
+      modes: ["lexical"],
+      signal: controller.signal,
+      onProgress: (progress) => {
+        if (progress.phase !== "searching") return;
+        searched = progress.done;
+        if (progress.done === 2) controller.abort(reason);
+      },
+    });
+    await expect(run).rejects.toBe(reason);
+    expect(searched).toBe(2);
   });
 });
