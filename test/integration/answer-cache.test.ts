@@ -1,7 +1,19 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, openIndex, type AnswerEvent, type AnswerOptions, type GemIndex } from "../../src/index.js";
 import { startEmulator, type Emulator, type LoggedRequest } from "../emulator/index.js";
+import { runGemindex } from "../support/run-cli.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import {
+  CacheNotFoundError,
+  CacheTooSmallError,
+  createCachedContent,
+  deleteCachedContent,
+  getCachedContent,
+  isCacheGone,
+  listCachedContents,
+  updateCachedContentTtl,
+} from "../../src/providers/gemini/caches.js";
+import { GeminiClient } from "../../src/providers/gemini/client.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -280,5 +292,95 @@ describe("answer() with pinned documents and a context cache", () => {
     expect(emulator.requests({ method: "DELETE", path: `/v1beta/${name}` })).toHaveLength(1);
     expect(await index.listCaches()).toEqual({ registry: [], remote: [] });
     expect(await index.deleteCache(name)).toEqual({ deleted: false, forgotten: 0 });
+  });
+});
+
+describe("gemindex query --pin and gemindex cache, in-process", () => {
+  const cli = (argv: string[], env: Record<string, string> = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL }) =>
+    runGemindex(["--db", workspace.db, ...argv], { cwd: workspace.corpus, env });
+
+  it("creates a cache on the first query, reuses it on the next, and reports it", async () => {
+    const first = await cli(["query", "When do keepers log changes?", "--pin", "handbook.md"]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^\[P1\] handbook\.md \(pinned: \d+ chunks, ~[\d,]+ tokens\)$/m);
+    expect(first.stdout).toMatch(/^\[1\] notes\.md/m);
+    expect(first.stdout).toContain("Answer:");
+    expect(first.stderr).toMatch(/context cache cachedContents\/\w+ created \([\d,]+ tokens, expires /);
+
+    const second = await cli(["--json", "query", "Who signs the handbook?", "--pin", "handbook.md"]);
+    expect(second.code).toBe(0);
+    const body = JSON.parse(second.stdout) as { pinned: unknown[]; cachedContent: string; usage: { cachedTokens: number } };
+    expect(body.pinned).toEqual([expect.objectContaining({ label: "P1", path: "handbook.md" })]);
+    expect(body.cachedContent).toBe(cachedContentOf(chats()[0]!));
+    expect(body.usage.cachedTokens).toBeGreaterThan(1024);
+    expect(creates()).toHaveLength(1);
+  });
+
+  it("sends pins with the question under --no-cache, and uses --cached-content as it is", async () => {
+    expect((await cli(["query", "When do keepers log changes?", "--pin", "handbook.md", "--no-cache"])).code).toBe(0);
+    expect(creates()).toHaveLength(0);
+    expect(roles(chats()[0]!)).toEqual(["system", "user", "user"]);
+
+    await cli(["query", "When do keepers log changes?", "--pin", "handbook.md"]);
+    const name = cachedContentOf(chats()[1]!)!;
+    const given = await cli(["query", "Who signs it?", "--cached-content", name]);
+    expect(given.code).toBe(0);
+    expect(given.stderr).toContain(`context cache ${name} given`);
+    expect(cachedContentOf(chats()[2]!)).toBe(name);
+    expect(roles(chats()[2]!)).toEqual(["user"]);
+  });
+
+  it("lists our registry and the service's caches, and deletes one", async () => {
+    await cli(["query", "When do keepers log changes?", "--pin", "handbook.md"]);
+    const name = cachedContentOf(chats()[0]!)!;
+
+    const listed = await cli(["cache", "list"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`Recorded in this index:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  handbook\\.md\\n`));
+    expect(listed.stdout).toMatch(new RegExp(`At the service:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  gemindex \\w+: handbook\\.md`));
+    const json = JSON.parse((await cli(["--json", "cache", "list"])).stdout) as { registry: Array<{ name: string }>; remote: Array<{ name: string }> };
+    expect(json.registry.map((entry) => entry.name)).toEqual([name]);
+    expect(json.remote.map((entry) => entry.name)).toEqual([name]);
+
+    const deleted = await cli(["cache", "delete", name]);
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted ${name}.\n` });
+    expect(emulator.requests({ method: "DELETE" })).toHaveLength(1);
+    expect((await cli(["cache", "list"])).stdout).toBe("Recorded in this index:\n  none\nAt the service:\n  none\n");
+    expect((await cli(["cache", "delete", name])).stdout).toMatch(/does not exist/);
+  });
+
+  it("needs a key for gemindex cache (exit 2)", async () => {
+    const run = await cli(["cache", "list"], {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/GEMINI_API_KEY/);
+  });
+});
+
+describe("cachedContents client", () => {
+  it("lists every page, reads CachedContent fields, and tells a gone cache from a too-small one", async () => {
+    const client = new GeminiClient({ apiKey: emulator.apiKey, baseURL: emulator.baseURL, retry: { baseDelayMs: 10 } });
+    const big = "Pinned text for the client test. ".repeat(200);
+    const made = [];
+    for (let i = 0; i < 3; i++) made.push(await createCachedContent(client, { model: "gemini-2.5-flash", contents: [big], systemInstruction: "Cite.", ttlSeconds: 300, displayName: `n${i}` }));
+    expect(made[0]).toMatchObject({ model: "gemini-2.5-flash", displayName: "n0" });
+    expect(Date.parse(made[0]!.expireTime!) - Date.parse(made[0]!.createTime!)).toBe(300_000);
+
+    const listed = await listCachedContents(client, { pageSize: 1 });
+    expect(listed.map((cache) => cache.name)).toEqual(made.map((cache) => cache.name));
+    expect(emulator.requests({ method: "GET", path: "/v1beta/cachedContents" })).toHaveLength(3);
+
+    const id = made[0]!.name.slice("cachedContents/".length);
+    expect((await getCachedContent(client, id)).name).toBe(made[0]!.name);
+    expect(await deleteCachedContent(client, made[0]!.name)).toBe(true);
+    const gone = await getCachedContent(client, made[0]!.name).catch((error: unknown) => error);
+    expect(gone).toBeInstanceOf(CacheNotFoundError);
+    expect(isCacheGone(gone)).toBe(true);
+    await expect(updateCachedContentTtl(client, made[0]!.name, 600)).rejects.toBeInstanceOf(CacheNotFoundError);
+    expect(await deleteCachedContent(client, made[0]!.name)).toBe(false);
+
+    const small = await createCachedContent(client, { model: "gemini-2.5-flash", contents: ["tiny"], ttlSeconds: 60 }).catch((error: unknown) => error);
+    expect(small).toBeInstanceOf(CacheTooSmallError);
+    expect(small).toMatchObject({ totalTokens: 1, minTokens: 1024, status: 400 });
+    expect(isCacheGone(small)).toBe(false);
   });
 });

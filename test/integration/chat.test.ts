@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
+import { countTokens } from "../../src/chunking/tokens.js";
 import { openIndex } from "../../src/index.js";
 import { startEmulator, type Emulator, type LoggedRequest } from "../emulator/index.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -110,6 +111,19 @@ describe("gemindex chat", () => {
     expect(run.stdout()).toMatch(/Sources: (\[\d\] \S+  )*\[\d\] ferry\.md/);
     expect(run.stderr()).toMatch(/context cache cachedContents\/\w+ created/);
     expect(run.stderr()).toMatch(/from the context cache/);
+  });
+
+  it("sends only the newest turns that fit in --history-tokens", async () => {
+    emulator.options.chatResponder = (request) => `Answer to: ${request.question.split("Question: ").at(-1)}`;
+    const questions = ["When is the lighthouse lamp cleaned?", "When does the ferry leave?", "Who signs the handbook?"];
+    // One earlier turn fits, two do not.
+    const turnTokens = countTokens(questions[1]!) + countTokens(`Answer to: ${questions[1]}`);
+    const run = startChat(["--history-tokens", String(turnTokens + 2)]);
+    run.stdin.end(`${questions.join("\n")}\n`);
+    expect(await run.code).toBe(0);
+    const third = messagesOf(chats()[2]!);
+    expect(third.map((message) => message.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(third.slice(1, 3).map((message) => message.content)).toEqual([questions[1], `Answer to: ${questions[1]}`]);
   });
 
   it("ends at /exit without asking what follows", async () => {
