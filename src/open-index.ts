@@ -7,7 +7,7 @@ import { resolveSettings, resolveUri, settingsFromEnv, type Settings } from "./c
 import { ConfigError, ExitCode, GemindexError } from "./errors.js";
 import { indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
-import type { IndexOptions, IndexReport } from "./indexing/types.js";
+import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
 import type { BatchEmbedder, BatchJobInfo, EmbeddingConfig } from "./providers/types.js";
@@ -121,7 +121,7 @@ export class GemIndex {
    * provider failure mid-run (see `report.outcome`/`report.error`; finished work is committed);
    * throws ConfigError before starting when the index's embedding configuration differs.
    */
-  async index(paths: string[], options: IndexOptions = {}): Promise<IndexReport> {
+  async index(paths: Array<string | IndexSource>, options: IndexOptions = {}): Promise<IndexReport> {
     if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
     const lock = await acquireWriteLock(this.store.uri, "gemindex index");
     const { report, error } = await indexFiles(
