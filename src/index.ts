@@ -19,6 +19,7 @@ export type { BatchJobInfo, BatchState } from "./providers/types.js";
 export { snippet } from "./retrieval/snippet.js";
 export { displayPath, formatCitation } from "./retrieval/citation.js";
 export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";
+export { extractCitations, type Citation } from "./answer/citations.js";
 export type { AnswerCacheInfo, AnswerEvent, AnswerOptions, AnswerTurn, PinnedDocument } from "./answer/types.js";
 export { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
 export type { CacheRegistryEntry } from "./answer/context-cache.js";

@@ -4,6 +4,7 @@ import type { ChatModel, ChatUsage } from "../providers/types.js";
 import { retrieve, type RetrieveContext } from "../retrieval/retrieve.js";
 import type { SearchResult } from "../retrieval/types.js";
 import { stableContext, type CacheDecision, type ContextCache } from "./context-cache.js";
+import { extractCitations } from "./citations.js";
 import { buildMessages, formatPinned, instructionFor } from "./prompt.js";
 import { resolvePins, type ResolvedPin } from "./resolve-pins.js";
 import type { AnswerCacheInfo, AnswerEvent, AnswerOptions } from "./types.js";
@@ -117,7 +118,8 @@ export async function* answer(question: string, context: AnswerContext, options:
       cache = decision.cache;
     }
   }
-  yield { type: "done", text, usage, finishReason, ...(cache ? { cachedContent: cache.name } : {}) };
+  const citations = extractCitations(text, result.hits, pins.map((pin) => pin.document));
+  yield { type: "done", text, citations, usage, finishReason, ...(cache ? { cachedContent: cache.name } : {}) };
 }
 
 /**

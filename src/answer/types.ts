@@ -1,5 +1,6 @@
 import type { ChatUsage } from "../providers/types.js";
 import type { Hit, SearchMode, SearchOptions } from "../retrieval/types.js";
+import type { Citation } from "./citations.js";
 
 /** A whole indexed document placed before the conversation (`--pin`). */
 export interface PinnedDocument {
@@ -54,6 +55,8 @@ export type AnswerEvent =
   | {
       type: "done";
       text: string;
+      /** The sources the answer cites (`[n]` markers that match a source), in order of first use. */
+      citations: Citation[];
       /** `usage.cachedTokens` counts the prompt tokens served from a context cache. */
       usage?: ChatUsage;
       finishReason: string;

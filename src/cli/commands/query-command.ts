@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { ExitCode, snippet, type AnswerCacheInfo, type ChatUsage, type Hit, type PinnedDocument, type SearchFilter, type SearchMode } from "../../index.js";
+import type { Citation } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
 import { formatCount, Output, plural } from "../output.js";
@@ -76,6 +77,8 @@ Examples:
         let thinking = false;
         let pinned: PinnedDocument[] = [];
         let cachedContent: string | undefined;
+        let citations: Citation[] = [];
+        let thoughts = "";
         const answerOptions = {
           ...search,
           reasoningEffort: options.reasoningEffort,
@@ -97,6 +100,7 @@ Examples:
           } else if (event.type === "thought") {
             if (!thinking) output.stream("(thinking) ");
             thinking = true;
+            thoughts += event.text;
             output.stream(event.text);
           } else if (event.type === "text-delta") {
             if (thinking) output.stream("\n\n");
@@ -104,6 +108,7 @@ Examples:
             output.stream(event.text);
           } else if (event.type === "done") {
             answer = event.text;
+            citations = event.citations;
             usage = event.usage;
             cachedContent = event.cachedContent;
             output.stream("\n");
@@ -116,6 +121,8 @@ Examples:
           pinned: pinned.map(toJsonPin),
           cachedContent: cachedContent ?? null,
           answer,
+          citations,
+          ...(options.thoughts ? { thoughts } : {}),
           usage: usage ?? null,
           notices,
         });

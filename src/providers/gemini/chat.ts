@@ -27,6 +27,20 @@ export function readUsage(raw: RawUsage): ChatUsage {
   return { promptTokens, outputTokens, thinkingTokens, cachedTokens: raw.prompt_tokens_details?.cached_tokens ?? 0, totalTokens };
 }
 
+/**
+ * What `reasoning_effort` means inside `thinking_config` (GEMINI.md §2.3): a thinking level on
+ * Gemini 3 (Pro has no minimal or medium), a token budget on Gemini 2.5.
+ */
+export function thinkingForEffort(model: string, effort: NonNullable<ChatRequest["reasoningEffort"]>): Record<string, unknown> {
+  const name = model.replace(/^models\//, "");
+  if (/^gemini-3/.test(name)) {
+    const pro = /pro/.test(name);
+    const level = { minimal: pro ? "low" : "minimal", low: "low", medium: pro ? "high" : "medium", high: "high", none: pro ? "low" : "minimal" }[effort];
+    return { thinking_level: level };
+  }
+  return { thinking_budget: { minimal: 1024, low: 1024, medium: 8192, high: 24576, none: 0 }[effort] };
+}
+
 /** Builds the compat request body, Gemini-only options under the literal `extra_body.google` key. */
 export function chatRequestBody(model: string, request: ChatRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -37,7 +51,6 @@ export function chatRequestBody(model: string, request: ChatRequest): Record<str
   };
   if (request.maxOutputTokens !== undefined) body.max_completion_tokens = request.maxOutputTokens;
   if (request.temperature !== undefined) body.temperature = request.temperature;
-  if (request.reasoningEffort !== undefined) body.reasoning_effort = request.reasoningEffort;
   if (request.serviceTier !== undefined) body.service_tier = request.serviceTier;
   if (request.jsonSchema) {
     body.response_format = { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } };
@@ -46,9 +59,11 @@ export function chatRequestBody(model: string, request: ChatRequest): Record<str
   if (request.thinkingBudget !== undefined || request.includeThoughts) {
     const thinking: Record<string, unknown> = {};
     if (request.thinkingBudget !== undefined) thinking.thinking_budget = request.thinkingBudget;
+    // reasoning_effort and thinking_config cannot be combined (a 400): the effort moves inside.
+    else if (request.reasoningEffort !== undefined) Object.assign(thinking, thinkingForEffort(String(body.model), request.reasoningEffort));
     if (request.includeThoughts) thinking.include_thoughts = true;
     google.thinking_config = thinking;
-  }
+  } else if (request.reasoningEffort !== undefined) body.reasoning_effort = request.reasoningEffort;
   if (request.cachedContent) google.cached_content = request.cachedContent;
   if (Object.keys(google).length > 0) body.extra_body = { google };
   return body;
