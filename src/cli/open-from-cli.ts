@@ -6,6 +6,16 @@ export function openFromCli(io: CliIO, global: GlobalOptions, extra: Partial<Ope
   return openIndex({ env: io.env, cwd: io.cwd, ...(global.db ? { uri: global.db } : {}), ...extra });
 }
 
+/** Runs `use` with the index open, and closes it whatever happens. */
+export async function withIndex<T>(io: CliIO, global: GlobalOptions, use: (index: GemIndex) => Promise<T>, extra: Partial<OpenIndexOptions> = {}): Promise<T> {
+  const index = await openFromCli(io, global, extra);
+  try {
+    return await use(index);
+  } finally {
+    await index.close();
+  }
+}
+
 /** The one-line notice shown when no key is configured. */
 export const offlineNotice =
   "no GEMINI_API_KEY set: showing BM25-ranked passages from the full-text index; set GEMINI_API_KEY for semantic search and generated answers.";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode, type BatchJobRecord } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
-import { openFromCli } from "../open-from-cli.js";
+import { withIndex } from "../open-from-cli.js";
 import { Output } from "../output.js";
 import { parsePositiveInteger } from "./parse.js";
 
@@ -27,16 +27,13 @@ the documents enter the index when the job is collected, by \`gemindex batch col
     .action(async (_options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const jobs = await index.batchJobs();
         output.emitJson({ jobs });
         if (jobs.length === 0) output.print("No batch jobs.");
         for (const job of jobs) output.print(describeJob(job));
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 
   batch
@@ -46,8 +43,7 @@ the documents enter the index when the job is collected, by \`gemindex batch col
     .action(async (id: string, _options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const { job, remote } = await index.batchStatus(id, { signal: io.signal });
         output.emitJson({ job, remote: remote ?? null });
         output.print(describeJob(job));
@@ -56,9 +52,7 @@ the documents enter the index when the job is collected, by \`gemindex batch col
           output.print(`Service: ${remote.state}${counts}${remote.error ? ` — ${remote.error}` : ""}`);
         }
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 
   batch
@@ -70,8 +64,7 @@ the documents enter the index when the job is collected, by \`gemindex batch col
     .action(async (id: string | undefined, options: { wait?: boolean; pollSeconds: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const report = await index.collectBatches({ only: id, wait: options.wait, pollMs: options.pollSeconds * 1000, signal: io.signal });
         output.emitJson(report);
         output.print(
@@ -82,9 +75,7 @@ the documents enter the index when the job is collected, by \`gemindex batch col
             ".",
         );
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 
   batch
@@ -94,14 +85,11 @@ the documents enter the index when the job is collected, by \`gemindex batch col
     .action(async (id: string, _options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const job = await index.cancelBatch(id, { signal: io.signal });
         output.emitJson({ job });
         output.print(describeJob(job));
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 }

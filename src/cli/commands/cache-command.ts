@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { ExitCode, type CachedContext, type CacheRegistryEntry } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
-import { openFromCli } from "../open-from-cli.js";
+import { withIndex } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";
 
 export function registerCacheCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -21,8 +21,7 @@ big enough, record it in the index, and reuse it until it expires (10 minutes af
     .action(async (_options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const { registry, remote } = await index.listCaches({ signal: io.signal });
         output.emitJson({ registry, remote });
         output.print("Recorded in this index:");
@@ -32,9 +31,7 @@ big enough, record it in the index, and reuse it until it expires (10 minutes af
         if (remote.length === 0) output.print("  none");
         for (const item of remote) output.print(`  ${describeRemote(item)}`);
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 
   cache
@@ -44,8 +41,7 @@ big enough, record it in the index, and reuse it until it expires (10 minutes af
     .action(async (name: string, _options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const result = await index.deleteCache(name, { signal: io.signal });
         output.emitJson({ name, ...result });
         output.print(
@@ -56,9 +52,7 @@ big enough, record it in the index, and reuse it until it expires (10 minutes af
               : `${name} does not exist (it expired or was deleted) and this index does not record it.`,
         );
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 }
 

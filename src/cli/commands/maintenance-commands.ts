@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { describeEmbedding, ExitCode } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
-import { openFromCli } from "../open-from-cli.js";
+import { withIndex } from "../open-from-cli.js";
 import { formatCount, formatDuration, Output } from "../output.js";
 import { parsePositiveInteger } from "./parse.js";
 
@@ -14,8 +14,7 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
     .action(async (options: { ann?: boolean; annThreshold: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const report = await index.optimize({ ann: options.ann, annThreshold: options.annThreshold });
         output.emitJson(report);
         for (const notice of report.notices) output.notice(notice);
@@ -24,9 +23,7 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
             `full-text index rebuilt${report.vectorIndexBuilt ? ", ANN index built" : ""}.`,
         );
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 
   program
@@ -37,8 +34,7 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
     .action(async (options: { annThreshold: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const report = await index.doctor({ annThreshold: options.annThreshold });
         output.emitJson(report);
         const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
@@ -54,8 +50,6 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         for (const problem of report.problems) output.print(`problem: ${problem}`);
         for (const warning of report.warnings) output.print(`note:    ${warning}`);
         done(report.healthy ? ExitCode.ok : ExitCode.unhealthy);
-      } finally {
-        await index.close();
-      }
+      });
     });
 }

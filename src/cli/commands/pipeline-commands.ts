@@ -2,7 +2,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { ExitCode, loadPipeline, loadPipelines, pipelineRuns, runPipeline, startScheduler, listRuns, type RunRecord, type Pipeline } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
-import { openFromCli } from "../open-from-cli.js";
+import { withIndex } from "../open-from-cli.js";
 import { formatDuration, Output } from "../output.js";
 import { parsePositiveInteger } from "./parse.js";
 import { summarize } from "./index-command.js";
@@ -58,16 +58,9 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
     .action(async (reference: string | undefined, options: { limit: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      let runs: RunRecord[];
-      if (reference) runs = await pipelineRuns(await loadPipeline(reference, { cwd: io.cwd }), { env: io.env, limit: options.limit });
-      else {
-        const index = await openFromCli(io, global);
-        try {
-          runs = await listRuns(index.store, { limit: options.limit });
-        } finally {
-          await index.close();
-        }
-      }
+      const runs: RunRecord[] = reference
+        ? await pipelineRuns(await loadPipeline(reference, { cwd: io.cwd }), { env: io.env, limit: options.limit })
+        : await withIndex(io, global, (index) => listRuns(index.store, { limit: options.limit }));
       output.emitJson({ runs });
       if (runs.length === 0) output.print("No runs recorded yet.");
       for (const run of runs) output.print(runLine(run));

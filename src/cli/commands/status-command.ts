@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { describeEmbedding, ExitCode } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
-import { openFromCli } from "../open-from-cli.js";
+import { withIndex } from "../open-from-cli.js";
 import { formatCount, formatDuration, Output } from "../output.js";
 
 export function registerStatusCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -11,8 +11,7 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
     .action(async (_options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global);
-      try {
+      await withIndex(io, global, async (index) => {
         const status = await index.status();
         output.emitJson(status);
         if (!status.exists) {
@@ -31,8 +30,6 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
           for (const failure of status.failures) output.print(`  failed: ${failure.path}: ${failure.reason}`);
         }
         done(ExitCode.ok);
-      } finally {
-        await index.close();
-      }
+      });
     });
 }
