@@ -52,6 +52,7 @@ function budgetGuard(embedder: Embedder, maxCostUsd: number | undefined, spentTo
   if (maxCostUsd === undefined || price === undefined) return undefined;
   let sent = 0;
   return (tokens) => {
+    // Tokens of every request sent so far, answered or still in flight.
     sent = Math.max(sent, spentTokens()) + tokens;
     const projected = (sent / 1_000_000) * price;
     if (projected > maxCostUsd) {

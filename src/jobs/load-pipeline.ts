@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { Cron } from "croner";
 import type { ErrorObject } from "ajv";
+import { resolveUri } from "../config/settings.js";
 import { ConfigError } from "../errors.js";
 import type { IndexSource } from "../indexing/types.js";
 
@@ -66,10 +67,6 @@ function describe(error: ErrorObject): string {
   }
 }
 
-function isUri(value: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
-}
-
 /**
  * Finds a pipeline by file path or by name (`pipelines/<name>.json` under `cwd`), validates it
  * against pipelines/schema.json and resolves its paths. Every error names the file, the field
@@ -113,7 +110,7 @@ export async function loadPipeline(reference: string, options: { cwd: string }):
   return {
     ...definition,
     file,
-    index: isUri(definition.index) ? definition.index : path.resolve(folder, definition.index),
+    index: resolveUri(definition.index, folder),
     sources: definition.sources.map((source) => ({ ...source, root: path.resolve(folder, source.root) })),
   };
 }

@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
+import { isRemoteUri } from "../config/settings.js";
 import { IndexLockedError } from "../errors.js";
 
 /** Who holds an index's write lock. */
@@ -18,10 +19,6 @@ export interface WriteLock {
 }
 
 const lockName = ".gemindex-write.lock";
-
-function isLocalUri(uri: string): boolean {
-  return !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri);
-}
 
 function processAlive(pid: number): boolean {
   try {
@@ -41,7 +38,7 @@ function processAlive(pid: number): boolean {
  * commit protocol keeps them consistent, at the price of possible duplicate work.
  */
 export async function acquireWriteLock(uri: string, purpose: string): Promise<WriteLock> {
-  if (!isLocalUri(uri)) return { release: async () => {} };
+  if (isRemoteUri(uri)) return { release: async () => {} };
   await mkdir(uri, { recursive: true });
   const file = path.join(uri, lockName);
   const owner: LockOwner = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), purpose };
@@ -89,7 +86,7 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 
 /** Who holds the index's write lock, if anyone, and whether that process still runs on this host. */
 export async function inspectWriteLock(uri: string): Promise<{ owner: LockOwner; alive: boolean } | undefined> {
-  if (!isLocalUri(uri)) return undefined;
+  if (isRemoteUri(uri)) return undefined;
   const owner = await readOwner(path.join(uri, lockName));
   if (!owner) return undefined;
   return { owner, alive: owner.hostname !== hostname() || processAlive(owner.pid) };
