@@ -316,6 +316,7 @@ export class Store {
       if (stats && stats.numUnindexedRows > Math.max(5_000, stats.numIndexedRows * 0.1)) await this.#buildTextIndex();
     }
     await this.#maintainVectorIndex(options.annThreshold ?? defaultAnnThreshold);
+    await this.#maintainScalarIndexes();
     const limit = options.maxSmallFragments ?? 128;
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
       if (!table) continue;
@@ -362,6 +363,21 @@ export class Store {
     if (rows < threshold) return;
     if (stats && stats.unindexed <= stats.indexed * 0.2) return;
     await this.buildVectorIndex();
+  }
+
+  /**
+   * B-tree indexes on `hash` (vector reuse looks chunks up by text hash) and `path` (replacing a
+   * document's chunks deletes by path) once the table is big enough for scans to hurt; rebuilt
+   * when a fifth of the rows are outside them (those are scanned meanwhile).
+   */
+  async #maintainScalarIndexes(minRows = 10_000): Promise<void> {
+    const chunks = this.#chunks;
+    if (!chunks || (await chunks.countRows()) < minRows) return;
+    for (const column of ["hash", "path"]) {
+      const stats = await chunks.indexStats(`${column}_idx`).catch(() => null);
+      if (stats && stats.numUnindexedRows <= stats.numIndexedRows * 0.2) continue;
+      await chunks.createIndex(column, { config: lancedb.Index.btree(), replace: true });
+    }
   }
 
   /** (Re)builds the ANN index: IVF with residual quantization (see `annSearch` for how it is queried). */
