@@ -75,8 +75,11 @@ describe("gemindex run", () => {
     expect(first).toMatchObject({ code: 0, stdout: "", stderr: "" });
     const paid = embeddingRequests().length;
     expect(paid).toBeGreaterThan(0);
+    const requestsAfterFirst = emulator.log.length;
     for (let hour = 1; hour < 24; hour++) expect((await cli(["run", "notes"])).code).toBe(0);
     expect(embeddingRequests().length).toBe(paid);
+    // Not only no embedding: the 23 later runs send no request to the service at all.
+    expect(emulator.log.length).toBe(requestsAfterFirst);
     const history = JSON.parse((await cli(["--json", "runs", "notes", "-n", "30"])).stdout);
     expect(history.runs).toHaveLength(24);
     expect(history.runs[23]).toMatchObject({ pipeline: "notes", outcome: "completed", files: { new: 12 } });
