@@ -98,6 +98,12 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
     notices: [],
     startedAt: startedAt.toISOString(),
   };
+  const batchMode = options.batch ?? "auto";
+  if (batchMode === "always" && !(embedder && context.batch)) {
+    throw new ConfigError(
+      embedder ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer." : "--batch always needs GEMINI_API_KEY.",
+    );
+  }
   await store.refresh();
   report.notices.push(...(await prepareIndex(store, report.embedding, { reset: options.reset })));
 
@@ -118,12 +124,6 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
   );
   const rootSet = sources.map((source) => source.root);
   const manifest = new Map<string, DocumentRecord>();
-  const batchMode = options.batch ?? "auto";
-  if (batchMode === "always" && !(embedder && context.batch)) {
-    throw new ConfigError(
-      embedder ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer." : "--batch always needs GEMINI_API_KEY.",
-    );
-  }
   const batch = batchMode !== "never" && embedder ? context.batch : undefined;
   try {
     let waiting = new Map<string, { job: string; hash: string }>();
