@@ -186,7 +186,7 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
         }
         emit();
       },
-      { maxChunks: options.commitEvery },
+      { maxChunks: options.commitEvery, collectGarbage: options.collectGarbage },
     );
 
     /** Routes each prepared item: failures and touches to the writer, complete documents too; yields documents that need embedding. */

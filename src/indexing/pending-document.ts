@@ -126,6 +126,8 @@ export interface DocumentWriterOptions {
   maxDocuments?: number;
   /** Commit when the oldest waiting document has waited this long, so a kill loses little paid work. @default 10000 */
   maxWaitMs?: number;
+  /** Run a garbage collection between commits when the heap has grown (see relieveMemoryPressure). @default false */
+  collectGarbage?: boolean;
 }
 
 /**
@@ -138,6 +140,7 @@ export class DocumentWriter {
   readonly #maxChunks: number;
   readonly #maxDocuments: number;
   readonly #maxWaitMs: number;
+  readonly #collectGarbage: boolean;
   #oldest = 0;
   #entries: WriteEntry[] = [];
   #chunkCount = 0;
@@ -154,6 +157,7 @@ export class DocumentWriter {
     this.#maxChunks = options.maxChunks ?? 2000;
     this.#maxDocuments = options.maxDocuments ?? 500;
     this.#maxWaitMs = options.maxWaitMs ?? 10_000;
+    this.#collectGarbage = options.collectGarbage ?? false;
   }
 
   async add(entry: WriteEntry): Promise<void> {
@@ -177,7 +181,7 @@ export class DocumentWriter {
       await this.#store.commitDocuments(entries);
       this.committedDocuments += entries.length;
       this.#onCommit(entries);
-      relieveMemoryPressure();
+      if (this.#collectGarbage) relieveMemoryPressure();
     }
     const touched = this.#touched;
     this.#touched = [];

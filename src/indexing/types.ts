@@ -104,6 +104,12 @@ export interface IndexOptions {
   batchThreshold?: number;
   /** Chunks with vectors above which the run builds an ANN index. @default 20000 */
   annThreshold?: number;
+  /**
+   * Collect garbage between commits once the heap passes 80 MB, which keeps a 100k-chunk run near
+   * 450 MB instead of ~535 MB for ~5% more time. The CLI turns it on; a library user whose own
+   * process holds a large heap may prefer V8's defaults. @default false
+   */
+  collectGarbage?: boolean;
   /** Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default 2000 */
   commitEvery?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */

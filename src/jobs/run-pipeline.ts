@@ -10,6 +10,8 @@ export interface RunPipelineOptions {
   cwd?: string;
   signal?: AbortSignal;
   onProgress?: (progress: IndexProgress) => void;
+  /** See IndexOptions.collectGarbage (the CLI turns it on). */
+  collectGarbage?: boolean;
   /** Passed to openIndex (retry policy, timeouts). */
   open?: Partial<OpenIndexOptions>;
 }
@@ -37,6 +39,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       rpm: pipeline.limits?.rpm,
       tpm: pipeline.limits?.tpm,
       maxCostUsd: pipeline.limits?.maxCostUsd,
+      collectGarbage: options.collectGarbage,
       signal: options.signal,
       onProgress: options.onProgress,
     });

@@ -75,6 +75,8 @@ Examples:
           commitEvery: options.commitEvery,
           batch: options.batch,
           annThreshold: options.annThreshold,
+          // A CLI process is ours alone: keeping garbage down is worth a few percent of time.
+          collectGarbage: true,
           batchThreshold: options.batchThreshold,
           rpm: options.rpm,
           tpm: options.tpm,

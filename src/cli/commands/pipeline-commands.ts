@@ -39,7 +39,7 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
       const pipeline = await loadPipeline(reference, { cwd: io.cwd });
-      const { report, record } = await runPipeline(pipeline, { env: io.env, cwd: io.cwd, signal: io.signal });
+      const { report, record } = await runPipeline(pipeline, { env: io.env, cwd: io.cwd, signal: io.signal, collectGarbage: true });
       output.emitJson(record);
       const code = exitCodeOf(record);
       if (code !== ExitCode.ok || options.verbose) {
@@ -90,6 +90,7 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       const scheduler = startScheduler(pipelines, {
         env: io.env,
         cwd: io.cwd,
+        collectGarbage: true,
         onEvent: (event) => {
           if (event.type === "scheduled") log(`${event.pipeline}: "${event.cron}" (${event.timezone}), next at ${event.next.map((date) => date.toISOString()).join(", ")}`);
           else if (event.type === "run-start") log(`${event.pipeline}: run started`);
