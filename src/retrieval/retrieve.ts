@@ -22,6 +22,11 @@ const rrfK = 60;
  * Without an API key, or on a lexical-only index, every mode becomes lexical with a notice.
  */
 export async function retrieve(query: string, context: RetrieveContext, options: SearchOptions = {}): Promise<SearchResult> {
+  if (!context.store.exists) {
+    // Maybe another process created it since this handle was opened.
+    await context.store.refresh();
+    if (!context.store.exists) throw new ConfigError(`There is no index at ${context.store.uri} yet: run \`gemindex index <paths>\` first.`);
+  }
   const k = options.k ?? 8;
   if (!Number.isInteger(k) || k < 1) throw new ConfigError(`-k must be a positive integer, got ${k}.`);
   const notices: string[] = [];

@@ -138,3 +138,11 @@ describe("gemindex with an API key (emulator)", () => {
     expect(status.embedding.dimensions).toBe(1536);
   });
 });
+
+describe("gemindex query before any index exists", () => {
+  it("says how to create one, with exit 2", async () => {
+    const run = await offline(["query", "anything"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/no index at .* yet: run `gemindex index <paths>` first/i);
+  });
+});
