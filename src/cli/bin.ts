@@ -8,6 +8,14 @@
 process.env.LANCEDB_LOG ??= "error";
 const { runCli } = await import("./program.js");
 
+// `gemindex … | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const controller = new AbortController();
 let signals = 0;
 const onSignal = (name: NodeJS.Signals) => {
