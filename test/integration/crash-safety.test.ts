@@ -165,3 +165,41 @@ describe("a run that died between its chunk commit and its manifest commit", () 
     expect(after.chunks.length).toBe(complete.chunks.length - complete.chunks.filter((chunk) => /doc-(03|07|11)\.md#/.test(String(chunk.id))).length + rewritten.length);
   });
 });
+
+describe("Ctrl-C (SIGINT) during a run", () => {
+  it("lets requests in flight finish, commits complete documents and exits 130; the next run pays only for the rest", async () => {
+    emulator.options.latencyMs = 100;
+    const child = spawn(process.execPath, [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "2"], {
+      cwd: workspace.corpus,
+      env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (data) => (stderr += data));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const requests = () => emulator.requests({ path: /\/openai\/embeddings$/ });
+    while (requests().filter((request) => request.status === 200).length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/finishing work in flight/);
+    expect(stderr).toMatch(/Interrupted; finished documents are committed/);
+    // Graceful: every request that was sent got its answer (none was cut off), and the run stopped early.
+    expect(requests().every((request) => request.status === 200)).toBe(true);
+    emulator.options.latencyMs = 0;
+
+    const survived = await dumpIndex(workspace.db);
+    expect(new Set(survived.chunks.map((chunk) => chunk.id)).size).toBe(survived.chunks.length);
+    for (const document of survived.documents) expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
+    expect(survived.documents.length).toBeGreaterThan(0);
+    expect(survived.documents.length).toBeLessThan(30);
+
+    emulator.reset();
+    const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+    const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
+    await index.close();
+    expect(report.outcome).toBe("completed");
+    const complete = await dumpIndex(workspace.db);
+    expect(complete.documents).toHaveLength(30);
+    expect(report.chunks.embedded).toBe(complete.chunks.length - new Set(survived.chunks.map((chunk) => chunk.hash)).size);
+  });
+});
