@@ -1,46 +1,13 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { LoadError } from "../../src/errors.js";
 import { isSupportedPath } from "../../src/loaders/file-types.js";
-import { loadDocument } from "../../src/loaders/load-document.js";
 import { hashFile } from "../../src/sources/fingerprint.js";
-import type { SourceFile } from "../../src/sources/types.js";
-import { makeTempTree, type TempTree } from "./make-temp-tree.js";
+import { failure, fixture, load, useTempFiles } from "./load-helpers.js";
 
-const fixtures = path.resolve(import.meta.dirname, "../fixtures");
-
-let tree: TempTree | undefined;
-afterEach(async () => {
-  await tree?.cleanup();
-  tree = undefined;
-});
-
-async function sourceFile(filePath: string): Promise<SourceFile> {
-  const stats = await stat(filePath).catch(() => ({ size: 0, mtimeMs: 0 }));
-  return { path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: stats.size, mtimeMs: stats.mtimeMs };
-}
-
-const load = async (filePath: string, options?: Parameters<typeof loadDocument>[1]) => loadDocument(await sourceFile(filePath), options);
-const fixture = (relative: string) => path.join(fixtures, relative);
-
-/** The reason a load fails with; fails the test when it does not fail with a LoadError. */
-async function failure(filePath: string, options?: Parameters<typeof loadDocument>[1]): Promise<string> {
-  const error = await load(filePath, options).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(LoadError);
-  expect((error as LoadError).path).toBe(filePath);
-  return (error as LoadError).reason;
-}
-
-async function temp(name: string, content: string | Uint8Array): Promise<string> {
-  tree ??= await makeTempTree();
-  return tree.write(name, content);
-}
+const { temp, tree: tempTree } = useTempFiles();
 
 describe("loadDocument: Markdown", () => {
   it("drops front matter, keeps file line numbers, and takes the first H1 as title", async () => {
@@ -145,12 +112,12 @@ describe("loadDocument: PDF", () => {
 
 describe("loadDocument: failures", () => {
   it("reports a missing file", async () => {
-    tree = await makeTempTree();
+    const tree = await tempTree();
     expect(await failure(path.join(tree.root, "gone.md"))).toBe("file not found");
   });
 
   it("reports a folder given as a file", async () => {
-    tree = await makeTempTree({ "dir/a.md": "a" });
+    const tree = await tempTree({ "dir/a.md": "a" });
     expect(await failure(path.join(tree.root, "dir"))).toBe("is a directory");
   });
 

@@ -2,49 +2,17 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { PDFDocument, StandardFonts } from "pdf-lib";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { LoadError } from "../../src/errors.js";
-import { loadDocument } from "../../src/loaders/load-document.js";
 import { loadDocx } from "../../src/loaders/load-docx.js";
 import { loadXlsx } from "../../src/loaders/load-xlsx.js";
 import { readZipDirectory } from "../../src/loaders/read-zip-directory.js";
 import { hashFile } from "../../src/sources/fingerprint.js";
-import type { SourceFile } from "../../src/sources/types.js";
-import { makeTempTree, type TempTree } from "./make-temp-tree.js";
+import { failure, fixture, load, useTempFiles } from "./load-helpers.js";
 
-const fixtures = path.resolve(import.meta.dirname, "../fixtures");
 const MIB = 1024 * 1024;
-
-let tree: TempTree | undefined;
-afterEach(async () => {
-  await tree?.cleanup();
-  tree = undefined;
-});
-
-async function sourceFile(filePath: string): Promise<SourceFile> {
-  const stats = await stat(filePath).catch(() => ({ size: 0, mtimeMs: 0 }));
-  return { path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: stats.size, mtimeMs: stats.mtimeMs };
-}
-
-const load = async (filePath: string, options?: Parameters<typeof loadDocument>[1]) => loadDocument(await sourceFile(filePath), options);
-const fixture = (relative: string) => path.join(fixtures, relative);
-
-/** The reason a load fails with; fails the test when it does not fail with a LoadError. */
-async function failure(filePath: string, options?: Parameters<typeof loadDocument>[1]): Promise<string> {
-  const error = await load(filePath, options).then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(LoadError);
-  expect((error as LoadError).path).toBe(filePath);
-  return (error as LoadError).reason;
-}
-
-async function temp(name: string, content: string | Uint8Array): Promise<string> {
-  tree ??= await makeTempTree();
-  return tree.write(name, content);
-}
+const { temp, tree: tempTree } = useTempFiles();
 
 describe("loadDocument: HTML", () => {
   it("keeps the main content as Markdown with headings, table and code, and drops the page around it", async () => {
@@ -119,7 +87,7 @@ describe("loadDocument: Markdown image links", () => {
   });
 
   it("counts lines from the file even after front matter, resolves %-escapes and angle brackets, lists each file once, and ignores site-root paths", async () => {
-    tree = await makeTempTree({ "img/tide curve.png": await readFile(fixture("media/gauge.png")) });
+    const tree = await tempTree({ "img/tide curve.png": await readFile(fixture("media/gauge.png")) });
     const file = await tree.write(
       "notes.md",
       "---\ntitle: Notes\n---\n\n# Notes\n\n![one](img/tide%20curve.png)\n\n![two](<img/tide curve.png>)\n\n![pic](img/tide%20curve.png?v=2#top)\n\n![site root](/static/logo.png)\n",
