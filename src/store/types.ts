@@ -1,22 +1,14 @@
+import type { Chunk } from "../chunking/types.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 
-/** A chunk as stored: its document's identity, its location and (with embeddings) its vector. */
-export interface StoredChunk {
+/** A chunk as stored: a chunking Chunk plus its document's identity and (with embeddings) its vector. */
+export interface StoredChunk extends Chunk {
   /** `${path}#${ordinal}`. */
   id: string;
   path: string;
   source: string;
   kind: string;
-  ordinal: number;
-  text: string;
-  headings: string[];
-  page?: number;
-  lineStart?: number;
-  lineEnd?: number;
-  /** Sheet name, time range: where the chunk sits when pages and lines do not say it. */
-  location?: string;
-  tokens: number;
-  /** sha256 of `text`: chunks with the same hash reuse a vector instead of paying for it again. */
+  /** sha256 of what gets embedded (title, text, media bytes): chunks with the same hash reuse a vector. */
   hash: string;
   vector?: Float32Array;
   /** Image bytes embedded with the text by a multimodal model (in memory only, never stored). */
