@@ -1,17 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "../emulator/index.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 beforeEach(async () => {
   emulator.reset();
   workspace = await makeWorkspace();

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, openIndex, type AnswerEvent, type AnswerOptions, type GemIndex } from "../../src/index.js";
-import { startEmulator, type Emulator, type LoggedRequest } from "../emulator/index.js";
+import { type Emulator, type LoggedRequest } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import {
@@ -14,6 +14,7 @@ import {
   updateCachedContentTtl,
 } from "../../src/providers/gemini/caches.js";
 import { GeminiClient } from "../../src/providers/gemini/client.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -21,12 +22,7 @@ let index: GemIndex;
 /** Our side of the clock: moved together with the emulator's (see `advanceBoth`). */
 let offset = 0;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 
 beforeEach(async () => {
   emulator.reset();

@@ -1,23 +1,19 @@
 import { spawn } from "node:child_process";
 import OpenAI from "openai";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
-import { startEmulator, type Emulator, type LoggedRequest } from "../emulator/index.js";
+import { type Emulator, type LoggedRequest } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
 let emulator: Emulator;
 let workspace: Workspace;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 beforeEach(async () => {
   emulator.reset();
   emulator.options.latencyMs = 0;

@@ -1,20 +1,16 @@
 import { PassThrough } from "node:stream";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../src/cli/program.js";
 import { countTokens } from "../../src/chunking/tokens.js";
 import { openIndex } from "../../src/index.js";
-import { startEmulator, type Emulator, type LoggedRequest } from "../emulator/index.js";
+import { type Emulator, type LoggedRequest } from "../emulator/index.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 beforeEach(async () => {
   emulator.reset();
   emulator.options = {};

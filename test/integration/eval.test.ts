@@ -1,10 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runEval, type EvalReport } from "../../src/index.js";
-import { startEmulator, type Emulator } from "../emulator/index.js";
+import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 const mini = path.join(fixturesDir, "beir-mini");
 const files = { corpus: path.join(mini, "corpus.jsonl"), queries: path.join(mini, "queries.jsonl"), qrels: path.join(mini, "qrels.tsv") };
@@ -23,12 +24,7 @@ const expectedFirst: Record<string, string> = {
 let emulator: Emulator;
 let workspace: Workspace;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 beforeEach(async () => {
   emulator.reset();
   workspace = await makeWorkspace("gemindex-eval-");

@@ -1,21 +1,17 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthenticationError, openIndex, type GemIndex } from "../../src/index.js";
-import { startEmulator, type Emulator } from "../emulator/index.js";
+import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
 let index: GemIndex;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 
 beforeEach(async () => {
   emulator.reset();

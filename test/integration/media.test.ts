@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
-import { defaultChatResponder, startEmulator, type Emulator } from "../emulator/index.js";
+import { defaultChatResponder, type Emulator } from "../emulator/index.js";
 import type { ChatRequestInfo } from "../emulator/types.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -15,12 +16,7 @@ function responder(request: ChatRequestInfo): string {
   return defaultChatResponder(request);
 }
 
-beforeAll(async () => {
-  emulator = await startEmulator({ chatResponder: responder });
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started), { chatResponder: responder });
 beforeEach(async () => {
   emulator.reset();
   workspace = await makeWorkspace();

@@ -1,24 +1,19 @@
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadPipeline, startScheduler, type SchedulerEvent } from "../../src/index.js";
-import { startEmulator, type Emulator } from "../emulator/index.js";
+import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
 let emulator: Emulator;
 let workspace: Workspace;
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
+useEmulator((started) => (emulator = started));
 beforeEach(async () => {
   emulator.reset();
   emulator.options.latencyMs = 0;
