@@ -1,16 +1,16 @@
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { Emulator } from "./index.js";
 import { compat, googleError, sdk, sseEvents } from "./testing.js";
+import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let client: OpenAI;
 
-beforeAll(async () => {
-  emulator = await startEmulator();
+useEmulator((started) => {
+  emulator = started;
   client = sdk(emulator);
 });
-afterAll(() => emulator.close());
 beforeEach(() => {
   emulator.reset();
   emulator.options = {};

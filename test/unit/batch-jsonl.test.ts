@@ -8,7 +8,6 @@ import type { BatchEmbedItem } from "../../src/providers/types.js";
 
 const DIMS = 4;
 const parse = (line: string | object, dimensions = DIMS) => parseBatchOutputLine(typeof line === "string" ? line : JSON.stringify(line), { dimensions });
-const norm = (vector: Float32Array) => Math.hypot(...vector);
 
 function vectorOf(line: BatchOutputLine): number[] {
   if (line.type !== "vector") throw new Error(`expected a vector, got ${JSON.stringify(line)}`);
