@@ -104,8 +104,6 @@ export async function* answer(question: string, context: AnswerContext, options:
           yield event;
         } else finishReason = event.reason;
       }
-      // openai-node ends an aborted stream quietly: an answer cut short must not look finished.
-      signal?.throwIfAborted();
       break;
     } catch (error) {
       if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;

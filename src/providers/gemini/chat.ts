@@ -114,6 +114,8 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
         if (signal?.aborted) throw signal.reason;
         throw client.normalize("chat", error);
       }
+      // openai-node ends an aborted stream quietly: a reply cut short must not look finished.
+      if (signal?.aborted) throw signal.reason;
       for (const piece of splitter.end()) yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
       if (usage) yield { type: "usage", usage };
       yield { type: "finish", reason: finish ?? "stop" };
