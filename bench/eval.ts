@@ -22,7 +22,11 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export async function scifactEval(dataDir = path.resolve(root, "../shared/data/scifact")): Promise<void> {
-  const files = { corpus: path.join(dataDir, "corpus.jsonl"), queries: path.join(dataDir, "queries.jsonl"), qrels: path.join(dataDir, "qrels.tsv") };
+  const files = {
+    corpus: path.join(dataDir, "corpus.jsonl"),
+    queries: path.join(dataDir, "queries.jsonl"),
+    qrels: path.join(dataDir, "qrels.tsv"),
+  };
   for (const file of Object.values(files)) {
     if (!(await exists(file))) {
       console.log(`\n### SciFact retrieval quality\n\nSkipped: ${file} not found (put BEIR SciFact in ${dataDir}).`);
@@ -50,7 +54,9 @@ export async function scifactEval(dataDir = path.resolve(root, "../shared/data/s
     }
   };
   try {
-    const lexical = await runGemindex([...args, "--work", path.join(dir, "offline"), "--mode", "lexical"], { cwd: dir });
+    const lexical = await runGemindex([...args, "--work", path.join(dir, "offline"), "--mode", "lexical"], {
+      cwd: dir,
+    });
     if (lexical.code !== 0) throw new Error(`eval failed (${lexical.code}): ${lexical.stderr}${lexical.stdout}`);
     const offline = JSON.parse(lexical.stdout) as EvalReport;
     addRows(offline, "offline (BM25)", offline.index.durationMs);
@@ -58,7 +64,10 @@ export async function scifactEval(dataDir = path.resolve(root, "../shared/data/s
     const emulator = await startEmulatorProcess({});
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
-      const run = await runGemindex([...args, "--work", path.join(dir, "online"), "--mode", "vector", "hybrid"], { cwd: dir, env });
+      const run = await runGemindex([...args, "--work", path.join(dir, "online"), "--mode", "vector", "hybrid"], {
+        cwd: dir,
+        env,
+      });
       if (run.code !== 0) throw new Error(`eval failed (${run.code}): ${run.stderr}${run.stdout}`);
       const online = JSON.parse(run.stdout) as EvalReport;
       addRows(online, "emulator embeddings (hashed bag of words)", online.index.durationMs);
@@ -67,7 +76,17 @@ export async function scifactEval(dataDir = path.resolve(root, "../shared/data/s
     }
     printTable(
       `SciFact (BEIR test split, ${offline.corpus.documents} documents, ${offline.queries.evaluated} queries): gemindex eval`,
-      ["mode", "embeddings", "nDCG@10", "MRR@10", ...offline.k.map((k) => `recall@${k}`), "queries", "p50 ms", "p95 ms", "index build"],
+      [
+        "mode",
+        "embeddings",
+        "nDCG@10",
+        "MRR@10",
+        ...offline.k.map((k) => `recall@${k}`),
+        "queries",
+        "p50 ms",
+        "p95 ms",
+        "index build",
+      ],
       rows,
     );
     console.log(

@@ -13,7 +13,13 @@ async function workspace(): Promise<string> {
   return mkdtemp(path.join(tmpdir(), "gemindex-bench-"));
 }
 
-function parseReport(stdout: string): { files: Record<string, number>; chunks: { written: number; embedded: number; reused: number }; requests: number; tokens: number; durationMs: number } {
+function parseReport(stdout: string): {
+  files: Record<string, number>;
+  chunks: { written: number; embedded: number; reused: number };
+  requests: number;
+  tokens: number;
+  durationMs: number;
+} {
   return JSON.parse(stdout);
 }
 
@@ -28,7 +34,24 @@ export async function ingestionRate(options: { rpm?: number; files?: number } = 
     const emulator = await startEmulatorProcess({ latencyMs, limits: { "gemini-embedding-001": { rpm } } });
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
-      const run = await runGemindex(["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--rpm", String(rpm), "--concurrency", "8", "--batch", "never"], { cwd: dir, env });
+      const run = await runGemindex(
+        [
+          "--json",
+          "--db",
+          "index",
+          "index",
+          "docs",
+          "--chunk-tokens",
+          "128",
+          "--rpm",
+          String(rpm),
+          "--concurrency",
+          "8",
+          "--batch",
+          "never",
+        ],
+        { cwd: dir, env },
+      );
       if (run.code !== 0) throw new Error(`index failed (${run.code}): ${run.stderr}${run.stdout}`);
       const report = parseReport(run.stdout);
       const stats = await emulator.stats();
@@ -50,7 +73,11 @@ export async function ingestionRate(options: { rpm?: number; files?: number } = 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  printTable("Sync ingestion rate vs. the quota-bound rate (target ≥ 0.95)", ["setup", "chunks", "requests (200)", "429s", "requests/min", "fraction of quota", "wall"], rows);
+  printTable(
+    "Sync ingestion rate vs. the quota-bound rate (target ≥ 0.95)",
+    ["setup", "chunks", "requests (200)", "429s", "requests/min", "fraction of quota", "wall"],
+    rows,
+  );
   return rows;
 }
 
@@ -63,21 +90,62 @@ export async function memoryAndReindex(options: { files?: number } = {}): Promis
     const emulator = await startEmulatorProcess({});
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
-      const args = ["--json", "--db", "index", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4", "--batch", "never"];
+      const args = [
+        "--json",
+        "--db",
+        "index",
+        "index",
+        "docs",
+        "--chunk-tokens",
+        "128",
+        "--concurrency",
+        "4",
+        "--batch",
+        "never",
+      ];
       // Ingestion alone first (no ANN index), then the same corpus with the automatic ANN build.
       const first = await runGemindex([...args, "--ann-threshold", "100000000"], { cwd: dir, env });
       if (first.code !== 0) throw new Error(`index failed (${first.code}): ${first.stderr}${first.stdout}`);
       const firstReport = parseReport(first.stdout);
       const firstStats = await emulator.stats();
-      const withAnn = await runGemindex(["--json", "--db", "index-ann", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4", "--batch", "never"], { cwd: dir, env });
+      const withAnn = await runGemindex(
+        [
+          "--json",
+          "--db",
+          "index-ann",
+          "index",
+          "docs",
+          "--chunk-tokens",
+          "128",
+          "--concurrency",
+          "4",
+          "--batch",
+          "never",
+        ],
+        { cwd: dir, env },
+      );
       if (withAnn.code !== 0) throw new Error(`index failed (${withAnn.code}): ${withAnn.stderr}${withAnn.stdout}`);
 
       const lexicalDir = path.join(dir, "lexical");
-      const lexical = await runGemindex(["--json", "--db", lexicalDir, "index", "docs", "--chunk-tokens", "128"], { cwd: dir });
+      const lexical = await runGemindex(["--json", "--db", lexicalDir, "index", "docs", "--chunk-tokens", "128"], {
+        cwd: dir,
+      });
       const lexicalReport = parseReport(lexical.stdout);
 
       // Re-index runs go against the index that has its ANN index already, as a user's would.
-      const reindexArgs = ["--json", "--db", "index-ann", "index", "docs", "--chunk-tokens", "128", "--concurrency", "4", "--batch", "never"];
+      const reindexArgs = [
+        "--json",
+        "--db",
+        "index-ann",
+        "index",
+        "docs",
+        "--chunk-tokens",
+        "128",
+        "--concurrency",
+        "4",
+        "--batch",
+        "never",
+      ];
       await emulator.reset();
       const unchanged = await runGemindex(reindexArgs, { cwd: dir, env });
       const unchangedStats = await emulator.stats();
@@ -93,16 +161,58 @@ export async function memoryAndReindex(options: { files?: number } = {}): Promis
         "Indexing a generated corpus: peak RSS (target ≤ 512 MB)",
         ["run", "files", "chunks", "embedding requests", "wall", "chunks/s", "peak RSS"],
         [
-          ["with embeddings (768 dims)", String(files), String(firstReport.chunks.written), String(firstStats.ok), `${(first.wallMs / 1000).toFixed(1)} s`, (firstReport.chunks.written / (first.wallMs / 1000)).toFixed(0), `${first.peakRssMiB.toFixed(0)} MiB`],
-          ["same, then the automatic ANN build (IVF_RQ)", String(files), String(firstReport.chunks.written), String(firstStats.ok), `${(withAnn.wallMs / 1000).toFixed(1)} s`, (firstReport.chunks.written / (withAnn.wallMs / 1000)).toFixed(0), `${withAnn.peakRssMiB.toFixed(0)} MiB`],
-          ["lexical only (no key)", String(files), String(lexicalReport.chunks.written), "0", `${(lexical.wallMs / 1000).toFixed(1)} s`, (lexicalReport.chunks.written / (lexical.wallMs / 1000)).toFixed(0), `${lexical.peakRssMiB.toFixed(0)} MiB`],
+          [
+            "with embeddings (768 dims)",
+            String(files),
+            String(firstReport.chunks.written),
+            String(firstStats.ok),
+            `${(first.wallMs / 1000).toFixed(1)} s`,
+            (firstReport.chunks.written / (first.wallMs / 1000)).toFixed(0),
+            `${first.peakRssMiB.toFixed(0)} MiB`,
+          ],
+          [
+            "same, then the automatic ANN build (IVF_RQ)",
+            String(files),
+            String(firstReport.chunks.written),
+            String(firstStats.ok),
+            `${(withAnn.wallMs / 1000).toFixed(1)} s`,
+            (firstReport.chunks.written / (withAnn.wallMs / 1000)).toFixed(0),
+            `${withAnn.peakRssMiB.toFixed(0)} MiB`,
+          ],
+          [
+            "lexical only (no key)",
+            String(files),
+            String(lexicalReport.chunks.written),
+            "0",
+            `${(lexical.wallMs / 1000).toFixed(1)} s`,
+            (lexicalReport.chunks.written / (lexical.wallMs / 1000)).toFixed(0),
+            `${lexical.peakRssMiB.toFixed(0)} MiB`,
+          ],
         ],
       );
       printTable(
         "Re-index cost (target: only the changed chunks)",
-        ["change", "files changed", "chunks changed", "inputs embedded", "requests", "chunks reused", "wall", "peak RSS"],
         [
-          ["none", "0", "0", String(unchangedStats.inputs), String(unchangedStats.ok), "-", `${(unchanged.wallMs / 1000).toFixed(1)} s`, `${unchanged.peakRssMiB.toFixed(0)} MiB`],
+          "change",
+          "files changed",
+          "chunks changed",
+          "inputs embedded",
+          "requests",
+          "chunks reused",
+          "wall",
+          "peak RSS",
+        ],
+        [
+          [
+            "none",
+            "0",
+            "0",
+            String(unchangedStats.inputs),
+            String(unchangedStats.ok),
+            "-",
+            `${(unchanged.wallMs / 1000).toFixed(1)} s`,
+            `${unchanged.peakRssMiB.toFixed(0)} MiB`,
+          ],
           [
             `1% of files (${edited.length}), one section each`,
             String(againReport.files.changed),

@@ -36,7 +36,12 @@ export class GemindexError extends Error {
   /** Exit code the CLI uses when this error ends a command. */
   readonly exitCode: number;
 
-  constructor(message: string, code = "GEMINDEX_ERROR", exitCode: number = ExitCode.internal, options: GemindexErrorOptions = {}) {
+  constructor(
+    message: string,
+    code = "GEMINDEX_ERROR",
+    exitCode: number = ExitCode.internal,
+    options: GemindexErrorOptions = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -79,7 +84,12 @@ export class ProviderError extends GemindexError {
   readonly excerpt?: string;
   readonly operation?: string;
 
-  constructor(message: string, details: ProviderErrorDetails = {}, code = "PROVIDER", exitCode: number = ExitCode.provider) {
+  constructor(
+    message: string,
+    details: ProviderErrorDetails = {},
+    code = "PROVIDER",
+    exitCode: number = ExitCode.provider,
+  ) {
     super(message, code, exitCode, { cause: details.cause });
     this.status = details.status;
     this.googleStatus = details.googleStatus;

@@ -1,24 +1,29 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { answer as answerQuestion } from "./answer/answer.js";
-import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
-import { ContextCache, type CacheRegistryEntry } from "./answer/context-cache.js";
-import type { CachedContext } from "./providers/types.js";
-import { resolveSettings, resolveUri, settingsFromEnv, type Settings } from "./config/settings.js";
+import { type CacheRegistryEntry, ContextCache } from "./answer/context-cache.js";
+import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
+import { resolveSettings, resolveUri, type Settings, settingsFromEnv } from "./config/settings.js";
 import { ConfigError, ExitCode, GemindexError } from "./errors.js";
+import {
+  type BatchJobRecord,
+  type CollectReport,
+  cancelBatchJob,
+  collectBatchJobs,
+  listBatchJobs,
+} from "./indexing/batch-jobs.js";
+import { checkHealth, type HealthReport } from "./indexing/check-health.js";
 import { indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
-import type { BatchEmbedder, BatchJobInfo, EmbeddingConfig } from "./providers/types.js";
-import { cancelBatchJob, collectBatchJobs, listBatchJobs, type BatchJobRecord, type CollectReport } from "./indexing/batch-jobs.js";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { BatchEmbedder, BatchJobInfo, CachedContext, EmbeddingConfig } from "./providers/types.js";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
 import { defaultAnnThreshold, Store } from "./store/open-store.js";
-import { checkHealth, type HealthReport } from "./indexing/check-health.js";
-import { acquireWriteLock } from "./store/write-lock.js";
 import type { DocumentRecord } from "./store/types.js";
+import { acquireWriteLock } from "./store/write-lock.js";
 
 export interface OpenIndexOptions extends Partial<Settings> {
   /**
@@ -91,7 +96,13 @@ export class GemIndex {
   readonly #caches?: ContextCache;
 
   /** @internal use {@link openIndex} */
-  constructor(settings: Settings, store: Store, provider: GeminiProvider | undefined, retries: RetryHub, options: { now?: () => number } = {}) {
+  constructor(
+    settings: Settings,
+    store: Store,
+    provider: GeminiProvider | undefined,
+    retries: RetryHub,
+    options: { now?: () => number } = {},
+  ) {
     this.settings = settings;
     this.store = store;
     this.#provider = provider;
@@ -143,7 +154,11 @@ export class GemIndex {
         ? { code: "ABORTED", message: "Interrupted; finished documents are committed.", exitCode: ExitCode.interrupted }
         : error instanceof GemindexError
           ? { code: error.code, message: error.message, exitCode: error.exitCode }
-          : { code: "INTERNAL", message: error instanceof Error ? error.message : String(error), exitCode: ExitCode.internal };
+          : {
+              code: "INTERNAL",
+              message: error instanceof Error ? error.message : String(error),
+              exitCode: ExitCode.internal,
+            };
     }
     return report;
   }
@@ -157,14 +172,22 @@ export class GemIndex {
    * Writes the documents of finished Batch API jobs into the index (all active jobs, or `only`).
    * With `wait`, polls every `pollMs` until no job is running. Takes the write lock.
    */
-  async collectBatches(options: { only?: string; wait?: boolean; pollMs?: number; signal?: AbortSignal } = {}): Promise<CollectReport> {
+  async collectBatches(
+    options: { only?: string; wait?: boolean; pollMs?: number; signal?: AbortSignal } = {},
+  ): Promise<CollectReport> {
     const provider = this.#requireBatch();
     const lock = await acquireWriteLock(this.store.uri, "gemindex batch collect");
     try {
       await this.store.refresh();
       const total: CollectReport = { collected: [], running: [], dropped: [], documents: 0, chunks: 0, retried: 0 };
       for (;;) {
-        const step = await collectBatchJobs({ store: this.store, batch: provider.batch, embedder: provider.embedder, signal: options.signal, only: options.only });
+        const step = await collectBatchJobs({
+          store: this.store,
+          batch: provider.batch,
+          embedder: provider.embedder,
+          signal: options.signal,
+          only: options.only,
+        });
         total.collected.push(...step.collected);
         total.dropped.push(...step.dropped);
         total.documents += step.documents;
@@ -194,16 +217,21 @@ export class GemIndex {
   }
 
   /** The service's view of a job (state, counts), by our id or the service's. */
-  async batchStatus(id: string, options: { signal?: AbortSignal } = {}): Promise<{ job: BatchJobRecord; remote?: BatchJobInfo }> {
+  async batchStatus(
+    id: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ job: BatchJobRecord; remote?: BatchJobInfo }> {
     const job = (await listBatchJobs(this.store)).find((candidate) => candidate.id === id || candidate.batchId === id);
     if (!job) throw new ConfigError(`No batch job ${id} in this index; see \`gemindex batch list\`.`);
-    const remote = job.batchId && this.#provider?.batch ? await this.#provider.batch.get(job.batchId, options) : undefined;
+    const remote =
+      job.batchId && this.#provider?.batch ? await this.#provider.batch.get(job.batchId, options) : undefined;
     return { job, remote };
   }
 
   #requireBatch(): GeminiProvider & { batch: BatchEmbedder } {
     if (!this.#provider) throw new ConfigError("Batch jobs need GEMINI_API_KEY.");
-    if (!this.#provider.batch) throw new ConfigError("This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).");
+    if (!this.#provider.batch)
+      throw new ConfigError("This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).");
     return this.#provider as GeminiProvider & { batch: BatchEmbedder };
   }
 
@@ -234,7 +262,8 @@ export class GemIndex {
    * for await (const event of chat.ask("And its second chapter?")) { ... }
    */
   chat(options: ChatSessionOptions = {}): ChatSession {
-    if (!this.#provider) throw new ConfigError("Chat needs GEMINI_API_KEY (it generates answers); `gemindex query` works without it.");
+    if (!this.#provider)
+      throw new ConfigError("Chat needs GEMINI_API_KEY (it generates answers); `gemindex query` works without it.");
     return new ChatSession(this.#answerContext(this.#provider), options);
   }
 
@@ -242,9 +271,14 @@ export class GemIndex {
    * Context caches: the ones this index's registry made (with `expired` by the clock) and every
    * cache the service holds for the key (ours and other programs'; empty without native caching).
    */
-  async listCaches(options: { signal?: AbortSignal } = {}): Promise<{ registry: Array<CacheRegistryEntry & { expired: boolean }>; remote: CachedContext[] }> {
+  async listCaches(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ registry: Array<CacheRegistryEntry & { expired: boolean }>; remote: CachedContext[] }> {
     const caches = this.#requireCaches();
-    const registry = (await caches.entries()).map((entry) => ({ ...entry, expired: entry.status === "ready" && caches.expired(entry) }));
+    const registry = (await caches.entries()).map((entry) => ({
+      ...entry,
+      expired: entry.status === "ready" && caches.expired(entry),
+    }));
     return { registry, remote: await caches.listRemote(options) };
   }
 
@@ -252,7 +286,10 @@ export class GemIndex {
    * Deletes a context cache (`cachedContents/<id>` or `<id>`) at the service and forgets it in the
    * registry. `deleted` is false when the service no longer had it.
    */
-  async deleteCache(name: string, options: { signal?: AbortSignal } = {}): Promise<{ deleted: boolean; forgotten: number }> {
+  async deleteCache(
+    name: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ deleted: boolean; forgotten: number }> {
     return this.#requireCaches().delete(name, options);
   }
 
@@ -262,7 +299,13 @@ export class GemIndex {
   }
 
   #answerContext(provider: GeminiProvider) {
-    return { store: this.store, embedder: provider.embedder, chat: provider.chat, cwd: this.settings.cwd, caches: this.#caches };
+    return {
+      store: this.store,
+      embedder: provider.embedder,
+      chat: provider.chat,
+      cwd: this.settings.cwd,
+      caches: this.#caches,
+    };
   }
 
   /** Checks the index's health (full-text and ANN coverage, fragments, batch jobs, lock); see HealthReport. */
@@ -280,7 +323,8 @@ export class GemIndex {
     const lock = await acquireWriteLock(this.store.uri, "gemindex optimize");
     try {
       await this.store.refresh();
-      if (!this.store.exists) throw new ConfigError(`There is no index at ${this.store.uri} yet: run \`gemindex index <paths>\` first.`);
+      if (!this.store.exists)
+        throw new ConfigError(`There is no index at ${this.store.uri} yet: run \`gemindex index <paths>\` first.`);
       const before = await this.store.fragmentStats();
       const notices: string[] = [];
       const skipped = await this.store.optimize();
@@ -288,7 +332,11 @@ export class GemIndex {
       await this.store.rebuildTextIndex();
       const chunks = await this.store.countChunks();
       let ann = false;
-      if ((await this.store.hasVectors()) && chunks > 0 && (options.ann || chunks >= (options.annThreshold ?? defaultAnnThreshold))) {
+      if (
+        (await this.store.hasVectors()) &&
+        chunks > 0 &&
+        (options.ann || chunks >= (options.annThreshold ?? defaultAnnThreshold))
+      ) {
         await this.store.buildVectorIndex();
         ann = true;
       }
@@ -346,7 +394,9 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
     const built = meta?.embedding;
     // Unless told otherwise, use what the index was built with.
     const embeddingModel = settings.embeddingModel ?? built?.model;
-    const dimensions = settings.dimensions ?? (embeddingModel === undefined || embeddingModel === built?.model ? built?.dimensions : undefined);
+    const dimensions =
+      settings.dimensions ??
+      (embeddingModel === undefined || embeddingModel === built?.model ? built?.dimensions : undefined);
     const retries = new RetryHub();
     const provider = settings.apiKey
       ? createGeminiProvider({
@@ -357,7 +407,8 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
           chatModel: settings.chatModel,
           timeoutMs,
           retry,
-          onRetry: (notice: RetryNotice) => retries.emit({ delayMs: notice.delayMs, reason: notice.error.message, status: notice.error.status }),
+          onRetry: (notice: RetryNotice) =>
+            retries.emit({ delayMs: notice.delayMs, reason: notice.error.message, status: notice.error.status }),
         })
       : undefined;
     return new GemIndex({ ...settings, uri }, store, provider, retries, { now });

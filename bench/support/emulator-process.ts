@@ -3,7 +3,7 @@
  * not the emulator's. Options arrive as JSON in argv[2]; the parent asks for request statistics
  * over IPC.
  */
-import { startEmulator, type EmulatorOptions } from "../../test/emulator/index.js";
+import { type EmulatorOptions, startEmulator } from "../../test/emulator/index.js";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as EmulatorOptions;
 const emulator = await startEmulator(options);

@@ -1,4 +1,4 @@
-import { fork, spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { EmulatorOptions } from "../../test/emulator/index.js";
@@ -70,7 +70,10 @@ export interface CommandResult {
 }
 
 /** Runs the built gemindex CLI and samples its peak RSS from /proc while it runs. */
-export async function runGemindex(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CommandResult> {
+export async function runGemindex(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string> },
+): Promise<CommandResult> {
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, [bin, ...args], {
     cwd: options.cwd,

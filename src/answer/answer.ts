@@ -1,12 +1,12 @@
 import { countTokens } from "../chunking/tokens.js";
 import { ConfigError } from "../errors.js";
 import type { ChatModel, ChatUsage } from "../providers/types.js";
-import { retrieve, type RetrieveContext } from "../retrieval/retrieve.js";
+import { type RetrieveContext, retrieve } from "../retrieval/retrieve.js";
 import type { SearchResult } from "../retrieval/types.js";
-import { stableContext, type CacheDecision, type ContextCache } from "./context-cache.js";
 import { extractCitations } from "./citations.js";
+import { type CacheDecision, type ContextCache, stableContext } from "./context-cache.js";
 import { buildMessages, formatPinned, instructionFor } from "./prompt.js";
-import { resolvePins, type ResolvedPin } from "./resolve-pins.js";
+import { type ResolvedPin, resolvePins } from "./resolve-pins.js";
 import type { AnswerCacheInfo, AnswerEvent, AnswerOptions } from "./types.js";
 
 export interface AnswerContext extends RetrieveContext {
@@ -26,7 +26,11 @@ export interface AnswerContext extends RetrieveContext {
  * the cache holds the instructions. When the service says the cache is gone (expired or
  * deleted) before anything was streamed, it is recreated and the question asked once more.
  */
-export async function* answer(question: string, context: AnswerContext, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
+export async function* answer(
+  question: string,
+  context: AnswerContext,
+  options: AnswerOptions = {},
+): AsyncGenerator<AnswerEvent> {
   if (!question.trim()) throw new ConfigError("The question is empty.");
   if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined) {
     throw new ConfigError("Use --reasoning-effort or --thinking-budget, not both (Gemini rejects the combination).");
@@ -108,7 +112,10 @@ export async function* answer(question: string, context: AnswerContext, options:
     } catch (error) {
       if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
       if (cache?.state === "given") {
-        throw new ConfigError(`The context cache ${cachedContent} does not exist (it expired or was deleted); see \`gemindex cache list\`.`, { cause: error });
+        throw new ConfigError(
+          `The context cache ${cachedContent} does not exist (it expired or was deleted); see \`gemindex cache list\`.`,
+          { cause: error },
+        );
       }
       if (attempt > 1) throw error;
       // Expired or deleted since we last saw it: make a new one and ask once more.
@@ -116,7 +123,11 @@ export async function* answer(question: string, context: AnswerContext, options:
       cache = decision.cache;
     }
   }
-  const citations = extractCitations(text, result.hits, pins.map((pin) => pin.document));
+  const citations = extractCitations(
+    text,
+    result.hits,
+    pins.map((pin) => pin.document),
+  );
   yield { type: "done", text, citations, usage, finishReason, ...(cache ? { cachedContent: cache.name } : {}) };
 }
 
@@ -124,13 +135,21 @@ export async function* answer(question: string, context: AnswerContext, options:
  * Retrieves as usual, minus passages of pinned documents (the model has them whole already):
  * asks for more hits to make up for the ones dropped, and renumbers the rest from 1.
  */
-async function retrieveBesidePins(query: string, context: RetrieveContext, options: AnswerOptions, pins: ResolvedPin[]): Promise<SearchResult> {
+async function retrieveBesidePins(
+  query: string,
+  context: RetrieveContext,
+  options: AnswerOptions,
+  pins: ResolvedPin[],
+): Promise<SearchResult> {
   if (pins.length === 0) return retrieve(query, context, options);
   const k = options.k ?? 8;
   const pinnedChunks = pins.reduce((sum, pin) => sum + pin.document.chunks, 0);
   const result = await retrieve(query, context, { ...options, k: k + Math.min(pinnedChunks, 3 * k) });
   const pinned = new Set(pins.map((pin) => pin.document.path));
-  const hits = result.hits.filter((hit) => !pinned.has(hit.path)).slice(0, k).map((hit, index) => ({ ...hit, rank: index + 1 }));
+  const hits = result.hits
+    .filter((hit) => !pinned.has(hit.path))
+    .slice(0, k)
+    .map((hit, index) => ({ ...hit, rank: index + 1 }));
   return { ...result, hits };
 }
 

@@ -1,5 +1,5 @@
 import { countTokens } from "../chunking/tokens.js";
-import { answer, type AnswerContext } from "./answer.js";
+import { type AnswerContext, answer } from "./answer.js";
 import type { AnswerEvent, AnswerOptions, AnswerTurn } from "./types.js";
 
 export interface ChatSessionOptions extends Omit<AnswerOptions, "history" | "searchText" | "signal"> {

@@ -66,7 +66,10 @@ export interface CacheDecision {
 export interface ContextCacheOptions {
   /** The provider's cachedContents; without it nothing is cached. */
   service?: ContextCacheService;
-  /** Where the registry persists (the index's meta table), so other processes reuse the caches. Without it, this object only. */
+  /**
+   * Where the registry persists (the index's meta table), so other processes reuse the caches. Without it, this object
+   * only.
+   */
   registry?: KeyValueStore;
   /** Lifetime of a new or refreshed cache, in seconds. @default 600 */
   ttlSeconds?: number;
@@ -134,7 +137,8 @@ export class ContextCache {
     return this.#once(context.key, async () => {
       const entry = await this.#read(context.key);
       // Another caller may have replaced it already.
-      if (entry?.status === "ready" && entry.name !== goneName && entry.name) return this.#acquire(context, options.signal);
+      if (entry?.status === "ready" && entry.name !== goneName && entry.name)
+        return this.#acquire(context, options.signal);
       return this.#create(context, options.signal, []);
     });
   }
@@ -186,10 +190,15 @@ export class ContextCache {
     const service = this.#service;
     const pinned = context.pins.length > 0;
     if (!service) {
-      return { notices: pinned ? ["this endpoint offers no context caching: the pinned documents are sent with every question."] : [] };
+      return {
+        notices: pinned
+          ? ["this endpoint offers no context caching: the pinned documents are sent with every question."]
+          : [],
+      };
     }
     const entry = await this.#read(context.key);
-    if (entry?.status === "too-small") return { notices: pinned ? [tooSmallNotice(context, entry.totalTokens, entry.minTokens)] : [] };
+    if (entry?.status === "too-small")
+      return { notices: pinned ? [tooSmallNotice(context, entry.totalTokens, entry.minTokens)] : [] };
 
     if (entry?.status === "ready" && entry.name) {
       const expiry = entry.expireTime === undefined ? Number.NaN : Date.parse(entry.expireTime);
@@ -198,8 +207,21 @@ export class ContextCache {
       if (left > 0 || Number.isNaN(left)) {
         try {
           const refreshed = await service.updateTtl(entry.name, this.#ttlSeconds, { signal });
-          const notices = await this.#write({ ...entry, expireTime: refreshed.expireTime, totalTokens: refreshed.totalTokens ?? entry.totalTokens, updatedAt: this.#iso() });
-          return { cache: { name: entry.name, state: "refreshed", totalTokens: refreshed.totalTokens ?? entry.totalTokens, expireTime: refreshed.expireTime }, notices };
+          const notices = await this.#write({
+            ...entry,
+            expireTime: refreshed.expireTime,
+            totalTokens: refreshed.totalTokens ?? entry.totalTokens,
+            updatedAt: this.#iso(),
+          });
+          return {
+            cache: {
+              name: entry.name,
+              state: "refreshed",
+              totalTokens: refreshed.totalTokens ?? entry.totalTokens,
+              expireTime: refreshed.expireTime,
+            },
+            notices,
+          };
         } catch (error) {
           if (!service.isGone(error)) return this.#fallback(error, signal, context, "refresh");
           // Gone before its time (deleted elsewhere): make a new one below.
@@ -208,7 +230,8 @@ export class ContextCache {
       return this.#create(context, signal, []);
     }
 
-    const learned = (await this.#registry.readValue<{ minTokens: number }>(minimumPrefix + context.model))?.minTokens ?? 0;
+    const learned =
+      (await this.#registry.readValue<{ minTokens: number }>(minimumPrefix + context.model))?.minTokens ?? 0;
     const minimum = Math.max(service.minTokens(context.model), learned);
     if (context.tokens < minimum * estimateSlack) {
       return { notices: pinned ? [tooSmallNotice(context, context.tokens, minimum)] : [] };
@@ -244,8 +267,10 @@ export class ContextCache {
         createdAt: now,
         updatedAt: now,
       });
-      if (small.minTokens !== undefined) writeNotices.push(...(await this.#writeValue(minimumPrefix + context.model, { minTokens: small.minTokens })));
-      const shown = context.pins.length > 0 ? [tooSmallNotice(context, small.totalTokens ?? context.tokens, small.minTokens)] : [];
+      if (small.minTokens !== undefined)
+        writeNotices.push(...(await this.#writeValue(minimumPrefix + context.model, { minTokens: small.minTokens })));
+      const shown =
+        context.pins.length > 0 ? [tooSmallNotice(context, small.totalTokens ?? context.tokens, small.minTokens)] : [];
       return { notices: [...notices, ...shown, ...writeNotices] };
     }
     const now = this.#iso();
@@ -267,7 +292,8 @@ export class ContextCache {
   /** A failed cache call other than "too small": the answer goes on uncached, and says why. Aborts pass through. */
   #fallback(error: unknown, signal: AbortSignal | undefined, context: StableContext, step: string): CacheDecision {
     if (isAbort(error, signal) || !(error instanceof ProviderError)) throw error;
-    const what = context.pins.length > 0 ? "the pinned documents are sent uncached" : "the instructions are sent uncached";
+    const what =
+      context.pins.length > 0 ? "the pinned documents are sent uncached" : "the instructions are sent uncached";
     return { notices: [`could not ${step} a context cache (${error.message}); ${what}.`] };
   }
 
@@ -285,19 +311,26 @@ export class ContextCache {
       await this.#registry.writeValue(key, value);
       return [];
     } catch (error) {
-      return [`could not record the context cache in the index (${error instanceof Error ? error.message : String(error)}); the next question makes a new one.`];
+      return [
+        `could not record the context cache in the index (${error instanceof Error ? error.message : String(error)}); the next question makes a new one.`,
+      ];
     }
   }
 
-  /** Drops registry rows of caches that have expired by now (the service deleted them itself); a failure is a notice. */
+  /**
+   * Drops registry rows of caches that have expired by now (the service deleted them itself); a failure is a notice.
+   */
   async #prune(except: string): Promise<string[]> {
     try {
       for (const entry of await this.entries()) {
-        if (entry.key !== except && entry.status === "ready" && this.expired(entry)) await this.#registry.deleteValue(registryPrefix + entry.key);
+        if (entry.key !== except && entry.status === "ready" && this.expired(entry))
+          await this.#registry.deleteValue(registryPrefix + entry.key);
       }
       return [];
     } catch (error) {
-      return [`could not drop expired context caches from the index's registry (${error instanceof Error ? error.message : String(error)}).`];
+      return [
+        `could not drop expired context caches from the index's registry (${error instanceof Error ? error.message : String(error)}).`,
+      ];
     }
   }
 
@@ -335,7 +368,9 @@ function memoryStore(): KeyValueStore {
       values.set(key, JSON.stringify(value));
     },
     async readValues<T>(prefix: string) {
-      return [...values].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => ({ key, value: JSON.parse(value) as T }));
+      return [...values]
+        .filter(([key]) => key.startsWith(prefix))
+        .map(([key, value]) => ({ key, value: JSON.parse(value) as T }));
     },
     async deleteValue(key) {
       values.delete(key);

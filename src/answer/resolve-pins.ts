@@ -28,14 +28,20 @@ export async function resolvePins(pins: string[], context: { store: Store; cwd: 
     seen.add(absolute);
     const chunks = await context.store.chunksOf(absolute);
     if (chunks.length === 0) {
-      throw new ConfigError(`Cannot pin ${pin}: it is not in the index (looked for ${absolute}). Index it first, or check the path.`);
+      throw new ConfigError(
+        `Cannot pin ${pin}: it is not in the index (looked for ${absolute}). Index it first, or check the path.`,
+      );
     }
     const shown = displayPath(absolute, context.cwd);
     const label = `P${resolved.length + 1}`;
     const tokens = chunks.reduce((sum, chunk) => sum + chunk.tokens + partOverheadTokens, 0);
     resolved.push({
       document: { label, path: absolute, displayPath: shown, chunks: chunks.length, tokens },
-      text: { label, displayPath: shown, parts: chunks.map((chunk) => ({ citation: formatCitation(shown, chunk), text: chunk.text })) },
+      text: {
+        label,
+        displayPath: shown,
+        parts: chunks.map((chunk) => ({ citation: formatCitation(shown, chunk), text: chunk.text })),
+      },
     });
   }
   return resolved;

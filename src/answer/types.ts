@@ -92,6 +92,9 @@ export interface AnswerOptions extends SearchOptions {
   cache?: boolean;
   /** Earlier turns of a conversation, oldest first (see `GemIndex.chat()`, which keeps them for you). */
   history?: AnswerTurn[];
-  /** What to retrieve sources with, when it differs from the question (a follow-up adds the previous question). @default the question */
+  /**
+   * What to retrieve sources with, when it differs from the question (a follow-up adds the previous question). @default
+   * the question
+   */
   searchText?: string;
 }

@@ -17,11 +17,23 @@ export function capDraft(draft: ChunkDraft, cap: number): ChunkDraft[] {
   const prefixTokens = countTokens(prefix);
   const content = draft.text.slice(prefix.length);
   // One token of slack per piece for merges at the join with the prefix.
-  const pieces = splitText(content, { lineStart: draft.lineStart ?? 1, levels: ["line", "word", "character"], budget: Math.max(1, cap - prefixTokens - 1) });
-  const packed = packPieces(pieces, { budget: cap, overlapTokens: 0, fixedTokens: prefixTokens, measure: (group) => countTokens(prefix + joinPieces(group)) });
+  const pieces = splitText(content, {
+    lineStart: draft.lineStart ?? 1,
+    levels: ["line", "word", "character"],
+    budget: Math.max(1, cap - prefixTokens - 1),
+  });
+  const packed = packPieces(pieces, {
+    budget: cap,
+    overlapTokens: 0,
+    fixedTokens: prefixTokens,
+    measure: (group) => countTokens(prefix + joinPieces(group)),
+  });
   return packed.map(({ pieces: group, tokens }) => {
     const { lineStart, lineEnd, ...rest } = draft;
-    const lines = lineStart === undefined || lineEnd === undefined ? {} : { lineStart: group[0]!.lineStart, lineEnd: group[group.length - 1]!.lineEnd };
+    const lines =
+      lineStart === undefined || lineEnd === undefined
+        ? {}
+        : { lineStart: group[0]!.lineStart, lineEnd: group[group.length - 1]!.lineEnd };
     return { ...rest, text: prefix + joinPieces(group), tokens, ...lines };
   });
 }

@@ -1,9 +1,9 @@
 import type { LoadedDocument } from "../loaders/types.js";
 import { capDraft } from "./cap-draft.js";
-import { CODE_LEVELS, TEXT_LEVELS, chunkPlain } from "./chunk-plain.js";
 import { chunkMarkdown } from "./chunk-markdown.js";
+import { CODE_LEVELS, chunkPlain, TEXT_LEVELS } from "./chunk-plain.js";
 import { chunkRows } from "./chunk-rows.js";
-import { resolveChunkOptions, type ChunkDraft, type ChunkSettings } from "./resolve-chunk-options.js";
+import { type ChunkDraft, type ChunkSettings, resolveChunkOptions } from "./resolve-chunk-options.js";
 import type { Chunk, ChunkOptions } from "./types.js";
 
 /**
@@ -22,7 +22,8 @@ import type { Chunk, ChunkOptions } from "./types.js";
  *
  * @throws ConfigError for impossible options (see `resolveChunkOptions`).
  * @example
- * const chunks = chunkDocument(await loadDocument(file), { maxTokens: 512, overlapTokens: 64, maxInputTokens: embedder.limits.maxInputTokens });
+ * const chunks = chunkDocument(await loadDocument(file), { maxTokens: 512, overlapTokens: 64, maxInputTokens:
+ * embedder.limits.maxInputTokens });
  */
 export function chunkDocument(document: LoadedDocument, options?: ChunkOptions): Chunk[] {
   const settings = resolveChunkOptions(options);

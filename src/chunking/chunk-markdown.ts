@@ -1,12 +1,12 @@
-import type { DocumentSection } from "../loaders/types.js";
 import { parseMarkdown } from "../loaders/parse-markdown.js";
+import type { DocumentSection } from "../loaders/types.js";
 import { chunkPlain, TEXT_LEVELS } from "./chunk-plain.js";
 import { headingLine } from "./heading-line.js";
 import { joinPieces } from "./join-pieces.js";
-import { markdownSections, type MarkdownSection } from "./markdown-sections.js";
+import { type MarkdownSection, markdownSections } from "./markdown-sections.js";
 import { packPieces } from "./pack-pieces.js";
-import { placeDraft } from "./place-draft.js";
 import { Break, type Piece } from "./piece.js";
+import { placeDraft } from "./place-draft.js";
 import type { ChunkDraft, ChunkSettings } from "./resolve-chunk-options.js";
 import { splitFence } from "./split-fence.js";
 import { splitTable } from "./split-table.js";
@@ -49,7 +49,9 @@ export function chunkMarkdown(sections: readonly DocumentSection[], settings: Ch
     const lines = section.text.split("\n");
     // Sections without file lines (HTML, Word) are numbered from 1 here; placeDraft drops the numbers.
     const firstLine = section.startLine ?? 1;
-    const prepared = markdownSections(parseMarkdown(lines)).map((part) => prepareSection(part, lines, firstLine, settings));
+    const prepared = markdownSections(parseMarkdown(lines)).map((part) =>
+      prepareSection(part, lines, firstLine, settings),
+    );
 
     for (let index = 0; index < prepared.length; ) {
       const run = mergeableRun(prepared, index, settings.maxTokens);
@@ -65,12 +67,18 @@ export function chunkMarkdown(sections: readonly DocumentSection[], settings: Ch
       index++;
     }
     // A document of headings only still has words worth finding: index them as plain text.
-    if (drafts.length === before && section.text.trim() !== "") drafts.push(...chunkPlain([section], TEXT_LEVELS, settings));
+    if (drafts.length === before && section.text.trim() !== "")
+      drafts.push(...chunkPlain([section], TEXT_LEVELS, settings));
   }
   return drafts;
 }
 
-function prepareSection(section: MarkdownSection, lines: readonly string[], firstLine: number, settings: ChunkSettings): PreparedSection {
+function prepareSection(
+  section: MarkdownSection,
+  lines: readonly string[],
+  firstLine: number,
+  settings: ChunkSettings,
+): PreparedSection {
   const prefix = section.path.length > 0 ? headingLine(section.path, settings.maxTokens).tokens + 1 : 0;
   const budget = settings.maxTokens - prefix;
   const pieces: Piece[] = [];
@@ -83,7 +91,9 @@ function prepareSection(section: MarkdownSection, lines: readonly string[], firs
         pieces.push(...splitFence(block, { lines, firstLine, cap: settings.hardCapTokens - prefix, separator }));
         break;
       case "table":
-        pieces.push(...splitTable(block, { lines, firstLine, budget, cap: settings.hardCapTokens - prefix, separator }));
+        pieces.push(
+          ...splitTable(block, { lines, firstLine, budget, cap: settings.hardCapTokens - prefix, separator }),
+        );
         break;
       case "paragraph":
         pieces.push(
@@ -159,7 +169,10 @@ function renderRun(
     const text = path.length > 0 ? `${headingLine(path, settings.maxTokens).text}\n\n${content}` : content;
     const tokens = countTokens(text);
     if (tokens <= settings.maxTokens) {
-      return { chunk: { text, headings: [...path], lineStart: firstLine + from, lineEnd: firstLine + to, tokens }, sections: count };
+      return {
+        chunk: { text, headings: [...path], lineStart: firstLine + from, lineEnd: firstLine + to, tokens },
+        sections: count,
+      };
     }
   }
   return undefined;

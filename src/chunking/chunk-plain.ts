@@ -1,8 +1,8 @@
 import type { DocumentSection } from "../loaders/types.js";
 import { joinPieces } from "./join-pieces.js";
 import { packPieces } from "./pack-pieces.js";
-import { placeDraft } from "./place-draft.js";
 import type { SplitLevel } from "./piece.js";
+import { placeDraft } from "./place-draft.js";
 import type { ChunkDraft, ChunkSettings } from "./resolve-chunk-options.js";
 import { splitText } from "./split-text.js";
 import { countTokens } from "./tokens.js";
@@ -19,7 +19,11 @@ export const CODE_LEVELS: readonly SplitLevel[] = ["block", "line", "word", "cha
  * chunks that page and no line numbers (PDF lines are not file lines), and sections without a
  * `startLine` give none either.
  */
-export function chunkPlain(sections: readonly DocumentSection[], levels: readonly SplitLevel[], settings: ChunkSettings): ChunkDraft[] {
+export function chunkPlain(
+  sections: readonly DocumentSection[],
+  levels: readonly SplitLevel[],
+  settings: ChunkSettings,
+): ChunkDraft[] {
   const drafts: ChunkDraft[] = [];
   for (const section of sections) {
     const pieces = splitText(section.text, { lineStart: section.startLine ?? 1, levels, budget: settings.maxTokens });
@@ -31,7 +35,13 @@ export function chunkPlain(sections: readonly DocumentSection[], levels: readonl
       measure: (group) => countTokens(joinPieces(group)),
     });
     for (const { pieces: group, tokens } of packed) {
-      const draft = { text: joinPieces(group), headings: [], tokens, lineStart: group[0]!.lineStart, lineEnd: group[group.length - 1]!.lineEnd };
+      const draft = {
+        text: joinPieces(group),
+        headings: [],
+        tokens,
+        lineStart: group[0]!.lineStart,
+        lineEnd: group[group.length - 1]!.lineEnd,
+      };
       drafts.push(placeDraft(draft, section));
     }
   }

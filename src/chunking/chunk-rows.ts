@@ -24,9 +24,19 @@ export function chunkRows(sections: readonly DocumentSection[], settings: ChunkS
     const firstRow = section.startLine ?? 1;
     let pending: Piece[] = [];
     const flush = () => {
-      const packed = packPieces(pending, { budget: settings.maxTokens, overlapTokens: 0, measure: (group) => countTokens(joinPieces(group)) });
+      const packed = packPieces(pending, {
+        budget: settings.maxTokens,
+        overlapTokens: 0,
+        measure: (group) => countTokens(joinPieces(group)),
+      });
       for (const { pieces, tokens } of packed) {
-        const draft = { text: joinPieces(pieces), headings: [], tokens, lineStart: pieces[0]!.lineStart, lineEnd: pieces[pieces.length - 1]!.lineEnd };
+        const draft = {
+          text: joinPieces(pieces),
+          headings: [],
+          tokens,
+          lineStart: pieces[0]!.lineStart,
+          lineEnd: pieces[pieces.length - 1]!.lineEnd,
+        };
         drafts.push(placeDraft(draft, section));
       }
       pending = [];
@@ -45,7 +55,9 @@ export function chunkRows(sections: readonly DocumentSection[], settings: ChunkS
       }
       flush();
       for (const part of splitRow(line, settings.hardCapTokens)) {
-        drafts.push(placeDraft({ text: part.text, headings: [], tokens: part.tokens, lineStart: row, lineEnd: row }, section));
+        drafts.push(
+          placeDraft({ text: part.text, headings: [], tokens: part.tokens, lineStart: row, lineEnd: row }, section),
+        );
       }
     }
     flush();
@@ -53,7 +65,10 @@ export function chunkRows(sections: readonly DocumentSection[], settings: ChunkS
   return drafts;
 }
 
-/** A row above the input limit as parts within it: whole cells where they fit, words (then characters) of a cell that does not. */
+/**
+ * A row above the input limit as parts within it: whole cells where they fit, words (then characters) of a cell that
+ * does not.
+ */
 function splitRow(line: string, cap: number): Array<{ text: string; tokens: number }> {
   const parts: Array<{ text: string; tokens: number }> = [];
   let current = "";

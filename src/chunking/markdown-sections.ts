@@ -8,7 +8,9 @@ export interface MarkdownSection {
   path: string[];
   /** The path of the enclosing section: `path` without this section's own heading. */
   parentPath: string[];
-  /** 0-based line range of the heading (two lines for a setext heading); absent for the text before the first heading. */
+  /**
+   * 0-based line range of the heading (two lines for a setext heading); absent for the text before the first heading.
+   */
   heading?: { start: number; end: number };
   /** Content blocks, in order. */
   blocks: MarkdownBlock[];

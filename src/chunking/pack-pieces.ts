@@ -15,7 +15,10 @@ export interface PackOptions {
    * @default "word"
    */
   overlapFinest?: Exclude<SplitLevel, "character">;
-  /** Exact token count of the chunk made of `pieces` (called once per chunk, more only when the running estimate was low). */
+  /**
+   * Exact token count of the chunk made of `pieces` (called once per chunk, more only when the running estimate was
+   * low).
+   */
   measure: (pieces: readonly Piece[]) => number;
 }
 
@@ -94,7 +97,11 @@ export function packPieces(pieces: readonly Piece[], options: PackOptions): Pack
     const next = pieces[cut];
     if (next && overlapTokens > 0) {
       const own = pieces.slice(start, cut);
-      const room = Math.min(overlapTokens, Math.floor(sumTokens(own) / 2), budget - fixed - next.tokens - separatorTokens(next.separator));
+      const room = Math.min(
+        overlapTokens,
+        Math.floor(sumTokens(own) / 2),
+        budget - fixed - next.tokens - separatorTokens(next.separator),
+      );
       carry = room > 0 ? tail(own, room, options.overlapFinest ?? "word") : [];
       if (carry.length > 0) carry[0] = { ...carry[0]!, separator: "" };
     } else {
@@ -105,7 +112,9 @@ export function packPieces(pieces: readonly Piece[], options: PackOptions): Pack
   return chunks;
 }
 
-/** The longest run of text at the end of `pieces` within `room` tokens, splitting the edge piece finer when it allows. */
+/**
+ * The longest run of text at the end of `pieces` within `room` tokens, splitting the edge piece finer when it allows.
+ */
 function tail(pieces: readonly Piece[], room: number, finest: Exclude<SplitLevel, "character">): Piece[] {
   const taken: Piece[] = [];
   let left = room;
@@ -119,7 +128,8 @@ function tail(pieces: readonly Piece[], room: number, finest: Exclude<SplitLevel
     }
     if (piece.finer.length > 0) {
       const parts = refinePiece(piece, finest);
-      if (parts.length > 1) taken.unshift(...tail(parts, left - (taken.length > 0 ? separatorTokens(taken[0]!.separator) : 0), finest));
+      if (parts.length > 1)
+        taken.unshift(...tail(parts, left - (taken.length > 0 ? separatorTokens(taken[0]!.separator) : 0), finest));
     }
     break;
   }
@@ -128,7 +138,8 @@ function tail(pieces: readonly Piece[], room: number, finest: Exclude<SplitLevel
 
 function sumTokens(pieces: readonly Piece[]): number {
   let total = 0;
-  for (const [index, piece] of pieces.entries()) total += piece.tokens + (index > 0 ? separatorTokens(piece.separator) : 0);
+  for (const [index, piece] of pieces.entries())
+    total += piece.tokens + (index > 0 ? separatorTokens(piece.separator) : 0);
   return total;
 }
 

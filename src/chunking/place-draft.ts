@@ -9,7 +9,10 @@ import type { ChunkDraft } from "./resolve-chunk-options.js";
  */
 export function placeDraft(draft: ChunkDraft, section: DocumentSection): ChunkDraft {
   const { lineStart, lineEnd, ...rest } = draft;
-  const lines = section.startLine !== undefined && section.page === undefined && lineStart !== undefined ? { lineStart, lineEnd } : {};
+  const lines =
+    section.startLine !== undefined && section.page === undefined && lineStart !== undefined
+      ? { lineStart, lineEnd }
+      : {};
   return {
     ...rest,
     ...(section.page === undefined ? {} : { page: section.page }),

@@ -42,7 +42,9 @@ export function resolveChunkOptions(options: ChunkOptions = {}): ChunkSettings {
     throw new ConfigError(`chunk maxTokens must be an integer of at least ${MIN_MAX_TOKENS} (got ${maxTokens})`);
   }
   if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens * 2 >= maxTokens) {
-    throw new ConfigError(`chunk overlapTokens must be an integer from 0 to less than half of maxTokens (${maxTokens}); got ${overlapTokens}`);
+    throw new ConfigError(
+      `chunk overlapTokens must be an integer from 0 to less than half of maxTokens (${maxTokens}); got ${overlapTokens}`,
+    );
   }
   if (!Number.isInteger(maxInputTokens) || maxInputTokens < maxTokens) {
     throw new ConfigError(

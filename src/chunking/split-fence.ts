@@ -45,7 +45,11 @@ export function splitFence(fence: Fence, context: FenceContext): Piece[] {
       units.push({ text, line: firstLine + index, tokens });
       continue;
     }
-    for (const part of splitText(text, { lineStart: firstLine + index, levels: ["word", "character"], budget: room - 1 })) {
+    for (const part of splitText(text, {
+      lineStart: firstLine + index,
+      levels: ["word", "character"],
+      budget: room - 1,
+    })) {
       units.push({ text: part.text, line: part.lineStart, tokens: part.tokens + 1 });
     }
   }

@@ -28,7 +28,8 @@ export function splitTable(table: Table, context: TableContext): Piece[] {
   const { lines, firstLine, budget } = context;
   const whole = lines.slice(table.start, table.end + 1).join("\n");
   const wholeTokens = whole.length > budget * 24 ? Number.POSITIVE_INFINITY : countTokens(whole);
-  if (wholeTokens <= budget) return [wholePiece(whole, wholeTokens, firstLine + table.start, firstLine + table.end, context.separator)];
+  if (wholeTokens <= budget)
+    return [wholePiece(whole, wholeTokens, firstLine + table.start, firstLine + table.end, context.separator)];
 
   const header = `${lines[table.start]!}\n${lines[table.start + 1]!}`;
   const headerTokens = countTokens(header) + 1;
@@ -39,7 +40,15 @@ export function splitTable(table: Table, context: TableContext): Piece[] {
     if (rows.length === 0) return;
     const text = `${header}\n${rows.map((row) => lines[row]!).join("\n")}`;
     const lineStart = pieces.length === 0 ? firstLine + table.start : firstLine + rows[0]!;
-    pieces.push(wholePiece(text, countTokens(text), lineStart, firstLine + rows[rows.length - 1]!, pieces.length === 0 ? context.separator : "\n"));
+    pieces.push(
+      wholePiece(
+        text,
+        countTokens(text),
+        lineStart,
+        firstLine + rows[rows.length - 1]!,
+        pieces.length === 0 ? context.separator : "\n",
+      ),
+    );
     rows = [];
     rowsTokens = 0;
   };
@@ -48,7 +57,13 @@ export function splitTable(table: Table, context: TableContext): Piece[] {
     const tokens = line.length > context.cap * 24 ? Number.POSITIVE_INFINITY : countTokens(line) + 1;
     if (headerTokens + tokens > context.cap) {
       flush();
-      const parts = splitText(line, { lineStart: firstLine + row, levels: ["word", "character"], budget, separator: "\n", breakBefore: Break.line });
+      const parts = splitText(line, {
+        lineStart: firstLine + row,
+        levels: ["word", "character"],
+        budget,
+        separator: "\n",
+        breakBefore: Break.line,
+      });
       pieces.push(...parts);
       continue;
     }

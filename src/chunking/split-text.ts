@@ -15,7 +15,10 @@ export interface SplitTextOptions {
   breakBefore?: number;
 }
 
-/** Prose averages about 4 characters a token; a text this many times `budget` long cannot fit, so it is split without counting it first. */
+/**
+ * Prose averages about 4 characters a token; a text this many times `budget` long cannot fit, so it is split without
+ * counting it first.
+ */
 const MAX_CHARACTERS_PER_TOKEN = 24;
 
 /**
@@ -88,7 +91,15 @@ function split(
   if (text.trim() === "") return;
   const tokens = text.length > budget * MAX_CHARACTERS_PER_TOKEN ? undefined : countTokens(text);
   if (tokens !== undefined && (tokens <= budget || levels.length === 0)) {
-    out.push({ text, separator, lineStart, lineEnd: lineStart + countLineBreaks(text), tokens, breakBefore, finer: levels });
+    out.push({
+      text,
+      separator,
+      lineStart,
+      lineEnd: lineStart + countLineBreaks(text),
+      tokens,
+      breakBefore,
+      finer: levels,
+    });
     return;
   }
   const [level, ...finer] = levels as [SplitLevel, ...SplitLevel[]];
@@ -107,7 +118,15 @@ function split(
   let line = lineStart;
   for (const [index, part] of parts.entries()) {
     line += countLineBreaks(part.separator);
-    split(part.text, index === 0 ? separator + part.separator : part.separator, index === 0 ? breakBefore : part.breakBefore, line, next, budget, out);
+    split(
+      part.text,
+      index === 0 ? separator + part.separator : part.separator,
+      index === 0 ? breakBefore : part.breakBefore,
+      line,
+      next,
+      budget,
+      out,
+    );
     line += countLineBreaks(part.text);
   }
 }
@@ -119,7 +138,9 @@ interface Part {
 }
 
 const PARAGRAPH_GAP = /\n(?:[ \t]*\n)+/g;
-/** After sentence-ending punctuation (and closing quotes or brackets) followed by whitespace; CJK full stops need none. */
+/**
+ * After sentence-ending punctuation (and closing quotes or brackets) followed by whitespace; CJK full stops need none.
+ */
 const SENTENCE_END = /(?<=[.!?…。！？](?:["'”’)\]]*))[ \t]+|(?<=[。！？])(?=\S)/g;
 const WHITESPACE = /\s+/g;
 /** A top-level declaration, decorator or comment at column 0: the best place to cut code. */
@@ -127,7 +148,8 @@ const DECLARATION =
   /^(?:(?:export|default|pub(?:\([^)]*\))?|public|private|protected|internal|static|abstract|final|sealed|async|unsafe|extern|inline|open|override|data|declare)\s+)*(?:function\*?|class|interface|type|enum|const|let|var|def|fn|func|fun|struct|impl|trait|mod|module|namespace|package|object|record|val|macro_rules!|import|from|use|create|alter|resource|template|typedef|union)\b|^(?:@[\w.]|\/\/|\/\*|#|--)/i;
 
 /** Modifiers that may precede a member declaration (Java, C#, Kotlin, TypeScript, Rust, Swift, PHP). */
-const MODIFIERS = "public|private|protected|internal|static|final|abstract|override|readonly|async|virtual|sealed|synchronized|native|open|suspend|inline|get|set|pub(?:\\([^)]*\\))?|unsafe|extern|const|default|export";
+const MODIFIERS =
+  "public|private|protected|internal|static|final|abstract|override|readonly|async|virtual|sealed|synchronized|native|open|suspend|inline|get|set|pub(?:\\([^)]*\\))?|unsafe|extern|const|default|export";
 /**
  * A declaration one indentation level in (1–4 spaces or a tab), where a class, `impl` or
  * object body declares its members: a decorator or annotation, a doc comment (`/**`, `///`)
@@ -182,7 +204,10 @@ function splitBy(text: string, pattern: RegExp, strength: (next: string) => numb
       return;
     }
     const separator = pendingSeparator;
-    const breakBefore = Math.max(strength(segment), /\n[ \t]*\n/.test(separator) ? Break.paragraph : separator.includes("\n") ? Break.line : 0);
+    const breakBefore = Math.max(
+      strength(segment),
+      /\n[ \t]*\n/.test(separator) ? Break.paragraph : separator.includes("\n") ? Break.line : 0,
+    );
     parts.push({ text: segment, separator, breakBefore });
     pendingSeparator = separatorAfter;
   };

@@ -1,13 +1,22 @@
-import { openIndex, type GemIndex, type OpenIndexOptions } from "../index.js";
+import { type GemIndex, type OpenIndexOptions, openIndex } from "../index.js";
 import type { CliIO, GlobalOptions } from "./io.js";
 
 /** Opens the index the way every command does: env from the CLI's io, flags on top. */
-export function openFromCli(io: CliIO, global: GlobalOptions, extra: Partial<OpenIndexOptions> = {}): Promise<GemIndex> {
+export function openFromCli(
+  io: CliIO,
+  global: GlobalOptions,
+  extra: Partial<OpenIndexOptions> = {},
+): Promise<GemIndex> {
   return openIndex({ env: io.env, cwd: io.cwd, ...(global.db ? { uri: global.db } : {}), ...extra });
 }
 
 /** Runs `use` with the index open, and closes it whatever happens. */
-export async function withIndex<T>(io: CliIO, global: GlobalOptions, use: (index: GemIndex) => Promise<T>, extra: Partial<OpenIndexOptions> = {}): Promise<T> {
+export async function withIndex<T>(
+  io: CliIO,
+  global: GlobalOptions,
+  use: (index: GemIndex) => Promise<T>,
+  extra: Partial<OpenIndexOptions> = {},
+): Promise<T> {
   const index = await openFromCli(io, global, extra);
   try {
     return await use(index);

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ExitCode, GemindexError, environmentVariables } from "../index.js";
+import { ExitCode, environmentVariables, GemindexError } from "../index.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerCacheCommand } from "./commands/cache-command.js";
 import { registerChatCommand } from "./commands/chat-command.js";
@@ -70,7 +70,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`gemindex: ${known ? message : `unexpected error: ${message}`}\n`);
     if (json) {
-      const body = known ? { code: error.code, message, exitCode: error.exitCode } : { code: "INTERNAL", message, exitCode: ExitCode.internal };
+      const body = known
+        ? { code: error.code, message, exitCode: error.exitCode }
+        : { code: "INTERNAL", message, exitCode: ExitCode.internal };
       io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
     }
     if (!known && error instanceof Error && io.env.GEMINDEX_DEBUG) io.stderr.write(`${error.stack}\n`);

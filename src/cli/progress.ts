@@ -26,14 +26,22 @@ export class ProgressLine {
   #draw(progress: IndexProgress): void {
     const elapsed = Date.now() - this.#started;
     const parts = [`${progress.phase}`, `${formatCount(progress.filesSeen)} files seen`];
-    if (progress.filesToIndex > 0) parts.push(`${formatCount(progress.filesIndexed)}/${formatCount(progress.filesToIndex)} indexed`);
+    if (progress.filesToIndex > 0)
+      parts.push(`${formatCount(progress.filesIndexed)}/${formatCount(progress.filesToIndex)} indexed`);
     if (progress.requests > 0) {
       const rate = progress.chunksEmbedded / Math.max(elapsed / 1000, 0.001);
-      parts.push(`${formatCount(progress.chunksEmbedded)} chunks embedded`, `${formatCount(progress.requests)} requests`, `${formatCount(progress.tokens)} tokens`, `${rate.toFixed(0)} chunks/s`);
+      parts.push(
+        `${formatCount(progress.chunksEmbedded)} chunks embedded`,
+        `${formatCount(progress.requests)} requests`,
+        `${formatCount(progress.tokens)} tokens`,
+        `${rate.toFixed(0)} chunks/s`,
+      );
       const left = progress.filesToIndex - progress.filesIndexed;
-      if (left > 0 && progress.filesIndexed > 0) parts.push(`ETA ${formatDuration((elapsed / progress.filesIndexed) * left)}`);
+      if (left > 0 && progress.filesIndexed > 0)
+        parts.push(`ETA ${formatDuration((elapsed / progress.filesIndexed) * left)}`);
     }
-    if (progress.retrying) parts.push(`waiting ${formatDuration(progress.retrying.delayMs)} (rate limited or server busy)`);
+    if (progress.retrying)
+      parts.push(`waiting ${formatDuration(progress.retrying.delayMs)} (rate limited or server busy)`);
     this.#output.stderr(`\r\x1b[2K${parts.join(" · ")}`);
     this.#drawn = true;
   }

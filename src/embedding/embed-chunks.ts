@@ -99,7 +99,11 @@ export async function* embedChunks<T>(
             );
         completed.push(batch.map((item, i) => ({ ...item, vector: result.vectors[i]! })));
         options.adaptive?.succeeded();
-        options.onRequest?.({ inputs: batch.length, tokens: result.tokens ?? tokens, durationMs: performance.now() - started });
+        options.onRequest?.({
+          inputs: batch.length,
+          tokens: result.tokens ?? tokens,
+          durationMs: performance.now() - started,
+        });
       } catch (error) {
         failure ??= { error };
         release();
@@ -119,7 +123,10 @@ export async function* embedChunks<T>(
       if (failure) return;
       const item = fitInput(raw.media && mediaLimit > 0 ? raw : { ...raw, media: undefined }, maxInputTokens);
       const lane = item.media ? "media" : "text";
-      const full = lane === "media" ? open.media.length >= mediaLimit : open.text.length >= maxInputsPerRequest || tokens.text + item.tokens > maxRequestTokens;
+      const full =
+        lane === "media"
+          ? open.media.length >= mediaLimit
+          : open.text.length >= maxInputsPerRequest || tokens.text + item.tokens > maxRequestTokens;
       if (open[lane].length > 0 && full) {
         // Backpressure: hold the producer while the window is full, and while results wait for a
         // slower consumer (a fast service must not pile up every vector in memory).

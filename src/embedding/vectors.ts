@@ -7,13 +7,16 @@ import { ProviderError } from "../errors.js";
  */
 export function fitVector(values: ArrayLike<number>, dimensions: number, context: string): Float32Array {
   if (values.length < dimensions) {
-    throw new ProviderError(`${context}: got a vector of ${values.length} dimensions, expected ${dimensions}.`, { retryable: false });
+    throw new ProviderError(`${context}: got a vector of ${values.length} dimensions, expected ${dimensions}.`, {
+      retryable: false,
+    });
   }
   const vector = new Float32Array(dimensions);
   let sum = 0;
   for (let i = 0; i < dimensions; i++) {
     const value = Number(values[i]);
-    if (!Number.isFinite(value)) throw new ProviderError(`${context}: the vector holds a non-finite value.`, { retryable: false });
+    if (!Number.isFinite(value))
+      throw new ProviderError(`${context}: the vector holds a non-finite value.`, { retryable: false });
     vector[i] = value;
     sum += value * value;
   }

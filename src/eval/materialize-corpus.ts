@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { EvalInputError } from "./eval-input-error.js";
-import { readBeirCorpus, type BeirDocument } from "./read-beir.js";
+import { type BeirDocument, readBeirCorpus } from "./read-beir.js";
 
 /** What {@link materializeCorpus} did. */
 export interface MaterializeResult {
@@ -30,7 +30,8 @@ export function fileNameFor(id: string): string {
     if (/[a-z0-9_-]/.test(char)) name += char;
     else for (const byte of Buffer.from(char, "utf8")) name += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
   }
-  if (name.length > maxNameLength) name = `${name.slice(0, maxNameLength - 17)}~${createHash("sha256").update(id).digest("hex").slice(0, 16)}`;
+  if (name.length > maxNameLength)
+    name = `${name.slice(0, maxNameLength - 17)}~${createHash("sha256").update(id).digest("hex").slice(0, 16)}`;
   return `${name}.md`;
 }
 
@@ -53,7 +54,11 @@ export function documentMarkdown(document: Pick<BeirDocument, "title" | "text">)
  *
  * @throws EvalInputError on a malformed corpus line or a duplicate id.
  */
-export async function materializeCorpus(corpusFile: string, dir: string, options: { signal?: AbortSignal } = {}): Promise<MaterializeResult> {
+export async function materializeCorpus(
+  corpusFile: string,
+  dir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<MaterializeResult> {
   await mkdir(dir, { recursive: true });
   const existing = new Set((await readdir(dir)).filter((name) => name.endsWith(".md")));
   const idsByFile = new Map<string, string>();
@@ -63,7 +68,10 @@ export async function materializeCorpus(corpusFile: string, dir: string, options
     const name = fileNameFor(document.id);
     const previous = idsByFile.get(name);
     if (previous !== undefined) {
-      const what = previous === document.id ? `duplicate document id "${document.id}"` : `document ids "${previous}" and "${document.id}" map to the same file name`;
+      const what =
+        previous === document.id
+          ? `duplicate document id "${document.id}"`
+          : `document ids "${previous}" and "${document.id}" map to the same file name`;
       throw new EvalInputError(corpusFile, document.line, `${what} (first on line ${lines.get(name)})`);
     }
     idsByFile.set(name, document.id);

@@ -24,7 +24,7 @@ export type Qrels = Map<string, Map<string, number>>;
  * {@link EvalInputError} naming it.
  */
 async function* readLines(file: string, signal?: AbortSignal): AsyncGenerator<{ text: string; line: number }> {
-  let handle;
+  let handle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     handle = await open(file, "r");
   } catch (error) {
@@ -40,7 +40,9 @@ async function* readLines(file: string, signal?: AbortSignal): AsyncGenerator<{ 
     }
   } catch (error) {
     if (error instanceof EvalInputError || signal?.aborted) throw error;
-    throw new EvalInputError(file, line === 0 ? undefined : line, `cannot read it: ${fsErrorReason(error)}`, { cause: error });
+    throw new EvalInputError(file, line === 0 ? undefined : line, `cannot read it: ${fsErrorReason(error)}`, {
+      cause: error,
+    });
   } finally {
     await handle.close();
   }
@@ -54,7 +56,8 @@ function parseObject(file: string, line: number, text: string): Record<string, u
   } catch (error) {
     throw new EvalInputError(file, line, `not valid JSON (${(error as Error).message})`);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new EvalInputError(file, line, "expected a JSON object");
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new EvalInputError(file, line, "expected a JSON object");
   return value as Record<string, unknown>;
 }
 
@@ -66,7 +69,13 @@ function idOf(file: string, line: number, record: Record<string, unknown>): stri
   return id;
 }
 
-function stringField(file: string, line: number, record: Record<string, unknown>, name: string, required: boolean): string {
+function stringField(
+  file: string,
+  line: number,
+  record: Record<string, unknown>,
+  name: string,
+  required: boolean,
+): string {
   const value = record[name];
   if (value === undefined || value === null) {
     if (required) throw new EvalInputError(file, line, `missing "${name}" (a string)`);
@@ -81,7 +90,10 @@ function stringField(file: string, line: number, record: Record<string, unknown>
  * may be absent). Throws {@link EvalInputError} with the line number on a malformed line;
  * duplicate ids are the caller's to detect (it is the one that keeps state).
  */
-export async function* readBeirCorpus(file: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<BeirDocument> {
+export async function* readBeirCorpus(
+  file: string,
+  options: { signal?: AbortSignal } = {},
+): AsyncGenerator<BeirDocument> {
   for await (const { text, line } of readLines(file, options.signal)) {
     const record = parseObject(file, line, text);
     yield {
@@ -94,14 +106,18 @@ export async function* readBeirCorpus(file: string, options: { signal?: AbortSig
 }
 
 /** Reads a BEIR `queries.jsonl` (`{"_id", "text"}` per line) into id → text, in file order. */
-export async function readBeirQueries(file: string, options: { signal?: AbortSignal } = {}): Promise<Map<string, string>> {
+export async function readBeirQueries(
+  file: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<Map<string, string>> {
   const queries = new Map<string, string>();
   const lines = new Map<string, number>();
   for await (const { text, line } of readLines(file, options.signal)) {
     const record = parseObject(file, line, text);
     const id = idOf(file, line, record);
     const query = stringField(file, line, record, "text", true);
-    if (lines.has(id)) throw new EvalInputError(file, line, `duplicate query id "${id}" (first on line ${lines.get(id)})`);
+    if (lines.has(id))
+      throw new EvalInputError(file, line, `duplicate query id "${id}" (first on line ${lines.get(id)})`);
     if (query.trim() === "") throw new EvalInputError(file, line, `query "${id}" has empty text`);
     lines.set(id, line);
     queries.set(id, query);
@@ -123,8 +139,17 @@ export async function readBeirQrels(file: string, options: { signal?: AbortSigna
     const isFirst = first;
     first = false;
     if (fields.length !== 3) {
-      if (isFirst && fields.length < 3) throw new EvalInputError(file, line, "expected a header line, then tab-separated lines of query-id, corpus-id, score");
-      throw new EvalInputError(file, line, `expected 3 tab-separated fields (query-id, corpus-id, score), found ${fields.length}`);
+      if (isFirst && fields.length < 3)
+        throw new EvalInputError(
+          file,
+          line,
+          "expected a header line, then tab-separated lines of query-id, corpus-id, score",
+        );
+      throw new EvalInputError(
+        file,
+        line,
+        `expected 3 tab-separated fields (query-id, corpus-id, score), found ${fields.length}`,
+      );
     }
     const [queryId, documentId, scoreText] = fields as [string, string, string];
     const score = Number(scoreText);
@@ -134,7 +159,10 @@ export async function readBeirQrels(file: string, options: { signal?: AbortSigna
     }
     if (queryId === "" || documentId === "") throw new EvalInputError(file, line, "empty query-id or corpus-id");
     let judged = qrels.get(queryId);
-    if (!judged) qrels.set(queryId, (judged = new Map()));
+    if (!judged) {
+      judged = new Map();
+      qrels.set(queryId, judged);
+    }
     judged.set(documentId, score);
   }
   return qrels;

@@ -58,7 +58,10 @@ export function ndcgAt(ranking: readonly string[], judgments: Judgments, k: numb
     .slice(0, k)
     .reduce((sum, grade, index) => sum + grade / Math.log2(index + 2), 0);
   if (ideal === 0) return 0;
-  const actual = top(ranking, k).reduce((sum, id, index) => sum + Math.max(0, judgments.get(id) ?? 0) / Math.log2(index + 2), 0);
+  const actual = top(ranking, k).reduce(
+    (sum, id, index) => sum + Math.max(0, judgments.get(id) ?? 0) / Math.log2(index + 2),
+    0,
+  );
   return actual / ideal;
 }
 
@@ -97,7 +100,9 @@ export class MetricAccumulator {
       return false;
     }
     this.#queries++;
-    this.cutoffs.forEach((k, index) => (this.#recall[index]! += recallAt(ranking, judgments, k)));
+    this.cutoffs.forEach((k, index) => {
+      this.#recall[index]! += recallAt(ranking, judgments, k);
+    });
     this.#mrr += reciprocalRankAt(ranking, judgments, 10);
     this.#ndcg += ndcgAt(ranking, judgments, 10);
     return true;

@@ -2,10 +2,10 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveSettings, settingsFromEnv } from "../config/settings.js";
 import { ConfigError, GemindexError } from "../errors.js";
-import { openIndex, type GemIndex } from "../open-index.js";
+import { type GemIndex, openIndex } from "../open-index.js";
 import type { SearchMode } from "../retrieval/types.js";
 import { materializeCorpus } from "./materialize-corpus.js";
-import { readBeirQrels, readBeirQueries, type Qrels } from "./read-beir.js";
+import { type Qrels, readBeirQrels, readBeirQueries } from "./read-beir.js";
 import { countRelevant, MetricAccumulator, ndcgAt, reciprocalRankAt } from "./retrieval-metrics.js";
 import type { EvalModeReport, EvalOptions, EvalQueryResult, EvalReport, LatencySummary } from "./types.js";
 
@@ -46,13 +46,18 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const modes = [...new Set(options.modes ?? allModes)];
   const cutoffs = [...new Set(options.k ?? defaultEvalCutoffs)].sort((a, b) => a - b);
   if (modes.length === 0) throw new ConfigError("Give at least one retrieval mode to evaluate.");
-  for (const k of cutoffs) if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
+  for (const k of cutoffs)
+    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
   const chunking = options.chunking ?? {};
   const work = path.resolve(options.work);
   const notices: string[] = [];
-  const online = Boolean(resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey);
+  const online = Boolean(
+    resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey,
+  );
   if (!online && !modes.includes("lexical")) {
-    throw new ConfigError(`${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only lexical search can be evaluated.`);
+    throw new ConfigError(
+      `${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only lexical search can be evaluated.`,
+    );
   }
 
   onProgress?.({ phase: "reading" });
@@ -75,15 +80,32 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     else evaluated.push({ id, text, judgments });
   }
   const qrelsSummary = summarizeQrels(qrels, queries, corpusIds);
-  if (qrelsSummary.unknownQueries > 0) notices.push(`${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`);
-  if (qrelsSummary.unknownDocuments > 0) notices.push(`${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`);
-  if (withoutRelevant > 0) notices.push(`${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`);
-  if (evaluated.length === 0) throw new ConfigError(`No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`);
+  if (qrelsSummary.unknownQueries > 0)
+    notices.push(
+      `${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`,
+    );
+  if (qrelsSummary.unknownDocuments > 0)
+    notices.push(
+      `${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`,
+    );
+  if (withoutRelevant > 0)
+    notices.push(
+      `${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`,
+    );
+  if (evaluated.length === 0)
+    throw new ConfigError(
+      `No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`,
+    );
 
   const uri = path.join(work, online ? "index-online" : "index-offline");
   const index = await openIndex({ ...options.open, uri, cwd: work });
   try {
-    const state = { layoutVersion, chunking, embedding: index.embedding, baseURL: online ? (index.settings.baseURL ?? null) : null };
+    const state = {
+      layoutVersion,
+      chunking,
+      embedding: index.embedding,
+      baseURL: online ? (index.settings.baseURL ?? null) : null,
+    };
     const stateFile = `${uri}.json`;
     const previous = await readFile(stateFile, "utf8").catch(() => undefined);
     const reset = previous !== undefined && previous !== JSON.stringify(state);
@@ -100,13 +122,17 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     signal?.throwIfAborted();
     if (report.error) throw new GemindexError(report.error.message, report.error.code, report.error.exitCode);
     if (report.batch && report.batch.waiting > 0) {
-      throw new ConfigError(`${report.batch.waiting} documents wait for a Batch API job; evaluate once \`gemindex batch collect\` has written them, or index with batch "never".`);
+      throw new ConfigError(
+        `${report.batch.waiting} documents wait for a Batch API job; evaluate once \`gemindex batch collect\` has written them, or index with batch "never".`,
+      );
     }
     await mkdir(work, { recursive: true });
     await writeFile(stateFile, JSON.stringify(state));
     if (report.files.failed > 0) {
       const first = report.failures[0];
-      notices.push(`${report.files.failed} documents could not be indexed and cannot be retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`);
+      notices.push(
+        `${report.files.failed} documents could not be indexed and cannot be retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
+      );
     }
     const seen = report.files.seen;
     if (seen < corpus.documents) {
@@ -122,7 +148,16 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         modeReports.push({ mode, status: "skipped", reason: `${mode} search needs GEMINI_API_KEY` });
         continue;
       }
-      modeReports.push(await evaluateMode(index, mode, evaluated, { cutoffs, searchK, idsByFile: corpus.idsByFile, perQuery: options.perQuery, signal, onProgress }));
+      modeReports.push(
+        await evaluateMode(index, mode, evaluated, {
+          cutoffs,
+          searchK,
+          idsByFile: corpus.idsByFile,
+          perQuery: options.perQuery,
+          signal,
+          onProgress,
+        }),
+      );
     }
 
     return {
@@ -147,7 +182,11 @@ async function evaluateMode(
   index: GemIndex,
   mode: SearchMode,
   queries: Array<{ id: string; text: string; judgments: Map<string, number> }>,
-  options: Pick<EvalOptions, "signal" | "onProgress" | "perQuery"> & { cutoffs: number[]; searchK: number; idsByFile: Map<string, string> },
+  options: Pick<EvalOptions, "signal" | "onProgress" | "perQuery"> & {
+    cutoffs: number[];
+    searchK: number;
+    idsByFile: Map<string, string>;
+  },
 ): Promise<EvalModeReport> {
   const metrics = new MetricAccumulator(options.cutoffs);
   const latencies: number[] = [];
@@ -160,7 +199,8 @@ async function evaluateMode(
     const latencyMs = performance.now() - started;
     latencies.push(latencyMs);
     // search() falls back to lexical when vectors are unavailable: that is not this mode's result.
-    if (result.mode !== mode) return { mode, status: "skipped", reason: result.notices[0] ?? `${mode} search is not available for this index` };
+    if (result.mode !== mode)
+      return { mode, status: "skipped", reason: result.notices[0] ?? `${mode} search is not available for this index` };
     const ranking: string[] = [];
     for (const hit of result.hits) {
       const id = options.idsByFile.get(path.basename(hit.path));
@@ -169,11 +209,23 @@ async function evaluateMode(
     metrics.add(ranking, query.judgments);
     if (options.perQuery) {
       const top = [...new Set(ranking)].slice(0, 10);
-      perQuery.push({ id: query.id, top, ndcgAt10: ndcgAt(top, query.judgments, 10), reciprocalRank: reciprocalRankAt(top, query.judgments, 10), latencyMs });
+      perQuery.push({
+        id: query.id,
+        top,
+        ndcgAt10: ndcgAt(top, query.judgments, 10),
+        reciprocalRank: reciprocalRankAt(top, query.judgments, 10),
+        latencyMs,
+      });
     }
   }
   options.onProgress?.({ phase: "searching", mode, done: queries.length, total: queries.length });
-  const report: EvalModeReport = { mode, status: "completed", queries: metrics.queries, metrics: metrics.result(), latencyMs: summarizeLatency(latencies) };
+  const report: EvalModeReport = {
+    mode,
+    status: "completed",
+    queries: metrics.queries,
+    metrics: metrics.result(),
+    latencyMs: summarizeLatency(latencies),
+  };
   return options.perQuery ? { ...report, perQuery } : report;
 }
 
@@ -185,7 +237,11 @@ function summarizeLatency(values: number[]): LatencySummary {
   return { p50: percentile(50), p95: percentile(95), mean };
 }
 
-function summarizeQrels(qrels: Qrels, queries: Map<string, string>, corpusIds: Set<string>): Omit<EvalReport["qrels"], "file"> {
+function summarizeQrels(
+  qrels: Qrels,
+  queries: Map<string, string>,
+  corpusIds: Set<string>,
+): Omit<EvalReport["qrels"], "file"> {
   let judgments = 0;
   let relevant = 0;
   let unknownQueries = 0;

@@ -1,6 +1,6 @@
 import type { ChunkOptions } from "../chunking/types.js";
-import type { OpenIndexOptions } from "../open-index.js";
 import type { IndexOptions, IndexProgress, IndexReport } from "../indexing/types.js";
+import type { OpenIndexOptions } from "../open-index.js";
 import type { SearchMode } from "../retrieval/types.js";
 import type { RankingMetrics } from "./retrieval-metrics.js";
 
@@ -122,7 +122,10 @@ export interface EvalReport {
   };
   /** Recall cutoffs. */
   k: number[];
-  /** Hits requested from `search()` per query: enough documents for the largest cutoff after merging a document's chunks. */
+  /**
+   * Hits requested from `search()` per query: enough documents for the largest cutoff after merging a document's
+   * chunks.
+   */
   searchK: number;
   /** The index run that brought the index up to date (nothing to do when the corpus is unchanged). */
   index: IndexReport;

@@ -70,7 +70,16 @@ export class BatchJobBuilder {
   static async start(store: Store, embedder: BatchEmbedder): Promise<BatchJobBuilder> {
     const now = new Date().toISOString();
     const id = `job-${now.slice(0, 10).replaceAll("-", "")}-${randomBytes(4).toString("hex")}`;
-    const job: BatchJobRecord = { id, state: "preparing", createdAt: now, updatedAt: now, model: embedder.config.model, dimensions: embedder.config.dimensions, documents: 0, inputs: 0 };
+    const job: BatchJobRecord = {
+      id,
+      state: "preparing",
+      createdAt: now,
+      updatedAt: now,
+      model: embedder.config.model,
+      dimensions: embedder.config.dimensions,
+      documents: 0,
+      inputs: 0,
+    };
     await saveJob(store, job, {});
     return new BatchJobBuilder(store, await store.batchTables(), job);
   }
@@ -102,7 +111,13 @@ export class BatchJobBuilder {
   }
 }
 
-async function uploadAndSubmit(store: Store, tables: BatchTables, batch: BatchEmbedder, job: BatchJobRecord, signal?: AbortSignal): Promise<BatchJobRecord> {
+async function uploadAndSubmit(
+  store: Store,
+  tables: BatchTables,
+  batch: BatchEmbedder,
+  job: BatchJobRecord,
+  signal?: AbortSignal,
+): Promise<BatchJobRecord> {
   if (job.state === "preparing") {
     const uploaded = await batch.upload(tables.inputs(job.id), { displayName: `gemindex ${job.id}`, signal });
     await saveJob(store, job, { state: "uploaded", fileName: uploaded.fileName });
@@ -155,14 +170,19 @@ export interface CollectOptions {
 export async function collectBatchJobs(options: CollectOptions): Promise<CollectReport> {
   const { store, batch, signal } = options;
   const report: CollectReport = { collected: [], running: [], dropped: [], documents: 0, chunks: 0, retried: 0 };
-  const jobs = (await listBatchJobs(store)).filter((job) => isActive(job) && (!options.only || job.id === options.only || job.batchId === options.only));
+  const jobs = (await listBatchJobs(store)).filter(
+    (job) => isActive(job) && (!options.only || job.id === options.only || job.batchId === options.only),
+  );
   if (jobs.length === 0) return report;
   const tables = await store.batchTables();
   for (const job of jobs) {
     if (job.state === "preparing" && job.fileName === undefined && !(await parkedCompletely(tables, job))) {
       // Killed while parking: nothing was uploaded or paid; the documents are simply indexed again.
       await tables.remove(job.id);
-      await saveJob(store, job, { state: "failed", error: "interrupted before upload; its documents are indexed again" });
+      await saveJob(store, job, {
+        state: "failed",
+        error: "interrupted before upload; its documents are indexed again",
+      });
       report.dropped.push(job.id);
       continue;
     }
@@ -175,7 +195,10 @@ export async function collectBatchJobs(options: CollectOptions): Promise<Collect
     }
     if (remote.state !== "succeeded") {
       await tables.remove(job.id);
-      await saveJob(store, job, { state: remote.state === "cancelled" ? "cancelled" : remote.state === "expired" ? "expired" : "failed", error: remote.error });
+      await saveJob(store, job, {
+        state: remote.state === "cancelled" ? "cancelled" : remote.state === "expired" ? "expired" : "failed",
+        error: remote.error,
+      });
       report.dropped.push(job.id);
       continue;
     }
@@ -188,10 +211,21 @@ export async function collectBatchJobs(options: CollectOptions): Promise<Collect
 /** A job in "preparing" whose parking finished (its document count matches) can still be uploaded. */
 async function parkedCompletely(tables: BatchTables, job: BatchJobRecord): Promise<boolean> {
   const counts = await tables.count(job.id);
-  return job.documents > 0 && counts.documents === job.documents && counts.inputs === job.inputs && job.updatedAt !== job.createdAt;
+  return (
+    job.documents > 0 &&
+    counts.documents === job.documents &&
+    counts.inputs === job.inputs &&
+    job.updatedAt !== job.createdAt
+  );
 }
 
-async function writeResults(options: CollectOptions, tables: BatchTables, job: BatchJobRecord, remote: BatchJobInfo, report: CollectReport): Promise<void> {
+async function writeResults(
+  options: CollectOptions,
+  tables: BatchTables,
+  job: BatchJobRecord,
+  remote: BatchJobInfo,
+  report: CollectReport,
+): Promise<void> {
   const { store, batch, embedder, signal } = options;
   await tables.clearResults(job.id);
   let group: Array<{ customId: string; vector?: Float32Array; error?: string }> = [];
@@ -209,13 +243,17 @@ async function writeResults(options: CollectOptions, tables: BatchTables, job: B
   // Lines the job failed (or never answered) are embedded synchronously.
   async function* failedInputs() {
     for await (const input of tables.inputs(job.id)) {
-      if (!returned.has(input.customId)) yield { text: input.text, tokens: input.tokens, title: input.title, tag: input.customId };
+      if (!returned.has(input.customId))
+        yield { text: input.text, tokens: input.tokens, title: input.title, tag: input.customId };
     }
   }
   let retried = 0;
   for await (const done of embedChunks(failedInputs(), embedder, { signal })) {
     retried += done.length;
-    await tables.addResults(job.id, done.map((item) => ({ customId: item.tag, vector: item.vector })));
+    await tables.addResults(
+      job.id,
+      done.map((item) => ({ customId: item.tag, vector: item.vector })),
+    );
   }
   report.retried += retried;
 
@@ -224,16 +262,25 @@ async function writeResults(options: CollectOptions, tables: BatchTables, job: B
     if (documents.length === 0) return;
     const paths = documents.map((document) => document.record.path);
     const chunks = await tables.chunksOf(job.id, paths);
-    const vectors = await tables.vectors(job.id, chunks.flatMap((chunk) => (chunk.customId ? [chunk.customId] : [])));
+    const vectors = await tables.vectors(
+      job.id,
+      chunks.flatMap((chunk) => (chunk.customId ? [chunk.customId] : [])),
+    );
     const byPath = new Map<string, StoredChunk[]>();
     for (const { customId, title: _title, ...chunk } of chunks) {
       const vector = chunk.vector ?? (customId ? vectors.get(customId) : undefined);
-      if (!vector) throw new GemindexError(`Batch job ${job.id}: no vector for chunk ${chunk.id} after collection.`, "BATCH_INCOMPLETE");
+      if (!vector)
+        throw new GemindexError(
+          `Batch job ${job.id}: no vector for chunk ${chunk.id} after collection.`,
+          "BATCH_INCOMPLETE",
+        );
       const list = byPath.get(chunk.path) ?? [];
       list.push({ ...chunk, vector });
       byPath.set(chunk.path, list);
     }
-    await store.commitDocuments(documents.map((document) => ({ record: document.record, chunks: byPath.get(document.record.path) ?? [] })));
+    await store.commitDocuments(
+      documents.map((document) => ({ record: document.record, chunks: byPath.get(document.record.path) ?? [] })),
+    );
     await tables.remove(job.id, paths);
     report.documents += documents.length;
     report.chunks += chunks.length;
@@ -250,9 +297,15 @@ async function writeResults(options: CollectOptions, tables: BatchTables, job: B
 }
 
 /** Cancels a job at the service and forgets its parked documents (the next run indexes them again). */
-export async function cancelBatchJob(store: Store, batch: BatchEmbedder, id: string, signal?: AbortSignal): Promise<BatchJobRecord> {
+export async function cancelBatchJob(
+  store: Store,
+  batch: BatchEmbedder,
+  id: string,
+  signal?: AbortSignal,
+): Promise<BatchJobRecord> {
   const job = (await listBatchJobs(store)).find((candidate) => candidate.id === id || candidate.batchId === id);
-  if (!job) throw new GemindexError(`No batch job ${id} in this index; see \`gemindex batch list\`.`, "BATCH_UNKNOWN", 2);
+  if (!job)
+    throw new GemindexError(`No batch job ${id} in this index; see \`gemindex batch list\`.`, "BATCH_UNKNOWN", 2);
   if (!isActive(job)) return job;
   if (job.batchId) {
     const remote = await batch.cancel(job.batchId, { signal });

@@ -30,7 +30,13 @@ export class NeedsDescriberError extends LoadError {}
  * Descriptions cost a model call, so they are kept by content hash and model: re-indexing a
  * changed Markdown file does not caption its unchanged images again.
  */
-async function cached(store: Store, kind: string, model: string, data: Uint8Array, make: () => Promise<string>): Promise<string> {
+async function cached(
+  store: Store,
+  kind: string,
+  model: string,
+  data: Uint8Array,
+  make: () => Promise<string>,
+): Promise<string> {
   const key = `describe:${kind}:${model}:${hashBytes(data)}`;
   const known = await store.readValue<string>(key);
   if (known !== undefined) return known;
@@ -41,7 +47,9 @@ async function cached(store: Store, kind: string, model: string, data: Uint8Arra
 
 function timestamp(seconds: number): string {
   const whole = Math.floor(seconds);
-  const parts = [Math.floor(whole / 3600), Math.floor((whole % 3600) / 60), whole % 60].map((part) => String(part).padStart(2, "0"));
+  const parts = [Math.floor(whole / 3600), Math.floor((whole % 3600) / 60), whole % 60].map((part) =>
+    String(part).padStart(2, "0"),
+  );
   return parts[0] === "00" ? `${parts[1]}:${parts[2]}` : parts.join(":");
 }
 
@@ -77,19 +85,31 @@ export function transcriptSections(segments: TranscriptSegment[], targetTokens =
  * transcript) and describes the images a text document links to. Needs a describer (an API key):
  * without one, a media document is skipped with a reason, and links are left as their alt text.
  */
-export async function describeMedia(document: LoadedDocument, options: DescribeOptions): Promise<{ document: LoadedDocument; linked: LinkedImage[] }> {
+export async function describeMedia(
+  document: LoadedDocument,
+  options: DescribeOptions,
+): Promise<{ document: LoadedDocument; linked: LinkedImage[] }> {
   const { describer, store, signal } = options;
   const name = path.basename(document.file.path);
   if (document.media) {
-    if (!describer) throw new NeedsDescriberError(document.file.path, `${document.kind} files need GEMINI_API_KEY (a Gemini model describes them)`);
+    if (!describer)
+      throw new NeedsDescriberError(
+        document.file.path,
+        `${document.kind} files need GEMINI_API_KEY (a Gemini model describes them)`,
+      );
     const media = document.media;
     if (document.kind === "audio") {
       const transcript = await cached(store, "transcript", describer.model, media.data, async () =>
         JSON.stringify(await describer.transcribeAudio(media, { name }, { signal })),
       );
-      return { document: { ...document, sections: transcriptSections(JSON.parse(transcript) as TranscriptSegment[]) }, linked: [] };
+      return {
+        document: { ...document, sections: transcriptSections(JSON.parse(transcript) as TranscriptSegment[]) },
+        linked: [],
+      };
     }
-    const caption = await cached(store, "caption", describer.model, media.data, () => describer.describeImage(media, { name }, { signal }));
+    const caption = await cached(store, "caption", describer.model, media.data, () =>
+      describer.describeImage(media, { name }, { signal }),
+    );
     return { document: { ...document, sections: [{ text: caption }] }, linked: [] };
   }
   if (!describer || !document.images?.length) return { document, linked: [] };
@@ -106,7 +126,11 @@ export async function describeMedia(document: LoadedDocument, options: DescribeO
     if (!image.media || image.kind !== "image") continue;
     const media = image.media;
     const caption = await cached(store, "caption", describer.model, media.data, () =>
-      describer.describeImage(media, { name: path.basename(reference.path), alt: reference.alt, headings: reference.headings }, { signal }),
+      describer.describeImage(
+        media,
+        { name: path.basename(reference.path), alt: reference.alt, headings: reference.headings },
+        { signal },
+      ),
     );
     linked.push({ reference, caption, media });
   }
@@ -118,6 +142,14 @@ export function linkedImageChunks(linked: LinkedImage[], firstOrdinal: number): 
   return linked.map(({ reference, caption, media }, i) => {
     const label = `Image ${path.basename(reference.path)}${reference.alt ? `: ${reference.alt}` : ""}`;
     const text = `${reference.headings.length ? `${reference.headings.join(" > ")}\n\n` : ""}${label}\n${caption}`;
-    return { ordinal: firstOrdinal + i, text, headings: reference.headings, lineStart: reference.line, lineEnd: reference.line, tokens: countTokens(text), media };
+    return {
+      ordinal: firstOrdinal + i,
+      text,
+      headings: reference.headings,
+      lineStart: reference.line,
+      lineEnd: reference.line,
+      tokens: countTokens(text),
+      media,
+    };
   });
 }

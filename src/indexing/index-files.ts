@@ -1,6 +1,6 @@
 import path from "node:path";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
-import { embedChunks, type EmbedItem } from "../embedding/embed-chunks.js";
+import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
 import { RequestPacer } from "../embedding/request-pacer.js";
 import { BudgetExceededError, ConfigError } from "../errors.js";
 import type { BatchEmbedder, Embedder, MediaDescriber } from "../providers/types.js";
@@ -9,7 +9,7 @@ import type { DocumentRecord } from "../store/types.js";
 import { BatchJobBuilder, collectBatchJobs, isActive, listBatchJobs } from "./batch-jobs.js";
 import { DocumentWriter, type PendingDocument } from "./pending-document.js";
 import { planRemovals } from "./plan-removals.js";
-import { prepareDocuments, type Prepared } from "./prepare-documents.js";
+import { type Prepared, prepareDocuments } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
 import { scanSources } from "./scan-sources.js";
 import type { IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
@@ -47,7 +47,11 @@ export interface IndexRunResult {
  * Refuses a request that would take the run's estimated cost past `maxCostUsd` (counting requests
  * already sent but not answered). No limit, or an unknown price, guards nothing.
  */
-function budgetGuard(embedder: Embedder, maxCostUsd: number | undefined, spentTokens: () => number): ((tokens: number) => void) | undefined {
+function budgetGuard(
+  embedder: Embedder,
+  maxCostUsd: number | undefined,
+  spentTokens: () => number,
+): ((tokens: number) => void) | undefined {
   const price = embedder.pricing?.usdPerMillionTokens;
   if (maxCostUsd === undefined || price === undefined) return undefined;
   let sent = 0;
@@ -81,7 +85,11 @@ export const defaultBatchThreshold = 20_000;
  * is a line in the report; a provider failure or an abort stops the run with finished work
  * committed and is returned as `error`.
  */
-export async function indexFiles(roots: Array<string | IndexSource>, context: IndexContext, options: IndexOptions = {}): Promise<IndexRunResult> {
+export async function indexFiles(
+  roots: Array<string | IndexSource>,
+  context: IndexContext,
+  options: IndexOptions = {},
+): Promise<IndexRunResult> {
   const startedAt = new Date();
   const { store, embedder } = context;
   const { signal } = options;
@@ -101,13 +109,23 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
   const batchMode = options.batch ?? "auto";
   if (batchMode === "always" && !(embedder && context.batch)) {
     throw new ConfigError(
-      embedder ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer." : "--batch always needs GEMINI_API_KEY.",
+      embedder
+        ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer."
+        : "--batch always needs GEMINI_API_KEY.",
     );
   }
   await store.refresh();
   report.notices.push(...(await prepareIndex(store, report.embedding, { reset: options.reset })));
 
-  const progress: IndexProgress = { phase: "scanning", filesSeen: 0, filesToIndex: 0, filesIndexed: 0, chunksEmbedded: 0, requests: 0, tokens: 0 };
+  const progress: IndexProgress = {
+    phase: "scanning",
+    filesSeen: 0,
+    filesToIndex: 0,
+    filesIndexed: 0,
+    chunksEmbedded: 0,
+    requests: 0,
+    tokens: 0,
+  };
   const emit = () => options.onProgress?.({ ...progress });
   const adaptive = new AdaptiveConcurrency(options.concurrency ?? 4);
   const unsubscribe = context.onRetry?.((notice) => {
@@ -120,7 +138,9 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
   let committed = 0;
   const skippedReasons = new Map<string, number>();
   const sources = roots.map((root) =>
-    typeof root === "string" ? { root: normalizeRoot(root, context.cwd) } : { ...root, root: normalizeRoot(root.root, context.cwd) },
+    typeof root === "string"
+      ? { root: normalizeRoot(root, context.cwd) }
+      : { ...root, root: normalizeRoot(root.root, context.cwd) },
   );
   const rootSet = sources.map((source) => source.root);
   const manifest = new Map<string, DocumentRecord>();
@@ -133,12 +153,21 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
       emit();
       const collected = await collectBatchJobs({ store, batch: context.batch, embedder, signal });
       report.batch = {
-        collected: { jobs: collected.collected, documents: collected.documents, chunks: collected.chunks, retried: collected.retried },
+        collected: {
+          jobs: collected.collected,
+          documents: collected.documents,
+          chunks: collected.chunks,
+          retried: collected.retried,
+        },
         waiting: 0,
         running: collected.running,
       };
-      if (collected.collected.length > 0) report.notices.push(`Wrote ${collected.documents} documents from finished batch job(s) ${collected.collected.join(", ")}.`);
-      for (const job of collected.dropped) report.notices.push(`Batch job ${job} did not finish; its documents are indexed again.`);
+      if (collected.collected.length > 0)
+        report.notices.push(
+          `Wrote ${collected.documents} documents from finished batch job(s) ${collected.collected.join(", ")}.`,
+        );
+      for (const job of collected.dropped)
+        report.notices.push(`Batch job ${job} did not finish; its documents are indexed again.`);
       const running = (await listBatchJobs(store)).filter(isActive).map((job) => job.id);
       waiting = await (await store.batchTables()).waiting(running);
     }
@@ -189,7 +218,10 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
       { maxChunks: options.commitEvery, collectGarbage: options.collectGarbage },
     );
 
-    /** Routes each prepared item: failures and touches to the writer, complete documents too; yields documents that need embedding. */
+    /**
+     * Routes each prepared item: failures and touches to the writer, complete documents too; yields documents that need
+     * embedding.
+     */
     async function* incomplete(prepared: AsyncIterable<Prepared>): AsyncGenerator<PendingDocument> {
       for await (const item of prepared) {
         if (item.type === "waiting") {
@@ -207,7 +239,17 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
           report.failures.push({ path: item.file.path, reason: item.reason });
           const { file } = item;
           await writer.add({
-            record: { path: file.path, source: file.source, hash: item.hash, size: file.size, mtimeMs: file.mtimeMs, status: "failed", error: item.reason, chunks: 0, indexedAt: new Date().toISOString() },
+            record: {
+              path: file.path,
+              source: file.source,
+              hash: item.hash,
+              size: file.size,
+              mtimeMs: file.mtimeMs,
+              status: "failed",
+              error: item.reason,
+              chunks: 0,
+              indexedAt: new Date().toISOString(),
+            },
             chunks: [],
             fresh: !pathsWithChunks.has(file.path),
           });
@@ -222,10 +264,19 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
       }
     }
 
-    async function* toEmbed(documents: AsyncIterable<PendingDocument> | Iterable<PendingDocument>): AsyncGenerator<EmbedItem<EmbedTag>> {
+    async function* toEmbed(
+      documents: AsyncIterable<PendingDocument> | Iterable<PendingDocument>,
+    ): AsyncGenerator<EmbedItem<EmbedTag>> {
       for await (const document of documents) {
         for (const [index, chunk] of document.chunks.entries()) {
-          if (!chunk.vector) yield { text: chunk.text, tokens: chunk.tokens, title: document.title, media: chunk.media, tag: { document, index } };
+          if (!chunk.vector)
+            yield {
+              text: chunk.text,
+              tokens: chunk.tokens,
+              title: document.title,
+              media: chunk.media,
+              tag: { document, index },
+            };
         }
       }
     }
@@ -289,7 +340,10 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
         onSuperseded: async (path, job) => (await store.batchTables()).remove(job, [path]),
         signal,
       });
-      report.batch ??= waiting.size > 0 ? { collected: { jobs: [], documents: 0, chunks: 0, retried: 0 }, waiting: 0, running: [] } : undefined;
+      report.batch ??=
+        waiting.size > 0
+          ? { collected: { jobs: [], documents: 0, chunks: 0, retried: 0 }, waiting: 0, running: [] }
+          : undefined;
       if (embedder) {
         const batches = embedChunks(toEmbed(throughBatch(incomplete(prepared))), embedder, {
           adaptive,
@@ -309,7 +363,8 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
         });
         for await (const batch of batches) {
           report.chunks.embedded += batch.length;
-          for (const { tag, vector } of batch) if (tag.document.setVector(tag.index, vector)) await writer.add(tag.document.entry());
+          for (const { tag, vector } of batch)
+            if (tag.document.setVector(tag.index, vector)) await writer.add(tag.document.entry());
         }
       } else {
         // Without an embedder every document is complete as soon as it is chunked.
@@ -352,7 +407,11 @@ export async function indexFiles(roots: Array<string | IndexSource>, context: In
   emit();
   if (!embedder) report.notices.push("No GEMINI_API_KEY: indexed for lexical (BM25) search only.");
   try {
-    await store.writeValue("lastRun", { ...report, failures: report.failures.slice(0, 100), error: runError ? String((runError as Error).message ?? runError) : undefined });
+    await store.writeValue("lastRun", {
+      ...report,
+      failures: report.failures.slice(0, 100),
+      error: runError ? String((runError as Error).message ?? runError) : undefined,
+    });
   } catch (error) {
     runError ??= error;
   }

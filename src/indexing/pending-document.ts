@@ -1,10 +1,9 @@
 import type { Chunk } from "../chunking/types.js";
-import type { LoadedDocument } from "../loaders/types.js";
+import type { LoadedDocument, MediaContent } from "../loaders/types.js";
 import { hashBytes, hashText } from "../sources/fingerprint.js";
-import type { MediaContent } from "../loaders/types.js";
 import type { Store } from "../store/open-store.js";
-import { relieveMemoryPressure } from "./memory-pressure.js";
 import type { DocumentRecord, StoredChunk } from "../store/types.js";
+import { relieveMemoryPressure } from "./memory-pressure.js";
 
 /** What the writer commits for one document; `change` is set for documents (re)indexed in this run. */
 export interface WriteEntry {
@@ -27,7 +26,14 @@ export class PendingDocument {
   readonly reused: number;
   #missing: number;
 
-  constructor(record: DocumentRecord, chunks: StoredChunk[], title: string | undefined, reused: number, missing: number, change: "new" | "changed") {
+  constructor(
+    record: DocumentRecord,
+    chunks: StoredChunk[],
+    title: string | undefined,
+    reused: number,
+    missing: number,
+    change: "new" | "changed",
+  ) {
     this.record = record;
     this.change = change;
     this.chunks = chunks;
@@ -147,11 +153,7 @@ export class DocumentWriter {
   #touched: DocumentRecord[] = [];
   committedDocuments = 0;
 
-  constructor(
-    store: Store,
-    onCommit: (entries: WriteEntry[]) => void,
-    options: DocumentWriterOptions = {},
-  ) {
+  constructor(store: Store, onCommit: (entries: WriteEntry[]) => void, options: DocumentWriterOptions = {}) {
     this.#store = store;
     this.#onCommit = onCommit;
     this.#maxChunks = options.maxChunks ?? 2000;
@@ -165,7 +167,8 @@ export class DocumentWriter {
     this.#entries.push(entry);
     this.#chunkCount += entry.chunks.length;
     const waited = Date.now() - this.#oldest;
-    if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments || waited >= this.#maxWaitMs) await this.flush();
+    if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments || waited >= this.#maxWaitMs)
+      await this.flush();
   }
 
   /** Records a new mtime for a file whose content did not change (so the next run skips hashing it). */

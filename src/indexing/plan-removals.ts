@@ -24,11 +24,15 @@ export function planRemovals(
     const gone = documents.filter((record) => !seen.has(record.path)).map((record) => record.path);
     if (gone.length === 0) continue;
     if (!prune && problemRoots.has(root)) {
-      plan.notices.push(`${root} could not be read: kept its ${documents.length} documents (use --prune to remove them).`);
+      plan.notices.push(
+        `${root} could not be read: kept its ${documents.length} documents (use --prune to remove them).`,
+      );
       continue;
     }
     if (!prune && gone.length > 1 && gone.length * 2 > documents.length) {
-      plan.notices.push(`${gone.length} of ${documents.length} documents under ${root} are gone: kept them to be safe (use --prune to remove them).`);
+      plan.notices.push(
+        `${gone.length} of ${documents.length} documents under ${root} are gone: kept them to be safe (use --prune to remove them).`,
+      );
       continue;
     }
     plan.paths.push(...gone);

@@ -1,15 +1,15 @@
 import { chunkDocument } from "../chunking/chunk-document.js";
 import type { Chunk, ChunkOptions } from "../chunking/types.js";
-import type { MediaContent } from "../loaders/types.js";
-import { GemindexError, LoadError, isAbort } from "../errors.js";
+import { GemindexError, isAbort, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
+import type { MediaContent } from "../loaders/types.js";
+import type { MediaDescriber } from "../providers/types.js";
 import { hashFile } from "../sources/fingerprint.js";
 import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
-import type { MediaDescriber } from "../providers/types.js";
 import { describeMedia, linkedImageChunks, NeedsDescriberError } from "./describe-media.js";
-import { prepareDocument, type PendingDocument } from "./pending-document.js";
+import { type PendingDocument, prepareDocument } from "./pending-document.js";
 import type { WorkItem } from "./scan-sources.js";
 
 /** What processing one work item produced. */
@@ -62,14 +62,28 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
       }
       if (parked) await options.onSuperseded?.(file.path, parked.job);
       const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal: options.signal });
-      const { document, linked } = await describeMedia(loaded, { store: options.store, describer: options.describer, signal: options.signal });
+      const { document, linked } = await describeMedia(loaded, {
+        store: options.store,
+        describer: options.describer,
+        signal: options.signal,
+      });
       const chunks: Array<Chunk & { media?: MediaContent }> = chunkDocument(document, options.chunking);
       chunks.push(...linkedImageChunks(linked, chunks.length));
       if (options.embedMediaBytes && document.kind === "image" && document.media) {
         for (const chunk of chunks) (chunk as { media?: MediaContent }).media = document.media;
       }
       if (!options.embedMediaBytes) for (const chunk of chunks) delete chunk.media;
-      yield { type: "document", document: await prepareDocument(document, hash, chunks, options.store, options.knownHashes, previous ? "changed" : "new") };
+      yield {
+        type: "document",
+        document: await prepareDocument(
+          document,
+          hash,
+          chunks,
+          options.store,
+          options.knownHashes,
+          previous ? "changed" : "new",
+        ),
+      };
     } catch (error) {
       if (isAbort(error, options.signal)) throw error;
       if (error instanceof NeedsDescriberError) {

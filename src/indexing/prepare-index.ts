@@ -1,7 +1,7 @@
 import { ConfigError } from "../errors.js";
 import type { EmbeddingConfig } from "../providers/types.js";
-import { schemaVersion } from "../store/schema.js";
 import type { Store } from "../store/open-store.js";
+import { schemaVersion } from "../store/schema.js";
 
 /** Two configurations give interchangeable vectors when these match (the query form may differ). */
 export function sameEmbedding(a: EmbeddingConfig, b: EmbeddingConfig): boolean {
@@ -24,7 +24,11 @@ export function describeEmbedding(config: EmbeddingConfig | null): string {
  * rebuilds it; a lexical-only index is upgraded to vectors when a key becomes available.
  * Returns notices for the run report.
  */
-export async function prepareIndex(store: Store, embedding: EmbeddingConfig | null, options: { reset?: boolean } = {}): Promise<string[]> {
+export async function prepareIndex(
+  store: Store,
+  embedding: EmbeddingConfig | null,
+  options: { reset?: boolean } = {},
+): Promise<string[]> {
   const notices: string[] = [];
   const meta = await store.readMeta();
   const fresh = { schemaVersion, embedding, createdAt: new Date().toISOString() };

@@ -1,4 +1,4 @@
-import { LoadError } from "../errors.js";
+import type { LoadError } from "../errors.js";
 import { isSupportedPath } from "../loaders/file-types.js";
 import { discoverFiles } from "../sources/discover-files.js";
 import type { SourceFile } from "../sources/types.js";
@@ -46,13 +46,29 @@ export interface ScanOptions {
  * Walks the roots and sorts files into unchanged (same size and mtime as indexed) and work to
  * do. Reads no file contents: a file whose stat changed is hashed later, when it is processed.
  */
-export async function scanSources(sources: SourceSpec[], manifest: Map<string, DocumentRecord>, options: ScanOptions): Promise<ScanResult> {
-  const result: ScanResult = { work: [], seen: new Set(), problemRoots: new Set(), unchanged: 0, skipped: 0, failures: [] };
+export async function scanSources(
+  sources: SourceSpec[],
+  manifest: Map<string, DocumentRecord>,
+  options: ScanOptions,
+): Promise<ScanResult> {
+  const result: ScanResult = {
+    work: [],
+    seen: new Set(),
+    problemRoots: new Set(),
+    unchanged: 0,
+    skipped: 0,
+    failures: [],
+  };
   for (const source of sources) await scanSource(source, manifest, options, result);
   return result;
 }
 
-async function scanSource(source: SourceSpec, manifest: Map<string, DocumentRecord>, options: ScanOptions, result: ScanResult): Promise<void> {
+async function scanSource(
+  source: SourceSpec,
+  manifest: Map<string, DocumentRecord>,
+  options: ScanOptions,
+  result: ScanResult,
+): Promise<void> {
   const include = source.include ?? options.include;
   const exclude = [...(options.exclude ?? []), ...(source.exclude ?? [])];
   const discovery = discoverFiles([source.root], {

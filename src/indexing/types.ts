@@ -110,7 +110,10 @@ export interface IndexOptions {
    * process holds a large heap may prefer V8's defaults. @default false
    */
   collectGarbage?: boolean;
-  /** Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default 2000 */
+  /**
+   * Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default
+   * 2000
+   */
   commitEvery?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */
   reset?: boolean;

@@ -1,4 +1,10 @@
-export { definePipeline, loadPipeline, loadPipelines, type Pipeline, type PipelineDefinition } from "./load-pipeline.js";
-export { listRuns, recordRun, type RunRecord } from "./run-history.js";
-export { pipelineRuns, runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
-export { startScheduler, type Scheduler, type SchedulerEvent, type SchedulerOptions } from "./scheduler.js";
+export {
+  definePipeline,
+  loadPipeline,
+  loadPipelines,
+  type Pipeline,
+  type PipelineDefinition,
+} from "./load-pipeline.js";
+export { listRuns, type RunRecord, recordRun } from "./run-history.js";
+export { pipelineRuns, type RunPipelineOptions, runPipeline } from "./run-pipeline.js";
+export { type Scheduler, type SchedulerEvent, type SchedulerOptions, startScheduler } from "./scheduler.js";

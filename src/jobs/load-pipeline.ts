@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { Cron } from "croner";
 import type { ErrorObject } from "ajv";
+import { Cron } from "croner";
 import { resolveUri } from "../config/settings.js";
 import { ConfigError } from "../errors.js";
 import type { IndexSource } from "../indexing/types.js";
@@ -36,11 +36,13 @@ export function definePipeline(definition: PipelineDefinition): PipelineDefiniti
 
 const require = createRequire(import.meta.url);
 const schemaPath = require.resolve("../../pipelines/schema.json");
-let validate: ((value: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
+let validate: (((value: unknown) => boolean) & { errors?: ErrorObject[] | null }) | undefined;
 
 async function validator() {
   if (!validate) {
-    const { Ajv } = (await import("ajv")) as unknown as { Ajv: new (options: object) => { compile: (schema: object) => typeof validate } };
+    const { Ajv } = (await import("ajv")) as unknown as {
+      Ajv: new (options: object) => { compile: (schema: object) => typeof validate };
+    };
     const schema = JSON.parse(await readFile(schemaPath, "utf8")) as object;
     validate = new Ajv({ allErrors: true, strict: false }).compile(schema)!;
   }
@@ -78,7 +80,12 @@ export async function loadPipeline(reference: string, options: { cwd: string }):
     : [path.resolve(options.cwd, "pipelines", `${reference}.json`), path.resolve(options.cwd, `${reference}.json`)];
   let file: string | undefined;
   for (const candidate of candidates) {
-    if (await stat(candidate).then((info) => info.isFile(), () => false)) {
+    if (
+      await stat(candidate).then(
+        (info) => info.isFile(),
+        () => false,
+      )
+    ) {
       file = candidate;
       break;
     }
@@ -97,14 +104,21 @@ export async function loadPipeline(reference: string, options: { cwd: string }):
   }
   const definition = value as PipelineDefinition;
   const folder = path.dirname(file);
-  if (definition.chunking?.maxTokens !== undefined && definition.chunking.overlapTokens !== undefined && definition.chunking.overlapTokens * 2 >= definition.chunking.maxTokens) {
+  if (
+    definition.chunking?.maxTokens !== undefined &&
+    definition.chunking.overlapTokens !== undefined &&
+    definition.chunking.overlapTokens * 2 >= definition.chunking.maxTokens
+  ) {
     throw new ConfigError(`${file}: chunking.overlapTokens must be less than half of chunking.maxTokens.`);
   }
   if (definition.schedule) {
     try {
       new Cron(definition.schedule.cron, { timezone: definition.schedule.timezone, paused: true }).stop();
     } catch (error) {
-      throw new ConfigError(`${file}: schedule: ${(error as Error).message} — use 5 fields (minute hour day month weekday) or 6 with seconds first, and an IANA time zone.`, { cause: error });
+      throw new ConfigError(
+        `${file}: schedule: ${(error as Error).message} — use 5 fields (minute hour day month weekday) or 6 with seconds first, and an IANA time zone.`,
+        { cause: error },
+      );
     }
   }
   return {
@@ -118,7 +132,9 @@ export async function loadPipeline(reference: string, options: { cwd: string }):
 /** Every pipeline file in a folder (default `pipelines/`), loaded; files that fail to load are reported, not thrown. */
 export async function loadPipelines(folder: string): Promise<{ pipelines: Pipeline[]; errors: ConfigError[] }> {
   const { readdir } = await import("node:fs/promises");
-  const names = (await readdir(folder).catch(() => [] as string[])).filter((name) => name.endsWith(".json") && name !== "schema.json").sort();
+  const names = (await readdir(folder).catch(() => [] as string[]))
+    .filter((name) => name.endsWith(".json") && name !== "schema.json")
+    .sort();
   const pipelines: Pipeline[] = [];
   const errors: ConfigError[] = [];
   for (const name of names) {

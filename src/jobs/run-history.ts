@@ -20,12 +20,20 @@ const keyPrefix = "run:";
 
 /** Appends a run to the index's history (kept in the index, so it travels with it). */
 export async function recordRun(store: Store, record: RunRecord): Promise<void> {
-  await store.writeValue(`${keyPrefix}${record.startedAt}:${record.pipeline}`, { ...record, failures: record.failures.slice(0, 50) });
+  await store.writeValue(`${keyPrefix}${record.startedAt}:${record.pipeline}`, {
+    ...record,
+    failures: record.failures.slice(0, 50),
+  });
 }
 
 /** Runs of the index, newest first. */
-export async function listRuns(store: Store, options: { pipeline?: string; limit?: number } = {}): Promise<RunRecord[]> {
-  const runs = (await store.readValues<RunRecord>(keyPrefix)).map((entry) => entry.value).filter((run) => !options.pipeline || run.pipeline === options.pipeline);
+export async function listRuns(
+  store: Store,
+  options: { pipeline?: string; limit?: number } = {},
+): Promise<RunRecord[]> {
+  const runs = (await store.readValues<RunRecord>(keyPrefix))
+    .map((entry) => entry.value)
+    .filter((run) => !options.pipeline || run.pipeline === options.pipeline);
   runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
   return runs.slice(0, options.limit ?? 50);
 }

@@ -1,7 +1,7 @@
 import type { IndexProgress, IndexReport } from "../indexing/types.js";
-import { openIndex, type OpenIndexOptions } from "../open-index.js";
+import { type OpenIndexOptions, openIndex } from "../open-index.js";
 import type { Pipeline } from "./load-pipeline.js";
-import { listRuns, recordRun, toRunRecord, type RunRecord } from "./run-history.js";
+import { listRuns, type RunRecord, recordRun, toRunRecord } from "./run-history.js";
 
 export interface RunPipelineOptions {
   /** Environment for GEMINI_API_KEY / GEMINI_BASE_URL (e.g. `process.env`). */
@@ -22,7 +22,10 @@ export interface RunPipelineOptions {
  * lock, and appends the run to the index's history. A second run of the same index while one is
  * going throws IndexLockedError (exit code 5) and records nothing.
  */
-export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<{ report: IndexReport; record: RunRecord }> {
+export async function runPipeline(
+  pipeline: Pipeline,
+  options: RunPipelineOptions = {},
+): Promise<{ report: IndexReport; record: RunRecord }> {
   const index = await openIndex({
     uri: pipeline.index,
     env: options.env,
@@ -52,7 +55,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 }
 
 /** The history of a pipeline's index, newest first. */
-export async function pipelineRuns(pipeline: Pipeline, options: { env?: Record<string, string | undefined>; limit?: number } = {}): Promise<RunRecord[]> {
+export async function pipelineRuns(
+  pipeline: Pipeline,
+  options: { env?: Record<string, string | undefined>; limit?: number } = {},
+): Promise<RunRecord[]> {
   const index = await openIndex({ uri: pipeline.index, env: options.env });
   try {
     return await listRuns(index.store, { pipeline: pipeline.name, limit: options.limit });

@@ -2,7 +2,7 @@ import { Cron } from "croner";
 import { IndexLockedError } from "../errors.js";
 import type { Pipeline } from "./load-pipeline.js";
 import type { RunRecord } from "./run-history.js";
-import { runPipeline, type RunPipelineOptions } from "./run-pipeline.js";
+import { type RunPipelineOptions, runPipeline } from "./run-pipeline.js";
 
 /** What the scheduler tells its caller (the CLI logs each as a line). */
 export type SchedulerEvent =
@@ -34,22 +34,39 @@ export function startScheduler(pipelines: Pipeline[], options: SchedulerOptions 
   const running = new Map<string, Promise<void>>();
   const emit = (event: SchedulerEvent) => options.onEvent?.(event);
   const jobs = pipelines.map((pipeline) => {
-    if (!pipeline.schedule) throw new Error(`${pipeline.file}: no "schedule" — add {"schedule": {"cron": "0 * * * *"}} to run it on a schedule.`);
+    if (!pipeline.schedule)
+      throw new Error(
+        `${pipeline.file}: no "schedule" — add {"schedule": {"cron": "0 * * * *"}} to run it on a schedule.`,
+      );
     const timezone = pipeline.schedule.timezone ?? "UTC";
-    const cron = new Cron(pipeline.schedule.cron, { timezone, protect: () => emit({ type: "skipped", pipeline: pipeline.name, reason: "the previous run is still going" }) }, async () => {
-      if (stopping.signal.aborted) return;
-      emit({ type: "run-start", pipeline: pipeline.name, at: new Date() });
-      const run = runPipeline(pipeline, { ...options, signal: stopping.signal })
-        .then(({ record }) => emit({ type: "run-end", pipeline: pipeline.name, record }))
-        .catch((error: unknown) => {
-          if (error instanceof IndexLockedError) emit({ type: "skipped", pipeline: pipeline.name, reason: error.message });
-          else emit({ type: "run-error", pipeline: pipeline.name, error });
-        })
-        .finally(() => running.delete(pipeline.name));
-      running.set(pipeline.name, run);
-      await run;
+    const cron = new Cron(
+      pipeline.schedule.cron,
+      {
+        timezone,
+        protect: () => emit({ type: "skipped", pipeline: pipeline.name, reason: "the previous run is still going" }),
+      },
+      async () => {
+        if (stopping.signal.aborted) return;
+        emit({ type: "run-start", pipeline: pipeline.name, at: new Date() });
+        const run = runPipeline(pipeline, { ...options, signal: stopping.signal })
+          .then(({ record }) => emit({ type: "run-end", pipeline: pipeline.name, record }))
+          .catch((error: unknown) => {
+            if (error instanceof IndexLockedError)
+              emit({ type: "skipped", pipeline: pipeline.name, reason: error.message });
+            else emit({ type: "run-error", pipeline: pipeline.name, error });
+          })
+          .finally(() => running.delete(pipeline.name));
+        running.set(pipeline.name, run);
+        await run;
+      },
+    );
+    emit({
+      type: "scheduled",
+      pipeline: pipeline.name,
+      cron: pipeline.schedule.cron,
+      timezone,
+      next: cron.nextRuns(3),
     });
-    emit({ type: "scheduled", pipeline: pipeline.name, cron: pipeline.schedule.cron, timezone, next: cron.nextRuns(3) });
     return { pipeline, cron };
   });
   return {

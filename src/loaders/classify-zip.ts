@@ -1,7 +1,10 @@
 import type { ZipEntry } from "./read-zip-directory.js";
 
 /** What a ZIP archive holds: a format gemindex reads, or a name for the "unsupported archive" reason. */
-export type ZipKind = { kind: "docx" } | { kind: "xlsx" } | { kind: "archive"; /** "PowerPoint presentation", "OpenDocument file", "ZIP". */ label: string };
+export type ZipKind =
+  | { kind: "docx" }
+  | { kind: "xlsx" }
+  | { kind: "archive" /** "PowerPoint presentation", "OpenDocument file", "ZIP". */; label: string };
 
 /**
  * Tells a Word document or an Excel workbook from any other ZIP by its entries: both are

@@ -18,7 +18,8 @@ export class UndecodableTextError extends Error {
  * CRLF and lone CR line ends to `\n`, so line numbers match what editors show.
  *
  * Invalid UTF-8 is retried as windows-1252 (the usual encoding of old Western European text
- * files) with a warning, but only when at most half of the bytes are non-ASCII (Western European text has far fewer; Cyrillic or Greek single-byte text far more) and few decode to
+ * files) with a warning, but only when at most half of the bytes are non-ASCII (Western European text has far fewer;
+ * Cyrillic or Greek single-byte text far more) and few decode to
  * unassigned C1 codes: beyond that it is another encoding (Shift-JIS, GBK, KOI8…) or binary,
  * and mojibake would poison the index, so it throws {@link UndecodableTextError}. Text that
  * decodes to NUL characters past the sniffed prefix is binary and throws too.
@@ -30,8 +31,10 @@ export function decodeText(bytes: Uint8Array, encoding: TextEncoding, bomLength:
   try {
     text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
   } catch (error) {
-    if (encoding !== "utf-8") throw new UndecodableTextError(`invalid ${encoding.toUpperCase()} text`, { cause: error });
-    if (!looksLikeWindows1252(body)) throw new UndecodableTextError("not valid UTF-8 and not recognisable as windows-1252 text", { cause: error });
+    if (encoding !== "utf-8")
+      throw new UndecodableTextError(`invalid ${encoding.toUpperCase()} text`, { cause: error });
+    if (!looksLikeWindows1252(body))
+      throw new UndecodableTextError("not valid UTF-8 and not recognisable as windows-1252 text", { cause: error });
     text = decodeWindows1252(body);
     warning = "not valid UTF-8; decoded as windows-1252";
   }

@@ -9,6 +9,10 @@ const MAX_SUMMARY = 160;
  */
 export function summarizeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split("\n", 1)[0]!.replace(/\s+/g, " ").replace(/^(?:error:\s*)+/i, "").trim();
+  const firstLine = message
+    .split("\n", 1)[0]!
+    .replace(/\s+/g, " ")
+    .replace(/^(?:error:\s*)+/i, "")
+    .trim();
   return firstLine.length > MAX_SUMMARY ? `${firstLine.slice(0, MAX_SUMMARY - 1)}…` : firstLine;
 }

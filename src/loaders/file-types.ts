@@ -139,7 +139,8 @@ export function fileTypeFor(filePath: string): FileType {
   if (MARKDOWN_EXTENSIONS.includes(extension)) return { kind: "markdown" };
   if (TEXT_EXTENSIONS.includes(extension)) return { kind: "text" };
   if (extension === "pdf") return { kind: "pdf" };
-  const language = CODE_LANGUAGES[extension] ?? (extension === "" ? CODE_FILE_NAMES[path.basename(filePath)] : undefined);
+  const language =
+    CODE_LANGUAGES[extension] ?? (extension === "" ? CODE_FILE_NAMES[path.basename(filePath)] : undefined);
   if (language) return { kind: "code", language };
   const format = FORMAT_EXTENSIONS[extension];
   if (format) return { kind: format };

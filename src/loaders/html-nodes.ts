@@ -35,7 +35,11 @@ export function findElement(
 }
 
 /** Every matching element not inside another match (nor inside an element `skip` refuses), in document order. */
-export function findOutermost(root: HtmlNode, matches: (element: HtmlElement) => boolean, skip: (element: HtmlElement) => boolean = () => false): HtmlElement[] {
+export function findOutermost(
+  root: HtmlNode,
+  matches: (element: HtmlElement) => boolean,
+  skip: (element: HtmlElement) => boolean = () => false,
+): HtmlElement[] {
   const found: HtmlElement[] = [];
   const visit = (node: HtmlNode) => {
     for (const child of childrenOf(node)) {

@@ -1,6 +1,15 @@
 import { parse } from "parse5";
 
-import { attribute, childrenOf, findElement, findOutermost, isElement, rawText, type HtmlElement, type HtmlNode } from "./html-nodes.js";
+import {
+  attribute,
+  childrenOf,
+  findElement,
+  findOutermost,
+  type HtmlElement,
+  type HtmlNode,
+  isElement,
+  rawText,
+} from "./html-nodes.js";
 
 /** An `<img>` in the converted content, before its `src` is resolved to a file. */
 export interface HtmlImageLink {
@@ -41,8 +50,21 @@ const DROPPED = new Set(
   ).split(" "),
 );
 /** ARIA landmark roles of page chrome. */
-const DROPPED_ROLES = new Set(["navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alertdialog", "menu", "menubar"]);
-/** Elements that own their header and footer: inside them a `<header>` is content (an article's title), elsewhere page chrome. */
+const DROPPED_ROLES = new Set([
+  "navigation",
+  "banner",
+  "contentinfo",
+  "complementary",
+  "search",
+  "dialog",
+  "alertdialog",
+  "menu",
+  "menubar",
+]);
+/**
+ * Elements that own their header and footer: inside them a `<header>` is content (an article's title), elsewhere page
+ * chrome.
+ */
 const SECTIONING = new Set(["main", "article", "section"]);
 const BLOCKS = new Set(
   (
@@ -78,14 +100,19 @@ interface FlowContext {
 export function htmlToMarkdown(html: string): HtmlConversion {
   const document = parse(isXhtml(html) ? expandSelfClosing(html) : html, { sourceCodeLocationInfo: true });
   const depth = treeDepth(document);
-  if (depth > MAX_HTML_DEPTH) throw new HtmlTooDeepError(`HTML nested ${depth} levels deep (more than ${MAX_HTML_DEPTH})`);
+  if (depth > MAX_HTML_DEPTH)
+    throw new HtmlTooDeepError(`HTML nested ${depth} levels deep (more than ${MAX_HTML_DEPTH})`);
   const converter = new Converter();
   const blocks: string[] = [];
   for (const root of contentRoots(document)) {
     const context = { nested: false, sectioning: SECTIONING.has(root.tagName) };
     blocks.push(...converter.flow(childrenOf(root), context));
   }
-  const titleElement = findElement(document, (element) => element.tagName === "title", (element) => element.tagName === "svg" || element.tagName === "math");
+  const titleElement = findElement(
+    document,
+    (element) => element.tagName === "title",
+    (element) => element.tagName === "svg" || element.tagName === "math",
+  );
   const titleText = titleElement ? collapse(rawText(titleElement)).replaceAll(LINE_BREAK, " ").trim() : "";
   const firstH1 = converter.firstH1 ?? textOfFirstH1(document);
   const title = titleText !== "" ? titleText : firstH1;
@@ -104,7 +131,9 @@ function treeDepth(root: HtmlNode): number {
   return deepest;
 }
 
-/** XHTML (an XML declaration, or the XHTML namespace near the start): parsed as HTML after {@link expandSelfClosing}. */
+/**
+ * XHTML (an XML declaration, or the XHTML namespace near the start): parsed as HTML after {@link expandSelfClosing}.
+ */
 function isXhtml(html: string): boolean {
   const start = html.slice(0, 2048);
   return /^\s*<\?xml\b/.test(start) || start.includes('xmlns="http://www.w3.org/1999/xhtml"');
@@ -116,13 +145,20 @@ function isXhtml(html: string): boolean {
  * start and end tags keeps the page intact (offsets on the same line shift; line numbers do not).
  */
 function expandSelfClosing(html: string): string {
-  return html.replace(/<(script|style|title|textarea|iframe|noscript|template|video|audio|object)\b([^>]*?)\/>/gi, "<$1$2></$1>");
+  return html.replace(
+    /<(script|style|title|textarea|iframe|noscript|template|video|audio|object)\b([^>]*?)\/>/gi,
+    "<$1$2></$1>",
+  );
 }
 
 /** `<main>` elements, else the outermost `<article>`s, else `<body>`: where the page's own content is. */
 function contentRoots(document: HtmlNode): HtmlElement[] {
   const skip = (element: HtmlElement) => DROPPED.has(element.tagName) || isHidden(element);
-  const mains = findOutermost(document, (element) => element.tagName === "main" || attribute(element, "role") === "main", skip);
+  const mains = findOutermost(
+    document,
+    (element) => element.tagName === "main" || attribute(element, "role") === "main",
+    skip,
+  );
   if (mains.length > 0) return mains;
   const articles = findOutermost(document, (element) => element.tagName === "article", skip);
   if (articles.length > 0) return articles;
@@ -131,7 +167,11 @@ function contentRoots(document: HtmlNode): HtmlElement[] {
 }
 
 function textOfFirstH1(document: HtmlNode): string | undefined {
-  const h1 = findElement(document, (element) => element.tagName === "h1", (element) => DROPPED.has(element.tagName) || isHidden(element));
+  const h1 = findElement(
+    document,
+    (element) => element.tagName === "h1",
+    (element) => DROPPED.has(element.tagName) || isHidden(element),
+  );
   const text = h1 ? oneLine(rawText(h1)) : "";
   return text === "" ? undefined : text;
 }
@@ -187,7 +227,14 @@ class Converter {
         return this.list(element, inner);
       case "blockquote": {
         const body = this.flow(childrenOf(element), { ...inner, nested: true }).join("\n\n");
-        return body === "" ? [] : [body.split("\n").map((line) => (line === "" ? ">" : `> ${line}`)).join("\n")];
+        return body === ""
+          ? []
+          : [
+              body
+                .split("\n")
+                .map((line) => (line === "" ? ">" : `> ${line}`))
+                .join("\n"),
+            ];
       }
       case "pre":
         return preformatted(element);
@@ -218,7 +265,11 @@ class Converter {
       if (!isElement(child) || this.isDropped(child, context)) continue;
       const marker = ordered ? `${number}. ` : "- ";
       // A list directly inside a list (invalid, common) belongs to the item before it.
-      const body = (child.tagName === "li" ? this.flow(childrenOf(child), { ...context, nested: true }) : this.block(child, { ...context, nested: true })).join("\n");
+      const body = (
+        child.tagName === "li"
+          ? this.flow(childrenOf(child), { ...context, nested: true })
+          : this.block(child, { ...context, nested: true })
+      ).join("\n");
       if (body.trim() === "") continue;
       if (child.tagName === "li") {
         items.push(indent(body, marker));
@@ -239,7 +290,8 @@ class Converter {
       return blocks;
     }
     for (const child of childrenOf(element)) {
-      if (isElement(child) && child.tagName === "caption") blocks.push(...this.flow(childrenOf(child), { ...context, nested: true }));
+      if (isElement(child) && child.tagName === "caption")
+        blocks.push(...this.flow(childrenOf(child), { ...context, nested: true }));
     }
     const grid: string[][] = [];
     for (const row of rows) {
@@ -258,7 +310,8 @@ class Converter {
     }
     if (grid.length === 0) return blocks;
     const columns = Math.max(...grid.map((line) => line.length));
-    const render = (line: readonly string[]) => `| ${Array.from({ length: columns }, (_, index) => line[index] ?? "").join(" | ")} |`;
+    const render = (line: readonly string[]) =>
+      `| ${Array.from({ length: columns }, (_, index) => line[index] ?? "").join(" | ")} |`;
     const [header, ...body] = grid;
     blocks.push([render(header!), `|${" --- |".repeat(columns)}`, ...body.map(render)].join("\n"));
     return blocks;
@@ -277,7 +330,9 @@ class Converter {
         const code = collapse(this.inlineChildren(element, context)).replaceAll(LINE_BREAK, " ").trim();
         if (code === "") return "";
         const fence = "`".repeat(longestRun(code, "`") + 1);
-        return fence.length > 1 || code.startsWith("`") || code.endsWith("`") ? `${fence} ${code} ${fence}` : `${fence}${code}${fence}`;
+        return fence.length > 1 || code.startsWith("`") || code.endsWith("`")
+          ? `${fence} ${code} ${fence}`
+          : `${fence}${code}${fence}`;
       }
       default:
         return this.inlineChildren(element, context);
@@ -314,18 +369,25 @@ class Converter {
   private containsBlock(element: HtmlElement): boolean {
     let cached = this.containsBlockCache.get(element);
     if (cached === undefined) {
-      cached = childrenOf(element).some((child) => isElement(child) && (BLOCKS.has(child.tagName) || this.containsBlock(child)));
+      cached = childrenOf(element).some(
+        (child) => isElement(child) && (BLOCKS.has(child.tagName) || this.containsBlock(child)),
+      );
       this.containsBlockCache.set(element, cached);
     }
     return cached;
   }
 
   private containsLayoutContent(cell: HtmlElement): boolean {
-    return childrenOf(cell).some((child) => isElement(child) && (LAYOUT_CONTENT.has(child.tagName) || this.containsLayoutContent(child)));
+    return childrenOf(cell).some(
+      (child) => isElement(child) && (LAYOUT_CONTENT.has(child.tagName) || this.containsLayoutContent(child)),
+    );
   }
 }
 
-/** A table's rows (in `<thead>`, `<tbody>`, `<tfoot>` or directly in the table) and their cells; nested tables are left to their cells. */
+/**
+ * A table's rows (in `<thead>`, `<tbody>`, `<tfoot>` or directly in the table) and their cells; nested tables are left
+ * to their cells.
+ */
 function tableRows(table: HtmlElement): Array<{ cells: HtmlElement[] }> {
   const rows: Array<{ cells: HtmlElement[] }> = [];
   const visit = (node: HtmlElement) => {
@@ -333,7 +395,11 @@ function tableRows(table: HtmlElement): Array<{ cells: HtmlElement[] }> {
       if (!isElement(child)) continue;
       if (child.tagName === "thead" || child.tagName === "tbody" || child.tagName === "tfoot") visit(child);
       else if (child.tagName === "tr") {
-        rows.push({ cells: childrenOf(child).filter((cell): cell is HtmlElement => isElement(cell) && (cell.tagName === "td" || cell.tagName === "th")) });
+        rows.push({
+          cells: childrenOf(child).filter(
+            (cell): cell is HtmlElement => isElement(cell) && (cell.tagName === "td" || cell.tagName === "th"),
+          ),
+        });
       }
     }
   };
@@ -346,7 +412,9 @@ function preformatted(element: HtmlElement): string[] {
   const code = childrenOf(element).find((child): child is HtmlElement => isElement(child) && child.tagName === "code");
   const language = languageOf(element) ?? (code ? languageOf(code) : undefined) ?? "";
   // The HTML parser drops a newline right after <pre>; trailing blank lines are not code.
-  const text = rawText(element).replace(/\s+$/, "").replace(/^(?:[ \t]*\n)+/, "");
+  const text = rawText(element)
+    .replace(/\s+$/, "")
+    .replace(/^(?:[ \t]*\n)+/, "");
   if (text.trim() === "") return [];
   const fence = "`".repeat(Math.max(3, longestRun(text, "`") + 1));
   return [`${fence}${language}\n${text}\n${fence}`];

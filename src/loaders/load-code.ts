@@ -7,5 +7,10 @@ import { textSections } from "./text-sections.js";
  * (from `CODE_LANGUAGES`) so the code chunker and search filters can use it.
  */
 export function loadCode(file: FileText, language: string): LoadedContent {
-  return { kind: "code", language, sections: textSections(file.text), ...(file.warnings ? { warnings: file.warnings } : {}) };
+  return {
+    kind: "code",
+    language,
+    sections: textSections(file.text),
+    ...(file.warnings ? { warnings: file.warnings } : {}),
+  };
 }

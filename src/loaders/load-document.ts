@@ -3,7 +3,7 @@ import { hashBytes } from "../sources/fingerprint.js";
 import type { SourceFile } from "../sources/types.js";
 import { classifyZip } from "./classify-zip.js";
 import { decodeSniffedText } from "./decode-text.js";
-import { extensionOf, fileTypeFor, type FileType } from "./file-types.js";
+import { extensionOf, type FileType, fileTypeFor } from "./file-types.js";
 import { loadCode } from "./load-code.js";
 import { loadDocx } from "./load-docx.js";
 import { loadHtml } from "./load-html.js";
@@ -16,7 +16,7 @@ import type { LoadedContent } from "./loaded-content.js";
 import { looksLikeHtml } from "./looks-like-html.js";
 import { detectMediaType } from "./media-type.js";
 import { readFileBytes, type SizeLimit } from "./read-file-bytes.js";
-import { readZipDirectory, ZipFormatError, type ZipEntry } from "./read-zip-directory.js";
+import { readZipDirectory, type ZipEntry, ZipFormatError } from "./read-zip-directory.js";
 import { findPdfHeader, sniff, type TextSniff } from "./sniff.js";
 import type { LoadedDocument, LoadOptions } from "./types.js";
 
@@ -72,12 +72,19 @@ function sizeLimit(head: Uint8Array, type: FileType, options: LoadOptions): Size
   const pdfHeader = findPdfHeader(head);
   if (pdfHeader === 0 || (type.kind === "pdf" && pdfHeader > 0)) return undefined;
   const media = detectMediaType(head);
-  if (media?.kind === "image") return { maxBytes: Math.min(maxBytes, options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES), subject: "image" };
-  if (media?.kind === "audio") return { maxBytes: Math.min(maxBytes, options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES), subject: "audio" };
+  if (media?.kind === "image")
+    return { maxBytes: Math.min(maxBytes, options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES), subject: "image" };
+  if (media?.kind === "audio")
+    return { maxBytes: Math.min(maxBytes, options.maxAudioBytes ?? DEFAULT_MAX_AUDIO_BYTES), subject: "audio" };
   return { maxBytes };
 }
 
-async function loadContent(path: string, bytes: Uint8Array, type: FileType, signal?: AbortSignal): Promise<LoadedContent> {
+async function loadContent(
+  path: string,
+  bytes: Uint8Array,
+  type: FileType,
+  signal?: AbortSignal,
+): Promise<LoadedContent> {
   // A PDF reader accepts a header up to 1 KiB in; sniffing only takes one at the very start.
   if (type.kind === "pdf" && findPdfHeader(bytes) >= 0) return loadPdf(path, bytes, signal);
   const sniffed = sniff(bytes);
@@ -99,8 +106,17 @@ async function loadContent(path: string, bytes: Uint8Array, type: FileType, sign
   }
 }
 
-async function loadTextFile(path: string, bytes: Uint8Array, sniffed: TextSniff, type: FileType, signal?: AbortSignal): Promise<LoadedContent> {
-  if (bytes.length === 0 && (type.kind === "image" || type.kind === "audio" || type.kind === "docx" || type.kind === "xlsx")) {
+async function loadTextFile(
+  path: string,
+  bytes: Uint8Array,
+  sniffed: TextSniff,
+  type: FileType,
+  signal?: AbortSignal,
+): Promise<LoadedContent> {
+  if (
+    bytes.length === 0 &&
+    (type.kind === "image" || type.kind === "audio" || type.kind === "docx" || type.kind === "xlsx")
+  ) {
     throw new LoadError(path, "empty file");
   }
   const file = decodeSniffedText(path, bytes, sniffed);
@@ -118,7 +134,10 @@ async function loadTextFile(path: string, bytes: Uint8Array, sniffed: TextSniff,
     case "docx":
     case "xlsx":
       // Content wins over the name: a ".png" that holds text is text.
-      return loadText({ text: file.text, warnings: [`named .${extensionOf(path)} but holds text`, ...(file.warnings ?? [])] });
+      return loadText({
+        text: file.text,
+        warnings: [`named .${extensionOf(path)} but holds text`, ...(file.warnings ?? [])],
+      });
     default:
       return loadText(file);
   }
@@ -130,20 +149,29 @@ async function loadZip(path: string, bytes: Uint8Array, type: FileType): Promise
     entries = readZipDirectory(bytes);
   } catch (error) {
     if (!(error instanceof ZipFormatError)) throw error;
-    const label = type.kind === "docx" ? "not a valid Word document" : type.kind === "xlsx" ? "not a valid Excel workbook" : "damaged ZIP archive";
+    const label =
+      type.kind === "docx"
+        ? "not a valid Word document"
+        : type.kind === "xlsx"
+          ? "not a valid Excel workbook"
+          : "damaged ZIP archive";
     throw new LoadError(path, `${label} (${error.message})`, { cause: error });
   }
   const zip = classifyZip(entries);
   if (zip.kind === "docx") return loadDocx(path, bytes, entries);
   if (zip.kind === "xlsx") return loadXlsx(path, bytes, entries);
-  if (type.kind === "docx") throw new LoadError(path, `not a valid Word document (${zip.label} without word/document.xml)`);
-  if (type.kind === "xlsx") throw new LoadError(path, `not a valid Excel workbook (${zip.label} without xl/workbook.xml)`);
+  if (type.kind === "docx")
+    throw new LoadError(path, `not a valid Word document (${zip.label} without word/document.xml)`);
+  if (type.kind === "xlsx")
+    throw new LoadError(path, `not a valid Excel workbook (${zip.label} without xl/workbook.xml)`);
   throw new LoadError(path, `unsupported archive (${zip.label})`);
 }
 
 function oleReason(type: FileType): string {
-  if (type.kind === "docx") return "encrypted or legacy-format Word document (an OLE compound file, not Office Open XML): save it as .docx without a password";
-  if (type.kind === "xlsx") return "encrypted or legacy-format Excel workbook (an OLE compound file, not Office Open XML): save it as .xlsx without a password";
+  if (type.kind === "docx")
+    return "encrypted or legacy-format Word document (an OLE compound file, not Office Open XML): save it as .docx without a password";
+  if (type.kind === "xlsx")
+    return "encrypted or legacy-format Excel workbook (an OLE compound file, not Office Open XML): save it as .xlsx without a password";
   return "unsupported file type (OLE compound file, such as a legacy .doc or .xls)";
 }
 

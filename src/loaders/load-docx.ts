@@ -33,15 +33,24 @@ export async function loadDocx(path: string, bytes: Uint8Array, entries: readonl
   try {
     result = await mammoth.convertToHtml(
       { buffer: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) },
-      { styleMap: STYLE_MAP, convertImage: mammoth.images.imgElement(async () => ({ src: "" })), externalFileAccess: false },
+      {
+        styleMap: STYLE_MAP,
+        convertImage: mammoth.images.imgElement(async () => ({ src: "" })),
+        externalFileAccess: false,
+      },
     );
   } catch (error) {
     throw new LoadError(path, `not a valid Word document (${summarizeError(error)})`, { cause: error });
   }
   const conversion = htmlToMarkdown(result.value);
   const title = officeTitle(bytes, entries) ?? conversion.title;
-  const notes = result.messages.filter((message) => !STYLE_NOTE.test(message.message)).map((message) => `Word conversion: ${message.message}`);
-  const warnings = notes.length > MAX_WARNINGS ? [...notes.slice(0, MAX_WARNINGS), `${notes.length - MAX_WARNINGS} more Word conversion notes`] : notes;
+  const notes = result.messages
+    .filter((message) => !STYLE_NOTE.test(message.message))
+    .map((message) => `Word conversion: ${message.message}`);
+  const warnings =
+    notes.length > MAX_WARNINGS
+      ? [...notes.slice(0, MAX_WARNINGS), `${notes.length - MAX_WARNINGS} more Word conversion notes`]
+      : notes;
   return {
     kind: "docx",
     ...(title === undefined ? {} : { title }),

@@ -20,10 +20,16 @@ export async function loadHtml(path: string, file: FileText, signal?: AbortSigna
   try {
     conversion = htmlToMarkdown(file.text);
   } catch (error) {
-    if (error instanceof HtmlTooDeepError) throw new LoadError(path, `too deeply nested to convert (${error.message})`, { cause: error });
+    if (error instanceof HtmlTooDeepError)
+      throw new LoadError(path, `too deeply nested to convert (${error.message})`, { cause: error });
     throw error;
   }
-  const links = conversion.images.map((image) => ({ target: image.src, alt: image.alt, headings: image.headings, line: image.line }));
+  const links = conversion.images.map((image) => ({
+    target: image.src,
+    alt: image.alt,
+    headings: image.headings,
+    line: image.line,
+  }));
   const { images, warnings: linkWarnings } = await resolveImageLinks(path, links, signal);
   const warnings = [...(file.warnings ?? []), ...linkWarnings];
   return {

@@ -17,9 +17,16 @@ import { textSections } from "./text-sections.js";
 export async function loadMarkdown(path: string, file: FileText, signal?: AbortSignal): Promise<LoadedContent> {
   const { body, bodyStartLine, frontMatter } = splitFrontMatter(file.text);
   const lines = body.split("\n");
-  const heading = parseMarkdown(lines).find((block) => block.type === "heading" && block.level === 1 && block.text !== "");
-  const title = heading?.type === "heading" ? heading.text : frontMatter === undefined ? undefined : frontMatterTitle(frontMatter);
-  const { images, warnings: linkWarnings } = await resolveImageLinks(path, findMarkdownImageLinks(lines, bodyStartLine), signal);
+  const heading = parseMarkdown(lines).find(
+    (block) => block.type === "heading" && block.level === 1 && block.text !== "",
+  );
+  const title =
+    heading?.type === "heading" ? heading.text : frontMatter === undefined ? undefined : frontMatterTitle(frontMatter);
+  const { images, warnings: linkWarnings } = await resolveImageLinks(
+    path,
+    findMarkdownImageLinks(lines, bodyStartLine),
+    signal,
+  );
   const warnings = [...(file.warnings ?? []), ...linkWarnings];
   return {
     kind: "markdown",

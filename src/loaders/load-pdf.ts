@@ -69,16 +69,24 @@ export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSig
       throw new LoadError(path, `could not read PDF (${messageOf(firstFailure)})`, { cause: firstFailure });
     }
     if (sections.length === 0) {
-      throw new LoadError(path, `PDF has no extractable text (scanned?): ${document.numPages} page${document.numPages === 1 ? "" : "s"} without a text layer`);
+      throw new LoadError(
+        path,
+        `PDF has no extractable text (scanned?): ${document.numPages} page${document.numPages === 1 ? "" : "s"} without a text layer`,
+      );
     }
     const title = await pdfTitle(document);
-    return { kind: "pdf", ...(title === undefined ? {} : { title }), sections, ...(warnings.length > 0 ? { warnings } : {}) };
+    return {
+      kind: "pdf",
+      ...(title === undefined ? {} : { title }),
+      sections,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
   } finally {
     await document.destroy();
   }
 }
 
-type PdfDocument = Awaited<ReturnType<(typeof import("unpdf"))["getDocumentProxy"]>>;
+type PdfDocument = Awaited<ReturnType<typeof import("unpdf")["getDocumentProxy"]>>;
 
 async function pageText(document: PdfDocument, pageNumber: number): Promise<string> {
   const page = await document.getPage(pageNumber);

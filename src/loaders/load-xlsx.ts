@@ -3,7 +3,7 @@ import { summarizeError } from "./error-summary.js";
 import type { LoadedContent } from "./loaded-content.js";
 import { checkUnpackedSize, officeTitle } from "./office-package.js";
 import type { ZipEntry } from "./read-zip-directory.js";
-import { sheetSection, type SheetLimits } from "./sheet-section.js";
+import { type SheetLimits, sheetSection } from "./sheet-section.js";
 import type { DocumentSection } from "./types.js";
 
 /** What one workbook may contribute; beyond it the rest is left out with a warning. */
@@ -21,13 +21,21 @@ export const XLSX_LIMITS: Readonly<SheetLimits> = { maxRows: 50_000, maxColumns:
  * @throws LoadError "not a valid Excel workbook (…)" for a damaged package, or when it
  * unpacks to more than 256 MiB.
  */
-export async function loadXlsx(path: string, bytes: Uint8Array, entries: readonly ZipEntry[], limits: SheetLimits = XLSX_LIMITS): Promise<LoadedContent> {
+export async function loadXlsx(
+  path: string,
+  bytes: Uint8Array,
+  entries: readonly ZipEntry[],
+  limits: SheetLimits = XLSX_LIMITS,
+): Promise<LoadedContent> {
   checkUnpackedSize(path, entries, "Excel workbook");
   // Imported on first use: most runs index no workbook.
   const { default: readXlsxFile } = await import("read-excel-file/node");
   let sheets: Array<{ sheet: string; data: unknown[][] }>;
   try {
-    sheets = (await readXlsxFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) as Array<{ sheet: string; data: unknown[][] }>;
+    sheets = (await readXlsxFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) as Array<{
+      sheet: string;
+      data: unknown[][];
+    }>;
   } catch (error) {
     throw new LoadError(path, `not a valid Excel workbook (${describe(error)})`, { cause: error });
   }
@@ -42,13 +50,21 @@ export async function loadXlsx(path: string, bytes: Uint8Array, entries: readonl
     cutCells += result.cutCells;
     if (result.section) sections.push(result.section);
     if (result.droppedRows > 0) {
-      warnings.push(`sheet "${sheet}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit of ${limits.maxRows} rows per workbook)`);
+      warnings.push(
+        `sheet "${sheet}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit of ${limits.maxRows} rows per workbook)`,
+      );
     }
     if (result.droppedColumns) warnings.push(`sheet "${sheet}": columns after the first ${limits.maxColumns} left out`);
   }
-  if (cutCells > 0) warnings.push(`${cutCells} cell${cutCells === 1 ? "" : "s"} cut to ${limits.maxCellCharacters} characters`);
+  if (cutCells > 0)
+    warnings.push(`${cutCells} cell${cutCells === 1 ? "" : "s"} cut to ${limits.maxCellCharacters} characters`);
   const title = officeTitle(bytes, entries);
-  return { kind: "xlsx", ...(title === undefined ? {} : { title }), sections, ...(warnings.length > 0 ? { warnings } : {}) };
+  return {
+    kind: "xlsx",
+    ...(title === undefined ? {} : { title }),
+    sections,
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }
 
 /** read-excel-file's errors carry a code ("INVALID_ZIP") and a message ("Couldn't unzip…"). */

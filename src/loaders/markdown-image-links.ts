@@ -46,18 +46,20 @@ export function findMarkdownImageLinks(lines: readonly string[], firstLine: numb
       // Blank out code spans (same length) so nothing inside them is taken for a link.
       const text = line.replace(INLINE_CODE, (code) => " ".repeat(code.length));
       const found: Array<{ at: number; target: string; alt: string }> = [];
-      for (const match of text.matchAll(INLINE_IMAGE)) found.push({ at: match.index, target: match[2]!, alt: unescape(match[1]!) });
+      for (const match of text.matchAll(INLINE_IMAGE))
+        found.push({ at: match.index, target: match[2]!, alt: unescapeMarkdown(match[1]!) });
       for (const match of text.matchAll(REFERENCE_IMAGE)) {
         const label = normalizeLabel(match[2] === undefined || match[2] === "" ? match[1]! : match[2]);
         const target = definitions.get(label);
-        if (target !== undefined) found.push({ at: match.index, target, alt: unescape(match[1]!) });
+        if (target !== undefined) found.push({ at: match.index, target, alt: unescapeMarkdown(match[1]!) });
       }
       for (const match of text.matchAll(HTML_IMAGE)) {
         const target = htmlAttribute(match[0], "src");
         if (target) found.push({ at: match.index, target, alt: htmlAttribute(match[0], "alt") ?? "" });
       }
       found.sort((a, b) => a.at - b.at);
-      for (const link of found) links.push({ target: link.target, alt: link.alt.trim(), headings, line: firstLine + index });
+      for (const link of found)
+        links.push({ target: link.target, alt: link.alt.trim(), headings, line: firstLine + index });
     }
   }
   return links;
@@ -67,7 +69,7 @@ function normalizeLabel(label: string): string {
   return label.trim().replace(/\s+/g, " ").toLowerCase();
 }
 
-function unescape(text: string): string {
+function unescapeMarkdown(text: string): string {
   return text.replace(/\\(.)/g, "$1");
 }
 

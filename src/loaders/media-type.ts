@@ -17,14 +17,17 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  */
 export function detectMediaType(bytes: Uint8Array): MediaType | undefined {
   if (startsWith(bytes, PNG_SIGNATURE)) return { kind: "image", mimeType: "image/png", format: "PNG" };
-  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { kind: "image", mimeType: "image/jpeg", format: "JPEG" };
-  if (startsWithAscii(bytes, "GIF87a") || startsWithAscii(bytes, "GIF89a")) return { kind: "image", mimeType: "image/gif", format: "GIF" };
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return { kind: "image", mimeType: "image/jpeg", format: "JPEG" };
+  if (startsWithAscii(bytes, "GIF87a") || startsWithAscii(bytes, "GIF89a"))
+    return { kind: "image", mimeType: "image/gif", format: "GIF" };
   if (startsWithAscii(bytes, "RIFF") && bytes.length >= 12) {
     if (startsWithAscii(bytes.subarray(8), "WEBP")) return { kind: "image", mimeType: "image/webp", format: "WebP" };
     if (startsWithAscii(bytes.subarray(8), "WAVE")) return { kind: "audio", mimeType: "audio/wav", format: "WAV" };
   }
   // ID3v2: "ID3", a major version below 0xFF, then a flags byte.
-  if (startsWithAscii(bytes, "ID3") && bytes.length >= 10 && bytes[3]! < 0xff) return { kind: "audio", mimeType: "audio/mpeg", format: "MP3" };
+  if (startsWithAscii(bytes, "ID3") && bytes.length >= 10 && bytes[3]! < 0xff)
+    return { kind: "audio", mimeType: "audio/mpeg", format: "MP3" };
   if (isMp3Stream(bytes)) return { kind: "audio", mimeType: "audio/mpeg", format: "MP3" };
   return undefined;
 }
@@ -32,7 +35,11 @@ export function detectMediaType(bytes: Uint8Array): MediaType | undefined {
 /** Bitrates (kbit/s) of Layer III by bitrate index, for MPEG-1 and for MPEG-2/2.5. */
 const MPEG1_LAYER3_KBPS = [0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320];
 const MPEG2_LAYER3_KBPS = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160];
-const SAMPLE_RATES: Readonly<Record<number, readonly number[]>> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
+const SAMPLE_RATES: Readonly<Record<number, readonly number[]>> = {
+  3: [44100, 48000, 32000],
+  2: [22050, 24000, 16000],
+  0: [11025, 12000, 8000],
+};
 
 /**
  * An MP3 without an ID3 tag starts with a frame: 11 sync bits (`FF Ex`/`FF Fx`), a valid

@@ -72,20 +72,34 @@ export function parseMarkdown(lines: readonly string[]): MarkdownBlock[] {
     if (atx) {
       closeParagraph();
       // An optional closing sequence of #s is not part of the text ("## Title ##").
-      const text = (atx[2] ?? "").trim().replace(/(^|[ \t]+)#+$/, "").trim();
+      const text = (atx[2] ?? "")
+        .trim()
+        .replace(/(^|[ \t]+)#+$/, "")
+        .trim();
       blocks.push({ type: "heading", level: atx[1]!.length, text, start: index, end: index });
       continue;
     }
 
     const underline = SETEXT_UNDERLINE.exec(line);
     if (underline && paragraph && paragraph.start === index - 1 && !NOT_SETEXT_TEXT.test(lines[index - 1]!)) {
-      blocks.push({ type: "heading", level: underline[1]!.startsWith("=") ? 1 : 2, text: lines[index - 1]!.trim(), start: index - 1, end: index });
+      blocks.push({
+        type: "heading",
+        level: underline[1]!.startsWith("=") ? 1 : 2,
+        text: lines[index - 1]!.trim(),
+        start: index - 1,
+        end: index,
+      });
       paragraph = undefined;
       continue;
     }
 
     const delimiter = lines[index + 1];
-    if (line.includes("|") && delimiter !== undefined && TABLE_DELIMITER.test(delimiter) && (delimiter.includes("|") || line.trim().startsWith("|"))) {
+    if (
+      line.includes("|") &&
+      delimiter !== undefined &&
+      TABLE_DELIMITER.test(delimiter) &&
+      (delimiter.includes("|") || line.trim().startsWith("|"))
+    ) {
       closeParagraph();
       let end = index + 1;
       while (end + 1 < lines.length && isTableRow(lines[end + 1]!)) end++;

@@ -20,7 +20,11 @@ export interface SizeLimit {
  * returns the limit, or undefined for none. File-system failures become `LoadError`s with a
  * short reason ("file not found", "permission denied"); an abort rejects with `signal.reason`.
  */
-export async function readFileBytes(path: string, limitFor: (head: Uint8Array) => SizeLimit | undefined, signal?: AbortSignal): Promise<Uint8Array> {
+export async function readFileBytes(
+  path: string,
+  limitFor: (head: Uint8Array) => SizeLimit | undefined,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
   signal?.throwIfAborted();
   try {
     // stat before open: opening a FIFO would block until a writer appears.
@@ -36,7 +40,10 @@ export async function readFileBytes(path: string, limitFor: (head: Uint8Array) =
       const limit = limitFor(head.subarray(0, bytesRead));
       if (limit !== undefined && size > limit.maxBytes) {
         const subject = limit.subject === undefined ? "" : `${limit.subject} `;
-        throw new LoadError(path, `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`);
+        throw new LoadError(
+          path,
+          `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`,
+        );
       }
       return await handle.readFile({ signal });
     } finally {

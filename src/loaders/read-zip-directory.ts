@@ -41,9 +41,14 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
   if (eocd < 0) throw new ZipFormatError("no end of central directory (truncated or not a ZIP)");
   let count = view.getUint16(eocd + 10, true);
   let offset = view.getUint32(eocd + 16, true);
-  if ((count === 0xffff || offset === 0xffffffff) && eocd >= 20 && view.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIGNATURE) {
+  if (
+    (count === 0xffff || offset === 0xffffffff) &&
+    eocd >= 20 &&
+    view.getUint32(eocd - 20, true) === ZIP64_LOCATOR_SIGNATURE
+  ) {
     const zip64 = safeNumber(view.getBigUint64(eocd - 12, true));
-    if (zip64 + 56 > view.byteLength || view.getUint32(zip64, true) !== ZIP64_EOCD_SIGNATURE) throw new ZipFormatError("bad ZIP64 end of central directory");
+    if (zip64 + 56 > view.byteLength || view.getUint32(zip64, true) !== ZIP64_EOCD_SIGNATURE)
+      throw new ZipFormatError("bad ZIP64 end of central directory");
     count = safeNumber(view.getBigUint64(zip64 + 32, true));
     offset = safeNumber(view.getBigUint64(zip64 + 48, true));
   }
@@ -58,7 +63,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
     const extraLength = view.getUint16(offset + 30, true);
     const commentLength = view.getUint16(offset + 32, true);
     const nameStart = offset + 46;
-    if (nameStart + nameLength + extraLength > view.byteLength) throw new ZipFormatError(`central directory entry ${index + 1} runs past the end`);
+    if (nameStart + nameLength + extraLength > view.byteLength)
+      throw new ZipFormatError(`central directory entry ${index + 1} runs past the end`);
     const entry: ZipEntry = {
       name: decoder.decode(bytes.subarray(nameStart, nameStart + nameLength)),
       method: view.getUint16(offset + 10, true),
@@ -81,7 +87,8 @@ export function readZipDirectory(bytes: Uint8Array): ZipEntry[] {
 export function readZipEntry(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const at = entry.localHeaderOffset;
-  if (at + 30 > view.byteLength || view.getUint32(at, true) !== LOCAL_SIGNATURE) throw new ZipFormatError(`bad local header for ${entry.name}`);
+  if (at + 30 > view.byteLength || view.getUint32(at, true) !== LOCAL_SIGNATURE)
+    throw new ZipFormatError(`bad local header for ${entry.name}`);
   const start = at + 30 + view.getUint16(at + 26, true) + view.getUint16(at + 28, true);
   const end = start + entry.compressedSize;
   if (end > view.byteLength) throw new ZipFormatError(`${entry.name} runs past the end of the archive`);
@@ -99,12 +106,19 @@ function findEndOfCentralDirectory(view: DataView): number {
   const last = view.byteLength - EOCD_SIZE;
   const first = Math.max(0, last - MAX_COMMENT);
   for (let offset = last; offset >= first; offset--) {
-    if (view.getUint32(offset, true) === EOCD_SIGNATURE && offset + EOCD_SIZE + view.getUint16(offset + 20, true) <= view.byteLength) return offset;
+    if (
+      view.getUint32(offset, true) === EOCD_SIGNATURE &&
+      offset + EOCD_SIZE + view.getUint16(offset + 20, true) <= view.byteLength
+    )
+      return offset;
   }
   return -1;
 }
 
-/** Sizes and offsets that did not fit 32 bits live in the ZIP64 extra field (id 1), in this order, only when their 32-bit field is 0xFFFFFFFF. */
+/**
+ * Sizes and offsets that did not fit 32 bits live in the ZIP64 extra field (id 1), in this order, only when their
+ * 32-bit field is 0xFFFFFFFF.
+ */
 function applyZip64Extra(view: DataView, start: number, length: number, entry: ZipEntry): void {
   for (let offset = start; offset + 4 <= start + length; ) {
     const id = view.getUint16(offset, true);

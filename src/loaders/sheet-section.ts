@@ -33,7 +33,12 @@ export interface SheetSection {
  * number and `location` the sheet name. A sheet with a single non-empty row has no header: its
  * values are joined by " | ". Cell text is kept on one line (line breaks become spaces).
  */
-export function sheetSection(name: string, rows: readonly (readonly unknown[])[], rowBudget: number, limits: SheetLimits): SheetSection {
+export function sheetSection(
+  name: string,
+  rows: readonly (readonly unknown[])[],
+  rowBudget: number,
+  limits: SheetLimits,
+): SheetSection {
   const result: SheetSection = { rows: 0, droppedRows: 0, droppedColumns: false, cutCells: 0 };
   const format = (value: unknown) => {
     const text = formatCell(value);
@@ -42,11 +47,12 @@ export function sheetSection(name: string, rows: readonly (readonly unknown[])[]
     return `${text.slice(0, limits.maxCellCharacters - 1)}…`;
   };
   const cellsOf = (row: readonly unknown[]) => {
-    if (row.length > limits.maxColumns && row.slice(limits.maxColumns).some((value) => formatCell(value) !== "")) result.droppedColumns = true;
+    if (row.length > limits.maxColumns && row.slice(limits.maxColumns).some((value) => formatCell(value) !== ""))
+      result.droppedColumns = true;
     return row.slice(0, limits.maxColumns).map(format);
   };
 
-  const nonEmpty = (row: readonly unknown[] | undefined) => row !== undefined && row.some((value) => formatCell(value) !== "");
+  const nonEmpty = (row: readonly unknown[] | undefined) => row?.some((value) => formatCell(value) !== "");
   const headerIndex = rows.findIndex((row) => nonEmpty(row));
   if (headerIndex < 0) return result;
   let lastIndex = rows.length - 1;
@@ -115,6 +121,7 @@ function formatDate(date: Date): string {
 /** Spreadsheet column letters of a 0-based index: 0 → A, 25 → Z, 26 → AA. */
 export function columnLetters(index: number): string {
   let letters = "";
-  for (let value = index + 1; value > 0; value = Math.floor((value - 1) / 26)) letters = String.fromCharCode(65 + ((value - 1) % 26)) + letters;
+  for (let value = index + 1; value > 0; value = Math.floor((value - 1) / 26))
+    letters = String.fromCharCode(65 + ((value - 1) % 26)) + letters;
   return letters;
 }

@@ -23,7 +23,7 @@ export type SniffResult =
   | { type: "zip" }
   /** An OLE2 compound file: a legacy `.doc`/`.xls`, or a password-protected DOCX/XLSX. */
   | { type: "ole" }
-  | { type: "binary"; /** Why it looks binary, for the error message. */ evidence: string }
+  | { type: "binary" /** Why it looks binary, for the error message. */; evidence: string }
   | TextSniff;
 
 const OLE_SIGNATURE = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
@@ -43,12 +43,17 @@ export function sniff(bytes: Uint8Array): SniffResult {
   if (findPdfHeader(sample) === 0) return { type: "pdf" };
   const media = detectMediaType(sample);
   if (media) return { type: "media", media };
-  if (sample[0] === 0x50 && sample[1] === 0x4b && ((sample[2] === 0x03 && sample[3] === 0x04) || (sample[2] === 0x05 && sample[3] === 0x06))) {
+  if (
+    sample[0] === 0x50 &&
+    sample[1] === 0x4b &&
+    ((sample[2] === 0x03 && sample[3] === 0x04) || (sample[2] === 0x05 && sample[3] === 0x06))
+  ) {
     return { type: "zip" };
   }
   if (OLE_SIGNATURE.every((byte, index) => sample[index] === byte)) return { type: "ole" };
 
-  if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return { type: "text", encoding: "utf-8", bomLength: 3 };
+  if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf)
+    return { type: "text", encoding: "utf-8", bomLength: 3 };
   // FF FE 00 00 would be UTF-32 LE, which nobody writes: treat FF FE as UTF-16 LE.
   if (sample[0] === 0xff && sample[1] === 0xfe) return { type: "text", encoding: "utf-16le", bomLength: 2 };
   if (sample[0] === 0xfe && sample[1] === 0xff) return { type: "text", encoding: "utf-16be", bomLength: 2 };
@@ -72,16 +77,35 @@ export function sniff(bytes: Uint8Array): SniffResult {
 export function findPdfHeader(bytes: Uint8Array): number {
   const end = Math.min(bytes.length, 1024) - 5;
   for (let index = 0; index <= end; index++) {
-    if (bytes[index] === 0x25 && bytes[index + 1] === 0x50 && bytes[index + 2] === 0x44 && bytes[index + 3] === 0x46 && bytes[index + 4] === 0x2d) {
+    if (
+      bytes[index] === 0x25 &&
+      bytes[index + 1] === 0x50 &&
+      bytes[index + 2] === 0x44 &&
+      bytes[index + 3] === 0x46 &&
+      bytes[index + 4] === 0x2d
+    ) {
       return index;
     }
   }
   return -1;
 }
 
-/** C0 controls other than the whitespace and escapes that real text files contain (tab, LF, VT, FF, CR, backspace, ESC for ANSI colours). */
+/**
+ * C0 controls other than the whitespace and escapes that real text files contain (tab, LF, VT, FF, CR, backspace, ESC
+ * for ANSI colours).
+ */
 function isControl(byte: number): boolean {
-  return (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0b && byte !== 0x0c && byte !== 0x0d && byte !== 0x08 && byte !== 0x1b) || byte === 0x7f;
+  return (
+    (byte < 0x20 &&
+      byte !== 0x09 &&
+      byte !== 0x0a &&
+      byte !== 0x0b &&
+      byte !== 0x0c &&
+      byte !== 0x0d &&
+      byte !== 0x08 &&
+      byte !== 0x1b) ||
+    byte === 0x7f
+  );
 }
 
 /**
@@ -109,7 +133,8 @@ function bomlessUtf16(sample: Uint8Array): TextEncoding | undefined {
     }
   }
   if (oddZeros / pairs > 0.4 && evenZeros / pairs < 0.02 && printableBesideOddZero / oddZeros > 0.9) return "utf-16le";
-  if (evenZeros / pairs > 0.4 && oddZeros / pairs < 0.02 && printableBesideEvenZero / evenZeros > 0.9) return "utf-16be";
+  if (evenZeros / pairs > 0.4 && oddZeros / pairs < 0.02 && printableBesideEvenZero / evenZeros > 0.9)
+    return "utf-16be";
   return undefined;
 }
 

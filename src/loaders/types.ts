@@ -70,7 +70,10 @@ export interface LoadOptions {
    * @default 50 MiB
    */
   maxBytes?: number;
-  /** Images (PNG, JPEG, GIF, WebP) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data limit) */
+  /**
+   * Images (PNG, JPEG, GIF, WebP) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data
+   * limit)
+   */
   maxImageBytes?: number;
   /** Audio files (WAV, MP3) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data limit) */
   maxAudioBytes?: number;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { ProviderError, QuotaExhaustedError, isAbort } from "../errors.js";
+import { isAbort, ProviderError, QuotaExhaustedError } from "../errors.js";
 
 /** How remote calls are retried. One policy wraps every call, SDK or native; nothing retries on top. */
 export interface RetryPolicy {
@@ -18,7 +18,13 @@ export interface RetryPolicy {
   jitter: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, maxRateLimitedMs: 900_000, baseDelayMs: 1000, maxDelayMs: 60_000, jitter: 0.2 };
+export const defaultRetryPolicy: RetryPolicy = {
+  maxAttempts: 6,
+  maxRateLimitedMs: 900_000,
+  baseDelayMs: 1000,
+  maxDelayMs: 60_000,
+  jitter: 0.2,
+};
 
 /** Told before each wait, e.g. to show "rate limited, retrying in 12 s". */
 export interface RetryNotice {
@@ -40,7 +46,12 @@ export interface WithRetryOptions {
 }
 
 /** The delay before retry `attempt` (1-based): the server's RetryInfo when given, else capped exponential backoff. */
-export function retryDelay(error: ProviderError, attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {
+export function retryDelay(
+  error: ProviderError,
+  attempt: number,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   const base = error.retryDelayMs ?? Math.min(policy.baseDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
   return Math.round(base * (1 + policy.jitter * random()));
 }
@@ -51,7 +62,11 @@ export function retryDelay(error: ProviderError, attempt: number, policy: RetryP
  * longer than `maxDelayMs` becomes a QuotaExhaustedError instead of a long sleep. Aborts pass
  * through untouched and are never retried.
  */
-export async function withRetry<T>(operation: string, call: (attempt: number) => Promise<T>, options: WithRetryOptions): Promise<T> {
+export async function withRetry<T>(
+  operation: string,
+  call: (attempt: number) => Promise<T>,
+  options: WithRetryOptions,
+): Promise<T> {
   const policy = { ...defaultRetryPolicy, ...options.policy };
   const wait = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
   let rateLimitedMs = 0;
@@ -67,13 +82,20 @@ export async function withRetry<T>(operation: string, call: (attempt: number) =>
       if (error.retryDelayMs !== undefined && error.retryDelayMs > policy.maxDelayMs) {
         throw new QuotaExhaustedError(
           `${error.message} — the service asks to wait ${Math.ceil(error.retryDelayMs / 1000)} s, longer than the retry cap of ${policy.maxDelayMs / 1000} s; finished work is kept, run again later.`,
-          { status: error.status, googleStatus: error.googleStatus, retryDelayMs: error.retryDelayMs, operation, cause: error },
+          {
+            status: error.status,
+            googleStatus: error.googleStatus,
+            retryDelayMs: error.retryDelayMs,
+            operation,
+            cause: error,
+          },
         );
       }
       const rateLimited = error.status === 429;
       if (!rateLimited && ++failures >= policy.maxAttempts) throw error;
       const delayMs = retryDelay(error, rateLimited ? attempt : failures, policy, options.random);
-      if (rateLimited && (rateLimitedMs += delayMs) > policy.maxRateLimitedMs) throw error;
+      if (rateLimited) rateLimitedMs += delayMs;
+      if (rateLimited && rateLimitedMs > policy.maxRateLimitedMs) throw error;
       options.onRetry?.({ operation, attempt, delayMs, error });
       await wait(delayMs, options.signal);
     }

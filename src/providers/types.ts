@@ -58,14 +58,20 @@ export interface Embedder {
   /** For estimates only; undefined when the price is unknown. */
   readonly pricing?: EmbeddingPricing;
   /** Embed document chunks (document form). `titles[i]` is used where the form has a title. */
-  embedDocuments(texts: string[], options?: EmbedCallOptions & { titles?: (string | undefined)[] }): Promise<EmbedResult>;
+  embedDocuments(
+    texts: string[],
+    options?: EmbedCallOptions & { titles?: (string | undefined)[] },
+  ): Promise<EmbedResult>;
   /** Embed a search query (query form). */
   embedQuery(text: string, options?: EmbedCallOptions): Promise<Float32Array>;
   /**
    * Multimodal models only: one vector per item from the media bytes together with their text
    * (a caption), in the document form. At most `limits.maxMediaPerRequest` items per call.
    */
-  embedMedia?(items: Array<{ media: MediaInput; text: string; title?: string }>, options?: EmbedCallOptions): Promise<EmbedResult>;
+  embedMedia?(
+    items: Array<{ media: MediaInput; text: string; title?: string }>,
+    options?: EmbedCallOptions,
+  ): Promise<EmbedResult>;
 }
 
 /** Bytes of an image or an audio clip. */
@@ -88,8 +94,16 @@ export interface TranscriptSegment {
 export interface MediaDescriber {
   /** Which model describes (part of the cache key of descriptions). */
   readonly model: string;
-  describeImage(image: MediaInput, context: { name: string; alt?: string; headings?: string[] }, options?: { signal?: AbortSignal }): Promise<string>;
-  transcribeAudio(audio: MediaInput, context: { name: string }, options?: { signal?: AbortSignal }): Promise<TranscriptSegment[]>;
+  describeImage(
+    image: MediaInput,
+    context: { name: string; alt?: string; headings?: string[] },
+    options?: { signal?: AbortSignal },
+  ): Promise<string>;
+  transcribeAudio(
+    audio: MediaInput,
+    context: { name: string },
+    options?: { signal?: AbortSignal },
+  ): Promise<TranscriptSegment[]>;
 }
 
 /** A message in a chat request. */
@@ -284,7 +298,10 @@ export interface BatchEmbedder {
   /** The same configuration as the synchronous embedder's: vectors are interchangeable. */
   readonly config: EmbeddingConfig;
   /** Writes the JSONL (document form applied) and uploads it; persist the returned file name before submit(). */
-  upload(items: AsyncIterable<BatchEmbedItem> | Iterable<BatchEmbedItem>, options?: BatchUploadOptions): Promise<BatchUploadResult>;
+  upload(
+    items: AsyncIterable<BatchEmbedItem> | Iterable<BatchEmbedItem>,
+    options?: BatchUploadOptions,
+  ): Promise<BatchUploadResult>;
   /** Creates a job over an uploaded file. */
   submit(fileName: string, options?: BatchCallOptions): Promise<BatchJobInfo>;
   get(batchId: string, options?: BatchCallOptions): Promise<BatchJobInfo>;

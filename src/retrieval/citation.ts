@@ -17,13 +17,18 @@ export function formatCitation(
 ): string {
   if (location.page !== undefined) return `${shownPath}:p${location.page}`;
   if (location.kind === "xlsx" && location.location !== undefined) {
-    const rows = location.lineStart === undefined ? "" : `!R${location.lineStart}${location.lineEnd !== undefined && location.lineEnd !== location.lineStart ? `-R${location.lineEnd}` : ""}`;
+    const rows =
+      location.lineStart === undefined
+        ? ""
+        : `!R${location.lineStart}${location.lineEnd !== undefined && location.lineEnd !== location.lineStart ? `-R${location.lineEnd}` : ""}`;
     return `${shownPath}:${location.location}${rows}`;
   }
   if (location.location !== undefined && location.lineStart === undefined) return `${shownPath}@${location.location}`;
   if (location.lineStart !== undefined) {
     const end = location.lineEnd ?? location.lineStart;
-    return end === location.lineStart ? `${shownPath}:L${location.lineStart}` : `${shownPath}:L${location.lineStart}-L${end}`;
+    return end === location.lineStart
+      ? `${shownPath}:L${location.lineStart}`
+      : `${shownPath}:L${location.lineStart}-L${end}`;
   }
   return shownPath;
 }

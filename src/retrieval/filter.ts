@@ -12,7 +12,8 @@ import type { SearchFilter } from "./types.js";
 export function globToRegex(glob: string, cwd: string): string {
   let pattern = glob.split(path.sep).join("/");
   if (!pattern.includes("/")) pattern = `**/${pattern}`;
-  else if (!pattern.startsWith("/")) pattern = `${cwd.split(path.sep).join("/").replace(/\/$/, "")}/${pattern.replace(/^\.\//, "")}`;
+  else if (!pattern.startsWith("/"))
+    pattern = `${cwd.split(path.sep).join("/").replace(/\/$/, "")}/${pattern.replace(/^\.\//, "")}`;
   let out = "^";
   let braces = 0;
   for (let i = 0; i < pattern.length; i++) {
@@ -42,11 +43,18 @@ export function filterToWhere(filter: SearchFilter | undefined, cwd: string): st
   if (!filter) return undefined;
   const clauses: string[] = [];
   if (filter.paths?.length) {
-    clauses.push(`(${filter.paths.map((glob) => `regexp_like(path, ${sqlString(globToRegex(glob, cwd))})`).join(" OR ")})`);
+    clauses.push(
+      `(${filter.paths.map((glob) => `regexp_like(path, ${sqlString(globToRegex(glob, cwd))})`).join(" OR ")})`,
+    );
   }
   if (filter.kinds?.length) clauses.push(sqlIn("kind", filter.kinds));
   if (filter.sources?.length) {
-    clauses.push(sqlIn("source", filter.sources.map((source) => path.resolve(cwd, source).split(path.sep).join("/"))));
+    clauses.push(
+      sqlIn(
+        "source",
+        filter.sources.map((source) => path.resolve(cwd, source).split(path.sep).join("/")),
+      ),
+    );
   }
   return clauses.length > 0 ? clauses.join(" AND ") : undefined;
 }

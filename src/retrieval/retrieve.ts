@@ -21,16 +21,22 @@ const rrfK = 60;
  * form; lexical search uses the BM25 full-text index; hybrid fuses both lists by reciprocal rank.
  * Without an API key, or on a lexical-only index, every mode becomes lexical with a notice.
  */
-export async function retrieve(query: string, context: RetrieveContext, options: SearchOptions = {}): Promise<SearchResult> {
+export async function retrieve(
+  query: string,
+  context: RetrieveContext,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
   if (!context.store.exists) {
     // Maybe another process created it since this handle was opened.
     await context.store.refresh();
-    if (!context.store.exists) throw new ConfigError(`There is no index at ${context.store.uri} yet: run \`gemindex index <paths>\` first.`);
+    if (!context.store.exists)
+      throw new ConfigError(`There is no index at ${context.store.uri} yet: run \`gemindex index <paths>\` first.`);
   }
   const k = options.k ?? 8;
   if (!Number.isInteger(k) || k < 1) throw new ConfigError(`-k must be a positive integer, got ${k}.`);
   const notices: string[] = [];
-  const vectorsAvailable = (context.embedder !== undefined || options.vector !== undefined) && (await context.store.hasVectors());
+  const vectorsAvailable =
+    (context.embedder !== undefined || options.vector !== undefined) && (await context.store.hasVectors());
   let mode: SearchMode = options.mode ?? (vectorsAvailable ? "hybrid" : "lexical");
   if (mode !== "lexical" && !vectorsAvailable) {
     notices.push(
@@ -43,7 +49,10 @@ export async function retrieve(query: string, context: RetrieveContext, options:
   const where = filterToWhere(options.filter, context.cwd);
   // Each list goes deeper than k so that fusion can promote a passage ranked lower by one engine.
   const depth = mode === "hybrid" ? Math.max(k * 2, 20) : k;
-  const queryVector = mode === "lexical" ? undefined : (options.vector ?? (await context.embedder!.embedQuery(query, { signal: options.signal })));
+  const queryVector =
+    mode === "lexical"
+      ? undefined
+      : (options.vector ?? (await context.embedder!.embedQuery(query, { signal: options.signal })));
   // The two searches are independent: run them side by side.
   const [vectorMatches, textMatches] = await Promise.all([
     queryVector ? context.store.vectorSearch(queryVector, { k: depth, where }) : Promise.resolve([] as ChunkMatch[]),
@@ -51,8 +60,10 @@ export async function retrieve(query: string, context: RetrieveContext, options:
   ]);
 
   let ranked: Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }>;
-  if (mode === "vector") ranked = vectorMatches.map((match) => ({ match, score: 1 - match.distance!, vector: 1 - match.distance! }));
-  else if (mode === "lexical") ranked = textMatches.map((match) => ({ match, score: match.bm25!, lexical: match.bm25! }));
+  if (mode === "vector")
+    ranked = vectorMatches.map((match) => ({ match, score: 1 - match.distance!, vector: 1 - match.distance! }));
+  else if (mode === "lexical")
+    ranked = textMatches.map((match) => ({ match, score: match.bm25!, lexical: match.bm25! }));
   else ranked = fuse(vectorMatches, textMatches);
 
   const hits = ranked.slice(0, k).map(({ match, score, vector, lexical }, index): Hit => {
@@ -78,7 +89,10 @@ export async function retrieve(query: string, context: RetrieveContext, options:
 }
 
 /** Reciprocal-rank fusion of the vector and BM25 lists. */
-function fuse(vector: ChunkMatch[], text: ChunkMatch[]): Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }> {
+function fuse(
+  vector: ChunkMatch[],
+  text: ChunkMatch[],
+): Array<{ match: ChunkMatch; score: number; vector?: number; lexical?: number }> {
   const fused = new Map<string, { match: ChunkMatch; score: number; vector?: number; lexical?: number }>();
   vector.forEach((match, index) => {
     fused.set(match.id, { match, score: 1 / (rrfK + index + 1), vector: 1 - match.distance! });

@@ -1,6 +1,8 @@
 /** Common English words that say nothing about where the answer is. */
 const stopWords = new Set(
-  "a an and are as at be by can do does for from has have how i in is it its of on or that the this to was what when where which who why will with you your".split(" "),
+  "a an and are as at be by can do does for from has have how i in is it its of on or that the this to was what when where which who why will with you your".split(
+    " ",
+  ),
 );
 
 function termsOf(query: string): string[] {
@@ -35,8 +37,11 @@ export function snippet(text: string, query: string, maxChars = 300): string {
     for (let end = start; end < sentences.length; end++) {
       length += sentences[end]!.length + 1;
       if (length > maxChars && end > start) break;
-      scores[end]!.forEach((hit, term) => hit && found.add(term));
-      if (found.size > best.score || (found.size === best.score && start === best.start)) best = { start, end, score: found.size };
+      scores[end]!.forEach((hit, term) => {
+        if (hit) found.add(term);
+      });
+      if (found.size > best.score || (found.size === best.score && start === best.start))
+        best = { start, end, score: found.size };
     }
   }
   let excerpt = sentences.slice(best.start, best.end + 1).join(" ");

@@ -1,5 +1,5 @@
 import type { Dirent, Stats } from "node:fs";
-import { readFile, readdir, realpath, stat } from "node:fs/promises";
+import { readdir, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
 import ignore, { type Ignore } from "ignore";
@@ -25,7 +25,9 @@ export interface DiscoverOptions {
    * @default every file
    */
   include?: readonly string[];
-  /** Files and folders matching these patterns (relative to their root, `.gitignore` syntax) are skipped. @default none */
+  /**
+   * Files and folders matching these patterns (relative to their root, `.gitignore` syntax) are skipped. @default none
+   */
   exclude?: readonly string[];
   /**
    * Patterns always excluded; pass `[]` to walk everything. `exclude: ["!build"]` brings back
@@ -33,7 +35,10 @@ export interface DiscoverOptions {
    * @default DEFAULT_EXCLUDES
    */
   defaultExcludes?: readonly string[];
-  /** Honour `.gitignore` files (the root's, nested ones, and the repository's above the root). `.gemindexignore` files always apply. @default true */
+  /**
+   * Honour `.gitignore` files (the root's, nested ones, and the repository's above the root). `.gemindexignore` files
+   * always apply. @default true
+   */
   gitignore?: boolean;
   /**
    * Walk into hidden folders and yield hidden files (names starting with `.`). A hidden
@@ -79,7 +84,10 @@ export interface DiscoverOptions {
  *   console.log(file.relativePath, file.size);
  * }
  */
-export async function* discoverFiles(roots: readonly string[], options: DiscoverOptions = {}): AsyncGenerator<SourceFile> {
+export async function* discoverFiles(
+  roots: readonly string[],
+  options: DiscoverOptions = {},
+): AsyncGenerator<SourceFile> {
   const cwd = options.cwd ?? process.cwd();
   const signal = options.signal;
   const report = (error: LoadError): void => {
@@ -126,7 +134,11 @@ interface WalkContext {
   signal: AbortSignal | undefined;
 }
 
-async function* walkRoot(root: string, options: DiscoverOptions, report: (error: LoadError) => void): AsyncGenerator<SourceFile> {
+async function* walkRoot(
+  root: string,
+  options: DiscoverOptions,
+  report: (error: LoadError) => void,
+): AsyncGenerator<SourceFile> {
   const ignoreFileNames = options.gitignore === false ? [GEMINDEX_IGNORE_FILE] : [".gitignore", GEMINDEX_IGNORE_FILE];
   let realRoot: string;
   try {
@@ -171,7 +183,9 @@ async function* walkDirectory(
   try {
     entries = await readdir(directory, { withFileTypes: true });
   } catch (error) {
-    context.report(new LoadError(toPosixPath(directory), `cannot list folder: ${fsErrorReason(error)}`, { cause: error }));
+    context.report(
+      new LoadError(toPosixPath(directory), `cannot list folder: ${fsErrorReason(error)}`, { cause: error }),
+    );
     return;
   }
 
@@ -260,7 +274,9 @@ async function readIgnoreFiles(
     try {
       rules = rules.with(relativeDirectory, await readFile(file, "utf8"));
     } catch (error) {
-      context.report(new LoadError(toPosixPath(file), `cannot read ignore file: ${fsErrorReason(error)}`, { cause: error }));
+      context.report(
+        new LoadError(toPosixPath(file), `cannot read ignore file: ${fsErrorReason(error)}`, { cause: error }),
+      );
     }
   }
   return rules;

@@ -33,7 +33,10 @@ export class IgnoreStack {
     return new IgnoreStack([...this.layers, { dir, prefix, matcher }]);
   }
 
-  /** Whether `relativePath` (POSIX, relative to the walk root) is ignored; directories need `isDirectory` for `dir/` rules. */
+  /**
+   * Whether `relativePath` (POSIX, relative to the walk root) is ignored; directories need `isDirectory` for `dir/`
+   * rules.
+   */
   isIgnored(relativePath: string, isDirectory: boolean): boolean {
     let ignored = false;
     for (const layer of this.layers) {

@@ -1,10 +1,14 @@
 import type * as lancedb from "@lancedb/lancedb";
+import { toChunkMatch, toChunkRow } from "./rows.js";
 import { batchChunkSchema, batchDocumentSchema, batchResultSchema } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
 import type { DocumentRecord, StoredChunk } from "./types.js";
-import { toChunkMatch, toChunkRow } from "./rows.js";
 
-export const batchTableNames = { chunks: "batch_chunks", documents: "batch_documents", results: "batch_results" } as const;
+export const batchTableNames = {
+  chunks: "batch_chunks",
+  documents: "batch_documents",
+  results: "batch_results",
+} as const;
 
 /** A document waiting for a batch job: its manifest row, and whether it is new or changed. */
 export interface BatchDocument {
@@ -36,7 +40,9 @@ export class BatchTables {
 
   static async open(db: lancedb.Connection, dimensions: number): Promise<BatchTables> {
     const open = async (name: string, schema: Parameters<lancedb.Connection["createEmptyTable"]>[1]) =>
-      (await db.tableNames()).includes(name) ? db.openTable(name) : db.createEmptyTable(name, schema, { existOk: true });
+      (await db.tableNames()).includes(name)
+        ? db.openTable(name)
+        : db.createEmptyTable(name, schema, { existOk: true });
     return new BatchTables(
       await open(batchTableNames.chunks, batchChunkSchema(dimensions)),
       await open(batchTableNames.documents, batchDocumentSchema),
@@ -48,10 +54,18 @@ export class BatchTables {
   async add(job: string, entries: Array<{ document: BatchDocument; chunks: BatchChunk[] }>): Promise<void> {
     if (entries.length === 0) return;
     const rows = entries.flatMap(({ document, chunks }) =>
-      chunks.map((chunk) => ({ ...toChunkRow(chunk, document.record.hash), vector: chunk.vector ?? null, job, custom_id: chunk.customId ?? null, title: chunk.title ?? null })),
+      chunks.map((chunk) => ({
+        ...toChunkRow(chunk, document.record.hash),
+        vector: chunk.vector ?? null,
+        job,
+        custom_id: chunk.customId ?? null,
+        title: chunk.title ?? null,
+      })),
     );
     if (rows.length > 0) await this.#chunks.add(rows);
-    await this.#documents.add(entries.map(({ document }) => ({ job, path: document.record.path, record: JSON.stringify(document) })));
+    await this.#documents.add(
+      entries.map(({ document }) => ({ job, path: document.record.path, record: JSON.stringify(document) })),
+    );
   }
 
   /** Paths waiting in `jobs`, with the content hash each was parked with. */
@@ -76,10 +90,18 @@ export class BatchTables {
 
   /** The inputs of a job (chunks it embeds), streamed in custom-id order of insertion. */
   async *inputs(job: string): AsyncGenerator<{ customId: string; text: string; title?: string; tokens: number }> {
-    const query = this.#chunks.query().where(`job = ${sqlString(job)} AND custom_id IS NOT NULL`).select(["custom_id", "text", "title", "tokens"]);
+    const query = this.#chunks
+      .query()
+      .where(`job = ${sqlString(job)} AND custom_id IS NOT NULL`)
+      .select(["custom_id", "text", "title", "tokens"]);
     for await (const batch of query) {
       for (const row of batch.toArray()) {
-        yield { customId: String(row.custom_id), text: String(row.text), title: row.title === null ? undefined : String(row.title), tokens: Number(row.tokens) };
+        yield {
+          customId: String(row.custom_id),
+          text: String(row.text),
+          title: row.title === null ? undefined : String(row.title),
+          tokens: Number(row.tokens),
+        };
       }
     }
   }
@@ -88,7 +110,10 @@ export class BatchTables {
   async chunksOf(job: string, paths: string[]): Promise<BatchChunk[]> {
     const chunks: BatchChunk[] = [];
     for (const piece of inPieces(paths, 200)) {
-      const rows = await this.#chunks.query().where(`job = ${sqlString(job)} AND ${sqlIn("path", piece)}`).toArray();
+      const rows = await this.#chunks
+        .query()
+        .where(`job = ${sqlString(job)} AND ${sqlIn("path", piece)}`)
+        .toArray();
       for (const row of rows) {
         chunks.push({
           ...toChunkMatch(row),
@@ -102,9 +127,19 @@ export class BatchTables {
   }
 
   /** Stores downloaded results (appends; `clearResults` first when collecting again). */
-  async addResults(job: string, results: Array<{ customId: string; vector?: Float32Array; error?: string }>): Promise<void> {
+  async addResults(
+    job: string,
+    results: Array<{ customId: string; vector?: Float32Array; error?: string }>,
+  ): Promise<void> {
     if (results.length === 0) return;
-    await this.#results.add(results.map((result) => ({ job, custom_id: result.customId, vector: result.vector ?? null, error: result.error ?? null })));
+    await this.#results.add(
+      results.map((result) => ({
+        job,
+        custom_id: result.customId,
+        vector: result.vector ?? null,
+        error: result.error ?? null,
+      })),
+    );
   }
 
   /** Vectors of the given custom ids (ids without a vector are absent). */

@@ -1,11 +1,11 @@
 import "./lance-env.js";
 import * as lancedb from "@lancedb/lancedb";
+import type { Schema } from "apache-arrow";
 import { StoreError } from "../errors.js";
+import { BatchTables, batchTableNames } from "./batch-tables.js";
+import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
-import { BatchTables, batchTableNames } from "./batch-tables.js";
-import type { Schema } from "apache-arrow";
-import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
 
 export interface OpenStoreOptions {
@@ -36,7 +36,21 @@ export const defaultAnnThreshold = 20_000;
  * (RQ's quantization error), not the probes — 0.90 at 5, 0.96 at 10, 0.99 at 20 — for ~8 ms.
  */
 export const annSearch = { nprobes: 40, refineFactor: 20 };
-const chunkColumns = ["id", "path", "source", "kind", "ordinal", "text", "headings", "page", "line_start", "line_end", "location", "tokens", "hash"];
+const chunkColumns = [
+  "id",
+  "path",
+  "source",
+  "kind",
+  "ordinal",
+  "text",
+  "headings",
+  "page",
+  "line_start",
+  "line_end",
+  "location",
+  "tokens",
+  "hash",
+];
 
 /**
  * The LanceDB side of an index: a `chunks` table (text, location, vector), a `documents`
@@ -62,7 +76,10 @@ export class Store {
   /** Opens (without creating anything) the index at `uri`: a folder or any LanceDB URI. */
   static async open(uri: string, options: OpenStoreOptions = {}): Promise<Store> {
     try {
-      const session = new lancedb.Session(BigInt(options.indexCacheBytes ?? 256 * 1024 ** 2), BigInt(options.metadataCacheBytes ?? 64 * 1024 ** 2));
+      const session = new lancedb.Session(
+        BigInt(options.indexCacheBytes ?? 256 * 1024 ** 2),
+        BigInt(options.metadataCacheBytes ?? 64 * 1024 ** 2),
+      );
       const db = await lancedb.connect(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1, session });
       const store = new Store(uri, db);
       await store.#openExisting();
@@ -78,7 +95,9 @@ export class Store {
     if (names.has(tables.documents)) this.#documents = await this.#db.openTable(tables.documents);
     if (names.has(tables.chunks)) {
       this.#chunks = await this.#db.openTable(tables.chunks);
-      this.#ftsReady = (await this.#chunks.listIndices()).some((index) => index.columns.includes("text") && index.indexType === "FTS");
+      this.#ftsReady = (await this.#chunks.listIndices()).some(
+        (index) => index.columns.includes("text") && index.indexType === "FTS",
+      );
     }
   }
 
@@ -127,7 +146,9 @@ export class Store {
       this.#chunkSchema = undefined;
       this.#ftsReady = false;
     }
-    this.#chunks ??= await this.#db.createEmptyTable(tables.chunks, chunkSchema(meta.embedding?.dimensions), { existOk: true });
+    this.#chunks ??= await this.#db.createEmptyTable(tables.chunks, chunkSchema(meta.embedding?.dimensions), {
+      existOk: true,
+    });
     this.#documents ??= await this.#db.createEmptyTable(tables.documents, documentSchema, { existOk: true });
     // Meta last: an index whose meta exists has all its tables.
     this.#meta ??= await this.#db.createEmptyTable(tables.meta, metaSchema, { existOk: true });
@@ -136,14 +157,21 @@ export class Store {
 
   async readValue<T>(key: string): Promise<T | undefined> {
     if (!this.#meta) return undefined;
-    const rows = await this.#meta.query().where(`key = ${sqlString(key)}`).limit(1).toArray();
+    const rows = await this.#meta
+      .query()
+      .where(`key = ${sqlString(key)}`)
+      .limit(1)
+      .toArray();
     return rows[0] ? (JSON.parse(String(rows[0].value)) as T) : undefined;
   }
 
   /** Every value whose key starts with `prefix`. */
   async readValues<T>(prefix: string): Promise<Array<{ key: string; value: T }>> {
     if (!this.#meta) return [];
-    const rows = await this.#meta.query().where(`starts_with(key, ${sqlString(prefix)})`).toArray();
+    const rows = await this.#meta
+      .query()
+      .where(`starts_with(key, ${sqlString(prefix)})`)
+      .toArray();
     return rows.map((row) => ({ key: String(row.key), value: JSON.parse(String(row.value)) as T }));
   }
 
@@ -162,7 +190,11 @@ export class Store {
 
   async writeValue(key: string, value: unknown): Promise<void> {
     const meta = this.#require(this.#meta);
-    await meta.mergeInsert("key").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute([{ key, value: JSON.stringify(value) }]);
+    await meta
+      .mergeInsert("key")
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .execute([{ key, value: JSON.stringify(value) }]);
   }
 
   /** Every manifest row, streamed in batches (never the whole table as one array of Arrow objects). */
@@ -181,12 +213,19 @@ export class Store {
    * document, reusing the vectors already written. Entries marked `fresh` (the caller knows no
    * chunk of that path exists) are simply appended.
    */
-  async commitDocuments(entries: Array<{ record: DocumentRecord; chunks: StoredChunk[]; fresh?: boolean }>): Promise<void> {
+  async commitDocuments(
+    entries: Array<{ record: DocumentRecord; chunks: StoredChunk[]; fresh?: boolean }>,
+  ): Promise<void> {
     if (entries.length === 0) return;
-    const fresh = entries.filter((entry) => entry.fresh).flatMap((entry) => entry.chunks.map((chunk) => ({ chunk, documentHash: entry.record.hash })));
+    const fresh = entries
+      .filter((entry) => entry.fresh)
+      .flatMap((entry) => entry.chunks.map((chunk) => ({ chunk, documentHash: entry.record.hash })));
     if (fresh.length > 0) await this.#addChunks(fresh);
     const replaced = entries.filter((entry) => !entry.fresh);
-    if (replaced.length > 0) await this.replaceChunks(replaced.map((entry) => ({ path: entry.record.path, hash: entry.record.hash, chunks: entry.chunks })));
+    if (replaced.length > 0)
+      await this.replaceChunks(
+        replaced.map((entry) => ({ path: entry.record.path, hash: entry.record.hash, chunks: entry.chunks })),
+      );
     await this.updateDocuments(entries.map((entry) => entry.record));
   }
 
@@ -202,9 +241,16 @@ export class Store {
     const chunks = this.#require(this.#chunks);
     for (const piece of inPieces(documents, 100)) {
       const version = (equal: boolean) =>
-        piece.map((document) => `(path = ${sqlString(document.path)} AND doc_hash ${equal ? "=" : "<>"} ${sqlString(document.hash)})`).join(" OR ");
+        piece
+          .map(
+            (document) =>
+              `(path = ${sqlString(document.path)} AND doc_hash ${equal ? "=" : "<>"} ${sqlString(document.hash)})`,
+          )
+          .join(" OR ");
       await chunks.delete(version(true));
-      const rows = piece.flatMap((document) => document.chunks.map((chunk) => ({ chunk, documentHash: document.hash })));
+      const rows = piece.flatMap((document) =>
+        document.chunks.map((chunk) => ({ chunk, documentHash: document.hash })),
+      );
       if (rows.length > 0) await this.#addChunks(rows);
       await chunks.delete(version(false));
     }
@@ -219,7 +265,11 @@ export class Store {
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */
   async updateDocuments(records: DocumentRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.#require(this.#documents).mergeInsert("path").whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(records.map(toDocumentRow));
+    await this.#require(this.#documents)
+      .mergeInsert("path")
+      .whenMatchedUpdateAll()
+      .whenNotMatchedInsertAll()
+      .execute(records.map(toDocumentRow));
   }
 
   /** Deletes documents: chunks first, then manifest rows. */
@@ -261,7 +311,11 @@ export class Store {
   async vectorSearch(vector: Float32Array, options: SearchOptions & { exact?: boolean }): Promise<ChunkMatch[]> {
     if (!this.#chunks) return [];
     // Naming _distance keeps LanceDB from warning on every query that it adds the column itself.
-    const query = this.#chunks.vectorSearch(vector).distanceType("cosine").select([...chunkColumns, "_distance"]).limit(options.k);
+    const query = this.#chunks
+      .vectorSearch(vector)
+      .distanceType("cosine")
+      .select([...chunkColumns, "_distance"])
+      .limit(options.k);
     if (options.exact) query.bypassVectorIndex();
     // With the ANN index: probe enough partitions and re-rank candidates with full vectors, which
     // restores the recall that quantization loses (measured in `npm run bench -- retrieval`).
@@ -275,7 +329,11 @@ export class Store {
   async textSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
     if (!this.#chunks || !text.trim()) return [];
     await this.ensureTextIndex();
-    const query = this.#chunks.query().fullTextSearch(new lancedb.MatchQuery(text, "text")).select([...chunkColumns, "_score"]).limit(options.k);
+    const query = this.#chunks
+      .query()
+      .fullTextSearch(new lancedb.MatchQuery(text, "text"))
+      .select([...chunkColumns, "_score"])
+      .limit(options.k);
     if (options.where) query.where(options.where);
     const rows = await query.toArray();
     return rows.map((row) => ({ ...toChunkMatch(row), bm25: Number(row._score) }));
@@ -294,7 +352,14 @@ export class Store {
 
   async #buildTextIndex(): Promise<void> {
     await this.#chunks!.createIndex("text", {
-      config: lancedb.Index.fts({ withPosition: false, stem: true, removeStopWords: true, language: "English", asciiFolding: true, lowercase: true }),
+      config: lancedb.Index.fts({
+        withPosition: false,
+        stem: true,
+        removeStopWords: true,
+        language: "English",
+        asciiFolding: true,
+        lowercase: true,
+      }),
       replace: true,
     });
     this.#ftsReady = true;
@@ -333,7 +398,9 @@ export class Store {
   async vectorIndexStats(): Promise<{ indexed: number; unindexed: number; type: string } | undefined> {
     if (!this.#chunks || !(await this.hasVectors())) return undefined;
     const stats = await this.#chunks.indexStats("vector_idx").catch(() => null);
-    return stats ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows, type: stats.indexType } : undefined;
+    return stats
+      ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows, type: stats.indexType }
+      : undefined;
   }
 
   /** Facts about the full-text index, or undefined when there is none. */
@@ -347,7 +414,11 @@ export class Store {
   async fragmentStats(): Promise<{ fragments: number; small: number; versions: number }> {
     if (!this.#chunks) return { fragments: 0, small: 0, versions: 0 };
     const { fragmentStats } = await this.#chunks.stats();
-    return { fragments: fragmentStats.numFragments, small: fragmentStats.numSmallFragments, versions: (await this.#chunks.listVersions()).length };
+    return {
+      fragments: fragmentStats.numFragments,
+      small: fragmentStats.numSmallFragments,
+      versions: (await this.#chunks.listVersions()).length,
+    };
   }
 
   /**
@@ -387,7 +458,11 @@ export class Store {
     // A training sample of 32 vectors per partition (not 256) builds faster and needs ~200 MB less
     // memory at 100k chunks, with the same recall after refinement.
     await chunks.createIndex("vector", {
-      config: lancedb.Index.ivfRq({ distanceType: "cosine", numPartitions: Math.max(1, Math.round(Math.sqrt(rows))), sampleRate: 32 }),
+      config: lancedb.Index.ivfRq({
+        distanceType: "cosine",
+        numPartitions: Math.max(1, Math.round(Math.sqrt(rows))),
+        sampleRate: 32,
+      }),
       replace: true,
     });
   }
@@ -428,7 +503,11 @@ export class Store {
   /** The chunks of one document in order (for pinning whole documents, and tests). */
   async chunksOf(path: string): Promise<ChunkMatch[]> {
     if (!this.#chunks) return [];
-    const rows = await this.#chunks.query().where(`path = ${sqlString(path)}`).select(chunkColumns).toArray();
+    const rows = await this.#chunks
+      .query()
+      .where(`path = ${sqlString(path)}`)
+      .select(chunkColumns)
+      .toArray();
     return rows.map(toChunkMatch).sort((a, b) => a.ordinal - b.ordinal);
   }
 
@@ -439,7 +518,8 @@ export class Store {
   }
 
   #require<T>(table: T | undefined): T {
-    if (!table) throw new StoreError(`The index at ${this.uri} has not been created yet: run \`gemindex index <paths>\` first.`);
+    if (!table)
+      throw new StoreError(`The index at ${this.uri} has not been created yet: run \`gemindex index <paths>\` first.`);
     return table;
   }
 }

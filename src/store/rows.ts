@@ -82,7 +82,6 @@ export function toDocumentRecord(row: Record<string, unknown>): DocumentRecord {
   };
 }
 
-
 /**
  * Chunks as an Arrow table of `schema`, built column by column (the vectors as one contiguous
  * Float32Array): about 3× faster than handing LanceDB row objects, and with far less garbage
@@ -112,7 +111,9 @@ export function chunkTable(rows: Array<{ chunk: StoredChunk; documentHash: strin
       const floats = new Float32Array(rows.length * dimensions);
       rows.forEach(({ chunk }, i) => {
         if (!chunk.vector || chunk.vector.length !== dimensions) {
-          throw new StoreError(`Chunk ${chunk.id} has a vector of ${chunk.vector?.length ?? 0} dimensions; the index holds ${dimensions}.`);
+          throw new StoreError(
+            `Chunk ${chunk.id} has a vector of ${chunk.vector?.length ?? 0} dimensions; the index holds ${dimensions}.`,
+          );
         }
         floats.set(chunk.vector, i * dimensions);
       });

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile, mkdir } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import { isRemoteUri } from "../config/settings.js";
@@ -67,7 +67,9 @@ export async function acquireWriteLock(uri: string, purpose: string): Promise<Wr
       await new Promise((resolve) => setTimeout(resolve, 50));
       if (attempt < 2) continue;
     }
-    const who = holder ? `process ${holder.pid} on ${holder.hostname} (${holder.purpose}, since ${holder.startedAt})` : "another process";
+    const who = holder
+      ? `process ${holder.pid} on ${holder.hostname} (${holder.purpose}, since ${holder.startedAt})`
+      : "another process";
     throw new IndexLockedError(
       `The index at ${uri} is being written by ${who}. Wait for it to finish; if that process is gone, delete ${file}.`,
     );

@@ -10,7 +10,10 @@ const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
 /** Runs the built executable (npm test builds it first) and returns its outcome, whatever the exit code. */
 async function gemindex(args: string[], cwd: string, env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -56,7 +59,10 @@ describe("the gemindex executable", () => {
 describe("the gemindex executable in a pipeline", () => {
   it("exits quietly when the reader closes the pipe early (| head)", async () => {
     const { spawn } = await import("node:child_process");
-    const child = spawn(process.execPath, [bin, "--help"], { cwd: workspace.corpus, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [bin, "--help"], {
+      cwd: workspace.corpus,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     // The reader goes away before the first line is written, as `| head -0` would.
     child.stdout.destroy();
     let stderr = "";

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -20,7 +20,10 @@ afterEach(async () => {
 
 const offline = (argv: string[]) => runGemindex(["--db", workspace.db, ...argv], { cwd: workspace.corpus });
 const online = (argv: string[], key = emulator.apiKey, baseURL = emulator.baseURL) =>
-  runGemindex(["--db", workspace.db, ...argv], { cwd: workspace.corpus, env: { GEMINI_API_KEY: key, GEMINI_BASE_URL: baseURL } });
+  runGemindex(["--db", workspace.db, ...argv], {
+    cwd: workspace.corpus,
+    env: { GEMINI_API_KEY: key, GEMINI_BASE_URL: baseURL },
+  });
 
 describe("gemindex --help", () => {
   it("lists the commands and the environment variables", async () => {

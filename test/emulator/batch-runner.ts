@@ -47,9 +47,14 @@ function compatBody(endpoint: string, body: JsonObject, state: EmulatorState): u
 function compatLine(value: unknown, batch: BatchRecord, state: EmulatorState, index: number): LineResult {
   const key = isObject(value) && typeof value.custom_id === "string" ? value.custom_id : `line-${index + 1}`;
   return attempt(key, "custom_id", () => {
-    if (!isObject(value) || typeof value.custom_id !== "string") throw invalidArgument("Each line needs a string custom_id.");
-    if (value.method !== undefined && value.method !== "POST") throw invalidArgument(`Unsupported method ${String(value.method)}; use POST.`);
-    if (value.url !== batch.endpoint) throw invalidArgument(`The line's url ${JSON.stringify(value.url)} does not match the batch endpoint ${batch.endpoint}.`);
+    if (!isObject(value) || typeof value.custom_id !== "string")
+      throw invalidArgument("Each line needs a string custom_id.");
+    if (value.method !== undefined && value.method !== "POST")
+      throw invalidArgument(`Unsupported method ${String(value.method)}; use POST.`);
+    if (value.url !== batch.endpoint)
+      throw invalidArgument(
+        `The line's url ${JSON.stringify(value.url)} does not match the batch endpoint ${batch.endpoint}.`,
+      );
     if (!isObject(value.body)) throw invalidArgument("Each line needs a JSON object body.");
     return { response: { status_code: 200, body: compatBody(batch.endpoint ?? "", value.body, state) } };
   });
@@ -58,12 +63,16 @@ function compatLine(value: unknown, batch: BatchRecord, state: EmulatorState, in
 function nativeResponse(request: unknown, batch: BatchRecord, state: EmulatorState): JsonObject {
   if (!isObject(request)) throw invalidArgument("Each line needs a request object.");
   const model = batch.model ?? "";
-  return batch.kind === "embed" ? embedForBatch(request, model, state.options) : renderGenerateContent(prepareGenerateContent(request, model, state), state);
+  return batch.kind === "embed"
+    ? embedForBatch(request, model, state.options)
+    : renderGenerateContent(prepareGenerateContent(request, model, state), state);
 }
 
 function nativeLine(value: unknown, batch: BatchRecord, state: EmulatorState, index: number): LineResult {
   const key = isObject(value) && typeof value.key === "string" ? value.key : `line-${index + 1}`;
-  return attempt(key, "key", () => ({ response: nativeResponse(isObject(value) ? value.request : undefined, batch, state) }));
+  return attempt(key, "key", () => ({
+    response: nativeResponse(isObject(value) ? value.request : undefined, batch, state),
+  }));
 }
 
 function shuffleKey(key: string): string {
@@ -75,7 +84,10 @@ function readInput(batch: BatchRecord, state: EmulatorState): unknown[] | undefi
   const input = state.files.find(batch.inputFileId ?? "");
   if (!input) {
     batch.status = "failed";
-    batch.errors.push({ code: "file_not_found", message: `The input file files/${batch.inputFileId ?? ""} no longer exists.` });
+    batch.errors.push({
+      code: "file_not_found",
+      message: `The input file files/${batch.inputFileId ?? ""} no longer exists.`,
+    });
     return undefined;
   }
   const rows: unknown[] = [];
@@ -85,7 +97,11 @@ function readInput(batch: BatchRecord, state: EmulatorState): unknown[] | undefi
       rows.push(JSON.parse(row));
     } catch {
       batch.status = "failed";
-      batch.errors.push({ code: "invalid_json_line", message: `Line ${i + 1} of the input file is not valid JSON.`, line: i + 1 });
+      batch.errors.push({
+        code: "invalid_json_line",
+        message: `Line ${i + 1} of the input file is not valid JSON.`,
+        line: i + 1,
+      });
       return undefined;
     }
   }
@@ -97,7 +113,9 @@ export function runBatch(batch: BatchRecord, state: EmulatorState): void {
   if (batch.inlineRequests) {
     const results = batch.inlineRequests.map((item, i) => {
       const metadata = isObject(item.metadata) ? item.metadata : undefined;
-      const result = attempt(String(metadata?.key ?? i), "key", () => ({ response: nativeResponse(item.request, batch, state) }));
+      const result = attempt(String(metadata?.key ?? i), "key", () => ({
+        response: nativeResponse(item.request, batch, state),
+      }));
       const { key: _key, ...line } = result.line;
       return { ...result, line: { ...line, ...(metadata ? { metadata } : {}) } };
     });
@@ -107,14 +125,16 @@ export function runBatch(batch: BatchRecord, state: EmulatorState): void {
   }
   const rows = readInput(batch, state);
   if (!rows) return;
-  const results = rows.map((row, i) => (batch.kind === "compat" ? compatLine(row, batch, state, i) : nativeLine(row, batch, state, i)));
+  const results = rows.map((row, i) =>
+    batch.kind === "compat" ? compatLine(row, batch, state, i) : nativeLine(row, batch, state, i),
+  );
   if ((state.options.batchOutputOrder ?? "shuffled") === "shuffled") {
     results.sort((a, b) => shuffleKey(a.key).localeCompare(shuffleKey(b.key)));
   }
   const output = state.files.add({
     id: `batch-${batch.id}`,
     mimeType: "application/jsonl",
-    bytes: Buffer.from(results.map((result) => JSON.stringify(result.line)).join("\n") + "\n"),
+    bytes: Buffer.from(`${results.map((result) => JSON.stringify(result.line)).join("\n")}\n`),
     source: "GENERATED",
   });
   batch.outputFileId = `files/${output.id}`;

@@ -4,7 +4,7 @@
  */
 import type { BatchRecord } from "./batches.js";
 import { failedPrecondition, invalidArgument, notFound } from "./errors.js";
-import { invalidValue, optionalObject, rejectUnknownFields, type JsonObject } from "./fields.js";
+import { invalidValue, type JsonObject, optionalObject, rejectUnknownFields } from "./fields.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 import type { EmulatorOptions } from "./types.js";
 
@@ -63,10 +63,14 @@ export function createBatch(context: RequestContext): Reply {
   const inputFileId = body.input_file_id.replace(/^files\//, "");
   files.require(inputFileId);
   if (typeof body.endpoint !== "string" || !ENDPOINTS.includes(body.endpoint)) {
-    throw invalidArgument(`Invalid endpoint: ${JSON.stringify(body.endpoint ?? null)}. Supported endpoints are: ${ENDPOINTS.join(", ")}`);
+    throw invalidArgument(
+      `Invalid endpoint: ${JSON.stringify(body.endpoint ?? null)}. Supported endpoints are: ${ENDPOINTS.join(", ")}`,
+    );
   }
   if (body.completion_window !== "24h") {
-    throw invalidArgument(`Invalid completion_window: ${JSON.stringify(body.completion_window ?? null)}. Only "24h" is supported.`);
+    throw invalidArgument(
+      `Invalid completion_window: ${JSON.stringify(body.completion_window ?? null)}. Only "24h" is supported.`,
+    );
   }
   const metadata = optionalObject(body, "metadata");
   const batch = batches.create({

@@ -59,7 +59,12 @@ export class BatchStore {
     private readonly run: (batch: BatchRecord) => void,
   ) {}
 
-  create(input: Pick<BatchRecord, "kind" | "endpoint" | "inputFileId" | "inlineRequests" | "model" | "displayName" | "completionWindow" | "metadata">): BatchRecord {
+  create(
+    input: Pick<
+      BatchRecord,
+      "kind" | "endpoint" | "inputFileId" | "inlineRequests" | "model" | "displayName" | "completionWindow" | "metadata"
+    >,
+  ): BatchRecord {
     const now = this.clock.now();
     const batch: BatchRecord = {
       ...input,

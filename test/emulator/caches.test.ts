@@ -1,8 +1,8 @@
 import OpenAI from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
+import { useEmulator } from "../support/use-emulator.js";
 import type { Emulator } from "./index.js";
 import { compat, googleError, native, sdk, uploadFile } from "./testing.js";
-import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let client: OpenAI;
@@ -32,8 +32,16 @@ async function createCache(extra: Record<string, unknown> = {}): Promise<Record<
   return reply.body as Record<string, unknown>;
 }
 
-function chatWithCache(name: string, messages: unknown[] = [{ role: "user", content: "What does the cache keep?" }], model = "gemini-2.5-flash") {
-  return compat(emulator, "POST", "chat/completions", { model, messages, extra_body: { google: { cached_content: name } } });
+function chatWithCache(
+  name: string,
+  messages: unknown[] = [{ role: "user", content: "What does the cache keep?" }],
+  model = "gemini-2.5-flash",
+) {
+  return compat(emulator, "POST", "chat/completions", {
+    model,
+    messages,
+    extra_body: { google: { cached_content: name } },
+  });
 }
 
 describe("cachedContents lifecycle", () => {
@@ -51,7 +59,12 @@ describe("cachedContents lifecycle", () => {
     expect(Date.parse(defaulted.expireTime as string) - Date.parse(defaulted.createTime as string)).toBe(3_600_000);
     const expireTime = new Date(emulator.now() + 120_000).toISOString();
     expect((await createCache({ ttl: undefined, expireTime })).expireTime).toBe(expireTime.replace("Z", "000Z"));
-    const both = await native(emulator, "POST", "/v1beta/cachedContents", { model: "models/gemini-2.5-flash", contents: [], ttl: "1s", expireTime });
+    const both = await native(emulator, "POST", "/v1beta/cachedContents", {
+      model: "models/gemini-2.5-flash",
+      contents: [],
+      ttl: "1s",
+      expireTime,
+    });
     expect(googleError(both.body).message).toContain("Oneof field 'expiration' is already set");
   });
 
@@ -59,9 +72,12 @@ describe("cachedContents lifecycle", () => {
     const cache = await createCache();
     const name = cache.name as string;
     expect((await native(emulator, "GET", `/v1beta/${name}`)).body).toEqual(cache);
-    expect(((await native(emulator, "GET", "/v1beta/cachedContents")).body as { cachedContents: unknown[] }).cachedContents).toEqual([cache]);
+    expect(
+      ((await native(emulator, "GET", "/v1beta/cachedContents")).body as { cachedContents: unknown[] }).cachedContents,
+    ).toEqual([cache]);
     emulator.advanceTime(1_000);
-    const patched = (await native(emulator, "PATCH", `/v1beta/${name}?updateMask=ttl`, { ttl: "3600s" })).body as Record<string, string>;
+    const patched = (await native(emulator, "PATCH", `/v1beta/${name}?updateMask=ttl`, { ttl: "3600s" }))
+      .body as Record<string, string>;
     expect(Date.parse(patched.expireTime!) - emulator.now()).toBeGreaterThan(3_599_000);
     expect(patched.updateTime).not.toBe(cache.updateTime);
     const refused = await native(emulator, "PATCH", `/v1beta/${name}?updateMask=displayName`, { displayName: "x" });
@@ -78,12 +94,17 @@ describe("cachedContents lifecycle", () => {
     });
     expect(reply.status).toBe(400);
     expect(Array.isArray(reply.body)).toBe(false);
-    expect(googleError(reply.body).message).toBe("Cached content is too small. total_token_count=16, min_total_token_count=1024");
+    expect(googleError(reply.body).message).toBe(
+      "Cached content is too small. total_token_count=16, min_total_token_count=1024",
+    );
   });
 
   it("uses the 2026 minimum table on request", async () => {
     emulator.options.cacheMinTokens = "2026";
-    const reply = await native(emulator, "POST", "/v1beta/cachedContents", { model: "models/gemini-2.5-flash", contents: [{ parts: [{ text: BIG_CONTEXT }] }] });
+    const reply = await native(emulator, "POST", "/v1beta/cachedContents", {
+      model: "models/gemini-2.5-flash",
+      contents: [{ parts: [{ text: BIG_CONTEXT }] }],
+    });
     expect(googleError(reply.body).message).toMatch(/min_total_token_count=2048$/);
   });
 
@@ -103,7 +124,9 @@ describe("using a cache from compat chat", () => {
     const reply = await chatWithCache(cache.name as string);
     expect(reply.status).toBe(200);
     const body = reply.body as OpenAI.ChatCompletion;
-    expect(body.choices[0]!.message.content).toContain("The cache keeps pinned documents ready for every question [1].");
+    expect(body.choices[0]!.message.content).toContain(
+      "The cache keeps pinned documents ready for every question [1].",
+    );
     const cached = (cache.usageMetadata as { totalTokenCount: number }).totalTokenCount;
     expect(body.usage!.prompt_tokens_details).toEqual({ cached_tokens: cached });
     expect(body.usage!.prompt_tokens).toBeGreaterThan(cached);
@@ -115,7 +138,10 @@ describe("using a cache from compat chat", () => {
     const reply = await chatWithCache(cache.name as string);
     expect(reply.status).toBe(403);
     expect(Array.isArray(reply.body)).toBe(true);
-    expect(googleError(reply.body)).toMatchObject({ status: "PERMISSION_DENIED", message: "CachedContent not found (or permission denied)" });
+    expect(googleError(reply.body)).toMatchObject({
+      status: "PERMISSION_DENIED",
+      message: "CachedContent not found (or permission denied)",
+    });
     await expect(
       client.chat.completions.create({
         model: "gemini-2.5-flash",

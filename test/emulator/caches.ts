@@ -5,8 +5,8 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "./clock.js";
 import { invalidArgument, parseDuration, permissionDenied } from "./errors.js";
-import { invalidValue, isObject, protoField, rejectUnknownFields, type JsonObject } from "./fields.js";
-import { isTextMime, type FileStore } from "./files.js";
+import { invalidValue, isObject, type JsonObject, protoField, rejectUnknownFields } from "./fields.js";
+import { type FileStore, isTextMime } from "./files.js";
 import { CACHE_MIN_TOKENS, resolveModel } from "./models.js";
 import { paginate } from "./paging.js";
 import { json, type Reply, type RequestContext } from "./route.js";
@@ -31,7 +31,16 @@ export interface CachedContent {
 
 export const CACHE_NOT_FOUND = "CachedContent not found (or permission denied)";
 const DEFAULT_TTL_MS = 60 * 60 * 1000;
-const FIELDS = ["model", "contents", "system_instruction", "tools", "tool_config", "ttl", "expire_time", "display_name"];
+const FIELDS = [
+  "model",
+  "contents",
+  "system_instruction",
+  "tools",
+  "tool_config",
+  "ttl",
+  "expire_time",
+  "display_name",
+];
 
 export class CacheStore {
   readonly #caches = new Map<string, CachedContent>();
@@ -122,19 +131,25 @@ function expiry(body: JsonObject, now: number): number | undefined {
   const ttl = body.ttl;
   const expireTime = protoField(body, "expire_time");
   if (ttl !== undefined && expireTime !== undefined) {
-    throw invalidArgument(`Invalid JSON payload received. Oneof field 'expiration' is already set. Cannot set '${"expireTime" in body ? "expireTime" : "expire_time"}'`);
+    throw invalidArgument(
+      `Invalid JSON payload received. Oneof field 'expiration' is already set. Cannot set '${"expireTime" in body ? "expireTime" : "expire_time"}'`,
+    );
   }
   if (ttl !== undefined) {
     const ms = typeof ttl === "string" ? parseDuration(ttl) : undefined;
     if (ms === undefined) {
-      throw invalidArgument(`Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), ${JSON.stringify(ttl)}`);
+      throw invalidArgument(
+        `Invalid value at 'cached_content.ttl' (type.googleapis.com/google.protobuf.Duration), ${JSON.stringify(ttl)}`,
+      );
     }
     return now + ms;
   }
   if (expireTime !== undefined) {
     const ms = typeof expireTime === "string" && /^\d{4}-\d\d-\d\dT/.test(expireTime) ? Date.parse(expireTime) : NaN;
     if (Number.isNaN(ms)) {
-      throw invalidArgument(`Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ${JSON.stringify(expireTime)}`);
+      throw invalidArgument(
+        `Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ${JSON.stringify(expireTime)}`,
+      );
     }
     return ms;
   }
@@ -156,7 +171,8 @@ export function createCache(context: RequestContext): Reply {
   const { clock, files, caches, options } = context.state;
   const body = context.json();
   rejectUnknownFields(body, FIELDS, { protoNames: true });
-  if (typeof body.model !== "string" || body.model === "") throw invalidArgument("* CreateCachedContentRequest.cached_content.model: model is required");
+  if (typeof body.model !== "string" || body.model === "")
+    throw invalidArgument("* CreateCachedContentRequest.cached_content.model: model is required");
   const model = resolveModel(body.model, "chat", "createCachedContent");
   const now = clock.now();
   const expireTime = expiry(body, now) ?? now + DEFAULT_TTL_MS;
@@ -164,13 +180,16 @@ export function createCache(context: RequestContext): Reply {
   if (!Array.isArray(contents)) throw invalidValue("cached_content.contents", "object", contents);
   const pieces = contents.map((content, i) => contentText(content, `cached_content.contents[${i}]`, files));
   const system = protoField(body, "system_instruction");
-  const systemPiece = system === undefined ? { text: "", tokens: 0 } : contentText(system, "cached_content.system_instruction", files);
+  const systemPiece =
+    system === undefined ? { text: "", tokens: 0 } : contentText(system, "cached_content.system_instruction", files);
   const tools = body.tools;
   const toolTokens = tools === undefined ? 0 : estimateTokens(JSON.stringify(tools));
   const totalTokens = pieces.reduce((sum, piece) => sum + piece.tokens, 0) + systemPiece.tokens + toolTokens;
   const minimum = minCacheTokens(model.id, options);
   if (totalTokens < minimum) {
-    throw invalidArgument(`Cached content is too small. total_token_count=${totalTokens}, min_total_token_count=${minimum}`);
+    throw invalidArgument(
+      `Cached content is too small. total_token_count=${totalTokens}, min_total_token_count=${minimum}`,
+    );
   }
   const displayName = protoField(body, "display_name");
   const cache: CachedContent = {
@@ -196,7 +215,11 @@ export function getCache(context: RequestContext): Reply {
 /** `GET /v1beta/cachedContents?pageSize=&pageToken=` — `{}` when there are none. */
 export function listCaches(context: RequestContext): Reply {
   const { caches, clock } = context.state;
-  return json(paginate("cachedContents", caches.list(), context.query, { pageSize: 100, max: 1_000 }, (cache) => toJson(cache, clock)));
+  return json(
+    paginate("cachedContents", caches.list(), context.query, { pageSize: 100, max: 1_000 }, (cache) =>
+      toJson(cache, clock),
+    ),
+  );
 }
 
 /** `PATCH /v1beta/cachedContents/{id}?updateMask=ttl` — only the expiration can change. */
@@ -204,7 +227,13 @@ export function updateCache(context: RequestContext): Reply {
   const cache = cacheFromPath(context);
   const body = context.json();
   rejectUnknownFields(body, [...FIELDS, "name"], { protoNames: true });
-  const mask = (context.query.updateMask ?? context.query.update_mask ?? Object.keys(body).filter((key) => key !== "name").join(","))
+  const mask = (
+    context.query.updateMask ??
+    context.query.update_mask ??
+    Object.keys(body)
+      .filter((key) => key !== "name")
+      .join(",")
+  )
     .split(",")
     .map((field) => field.trim())
     .filter((field) => field !== "");

@@ -1,8 +1,8 @@
 import OpenAI from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
+import { useEmulator } from "../support/use-emulator.js";
 import type { Emulator } from "./index.js";
 import { compat, googleError, sdk, sseEvents } from "./testing.js";
-import { useEmulator } from "../support/use-emulator.js";
 
 let emulator: Emulator;
 let client: OpenAI;
@@ -21,7 +21,16 @@ const SOURCES =
   "[2] docs/config.md\nConfiguration is loaded once from flags and files.\n\nQuestion: How does gemindex survive a crash?";
 
 type Chunk = {
-  choices: { delta: { content?: string; role?: string; tool_calls?: Record<string, unknown>[]; extra_content?: { google: Record<string, unknown> } }; finish_reason?: string; index: number }[];
+  choices: {
+    delta: {
+      content?: string;
+      role?: string;
+      tool_calls?: Record<string, unknown>[];
+      extra_content?: { google: Record<string, unknown> };
+    };
+    finish_reason?: string;
+    index: number;
+  }[];
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   object: string;
   id: string;
@@ -29,20 +38,28 @@ type Chunk = {
 
 describe("POST /chat/completions (non-streaming)", () => {
   it("answers with a Gemini-style completion citing source [1]", async () => {
-    const reply = await client.chat.completions.create({ model: "gemini-3-flash-preview", messages: [{ role: "user", content: SOURCES }] });
+    const reply = await client.chat.completions.create({
+      model: "gemini-3-flash-preview",
+      messages: [{ role: "user", content: SOURCES }],
+    });
     expect(reply.object).toBe("chat.completion");
     expect(reply.id).not.toMatch(/^chatcmpl-/);
     expect(reply.id).toMatch(/^[A-Za-z0-9]{20,}$/);
     expect(reply).not.toHaveProperty("system_fingerprint");
     expect(reply.choices[0]!.finish_reason).toBe("stop");
-    expect(reply.choices[0]!.message.content).toContain("A crashed run never corrupts the index because chunks are written before the manifest [1].");
+    expect(reply.choices[0]!.message.content).toContain(
+      "A crashed run never corrupts the index because chunks are written before the manifest [1].",
+    );
     expect(reply.choices[0]!.message.content).toContain("[2]");
     const usage = reply.usage!;
     expect(usage.total_tokens).toBeGreaterThan(usage.prompt_tokens + usage.completion_tokens); // thinking tokens included
   });
 
   it("echoes the question when there are no numbered sources", async () => {
-    const reply = await client.chat.completions.create({ model: "gemini-2.5-flash-lite", messages: [{ role: "user", content: "What is LanceDB?" }] });
+    const reply = await client.chat.completions.create({
+      model: "gemini-2.5-flash-lite",
+      messages: [{ role: "user", content: "What is LanceDB?" }],
+    });
     expect(reply.choices[0]!.message.content).toContain("What is LanceDB?");
     expect(reply.usage!.total_tokens).toBe(reply.usage!.prompt_tokens + reply.usage!.completion_tokens); // no thinking by default
   });
@@ -65,7 +82,10 @@ describe("POST /chat/completions (non-streaming)", () => {
   });
 
   it("accepts a `models/` prefix on the model", async () => {
-    const reply = await compat(emulator, "POST", "chat/completions", { model: "models/gemini-2.5-flash", messages: [{ role: "user", content: "x" }] });
+    const reply = await compat(emulator, "POST", "chat/completions", {
+      model: "models/gemini-2.5-flash",
+      messages: [{ role: "user", content: "x" }],
+    });
     expect(reply.status).toBe(200);
   });
 
@@ -79,20 +99,32 @@ describe("POST /chat/completions (non-streaming)", () => {
           name: "answer",
           schema: {
             type: "object",
-            properties: { answer: { type: "string" }, citations: { type: "array", items: { type: "integer" } }, confidence: { enum: ["high", "low"] } },
+            properties: {
+              answer: { type: "string" },
+              citations: { type: "array", items: { type: "integer" } },
+              confidence: { enum: ["high", "low"] },
+            },
             required: ["answer", "citations", "confidence"],
           },
         },
       },
     });
-    const parsed = JSON.parse(reply.choices[0]!.message.content!) as { answer: string; citations: number[]; confidence: string };
+    const parsed = JSON.parse(reply.choices[0]!.message.content!) as {
+      answer: string;
+      citations: number[];
+      confidence: string;
+    };
     expect(parsed.answer).toContain("[1]");
     expect(parsed.citations).toEqual([]);
     expect(parsed.confidence).toBe("high");
   });
 
   it("cuts the answer at max_tokens with finish_reason length", async () => {
-    const reply = await client.chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: SOURCES }], max_tokens: 3 });
+    const reply = await client.chat.completions.create({
+      model: "gemini-2.5-flash",
+      messages: [{ role: "user", content: SOURCES }],
+      max_tokens: 3,
+    });
     expect(reply.choices[0]!.finish_reason).toBe("length");
     expect(reply.choices[0]!.message.content!.length).toBeLessThanOrEqual(12);
   });
@@ -111,10 +143,20 @@ describe("POST /chat/completions (non-streaming)", () => {
     const reply = await client.chat.completions.create({
       model: "gemini-3-flash-preview",
       messages: [{ role: "user", content: "weather in Paris" }],
-      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }],
+      tools: [
+        {
+          type: "function",
+          function: {
+            name: "get_weather",
+            parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+          },
+        },
+      ],
       tool_choice: "required",
     });
-    const call = reply.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall & { extra_content?: { google: { thought_signature: string } } };
+    const call = reply.choices[0]!.message.tool_calls![0]! as OpenAI.ChatCompletionMessageFunctionToolCall & {
+      extra_content?: { google: { thought_signature: string } };
+    };
     expect(reply.choices[0]!.finish_reason).toBe("stop");
     expect(call.function.name).toBe("get_weather");
     expect(JSON.parse(call.function.arguments)).toEqual({ city: "weather in Paris" });
@@ -128,7 +170,9 @@ describe("POST /chat/completions (non-streaming)", () => {
       tools: [{ type: "function", function: { name: "f" } }],
       response_format: { type: "json_object" },
     });
-    expect(googleError(reply.body).message).toBe("Function calling with a response mime type: 'application/json' is unsupported");
+    expect(googleError(reply.body).message).toBe(
+      "Function calling with a response mime type: 'application/json' is unsupported",
+    );
   });
 
   it("accepts inline image_url and input_audio parts but refuses remote image URLs", async () => {
@@ -164,7 +208,9 @@ describe("thinking options", () => {
   it("validates reasoning_effort per model with Google's message", async () => {
     const reply = await ask({ reasoning_effort: "minimal" });
     expect(reply.status).toBe(400);
-    expect(googleError(reply.body).message).toBe("Invalid reasoning_effort: minimal. Valid values are: high, low, medium, none");
+    expect(googleError(reply.body).message).toBe(
+      "Invalid reasoning_effort: minimal. Valid values are: high, low, medium, none",
+    );
     expect((await ask({ reasoning_effort: "none" }, "gemini-3-flash-preview")).status).toBe(400);
     expect((await ask({ reasoning_effort: "low" }, "gemini-3-flash-preview")).status).toBe(200);
   });
@@ -177,12 +223,18 @@ describe("thinking options", () => {
   });
 
   it("refuses reasoning_effort together with thinking_config", async () => {
-    const reply = await ask({ reasoning_effort: "low", extra_body: { google: { thinking_config: { thinking_budget: 100 } } } });
+    const reply = await ask({
+      reasoning_effort: "low",
+      extra_body: { google: { thinking_config: { thinking_budget: 100 } } },
+    });
     expect(reply.status).toBe(400);
   });
 
   it("refuses thinking level MEDIUM on gemini-3-pro-preview and budget 0 on 2.5 Pro", async () => {
-    const level = await ask({ extra_body: { google: { thinking_config: { thinking_level: "medium" } } } }, "gemini-3-pro-preview");
+    const level = await ask(
+      { extra_body: { google: { thinking_config: { thinking_level: "medium" } } } },
+      "gemini-3-pro-preview",
+    );
     expect(googleError(level.body).message).toBe("Thinking level MEDIUM is not supported for this model.");
     const budget = await ask({ extra_body: { google: { thinking_config: { thinking_budget: 0 } } } }, "gemini-2.5-pro");
     expect(googleError(budget.body).message).toBe("Budget 0 is invalid. This model only works in thinking mode.");
@@ -190,7 +242,9 @@ describe("thinking options", () => {
 
   it("rejects extra_body nested twice and unknown google fields", async () => {
     const nested = await ask({ extra_body: { extra_body: { google: {} } } });
-    expect(googleError(nested.body).message).toBe(`Invalid JSON payload received. Unknown name "extra_body" at 'extra_body': Cannot find field.`);
+    expect(googleError(nested.body).message).toBe(
+      `Invalid JSON payload received. Unknown name "extra_body" at 'extra_body': Cannot find field.`,
+    );
     const unknown = await ask({ extra_body: { google: { thinking: true } } });
     expect(googleError(unknown.body).message).toContain(`Unknown name "thinking" at 'extra_body.google'`);
   });
@@ -198,10 +252,14 @@ describe("thinking options", () => {
 
 describe("POST /chat/completions (stream)", () => {
   it("sends Gemini's SSE quirks: role and usage on every chunk, no usage-only chunk, finish_reason last, [DONE]", async () => {
-    const response = await fetch(emulator.baseURL + "chat/completions", {
+    const response = await fetch(`${emulator.baseURL}chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gemini-3-flash-preview", stream: true, messages: [{ role: "user", content: SOURCES }] }),
+      body: JSON.stringify({
+        model: "gemini-3-flash-preview",
+        stream: true,
+        messages: [{ role: "user", content: SOURCES }],
+      }),
     });
     expect(response.headers.get("content-type")).toBe("text/event-stream");
     const events = sseEvents(await response.text());
@@ -240,11 +298,19 @@ describe("POST /chat/completions (stream)", () => {
   });
 
   it("omits the thought_signature chunk on 2.5 models and when disabled", async () => {
-    const events = sseEvents((await (await fetch(emulator.baseURL + "chat/completions", {
-      method: "POST",
-      headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: "gemini-2.5-flash", stream: true, messages: [{ role: "user", content: "a b" }] }),
-    })).text()));
+    const events = sseEvents(
+      await (
+        await fetch(`${emulator.baseURL}chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
+          body: JSON.stringify({
+            model: "gemini-2.5-flash",
+            stream: true,
+            messages: [{ role: "user", content: "a b" }],
+          }),
+        })
+      ).text(),
+    );
     const chunks = events.slice(0, -1) as Chunk[];
     expect(chunks.some((chunk) => chunk.choices[0]!.delta.extra_content)).toBe(false);
     expect(chunks.at(-1)!.choices[0]!.delta.content).not.toBe("");
@@ -263,7 +329,9 @@ describe("POST /chat/completions (stream)", () => {
     expect(thoughts.length).toBeGreaterThan(0);
     const thoughtText = thoughts.map((chunk) => chunk.choices[0]!.delta.content).join("");
     expect(thoughtText).toMatch(/^<thought>[\s\S]*<\/thought>$/);
-    expect(chunks.indexOf(thoughts.at(-1)!)).toBeLessThan(chunks.findIndex((chunk) => chunk.choices[0]!.delta.extra_content === undefined));
+    expect(chunks.indexOf(thoughts.at(-1)!)).toBeLessThan(
+      chunks.findIndex((chunk) => chunk.choices[0]!.delta.extra_content === undefined),
+    );
   });
 
   it("sends a streamed tool call whole, in one chunk, without tool_calls[].index", async () => {
@@ -285,7 +353,11 @@ describe("POST /chat/completions (stream)", () => {
 
   it("fails mid-stream with an error event the SDK throws on", async () => {
     emulator.inject({ path: "chat/completions", status: 503, afterStreamChunks: 2 });
-    const stream = await client.chat.completions.create({ model: "gemini-2.5-flash", stream: true, messages: [{ role: "user", content: SOURCES }] });
+    const stream = await client.chat.completions.create({
+      model: "gemini-2.5-flash",
+      stream: true,
+      messages: [{ role: "user", content: SOURCES }],
+    });
     const seen: string[] = [];
     await expect(
       (async () => {
@@ -299,7 +371,9 @@ describe("POST /chat/completions (stream)", () => {
 describe("service_tier", () => {
   it("reports the serving tier in x-gemini-service-tier and sheds flex when overloaded", async () => {
     const body = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }], service_tier: "flex" };
-    expect((await compat(emulator, "POST", "chat/completions", body)).headers.get("x-gemini-service-tier")).toBe("flex");
+    expect((await compat(emulator, "POST", "chat/completions", body)).headers.get("x-gemini-service-tier")).toBe(
+      "flex",
+    );
     emulator.options.flexOverloaded = true;
     const shed = await compat(emulator, "POST", "chat/completions", body);
     expect(shed.status).toBe(503);
@@ -346,11 +420,18 @@ describe("chat option variants", () => {
     const followUp = (message: unknown) =>
       compat(emulator, "POST", "chat/completions", {
         model: "gemini-3-flash-preview",
-        messages: [{ role: "user", content: "x" }, message, { role: "tool", tool_call_id: assistant.tool_calls![0]!.id, content: "result" }],
+        messages: [
+          { role: "user", content: "x" },
+          message,
+          { role: "tool", tool_call_id: assistant.tool_calls![0]!.id, content: "result" },
+        ],
       });
     expect((await followUp(assistant)).status).toBe(200);
     const calls = assistant.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
-    const stripped = { ...assistant, tool_calls: calls.map(({ id, type, function: fn }) => ({ id, type, function: fn })) };
+    const stripped = {
+      ...assistant,
+      tool_calls: calls.map(({ id, type, function: fn }) => ({ id, type, function: fn })),
+    };
     const refused = await followUp(stripped);
     expect(refused.status).toBe(400);
     expect(googleError(refused.body).message).toMatch(/^Function call is missing a thought_signature/);
@@ -371,15 +452,30 @@ describe("chat option variants", () => {
   it("echoes models/ prefixes and adds reasoning_tokens when asked", async () => {
     emulator.options.echoModelPrefix = true;
     emulator.options.reasoningTokensDetail = true;
-    const body = (await compat(emulator, "POST", "chat/completions", { model: "gemini-2.5-pro", messages: [{ role: "user", content: "x" }] })).body as OpenAI.ChatCompletion;
+    const body = (
+      await compat(emulator, "POST", "chat/completions", {
+        model: "gemini-2.5-pro",
+        messages: [{ role: "user", content: "x" }],
+      })
+    ).body as OpenAI.ChatCompletion;
     expect(body.model).toBe("models/gemini-2.5-pro");
     const usage = body.usage!;
-    expect(usage.completion_tokens_details!.reasoning_tokens).toBe(usage.total_tokens - usage.prompt_tokens - usage.completion_tokens);
+    expect(usage.completion_tokens_details!.reasoning_tokens).toBe(
+      usage.total_tokens - usage.prompt_tokens - usage.completion_tokens,
+    );
   });
 
   it("emits the thought_signature chunk on every model with streamThoughtSignature 'always', never with 'never'", async () => {
     const last = async (model: string) => {
-      const events = sseEvents((await compat(emulator, "POST", "chat/completions", { model, stream: true, messages: [{ role: "user", content: "x" }] })).text);
+      const events = sseEvents(
+        (
+          await compat(emulator, "POST", "chat/completions", {
+            model,
+            stream: true,
+            messages: [{ role: "user", content: "x" }],
+          })
+        ).text,
+      );
       return (events.at(-2) as Chunk).choices[0]!.delta;
     };
     emulator.options.streamThoughtSignature = "always";
@@ -389,7 +485,13 @@ describe("chat option variants", () => {
   });
 
   it("returns n candidates", async () => {
-    const body = (await compat(emulator, "POST", "chat/completions", { model: "gemini-2.5-flash", n: 2, messages: [{ role: "user", content: "x" }] })).body as OpenAI.ChatCompletion;
+    const body = (
+      await compat(emulator, "POST", "chat/completions", {
+        model: "gemini-2.5-flash",
+        n: 2,
+        messages: [{ role: "user", content: "x" }],
+      })
+    ).body as OpenAI.ChatCompletion;
     expect(body.choices.map((choice) => choice.index)).toEqual([0, 1]);
   });
 });

@@ -7,7 +7,8 @@ import { startEmulator } from "./index.js";
 function portFrom(argv: string[], env: NodeJS.ProcessEnv): number {
   const flag = argv.findIndex((arg) => arg === "--port" || arg === "-p");
   const inline = argv.find((arg) => arg.startsWith("--port="))?.slice("--port=".length);
-  const value = inline ?? (flag >= 0 ? argv[flag + 1] : argv.find((arg) => /^\d+$/.test(arg))) ?? env.GEMINI_EMULATOR_PORT ?? "0";
+  const value =
+    inline ?? (flag >= 0 ? argv[flag + 1] : argv.find((arg) => /^\d+$/.test(arg))) ?? env.GEMINI_EMULATOR_PORT ?? "0";
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     console.error(`Invalid port ${JSON.stringify(value)}: use a number from 0 to 65535.`);
@@ -17,7 +18,10 @@ function portFrom(argv: string[], env: NodeJS.ProcessEnv): number {
 }
 
 const keys = process.env.GEMINI_EMULATOR_KEYS?.split(",").filter((key) => key !== "");
-const emulator = await startEmulator({ port: portFrom(process.argv.slice(2), process.env), ...(keys ? { apiKeys: keys } : {}) });
+const emulator = await startEmulator({
+  port: portFrom(process.argv.slice(2), process.env),
+  ...(keys ? { apiKeys: keys } : {}),
+});
 console.log(`Gemini emulator listening on ${emulator.origin}`);
 console.log(`  baseURL (OpenAI compat): ${emulator.baseURL}`);
 console.log(`  native:                  ${emulator.origin}/v1beta`);

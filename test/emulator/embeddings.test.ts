@@ -1,8 +1,8 @@
 import OpenAI from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
-import { cosineSimilarity, embedText, type Emulator } from "./index.js";
-import { compat, googleError, native, sdk } from "./testing.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { cosineSimilarity, type Emulator, embedText } from "./index.js";
+import { compat, googleError, native, sdk } from "./testing.js";
 
 let emulator: Emulator;
 let client: OpenAI;
@@ -26,7 +26,11 @@ describe("compat POST /embeddings", () => {
       encoding_format: "float",
     });
     expect(reply.status).toBe(200);
-    const body = reply.body as { object: string; data: { object: string; index: number; embedding: number[] }[]; model: string };
+    const body = reply.body as {
+      object: string;
+      data: { object: string; index: number; embedding: number[] }[];
+      model: string;
+    };
     expect(body.object).toBe("list");
     expect(body.model).toBe("gemini-embedding-001");
     expect(body).not.toHaveProperty("usage");
@@ -45,7 +49,12 @@ describe("compat POST /embeddings", () => {
   });
 
   it("truncates to `dimensions` without re-normalising", async () => {
-    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: "truncate me please", dimensions: 768, encoding_format: "float" });
+    const reply = await client.embeddings.create({
+      model: "gemini-embedding-001",
+      input: "truncate me please",
+      dimensions: 768,
+      encoding_format: "float",
+    });
     const vector = reply.data[0]!.embedding;
     expect(vector).toHaveLength(768);
     expect(vector).toEqual(embedText("truncate me please").slice(0, 768));
@@ -54,7 +63,12 @@ describe("compat POST /embeddings", () => {
 
   it("ignores `dimensions` when dimensionsHonoured is false (the unconfirmed variant)", async () => {
     emulator.options.dimensionsHonoured = false;
-    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: "x y z", dimensions: 768, encoding_format: "float" });
+    const reply = await client.embeddings.create({
+      model: "gemini-embedding-001",
+      input: "x y z",
+      dimensions: 768,
+      encoding_format: "float",
+    });
     expect(reply.data[0]!.embedding).toHaveLength(3072);
   });
 
@@ -78,19 +92,29 @@ describe("compat POST /embeddings", () => {
       message: "* BatchEmbedContentsRequest.requests: at most 100 requests can be in one batch",
     });
     await expect(
-      client.embeddings.create({ model: "gemini-embedding-001", input: Array.from({ length: 101 }, () => "t"), encoding_format: "float" }),
+      client.embeddings.create({
+        model: "gemini-embedding-001",
+        input: Array.from({ length: 101 }, () => "t"),
+        encoding_format: "float",
+      }),
     ).rejects.toBeInstanceOf(OpenAI.BadRequestError);
   });
 
   it("accepts exactly 100 inputs", async () => {
-    const reply = await client.embeddings.create({ model: "gemini-embedding-001", input: Array.from({ length: 100 }, (_, i) => `t${i}`), encoding_format: "float" });
+    const reply = await client.embeddings.create({
+      model: "gemini-embedding-001",
+      input: Array.from({ length: 100 }, (_, i) => `t${i}`),
+      encoding_format: "float",
+    });
     expect(reply.data).toHaveLength(100);
   });
 
   it("rejects a top-level task_type as an unknown field unless unconfirmed params are accepted", async () => {
     const body = { model: "gemini-embedding-001", input: "q", task_type: "RETRIEVAL_QUERY", encoding_format: "float" };
     const refused = await compat(emulator, "POST", "embeddings", body);
-    expect(googleError(refused.body).message).toBe('Invalid JSON payload received. Unknown name "task_type": Cannot find field.');
+    expect(googleError(refused.body).message).toBe(
+      'Invalid JSON payload received. Unknown name "task_type": Cannot find field.',
+    );
     emulator.options.acceptUnconfirmedParams = true;
     expect((await compat(emulator, "POST", "embeddings", body)).status).toBe(200);
   });
@@ -103,7 +127,9 @@ describe("compat POST /embeddings", () => {
 
   it("truncates over-long input by default and refuses it with overlongInput 'error'", async () => {
     const long = "word ".repeat(3000);
-    expect((await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long })).status).toBe(200);
+    expect((await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long })).status).toBe(
+      200,
+    );
     emulator.options.overlongInput = "error";
     const refused = await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long });
     expect(refused.status).toBe(400);
@@ -114,7 +140,9 @@ describe("compat POST /embeddings", () => {
 describe("embedding meaning", () => {
   it("puts a question closer to the passage that answers it than to an unrelated one", () => {
     const query = embedText("How does the indexer recover after a crash?");
-    const related = embedText("After a crash the indexer recovers by replaying the manifest; chunks are written first.");
+    const related = embedText(
+      "After a crash the indexer recovers by replaying the manifest; chunks are written first.",
+    );
     const unrelated = embedText("Bananas are rich in potassium and grow in tropical climates.");
     expect(cosineSimilarity(query, related)).toBeGreaterThan(0.3);
     expect(cosineSimilarity(query, related)).toBeGreaterThan(cosineSimilarity(query, unrelated) + 0.25);
@@ -173,13 +201,19 @@ describe("native embedContent / batchEmbedContents", () => {
 
   it("embeds inline images on gemini-embedding-2-preview and refuses them on 001", async () => {
     const image = { inline_data: { mime_type: "image/png", data: Buffer.from("fake png bytes").toString("base64") } };
-    const ok = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", { content: { parts: [image] } });
+    const ok = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", {
+      content: { parts: [image] },
+    });
     expect(ok.status).toBe(200);
     const values = (ok.body as { embedding: { values: number[] } }).embedding.values;
     expect(values).toHaveLength(3072);
-    const again = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", { content: { parts: [image] } });
+    const again = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", {
+      content: { parts: [image] },
+    });
     expect((again.body as { embedding: { values: number[] } }).embedding.values).toEqual(values);
-    const refused = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:embedContent", { content: { parts: [image] } });
+    const refused = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:embedContent", {
+      content: { parts: [image] },
+    });
     expect(refused.status).toBe(400);
   });
 

@@ -3,18 +3,12 @@
  * `:embedContent` / `:batchEmbedContents` (§1.5).
  */
 import { badField, invalidArgument } from "./errors.js";
-import {
-  invalidValue,
-  isObject,
-  protoField,
-  rejectUnknownFields,
-  type JsonObject,
-} from "./fields.js";
-import { bareModelName, resolveModel, type ModelInfo } from "./models.js";
+import { invalidValue, isObject, type JsonObject, protoField, rejectUnknownFields } from "./fields.js";
+import { bareModelName, type ModelInfo, resolveModel } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 import { estimateTokens } from "./tokens.js";
 import type { EmulatorOptions } from "./types.js";
-import { embedParts, FULL_DIMENSIONS, toBase64Floats, type EmbedPart } from "./vectors.js";
+import { type EmbedPart, embedParts, FULL_DIMENSIONS, toBase64Floats } from "./vectors.js";
 
 export const MAX_BATCH_ITEMS = 100;
 const TOO_MANY = `* BatchEmbedContentsRequest.requests: at most ${MAX_BATCH_ITEMS} requests can be in one batch`;
@@ -48,7 +42,9 @@ function fitToLimit(text: string, model: ModelInfo, options: EmulatorOptions): s
   const tokens = estimateTokens(text);
   if (tokens <= model.inputTokenLimit) return text;
   if ((options.overlongInput ?? "truncate") === "error") {
-    throw invalidArgument(`The input token count (${tokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`);
+    throw invalidArgument(
+      `The input token count (${tokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`,
+    );
   }
   return text.slice(0, model.inputTokenLimit * 4);
 }
@@ -74,7 +70,13 @@ export interface CompatEmbedding {
 }
 
 export function prepareCompatEmbedding(body: JsonObject, options: EmulatorOptions): CompatEmbedding {
-  const allowed = ["model", "input", "encoding_format", "dimensions", ...(options.extraAllowedFields?.embeddings ?? [])];
+  const allowed = [
+    "model",
+    "input",
+    "encoding_format",
+    "dimensions",
+    ...(options.extraAllowedFields?.embeddings ?? []),
+  ];
   if (options.acceptUnconfirmedParams) allowed.push("task_type", "user");
   rejectUnknownFields(body, allowed);
   if (typeof body.model !== "string" || body.model === "") throw invalidValue("model", "string", body.model ?? null);
@@ -89,13 +91,18 @@ export function prepareCompatEmbedding(body: JsonObject, options: EmulatorOption
   if (inputs.length > MAX_BATCH_ITEMS) throw invalidArgument(TOO_MANY);
   inputs.forEach((input, i) => {
     if (input.trim() === "") {
-      throw invalidArgument(`* BatchEmbedContentsRequest.requests[${i}].content.parts[0].data: required oneof field 'data' must have one initialized field`);
+      throw invalidArgument(
+        `* BatchEmbedContentsRequest.requests[${i}].content.parts[0].data: required oneof field 'data' must have one initialized field`,
+      );
     }
   });
   const requested = checkDimensions(body.dimensions, "dimensions");
   const format = body.encoding_format ?? "float";
   if (format !== "float" && format !== "base64") {
-    throw badField(`Invalid encoding_format: ${JSON.stringify(format)}. Valid values are: base64, float`, "encoding_format");
+    throw badField(
+      `Invalid encoding_format: ${JSON.stringify(format)}. Valid values are: base64, float`,
+      "encoding_format",
+    );
   }
   const fitted = inputs.map((input) => fitToLimit(input, model, options));
   return {
@@ -109,7 +116,9 @@ export function prepareCompatEmbedding(body: JsonObject, options: EmulatorOption
 }
 
 /** The OpenAI-shaped vectors for a prepared request (no `usage`, as Gemini sends none). */
-export function compatEmbeddingData(request: CompatEmbedding): { object: "embedding"; index: number; embedding: number[] | string }[] {
+export function compatEmbeddingData(
+  request: CompatEmbedding,
+): { object: "embedding"; index: number; embedding: number[] | string }[] {
   return request.inputs.map((input, index) => {
     const vector = embedParts([{ text: input }], request.dimensions, { model: request.model.id });
     return { object: "embedding", index, embedding: request.base64 ? toBase64Floats(vector) : vector };
@@ -130,7 +139,12 @@ interface NativeEmbedding {
   tokens: number;
 }
 
-function nativeParts(content: unknown, at: string, model: ModelInfo, options: EmulatorOptions): { parts: EmbedPart[]; tokens: number } {
+function nativeParts(
+  content: unknown,
+  at: string,
+  model: ModelInfo,
+  options: EmulatorOptions,
+): { parts: EmbedPart[]; tokens: number } {
   if (!isObject(content)) throw invalidValue(at, "object", content ?? null);
   rejectUnknownFields(content, ["parts", "role"], { at, protoNames: true });
   const parts = content.parts;
@@ -143,13 +157,15 @@ function nativeParts(content: unknown, at: string, model: ModelInfo, options: Em
     if (!isObject(part)) throw invalidValue(partAt, "object", part);
     rejectUnknownFields(part, ["text", "inline_data"], { at: partAt, protoNames: true });
     if (typeof part.text === "string") {
-      if (part.text.trim() === "") throw invalidArgument(`* ${partAt}.data: required oneof field 'data' must have one initialized field`);
+      if (part.text.trim() === "")
+        throw invalidArgument(`* ${partAt}.data: required oneof field 'data' must have one initialized field`);
       const text = fitToLimit(part.text, model, options);
       tokens += estimateTokens(text);
       return { text };
     }
     const inline = protoField(part, "inline_data");
-    if (!isObject(inline)) throw invalidArgument(`* ${partAt}.data: required oneof field 'data' must have one initialized field`);
+    if (!isObject(inline))
+      throw invalidArgument(`* ${partAt}.data: required oneof field 'data' must have one initialized field`);
     if (!model.multimodal) {
       throw invalidArgument(`Only text input is supported by models/${model.id}; ${partAt} has inline_data.`);
     }
@@ -181,11 +197,14 @@ function prepareNative(request: JsonObject, at: string, model: ModelInfo, option
       );
     }
     if (model.multimodal && (options.embedding2TaskType ?? "ignore") === "error") {
-      throw invalidArgument(`taskType is not supported by models/${model.id}. Put the task in the text instead, e.g. "task: search result | query: …".`);
+      throw invalidArgument(
+        `taskType is not supported by models/${model.id}. Put the task in the text instead, e.g. "task: search result | query: …".`,
+      );
     }
   }
   const { parts, tokens } = nativeParts(request.content, `${prefix}content`, model, options);
-  const dimensions = checkDimensions(protoField(request, "output_dimensionality"), `${prefix}output_dimensionality`) ?? FULL_DIMENSIONS;
+  const dimensions =
+    checkDimensions(protoField(request, "output_dimensionality"), `${prefix}output_dimensionality`) ?? FULL_DIMENSIONS;
   return { parts, dimensions, tokens };
 }
 
@@ -209,7 +228,9 @@ export function embedContent(context: RequestContext): Reply {
   const model = pathModel(context, "embedContent");
   const body = context.json();
   if (typeof body.model === "string" && bareModelName(body.model) !== model.id) {
-    throw invalidArgument(`* EmbedContentRequest.model: model in the body (${body.model}) does not match models/${model.id}`);
+    throw invalidArgument(
+      `* EmbedContentRequest.model: model in the body (${body.model}) does not match models/${model.id}`,
+    );
   }
   const request = prepareNative(body, "", model, context.state.options);
   context.state.limits.admit("embed", model.id, 1, request.tokens);
@@ -223,7 +244,8 @@ export function batchEmbedContents(context: RequestContext): Reply {
   const { options } = context.state;
   rejectUnknownFields(body, ["requests"], { protoNames: true });
   const requests = body.requests;
-  if (!Array.isArray(requests) || requests.length === 0) throw invalidArgument("* BatchEmbedContentsRequest.requests: requests is required");
+  if (!Array.isArray(requests) || requests.length === 0)
+    throw invalidArgument("* BatchEmbedContentsRequest.requests: requests is required");
   if (requests.length > MAX_BATCH_ITEMS) throw invalidArgument(TOO_MANY);
   const prepared = requests.map((request, i) => {
     const at = `requests[${i}]`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index.js";
+import { type Emulator, startEmulator } from "./index.js";
 import { compat, native, uploadFile } from "./testing.js";
 
 let emulator: Emulator;
@@ -22,7 +22,10 @@ describe("emulator programmatic API", () => {
     await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: "x" });
     await native(emulator, "GET", "/v1beta/models");
     expect(emulator.requests({ path: "embeddings" })).toHaveLength(1);
-    expect(emulator.requests({ method: "GET" }).map((entry) => entry.path)).toEqual(["/v1beta/openai/models", "/v1beta/models"]);
+    expect(emulator.requests({ method: "GET" }).map((entry) => entry.path)).toEqual([
+      "/v1beta/openai/models",
+      "/v1beta/models",
+    ]);
     expect(emulator.requests({ path: /^\/v1beta\/[a-z]/ })).toHaveLength(3);
     expect(emulator.log[1]!.body).toEqual({ model: "gemini-embedding-001", input: "x" });
     expect(emulator.log[0]!.at).toBeLessThanOrEqual(emulator.log[1]!.at);

@@ -1,6 +1,6 @@
-import OpenAI, { APIError } from "openai";
+import OpenAI, { type APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index.js";
+import { type Emulator, startEmulator } from "./index.js";
 import { compat, googleError, native, sdk } from "./testing.js";
 
 let emulator: Emulator;
@@ -46,7 +46,9 @@ describe("strict request parsing", () => {
     });
     expect(reply.status).toBe(400);
     expect(Array.isArray(reply.body)).toBe(false);
-    expect(googleError(reply.body).message).toBe('Invalid JSON payload received. Unknown name "dimensions": Cannot find field.');
+    expect(googleError(reply.body).message).toBe(
+      'Invalid JSON payload received. Unknown name "dimensions": Cannot find field.',
+    );
   });
 
   it("reaches the openai SDK as a BadRequestError whose body is lost (array-wrapped)", async () => {
@@ -59,12 +61,18 @@ describe("strict request parsing", () => {
 
   it("accepts the unconfirmed params when acceptUnconfirmedParams is on", async () => {
     emulator.options.acceptUnconfirmedParams = true;
-    const reply = await compat(emulator, "POST", "chat/completions", { ...chat, seed: 1, frequency_penalty: 0.1, google: {} }, "key-one");
+    const reply = await compat(
+      emulator,
+      "POST",
+      "chat/completions",
+      { ...chat, seed: 1, frequency_penalty: 0.1, google: {} },
+      "key-one",
+    );
     expect(reply.status).toBe(200);
   });
 
   it("answers malformed JSON with 400 INVALID_ARGUMENT", async () => {
-    const response = await fetch(emulator.baseURL + "chat/completions", {
+    const response = await fetch(`${emulator.baseURL}chat/completions`, {
       method: "POST",
       headers: { authorization: "Bearer key-one", "content-type": "application/json" },
       body: "{nope",
@@ -84,12 +92,17 @@ describe("API keys", () => {
     expect(reply.status).toBe(400);
     const error = googleError(reply.body);
     expect(error.message).toBe("API key not valid. Please pass a valid API key.");
-    expect(error.details![0]).toMatchObject({ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" });
+    expect(error.details![0]).toMatchObject({
+      "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+      reason: "API_KEY_INVALID",
+    });
   });
 
   it("uses 401 UNAUTHENTICATED for a wrong key when invalidKeyStatus is 401", async () => {
     emulator.options.invalidKeyStatus = 401;
-    const error = await sdk(emulator, "wrong").models.list().catch((caught: unknown) => caught);
+    const error = await sdk(emulator, "wrong")
+      .models.list()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
@@ -103,7 +116,9 @@ describe("API keys", () => {
   });
 
   it("takes native keys from x-goog-api-key or ?key= and refuses a bare Bearer there", async () => {
-    expect((await native(emulator, "GET", "/v1beta/models", undefined, { "x-goog-api-key": "key-one" })).status).toBe(200);
+    expect((await native(emulator, "GET", "/v1beta/models", undefined, { "x-goog-api-key": "key-one" })).status).toBe(
+      200,
+    );
     expect((await native(emulator, "GET", "/v1beta/models?key=key-two", undefined, {})).status).toBe(200);
     const bearer = await native(emulator, "GET", "/v1beta/models", undefined, { authorization: "Bearer key-one" });
     expect(bearer.status).toBe(401);
@@ -120,7 +135,13 @@ describe("API keys", () => {
 describe("429 RESOURCE_EXHAUSTED", () => {
   it("injects a 429 with QuotaFailure, Help and RetryInfo and no Retry-After header", async () => {
     emulator.inject({ path: "embeddings", status: 429, retryDelay: "7s" });
-    const reply = await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: "x" }, "key-one");
+    const reply = await compat(
+      emulator,
+      "POST",
+      "embeddings",
+      { model: "gemini-embedding-001", input: "x" },
+      "key-one",
+    );
     expect(reply.status).toBe(429);
     expect(reply.headers.get("retry-after")).toBeNull();
     expect(reply.headers.get("retry-after-ms")).toBeNull();
@@ -134,12 +155,15 @@ describe("429 RESOURCE_EXHAUSTED", () => {
     ]);
     expect(error.details![2]).toEqual({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" });
     // consumed: the next call succeeds
-    expect((await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: "x" }, "key-one")).status).toBe(200);
+    expect(
+      (await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: "x" }, "key-one")).status,
+    ).toBe(200);
   });
 
   it("enforces RPM per model until the window slides on the emulator clock", async () => {
     emulator.options.limits = { "gemini-embedding-001": { rpm: 2 } };
-    const call = () => compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: ["a", "b", "c"] }, "key-one");
+    const call = () =>
+      compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: ["a", "b", "c"] }, "key-one");
     expect((await call()).status).toBe(200);
     emulator.advanceTime(10_000);
     expect((await call()).status).toBe(200);
@@ -147,7 +171,13 @@ describe("429 RESOURCE_EXHAUSTED", () => {
     expect(limited.status).toBe(429);
     const error = googleError(limited.body);
     expect(error.details![0]).toMatchObject({
-      violations: [{ quotaId: "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier", quotaValue: "2", quotaDimensions: { model: "gemini-embedding-001" } }],
+      violations: [
+        {
+          quotaId: "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier",
+          quotaValue: "2",
+          quotaDimensions: { model: "gemini-embedding-001" },
+        },
+      ],
     });
     expect(error.details![2]).toMatchObject({ retryDelay: "50s" });
     expect((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status).toBe(200); // other model unaffected
@@ -157,7 +187,14 @@ describe("429 RESOURCE_EXHAUSTED", () => {
 
   it("counts each embedding item as a request with countEmbeddingItems", async () => {
     emulator.options.limits = { "gemini-embedding-001": { rpm: 5, countEmbeddingItems: true } };
-    const call = (n: number) => compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: Array.from({ length: n }, () => "w") }, "key-one");
+    const call = (n: number) =>
+      compat(
+        emulator,
+        "POST",
+        "embeddings",
+        { model: "gemini-embedding-001", input: Array.from({ length: n }, () => "w") },
+        "key-one",
+      );
     expect((await call(3)).status).toBe(200);
     expect((await call(3)).status).toBe(429);
     expect((await call(2)).status).toBe(200);
@@ -165,12 +202,23 @@ describe("429 RESOURCE_EXHAUSTED", () => {
 
   it("enforces TPM and RPD", async () => {
     emulator.options.limits = { "gemini-2.5-flash": { tpm: 10, rpd: 3 } };
-    const big = await compat(emulator, "POST", "chat/completions", { ...chat, messages: [{ role: "user", content: "x".repeat(80) }] }, "key-one");
+    const big = await compat(
+      emulator,
+      "POST",
+      "chat/completions",
+      { ...chat, messages: [{ role: "user", content: "x".repeat(80) }] },
+      "key-one",
+    );
     expect(big.status).toBe(429);
-    expect(googleError(big.body).details![0]).toMatchObject({ violations: [{ quotaId: "GenerateContentInputTokensPerModelPerMinute-FreeTier" }] });
-    for (let i = 0; i < 3; i++) expect((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status).toBe(200);
+    expect(googleError(big.body).details![0]).toMatchObject({
+      violations: [{ quotaId: "GenerateContentInputTokensPerModelPerMinute-FreeTier" }],
+    });
+    for (let i = 0; i < 3; i++)
+      expect((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status).toBe(200);
     const daily = await compat(emulator, "POST", "chat/completions", chat, "key-one");
-    expect(googleError(daily.body).details![0]).toMatchObject({ violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }] });
+    expect(googleError(daily.body).details![0]).toMatchObject({
+      violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }],
+    });
   });
 });
 
@@ -179,10 +227,13 @@ describe("injected faults", () => {
     emulator.inject({ method: "POST", path: "chat/completions", status: 503, times: 2 });
     emulator.inject({ path: /chat/, status: 504 });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status);
     expect(statuses).toEqual([503, 503, 504, 200]);
     emulator.inject({ path: "chat/completions", status: 500 });
-    const error = await sdk(emulator, "key-one").chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const error = await sdk(emulator, "key-one")
+      .chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.InternalServerError);
   });
 
@@ -194,7 +245,9 @@ describe("injected faults", () => {
 
   it("drops the connection, surfacing as an APIConnectionError", async () => {
     emulator.inject({ path: "chat/completions", status: 0, dropConnection: true });
-    const error = await sdk(emulator, "key-one").chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
+    const error = await sdk(emulator, "key-one")
+      .chat.completions.create({ model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OpenAI.APIConnectionError);
   });
 

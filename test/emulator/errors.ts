@@ -68,8 +68,11 @@ export function invalidArgument(message: string, details: unknown[] = []): Googl
 
 /** 400 for a field-level problem, with a `google.rpc.BadRequest` detail. */
 export function badField(message: string, field?: string): GoogleApiError {
-  const violation: Record<string, string> = field === undefined ? { description: message } : { field, description: message };
-  return invalidArgument(message, [{ "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [violation] }]);
+  const violation: Record<string, string> =
+    field === undefined ? { description: message } : { field, description: message };
+  return invalidArgument(message, [
+    { "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [violation] },
+  ]);
 }
 
 export function notFound(message: string): GoogleApiError {
@@ -86,7 +89,12 @@ export function failedPrecondition(message: string): GoogleApiError {
 
 /** The error used for injected 5xx and generic faults. */
 export function genericError(code: number, message?: string, googleStatus?: string): GoogleApiError {
-  return new GoogleApiError(code, message ?? DEFAULT_MESSAGE[code] ?? "Unknown error.", [], googleStatus ?? googleStatusFor(code));
+  return new GoogleApiError(
+    code,
+    message ?? DEFAULT_MESSAGE[code] ?? "Unknown error.",
+    [],
+    googleStatus ?? googleStatusFor(code),
+  );
 }
 
 /** "26s" / "1.5s" → ms; undefined when malformed. */
@@ -141,8 +149,13 @@ export function resourceExhausted({ retryMs, retryDelay, violation, message }: E
   }
   details.push({
     "@type": "type.googleapis.com/google.rpc.Help",
-    links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }],
+    links: [
+      { description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" },
+    ],
   });
-  details.push({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: retryDelay ?? `${Math.ceil(seconds)}s` });
+  details.push({
+    "@type": "type.googleapis.com/google.rpc.RetryInfo",
+    retryDelay: retryDelay ?? `${Math.ceil(seconds)}s`,
+  });
   return new GoogleApiError(429, text, details);
 }

@@ -2,7 +2,7 @@
  * Strict request parsing as Google's proto-JSON layer does it: unknown names are a 400 with a
  * `google.rpc.BadRequest` detail per name (GEMINI.md §0 "Strict request parsing").
  */
-import { GoogleApiError, invalidArgument } from "./errors.js";
+import { type GoogleApiError, invalidArgument } from "./errors.js";
 
 export type JsonObject = Record<string, unknown>;
 
@@ -42,11 +42,15 @@ export function rejectUnknownFields(value: JsonObject, allowed: Iterable<string>
   const unknown = Object.keys(value).filter((name) => !known.has(rules.protoNames ? snakeToCamel(name) : name));
   if (unknown.length === 0) return;
   const where = rules.at === undefined ? "" : ` at '${rules.at}'`;
-  const descriptions = unknown.map((name) => `Invalid JSON payload received. Unknown name "${name}"${where}: Cannot find field.`);
+  const descriptions = unknown.map(
+    (name) => `Invalid JSON payload received. Unknown name "${name}"${where}: Cannot find field.`,
+  );
   throw invalidArgument(descriptions.join("\n"), [
     {
       "@type": "type.googleapis.com/google.rpc.BadRequest",
-      fieldViolations: descriptions.map((description) => (rules.at === undefined ? { description } : { field: rules.at, description })),
+      fieldViolations: descriptions.map((description) =>
+        rules.at === undefined ? { description } : { field: rules.at, description },
+      ),
     },
   ]);
 }
@@ -56,14 +60,21 @@ export function protoField(value: JsonObject, snakeName: string): unknown {
   return value[snakeName] ?? value[snakeToCamel(snakeName)];
 }
 
-const PROTO_TYPES = { string: "TYPE_STRING", number: "TYPE_INT32", boolean: "TYPE_BOOL", object: "TYPE_MESSAGE" } as const;
+const PROTO_TYPES = {
+  string: "TYPE_STRING",
+  number: "TYPE_INT32",
+  boolean: "TYPE_BOOL",
+  object: "TYPE_MESSAGE",
+} as const;
 
 /** 400 `Invalid value at 'x' (TYPE_STRING), 5` — Google's text for a wrongly typed field. */
 export function invalidValue(at: string, expected: keyof typeof PROTO_TYPES, got: unknown): GoogleApiError {
   return invalidArgument(`Invalid value at '${at}' (${PROTO_TYPES[expected]}), ${JSON.stringify(got)}`, [
     {
       "@type": "type.googleapis.com/google.rpc.BadRequest",
-      fieldViolations: [{ field: at, description: `Invalid value at '${at}' (${PROTO_TYPES[expected]}), ${JSON.stringify(got)}` }],
+      fieldViolations: [
+        { field: at, description: `Invalid value at '${at}' (${PROTO_TYPES[expected]}), ${JSON.stringify(got)}` },
+      ],
     },
   ]);
 }

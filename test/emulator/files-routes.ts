@@ -16,7 +16,9 @@ const CHUNK_GRANULARITY = String(8 * 1024 * 1024);
 function fileId(context: RequestContext, request?: "GetFileRequest" | "DeleteFileRequest"): string {
   const id = decodeURIComponent(context.params[0] ?? "");
   if (request && id.length > MAX_FILE_ID_LENGTH) {
-    throw invalidArgument(`* ${request}.name: File ID (name excluding 'files/') cannot be more than ${MAX_FILE_ID_LENGTH} characters.\n`);
+    throw invalidArgument(
+      `* ${request}.name: File ID (name excluding 'files/') cannot be more than ${MAX_FILE_ID_LENGTH} characters.\n`,
+    );
   }
   return id;
 }
@@ -26,7 +28,9 @@ function startUpload(context: RequestContext): Reply {
   const protocol = context.headers["x-goog-upload-protocol"];
   const command = context.headers["x-goog-upload-command"];
   if (protocol !== "resumable" || command !== "start") {
-    throw invalidArgument("The emulator supports only resumable uploads: X-Goog-Upload-Protocol: resumable with X-Goog-Upload-Command: start.");
+    throw invalidArgument(
+      "The emulator supports only resumable uploads: X-Goog-Upload-Protocol: resumable with X-Goog-Upload-Command: start.",
+    );
   }
   const body = parseJsonBody(context.raw);
   rejectUnknownFields(body, ["file"]);
@@ -37,9 +41,12 @@ function startUpload(context: RequestContext): Reply {
   if (typeof file.name === "string") {
     requestedId = file.name.replace(/^files\//, "");
     if (requestedId.length > MAX_FILE_ID_LENGTH || !/^[a-z0-9-]+$/.test(requestedId) || requestedId.startsWith("-")) {
-      throw invalidArgument(`Invalid file name ${JSON.stringify(file.name)}: use up to ${MAX_FILE_ID_LENGTH} lowercase letters, digits or dashes.`);
+      throw invalidArgument(
+        `Invalid file name ${JSON.stringify(file.name)}: use up to ${MAX_FILE_ID_LENGTH} lowercase letters, digits or dashes.`,
+      );
     }
-    if (context.state.files.has(requestedId)) throw new GoogleApiError(409, `File files/${requestedId} already exists.`);
+    if (context.state.files.has(requestedId))
+      throw new GoogleApiError(409, `File files/${requestedId} already exists.`);
   }
   const declared = context.headers["x-goog-upload-header-content-length"];
   const displayName = protoField(file, "display_name");
@@ -68,7 +75,10 @@ function continueUpload(context: RequestContext, sessionId: string): Reply {
   const session = files.session(sessionId);
   if (!session) throw notFound("Upload session not found or already finalized.");
   const commands = (context.headers["x-goog-upload-command"] ?? "").split(",").map((command) => command.trim());
-  const status = (value: string) => ({ "x-goog-upload-status": value, "x-goog-upload-size-received": String(session.received) });
+  const status = (value: string) => ({
+    "x-goog-upload-status": value,
+    "x-goog-upload-size-received": String(session.received),
+  });
   if (commands.includes("cancel")) {
     files.closeSession(session.id);
     return { type: "bytes", body: Buffer.alloc(0), headers: status("cancelled") };
@@ -77,7 +87,9 @@ function continueUpload(context: RequestContext, sessionId: string): Reply {
   if (commands.includes("upload")) {
     const offset = Number(context.headers["x-goog-upload-offset"]);
     if (!Number.isInteger(offset) || offset !== session.received) {
-      throw invalidArgument(`Invalid X-Goog-Upload-Offset ${context.headers["x-goog-upload-offset"] ?? "(missing)"}: expected ${session.received}.`);
+      throw invalidArgument(
+        `Invalid X-Goog-Upload-Offset ${context.headers["x-goog-upload-offset"] ?? "(missing)"}: expected ${session.received}.`,
+      );
     }
     session.chunks.push(context.raw);
     session.received += context.raw.length;
@@ -87,7 +99,9 @@ function continueUpload(context: RequestContext, sessionId: string): Reply {
     return { type: "bytes", body: Buffer.alloc(0), headers: status("active") };
   }
   if (session.declaredLength !== undefined && session.declaredLength !== session.received) {
-    throw invalidArgument(`Upload size ${session.received} does not match X-Goog-Upload-Header-Content-Length ${session.declaredLength}.`);
+    throw invalidArgument(
+      `Upload size ${session.received} does not match X-Goog-Upload-Header-Content-Length ${session.declaredLength}.`,
+    );
   }
   files.closeSession(session.id);
   const stored = files.add({
@@ -127,5 +141,7 @@ export function deleteFile(context: RequestContext): Reply {
 /** `GET /v1beta/files?pageSize=&pageToken=` — newest first, `{}` when empty. */
 export function listFiles(context: RequestContext): Reply {
   const { files, origin } = context.state;
-  return json(paginate("files", files.list(), context.query, { pageSize: 10, max: 100 }, (file) => files.toJson(file, origin)));
+  return json(
+    paginate("files", files.list(), context.query, { pageSize: 10, max: 100 }, (file) => files.toJson(file, origin)),
+  );
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startEmulator, type Emulator } from "./index.js";
+import { type Emulator, startEmulator } from "./index.js";
 import { googleError, native, uploadFile } from "./testing.js";
 
 let emulator: Emulator;
@@ -23,7 +23,13 @@ describe("native resumable upload", () => {
     expect(reply.headers.get("x-goog-upload-status")).toBe("final");
     const file = reply.file;
     expect(file.name).toMatch(/^files\/[a-z0-9]{12}$/);
-    expect(file).toMatchObject({ displayName: "my-batch", mimeType: "application/jsonl", sizeBytes: String(JSONL.length), state: "ACTIVE", source: "UPLOADED" });
+    expect(file).toMatchObject({
+      displayName: "my-batch",
+      mimeType: "application/jsonl",
+      sizeBytes: String(JSONL.length),
+      state: "ACTIVE",
+      source: "UPLOADED",
+    });
     expect(file.sha256Hash).toBe(Buffer.from(createHash("sha256").update(JSONL).digest("hex")).toString("base64"));
     const created = Date.parse(file.createTime as string);
     expect(Date.parse(file.expirationTime as string) - created).toBe(48 * 3600 * 1000);
@@ -51,10 +57,18 @@ describe("native resumable upload", () => {
   it("refuses a wrong offset", async () => {
     const start = await fetch(`${emulator.origin}/upload/v1beta/files`, {
       method: "POST",
-      headers: { "x-goog-api-key": emulator.apiKey, "x-goog-upload-protocol": "resumable", "x-goog-upload-command": "start" },
+      headers: {
+        "x-goog-api-key": emulator.apiKey,
+        "x-goog-upload-protocol": "resumable",
+        "x-goog-upload-command": "start",
+      },
     });
     const url = start.headers.get("x-goog-upload-url")!;
-    const bad = await fetch(url, { method: "POST", headers: { "x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "5" }, body: "abc" });
+    const bad = await fetch(url, {
+      method: "POST",
+      headers: { "x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "5" },
+      body: "abc",
+    });
     expect(bad.status).toBe(400);
   });
 
@@ -71,7 +85,9 @@ describe("files get / list / download / delete", () => {
   it("downloads the raw bytes with :download?alt=media under /download and /v1beta", async () => {
     const { file } = await uploadFile(emulator, JSONL);
     for (const prefix of ["/download/v1beta", "/v1beta"]) {
-      const response = await fetch(`${emulator.origin}${prefix}/${file.name as string}:download?alt=media`, { headers: { "x-goog-api-key": emulator.apiKey } });
+      const response = await fetch(`${emulator.origin}${prefix}/${file.name as string}:download?alt=media`, {
+        headers: { "x-goog-api-key": emulator.apiKey },
+      });
       expect(response.status).toBe(200);
       expect(Buffer.from(await response.arrayBuffer())).toEqual(JSONL);
     }
@@ -80,17 +96,27 @@ describe("files get / list / download / delete", () => {
   it("gets, lists newest first, and deletes", async () => {
     const first = (await uploadFile(emulator, JSONL, { displayName: "first" })).file;
     const second = (await uploadFile(emulator, JSONL, { displayName: "second" })).file;
-    expect((await native(emulator, "GET", `/v1beta/${first.name as string}`)).body).toMatchObject({ name: first.name, displayName: "first" });
+    expect((await native(emulator, "GET", `/v1beta/${first.name as string}`)).body).toMatchObject({
+      name: first.name,
+      displayName: "first",
+    });
     const list = (await native(emulator, "GET", "/v1beta/files")).body as { files: { name: string }[] };
     expect(list.files.map((file) => file.name)).toEqual([second.name, first.name]);
-    const paged = (await native(emulator, "GET", "/v1beta/files?pageSize=1")).body as { files: unknown[]; nextPageToken: string };
+    const paged = (await native(emulator, "GET", "/v1beta/files?pageSize=1")).body as {
+      files: unknown[];
+      nextPageToken: string;
+    };
     expect(paged.files).toHaveLength(1);
-    const next = (await native(emulator, "GET", `/v1beta/files?pageSize=1&pageToken=${paged.nextPageToken}`)).body as { files: { name: string }[] };
+    const next = (await native(emulator, "GET", `/v1beta/files?pageSize=1&pageToken=${paged.nextPageToken}`)).body as {
+      files: { name: string }[];
+    };
     expect(next.files[0]!.name).toBe(first.name);
     expect((await native(emulator, "DELETE", `/v1beta/${first.name as string}`)).body).toEqual({});
     const gone = await native(emulator, "GET", `/v1beta/${first.name as string}`);
     expect(gone.status).toBe(403);
-    expect(googleError(gone.body).message).toMatch(/^You do not have permission to access the File .* or it may not exist\.$/);
+    expect(googleError(gone.body).message).toMatch(
+      /^You do not have permission to access the File .* or it may not exist\.$/,
+    );
   });
 
   it("answers 404 for missing files with missingFileStatus 404", async () => {
@@ -107,7 +133,9 @@ describe("files get / list / download / delete", () => {
     for (const method of ["GET", "DELETE"]) {
       const reply = await native(emulator, method, `/v1beta/files/${id}`);
       expect(reply.status).toBe(400);
-      expect(googleError(reply.body).message).toMatch(/^\* (Get|Delete)FileRequest\.name: File ID \(name excluding 'files\/'\) cannot be more than 40 characters\./);
+      expect(googleError(reply.body).message).toMatch(
+        /^\* (Get|Delete)FileRequest\.name: File ID \(name excluding 'files\/'\) cannot be more than 40 characters\./,
+      );
     }
   });
 

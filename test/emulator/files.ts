@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "./clock.js";
-import { notFound, permissionDenied, type GoogleApiError } from "./errors.js";
+import { type GoogleApiError, notFound, permissionDenied } from "./errors.js";
 import type { EmulatorOptions } from "./types.js";
 
 export interface StoredFile {
@@ -64,7 +64,13 @@ export class FileStore {
     private readonly options: () => EmulatorOptions,
   ) {}
 
-  add(input: { id?: string; displayName?: string; mimeType: string; bytes: Buffer; source?: StoredFile["source"] }): StoredFile {
+  add(input: {
+    id?: string;
+    displayName?: string;
+    mimeType: string;
+    bytes: Buffer;
+    source?: StoredFile["source"];
+  }): StoredFile {
     const now = this.clock.now();
     const media = /^(video|audio)\//.test(input.mimeType);
     const file: StoredFile = {

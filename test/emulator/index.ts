@@ -22,12 +22,26 @@ import { createEmulatorServer } from "./server.js";
 import type { EmulatorState } from "./state.js";
 import type { Emulator, EmulatorOptions, Fault, LoggedRequest } from "./types.js";
 
-export type { ChatRequestInfo, EmulatedToolCall, Emulator, EmulatorOptions, Fault, LoggedRequest, ModelLimits } from "./types.js";
-export { cosineSimilarity, embedParts, embedText, FULL_DIMENSIONS, tokenize, toBase64Floats } from "./vectors.js";
-export { FREE_TIER_EMBEDDING_LIMITS } from "./limits.js";
-export { MODELS, DEFAULT_CHAT_MODEL, DEFAULT_REASONING_EFFORTS, DEFAULT_THINKING_LEVELS, CACHE_MIN_TOKENS } from "./models.js";
 export { defaultChatResponder } from "./chat/responder.js";
+export { FREE_TIER_EMBEDDING_LIMITS } from "./limits.js";
+export {
+  CACHE_MIN_TOKENS,
+  DEFAULT_CHAT_MODEL,
+  DEFAULT_REASONING_EFFORTS,
+  DEFAULT_THINKING_LEVELS,
+  MODELS,
+} from "./models.js";
 export { estimateTokens } from "./tokens.js";
+export type {
+  ChatRequestInfo,
+  EmulatedToolCall,
+  Emulator,
+  EmulatorOptions,
+  Fault,
+  LoggedRequest,
+  ModelLimits,
+} from "./types.js";
+export { cosineSimilarity, embedParts, embedText, FULL_DIMENSIONS, toBase64Floats, tokenize } from "./vectors.js";
 
 /** Start an emulator on 127.0.0.1 (random port unless `options.port`). Call `close()` when done. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -39,7 +53,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     files: new FileStore(clock, () => state.options),
     caches: new CacheStore(clock),
     limits: new RateLimiter(clock, () => state.options.limits),
-    batches: new BatchStore(clock, () => state.options, (batch) => runBatch(batch, state)),
+    batches: new BatchStore(
+      clock,
+      () => state.options,
+      (batch) => runBatch(batch, state),
+    ),
   };
   const log: LoggedRequest[] = [];
   const faults = new FaultQueue();
@@ -64,7 +82,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     log,
     requests(filter = {}) {
       return log.filter(
-        (entry) => (filter.method === undefined || filter.method.toUpperCase() === entry.method) && pathMatches(filter.path, entry.path),
+        (entry) =>
+          (filter.method === undefined || filter.method.toUpperCase() === entry.method) &&
+          pathMatches(filter.path, entry.path),
       );
     },
     inject(fault: Fault) {

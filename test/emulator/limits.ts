@@ -3,7 +3,7 @@
  * with 429 RESOURCE_EXHAUSTED before it is counted (GEMINI.md §6.3, §6.5).
  */
 import type { Clock } from "./clock.js";
-import { resourceExhausted, type QuotaViolation } from "./errors.js";
+import { type QuotaViolation, resourceExhausted } from "./errors.js";
 import type { ModelLimits } from "./types.js";
 
 /** Free-tier numbers for gemini-embedding-001 (rl-doc, Oct 2025). */
@@ -99,7 +99,9 @@ export class RateLimiter {
     check("rpm", limit.rpm, requests, (usage) => usage.requests);
     check("tpm", limit.tpm, tokens, (usage) => usage.tokens);
     if (limit.rpd !== undefined) {
-      const usedToday = history.filter((usage) => usage.day === today.day).reduce((sum, usage) => sum + usage.requests, 0);
+      const usedToday = history
+        .filter((usage) => usage.day === today.day)
+        .reduce((sum, usage) => sum + usage.requests, 0);
       if (usedToday + requests > limit.rpd) {
         throw resourceExhausted({ retryMs: DAY - today.msIntoDay, violation: quota(kind, "rpd", model, limit.rpd) });
       }

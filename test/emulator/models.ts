@@ -35,12 +35,30 @@ const chat = (id: string, displayName: string, extra: Partial<ModelInfo>): Model
 });
 
 export const MODELS: readonly ModelInfo[] = [
-  chat("gemini-3-flash-preview", "Gemini 3 Flash Preview", { generation: 3, alwaysThinks: true, budgetRange: [0, 24_576] }),
-  chat("gemini-3-pro-preview", "Gemini 3 Pro Preview", { generation: 3, alwaysThinks: true, budgetRange: [128, 32_768] }),
+  chat("gemini-3-flash-preview", "Gemini 3 Flash Preview", {
+    generation: 3,
+    alwaysThinks: true,
+    budgetRange: [0, 24_576],
+  }),
+  chat("gemini-3-pro-preview", "Gemini 3 Pro Preview", {
+    generation: 3,
+    alwaysThinks: true,
+    budgetRange: [128, 32_768],
+  }),
   chat("gemini-2.5-flash", "Gemini 2.5 Flash", { generation: 2.5, budgetRange: [0, 24_576] }),
   chat("gemini-2.5-pro", "Gemini 2.5 Pro", { generation: 2.5, alwaysThinks: true, budgetRange: [128, 32_768] }),
-  chat("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", { generation: 2.5, thinksByDefault: false, budgetRange: [512, 24_576] }),
-  { id: "gemini-embedding-001", kind: "embedding", displayName: "Gemini Embedding 001", inputTokenLimit: 2_048, outputTokenLimit: 1 },
+  chat("gemini-2.5-flash-lite", "Gemini 2.5 Flash-Lite", {
+    generation: 2.5,
+    thinksByDefault: false,
+    budgetRange: [512, 24_576],
+  }),
+  {
+    id: "gemini-embedding-001",
+    kind: "embedding",
+    displayName: "Gemini Embedding 001",
+    inputTokenLimit: 2_048,
+    outputTokenLimit: 1,
+  },
   {
     id: "gemini-embedding-2-preview",
     kind: "embedding",
@@ -140,7 +158,10 @@ function nativeModel(model: ModelInfo): Record<string, unknown> {
 function modelFromPath(context: RequestContext, method: string): ModelInfo {
   const name = decodeURIComponent(context.params[0] ?? "");
   const model = findModel(name);
-  if (!model) throw notFound(`models/${bareModelName(name)} is not found for API version v1beta, or is not supported for ${method}.`);
+  if (!model)
+    throw notFound(
+      `models/${bareModelName(name)} is not found for API version v1beta, or is not supported for ${method}.`,
+    );
   return model;
 }
 

@@ -8,7 +8,7 @@
 import type { BatchRecord } from "./batches.js";
 import type { Clock } from "./clock.js";
 import { failedPrecondition, invalidArgument, notFound } from "./errors.js";
-import { isObject, protoField, rejectUnknownFields, type JsonObject } from "./fields.js";
+import { isObject, type JsonObject, protoField, rejectUnknownFields } from "./fields.js";
 import { resolveModel } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 
@@ -54,13 +54,24 @@ function operationJson(batch: BatchRecord, clock: Clock, justCreated = false): J
     metadata,
     done,
     ...(result ? { response: { "@type": `${TYPE_PREFIX}${kind}Output`, ...result } } : {}),
-    ...(done && !result ? { error: { code: batch.status === "cancelled" ? 1 : 13, message: batch.errors[0]?.message ?? `Batch ${batch.status}.` } } : {}),
+    ...(done && !result
+      ? {
+          error: {
+            code: batch.status === "cancelled" ? 1 : 13,
+            message: batch.errors[0]?.message ?? `Batch ${batch.status}.`,
+          },
+        }
+      : {}),
   };
 }
 
 function createNative(context: RequestContext, kind: "generate" | "embed"): Reply {
   const { files, batches, clock } = context.state;
-  const model = resolveModel(decodeURIComponent(context.params[0] ?? ""), kind === "embed" ? "embedding" : "chat", kind === "embed" ? "asyncBatchEmbedContent" : "batchGenerateContent");
+  const model = resolveModel(
+    decodeURIComponent(context.params[0] ?? ""),
+    kind === "embed" ? "embedding" : "chat",
+    kind === "embed" ? "asyncBatchEmbedContent" : "batchGenerateContent",
+  );
   const body = context.json();
   rejectUnknownFields(body, ["batch"], { protoNames: true });
   const spec = body.batch;

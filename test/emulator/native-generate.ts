@@ -3,16 +3,26 @@
  * request is translated to the compat shape and answered by the same chat engine, then rendered
  * as a GenerateContentResponse (candidates, usageMetadata, modelVersion, responseId).
  */
-import { parseChatRequest, type ChatJob } from "./chat/request.js";
-import { generateReply, type ChatReply } from "./chat/reply.js";
+
+import { type ChatReply, generateReply } from "./chat/reply.js";
+import { type ChatJob, parseChatRequest } from "./chat/request.js";
 import { invalidArgument } from "./errors.js";
+import { invalidValue, isObject, type JsonObject, protoField, rejectUnknownFields } from "./fields.js";
 import { isTextMime } from "./files.js";
-import { invalidValue, isObject, protoField, rejectUnknownFields, type JsonObject } from "./fields.js";
 import { bareModelName } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 import type { EmulatorState } from "./state.js";
 
-const REQUEST_FIELDS = ["model", "contents", "system_instruction", "generation_config", "tools", "tool_config", "safety_settings", "cached_content"];
+const REQUEST_FIELDS = [
+  "model",
+  "contents",
+  "system_instruction",
+  "generation_config",
+  "tools",
+  "tool_config",
+  "safety_settings",
+  "cached_content",
+];
 const GENERATION_FIELDS = [
   "max_output_tokens",
   "temperature",
@@ -37,10 +47,14 @@ function compatParts(content: unknown, at: string, state: EmulatorState): JsonOb
   return parts.map((part, i): JsonObject => {
     const partAt = `${at}.parts[${i}]`;
     if (!isObject(part)) throw invalidValue(partAt, "object", part);
-    rejectUnknownFields(part, ["text", "inline_data", "file_data", "thought", "thought_signature", "function_call", "function_response"], {
-      at: partAt,
-      protoNames: true,
-    });
+    rejectUnknownFields(
+      part,
+      ["text", "inline_data", "file_data", "thought", "thought_signature", "function_call", "function_response"],
+      {
+        at: partAt,
+        protoNames: true,
+      },
+    );
     if (typeof part.text === "string") return { type: "text", text: part.text };
     const inline = protoField(part, "inline_data");
     const fileData = protoField(part, "file_data");
@@ -58,15 +72,27 @@ function compatParts(content: unknown, at: string, state: EmulatorState): JsonOb
       return { type: "text", text: JSON.stringify(call ?? {}) };
     }
     if (isTextMime(mimeType)) return { type: "text", text: data.toString("utf8") };
-    if (mimeType.startsWith("audio/")) return { type: "input_audio", input_audio: { data: data.toString("base64"), format: mimeType.includes("mp") ? "mp3" : "wav" } };
+    if (mimeType.startsWith("audio/"))
+      return {
+        type: "input_audio",
+        input_audio: { data: data.toString("base64"), format: mimeType.includes("mp") ? "mp3" : "wav" },
+      };
     // Images, PDFs and video are all counted like one image.
-    return { type: "image_url", image_url: { url: `data:image/${mimeType.startsWith("image/") ? mimeType.slice(6) : "png"};base64,${data.toString("base64")}` } };
+    return {
+      type: "image_url",
+      image_url: {
+        url: `data:image/${mimeType.startsWith("image/") ? mimeType.slice(6) : "png"};base64,${data.toString("base64")}`,
+      },
+    };
   });
 }
 
 function thinkingConfig(config: unknown): JsonObject | undefined {
   if (!isObject(config)) return undefined;
-  rejectUnknownFields(config, ["thinking_budget", "thinking_level", "include_thoughts"], { at: "generation_config.thinking_config", protoNames: true });
+  rejectUnknownFields(config, ["thinking_budget", "thinking_level", "include_thoughts"], {
+    at: "generation_config.thinking_config",
+    protoNames: true,
+  });
   const out: JsonObject = {};
   for (const name of ["thinking_budget", "thinking_level", "include_thoughts"]) {
     const value = protoField(config, name);
@@ -80,7 +106,8 @@ export function toCompatBody(request: JsonObject, model: string, state: Emulator
   rejectUnknownFields(request, REQUEST_FIELDS, { protoNames: true });
   const messages: JsonObject[] = [];
   const system = protoField(request, "system_instruction");
-  if (system !== undefined) messages.push({ role: "system", content: compatParts(system, "system_instruction", state) });
+  if (system !== undefined)
+    messages.push({ role: "system", content: compatParts(system, "system_instruction", state) });
   const contents = Array.isArray(request.contents) ? request.contents : [];
   if (contents.length === 0 && protoField(request, "cached_content") === undefined) {
     throw invalidArgument("* GenerateContentRequest.contents: contents is not specified");
@@ -101,22 +128,33 @@ export function toCompatBody(request: JsonObject, model: string, state: Emulator
     if (count !== undefined) body.n = count;
     const schema = protoField(config, "response_json_schema") ?? protoField(config, "response_schema");
     if (protoField(config, "response_mime_type") === "application/json") {
-      body.response_format = isObject(schema) ? { type: "json_schema", json_schema: { name: "response", schema } } : { type: "json_object" };
+      body.response_format = isObject(schema)
+        ? { type: "json_schema", json_schema: { name: "response", schema } }
+        : { type: "json_object" };
     }
     const thinking = thinkingConfig(protoField(config, "thinking_config"));
     if (thinking) body.extra_body = { google: { thinking_config: thinking } };
   }
   const tools = Array.isArray(request.tools) ? request.tools : [];
-  const declarations = tools.flatMap((tool) => (isObject(tool) && Array.isArray(protoField(tool, "function_declarations")) ? (protoField(tool, "function_declarations") as unknown[]) : []));
-  if (declarations.length > 0) body.tools = declarations.map((declaration) => ({ type: "function", function: declaration }));
-  if (tools.length > 0 && declarations.length === 0) body.tools = [{ type: "function", function: { name: "builtin_tool" } }];
+  const declarations = tools.flatMap((tool) =>
+    isObject(tool) && Array.isArray(protoField(tool, "function_declarations"))
+      ? (protoField(tool, "function_declarations") as unknown[])
+      : [],
+  );
+  if (declarations.length > 0)
+    body.tools = declarations.map((declaration) => ({ type: "function", function: declaration }));
+  if (tools.length > 0 && declarations.length === 0)
+    body.tools = [{ type: "function", function: { name: "builtin_tool" } }];
   const toolConfig = protoField(request, "tool_config");
   if (isObject(toolConfig)) {
     const mode = (protoField(toolConfig, "function_calling_config") as JsonObject | undefined)?.mode;
     body.tool_choice = mode === "ANY" ? "required" : mode === "NONE" ? "none" : "auto";
   }
   const cached = protoField(request, "cached_content");
-  if (cached !== undefined) body.extra_body = { google: { ...((body.extra_body as JsonObject | undefined)?.google as JsonObject), cached_content: cached } };
+  if (cached !== undefined)
+    body.extra_body = {
+      google: { ...((body.extra_body as JsonObject | undefined)?.google as JsonObject), cached_content: cached },
+    };
   return body;
 }
 
@@ -127,7 +165,10 @@ export function toNativeResponse(reply: ChatReply, candidates: number): JsonObje
   if (reply.text !== "" || reply.toolCalls.length === 0) parts.push({ text: reply.text });
   for (const call of reply.toolCalls) {
     const signature = call.extra_content?.google.thought_signature;
-    parts.push({ functionCall: { name: call.function.name, args: JSON.parse(call.function.arguments) as unknown }, ...(signature ? { thoughtSignature: signature } : {}) });
+    parts.push({
+      functionCall: { name: call.function.name, args: JSON.parse(call.function.arguments) as unknown },
+      ...(signature ? { thoughtSignature: signature } : {}),
+    });
   }
   const usage: JsonObject = {
     promptTokenCount: reply.usage.prompt,

@@ -4,13 +4,32 @@ import { createCache, deleteCache, getCache, listCaches, updateCache } from "./c
 import { chatCompletions } from "./chat/route.js";
 import { batchEmbedContents, compatEmbeddings, embedContent } from "./embeddings.js";
 import { deleteFile, downloadFile, getFile, listFiles, upload } from "./files-routes.js";
-import { asyncBatchEmbedContent, batchGenerateContent, cancelNativeBatch, deleteNativeBatch, getNativeBatch, listNativeBatches } from "./native-batches.js";
-import { generateContent } from "./native-generate.js";
 import { getCompatModel, getNativeModel, listCompatModels, listNativeModels } from "./models.js";
+import {
+  asyncBatchEmbedContent,
+  batchGenerateContent,
+  cancelNativeBatch,
+  deleteNativeBatch,
+  getNativeBatch,
+  listNativeBatches,
+} from "./native-batches.js";
+import { generateContent } from "./native-generate.js";
 import type { Route } from "./route.js";
 
-const compat = (method: string, pattern: RegExp, handler: Route["handler"]): Route => ({ method, pattern, surface: "compat", auth: "compat", handler });
-const native = (method: string, pattern: RegExp, handler: Route["handler"]): Route => ({ method, pattern, surface: "native", auth: "native", handler });
+const compat = (method: string, pattern: RegExp, handler: Route["handler"]): Route => ({
+  method,
+  pattern,
+  surface: "compat",
+  auth: "compat",
+  handler,
+});
+const native = (method: string, pattern: RegExp, handler: Route["handler"]): Route => ({
+  method,
+  pattern,
+  surface: "native",
+  auth: "native",
+  handler,
+});
 
 export const ROUTES: readonly Route[] = [
   compat("POST", /^\/v1beta\/openai\/chat\/completions$/, chatCompletions),

@@ -6,9 +6,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import { authenticate } from "./auth.js";
-import { errorPayload, genericError, GoogleApiError, notFound, parseDuration, resourceExhausted, type Surface } from "./errors.js";
+import {
+  errorPayload,
+  GoogleApiError,
+  genericError,
+  notFound,
+  parseDuration,
+  resourceExhausted,
+  type Surface,
+} from "./errors.js";
 import type { FaultQueue } from "./faults.js";
-import { isObject, parseJsonBody, type JsonObject } from "./fields.js";
+import { isObject, type JsonObject, parseJsonBody } from "./fields.js";
 import type { Reply, RequestContext } from "./route.js";
 import { matchRoute } from "./routes.js";
 import type { EmulatorState } from "./state.js";
@@ -51,7 +59,10 @@ function isStreamRequest(body: unknown): boolean {
 export function faultError(fault: Fault, path: string, body: unknown): GoogleApiError {
   if (fault.status !== 429) return genericError(fault.status, fault.message, fault.googleStatus);
   const retryDelay = fault.retryDelay ?? "1s";
-  const model = String((isObject(body) && body.model) || /models\/([^/:]+)/.exec(path)?.[1] || "unknown").replace(/^models\//, "");
+  const model = String((isObject(body) && body.model) || /models\/([^/:]+)/.exec(path)?.[1] || "unknown").replace(
+    /^models\//,
+    "",
+  );
   const embed = /embed/i.test(path);
   return resourceExhausted({
     retryMs: parseDuration(retryDelay) ?? 1000,
@@ -59,7 +70,9 @@ export function faultError(fault: Fault, path: string, body: unknown): GoogleApi
     ...(fault.message === undefined ? {} : { message: fault.message }),
     violation: {
       metric: `generativelanguage.googleapis.com/${embed ? "embed_content" : "generate_content"}_free_tier_requests`,
-      quotaId: embed ? "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier" : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+      quotaId: embed
+        ? "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier"
+        : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
       model,
       limit: 0,
     },
@@ -105,12 +118,20 @@ class Exchange {
     if (!this.open) return;
     if (reply.type === "bytes") {
       this.entry.status = reply.status ?? 200;
-      this.response.writeHead(this.entry.status, { "content-type": "application/octet-stream", ...reply.headers, "content-length": String(reply.body.length) });
+      this.response.writeHead(this.entry.status, {
+        "content-type": "application/octet-stream",
+        ...reply.headers,
+        "content-length": String(reply.body.length),
+      });
       this.response.end(reply.body);
       return;
     }
     this.entry.status = 200;
-    this.response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", ...reply.headers });
+    this.response.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      ...reply.headers,
+    });
     const gap = () => this.state.options.streamChunkDelayMs ?? 0;
     for (let i = 0; i <= reply.chunks.length; i++) {
       if (streamFault && i === Math.min(streamFault.afterStreamChunks ?? 0, reply.chunks.length)) {
@@ -128,7 +149,13 @@ class Exchange {
   }
 }
 
-async function handle(request: IncomingMessage, response: ServerResponse, state: EmulatorState, log: LoggedRequest[], faults: FaultQueue): Promise<void> {
+async function handle(
+  request: IncomingMessage,
+  response: ServerResponse,
+  state: EmulatorState,
+  log: LoggedRequest[],
+  faults: FaultQueue,
+): Promise<void> {
   const raw = await readBody(request);
   const method = (request.method ?? "GET").toUpperCase();
   const url = new URL(request.url ?? "/", "http://emulator.invalid");
@@ -167,7 +194,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, state:
   } catch (error) {
     if (error instanceof GoogleApiError) return exchange.error(error, surface);
     console.error("gemini emulator: handler crashed", error);
-    return exchange.error(genericError(500, `Emulator bug: ${error instanceof Error ? error.message : String(error)}`), surface);
+    return exchange.error(
+      genericError(500, `Emulator bug: ${error instanceof Error ? error.message : String(error)}`),
+      surface,
+    );
   }
 }
 

@@ -25,7 +25,13 @@ async function toRaw(response: Response): Promise<RawResponse> {
 }
 
 /** POST/GET/… JSON to a compat path (relative to baseURL) with the Bearer key. */
-export async function compat(emulator: Emulator, method: string, path: string, body?: unknown, apiKey: string | null = emulator.apiKey): Promise<RawResponse> {
+export async function compat(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  apiKey: string | null = emulator.apiKey,
+): Promise<RawResponse> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (apiKey !== null) headers.authorization = `Bearer ${apiKey}`;
   const init: RequestInit = { method, headers };
@@ -34,7 +40,13 @@ export async function compat(emulator: Emulator, method: string, path: string, b
 }
 
 /** A native call (`/v1beta/...`) with x-goog-api-key. */
-export async function native(emulator: Emulator, method: string, path: string, body?: unknown, headers: Record<string, string> = { "x-goog-api-key": emulator.apiKey }): Promise<RawResponse> {
+export async function native(
+  emulator: Emulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { "x-goog-api-key": emulator.apiKey },
+): Promise<RawResponse> {
   const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
   if (body !== undefined) init.body = JSON.stringify(body);
   return toRaw(await fetch(emulator.origin + path, init));
@@ -69,7 +81,10 @@ export async function uploadFile(
     const last = offset + chunk.length >= bytes.length;
     const response = await fetch(url, {
       method: "POST",
-      headers: { "x-goog-upload-command": last ? "upload, finalize" : "upload", "x-goog-upload-offset": String(offset) },
+      headers: {
+        "x-goog-upload-command": last ? "upload, finalize" : "upload",
+        "x-goog-upload-offset": String(offset),
+      },
       body: chunk,
     });
     offset += chunk.length;
@@ -94,7 +109,13 @@ export function sseEvents(text: string): unknown[] {
 }
 
 /** The first (only) error object of a compat array body or a native bare body. */
-export function googleError(body: unknown): { code: number; message: string; status: string; details?: Record<string, unknown>[] } {
+export function googleError(body: unknown): {
+  code: number;
+  message: string;
+  status: string;
+  details?: Record<string, unknown>[];
+} {
   const wrapped = Array.isArray(body) ? body[0] : body;
-  return (wrapped as { error: { code: number; message: string; status: string; details?: Record<string, unknown>[] } }).error;
+  return (wrapped as { error: { code: number; message: string; status: string; details?: Record<string, unknown>[] } })
+    .error;
 }

@@ -120,7 +120,9 @@ export interface EmulatorOptions {
    * only on Gemini 3 models, always, or never. @default "gemini-3"
    */
   streamThoughtSignature?: "gemini-3" | "always" | "never";
-  /** Thought summaries in `content`: wrapped in `<thought>…</thought>` or bare (tag text UNCONFIRMED). @default "tags" */
+  /**
+   * Thought summaries in `content`: wrapped in `<thought>…</thought>` or bare (tag text UNCONFIRMED). @default "tags"
+   */
   thoughtTags?: "tags" | "bare";
   /** `finish_reason` when the reply has tool calls (Gemini often says "stop"). @default "stop" */
   toolCallFinishReason?: "stop" | "tool_calls";
@@ -134,13 +136,22 @@ export interface EmulatorOptions {
   toolsWithJsonMode?: "reject" | "accept";
   /** `service_tier:"flex"` requests are shed with 503 UNAVAILABLE. @default false */
   flexOverloaded?: boolean;
-  /** `service_tier:"priority"` overflows silently to standard (header `x-gemini-service-tier: standard`). @default false */
+  /**
+   * `service_tier:"priority"` overflows silently to standard (header `x-gemini-service-tier: standard`). @default false
+   */
   priorityOverflow?: boolean;
-  /** A chat model different from the cache's model: "error" (400) or "ignore" (exact text UNCONFIRMED). @default "error" */
+  /**
+   * A chat model different from the cache's model: "error" (400) or "ignore" (exact text UNCONFIRMED). @default "error"
+   */
   cacheModelMismatch?: "error" | "ignore";
-  /** Minimum cache size table: "2025" (1,024 flash / 4,096 pro) or "2026" (2,048 for 2.5, 4,096 for 3). @default "2025" */
+  /**
+   * Minimum cache size table: "2025" (1,024 flash / 4,096 pro) or "2026" (2,048 for 2.5, 4,096 for 3). @default "2025"
+   */
   cacheMinTokens?: "2025" | "2026" | Record<string, number>;
-  /** Status for a file id that does not exist: 403 PERMISSION_DENIED (observed text) or 404 NOT_FOUND (GEMINI.md §6.2). @default 403 */
+  /**
+   * Status for a file id that does not exist: 403 PERMISSION_DENIED (observed text) or 404 NOT_FOUND (GEMINI.md §6.2).
+   * @default 403
+   */
   missingFileStatus?: 403 | 404;
   /** Emulator-clock ms that uploaded video/audio files stay PROCESSING before ACTIVE. @default 0 */
   mediaProcessingMs?: number;
@@ -153,9 +164,14 @@ export interface EmulatorOptions {
   batchObjectStyle?: "full" | "minimal";
   /** Order of batch output lines: "shuffled" (deterministic, not input order) or "input". @default "shuffled" */
   batchOutputOrder?: "shuffled" | "input";
-  /** Missing-key 403 through compat: wrapped in an array like other compat errors (UNCONFIRMED) or bare. @default true */
+  /**
+   * Missing-key 403 through compat: wrapped in an array like other compat errors (UNCONFIRMED) or bare. @default true
+   */
   missingKeyWrapped?: boolean;
-  /** Native endpoints given only `Authorization: Bearer <key>`: "reject" (401 as for an OAuth token) or "accept". @default "reject" */
+  /**
+   * Native endpoints given only `Authorization: Bearer <key>`: "reject" (401 as for an OAuth token) or "accept".
+   * @default "reject"
+   */
   nativeBearerAuth?: "reject" | "accept";
   /** Include `usageMetadata` in native batchEmbedContents replies (newer responses). @default false */
   nativeEmbedUsageMetadata?: boolean;

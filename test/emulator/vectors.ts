@@ -16,9 +16,11 @@ const BIGRAM_WEIGHT = 0.5;
 const BASE_MODEL = "gemini-embedding-001";
 
 const STOPWORDS = new Set(
-  ("a an and are as at be been but by can could did do does for from had has have how i if in into is it its " +
+  (
+    "a an and are as at be been but by can could did do does for from had has have how i if in into is it its " +
     "me my no not of on or our so than that the their them then there these they this those to was we were " +
-    "what when where which who why will with would you your").split(" "),
+    "what when where which who why will with would you your"
+  ).split(" "),
 );
 
 /** FNV-1a, 32-bit. */
@@ -129,7 +131,10 @@ export function embedParts(parts: EmbedPart[], dimensions = FULL_DIMENSIONS, opt
   }
   const full = scaled(sum, FULL_DIMENSIONS);
   const length = Math.min(Math.max(1, Math.floor(dimensions)), FULL_DIMENSIONS);
-  const out = length < FULL_DIMENSIONS && renormalizes(model) ? scaled(full.subarray(0, length), length) : full.subarray(0, length);
+  const out =
+    length < FULL_DIMENSIONS && renormalizes(model)
+      ? scaled(full.subarray(0, length), length)
+      : full.subarray(0, length);
   return Array.from(out, (value) => Math.fround(value));
 }
 

@@ -1,8 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, openIndex, type AnswerEvent, type AnswerOptions, type GemIndex } from "../../src/index.js";
-import { type Emulator, type LoggedRequest } from "../emulator/index.js";
-import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import { type AnswerEvent, type AnswerOptions, ConfigError, type GemIndex, openIndex } from "../../src/index.js";
 import {
   CacheNotFoundError,
   CacheTooSmallError,
@@ -14,7 +11,10 @@ import {
   updateCachedContentTtl,
 } from "../../src/providers/gemini/caches.js";
 import { GeminiClient } from "../../src/providers/gemini/client.js";
+import type { Emulator, LoggedRequest } from "../emulator/index.js";
+import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -59,16 +59,30 @@ function advanceBoth(ms: number): void {
 
 /** A handbook of ~9,000 characters (~2,300 emulator tokens): above every documented Flash minimum. */
 async function writeHandbook(target: Workspace): Promise<void> {
-  const topics = ["harbour tides", "lighthouse lamps", "ferry schedules", "net mending", "storm warnings", "fish markets"];
+  const topics = [
+    "harbour tides",
+    "lighthouse lamps",
+    "ferry schedules",
+    "net mending",
+    "storm warnings",
+    "fish markets",
+  ];
   const sections = topics.map((topic, i) =>
     [
       `## ${topic}`,
       "",
-      ...Array.from({ length: 12 }, (_, j) => `Rule ${i + 1}.${j + 1} about ${topic}: keepers log every change in the harbour book before sunset, and crews sign it on return.`),
+      ...Array.from(
+        { length: 12 },
+        (_, j) =>
+          `Rule ${i + 1}.${j + 1} about ${topic}: keepers log every change in the harbour book before sunset, and crews sign it on return.`,
+      ),
       "",
     ].join("\n"),
   );
-  await target.write("handbook.md", `# Harbour handbook\n\nThe harbour master signs the handbook every spring.\n\n${sections.join("\n")}`);
+  await target.write(
+    "handbook.md",
+    `# Harbour handbook\n\nThe harbour master signs the handbook every spring.\n\n${sections.join("\n")}`,
+  );
   await target.write("notes.md", "# Notes\n\nThe lighthouse lamp is cleaned every Tuesday morning by the keeper.\n");
 }
 
@@ -165,7 +179,12 @@ describe("answer() with pinned documents and a context cache", () => {
 
     const second = await ask(index, "Who signs the handbook?", { pin: ["handbook.md"] });
     expect(patches()).toHaveLength(1);
-    expect(patches()[0]).toMatchObject({ path: `/v1beta/${name}`, query: { updateMask: "ttl" }, body: { ttl: "600s" }, status: 200 });
+    expect(patches()[0]).toMatchObject({
+      path: `/v1beta/${name}`,
+      query: { updateMask: "ttl" },
+      body: { ttl: "600s" },
+      status: 200,
+    });
     expect(second.sources.cache).toMatchObject({ name, state: "refreshed" });
     expect(Date.parse(second.sources.cache!.expireTime!) - emulator.now()).toBeGreaterThan(590_000);
     expect(creates()).toHaveLength(1);
@@ -174,7 +193,9 @@ describe("answer() with pinned documents and a context cache", () => {
     await index.close();
     index = await open();
     const { registry } = await index.listCaches();
-    expect(registry).toEqual([expect.objectContaining({ name, expireTime: second.sources.cache!.expireTime, expired: false })]);
+    expect(registry).toEqual([
+      expect.objectContaining({ name, expireTime: second.sources.cache!.expireTime, expired: false }),
+    ]);
     const third = await ask(index, "Any rules for ferries?", { pin: ["handbook.md"] });
     expect(third.sources.cache?.state).toBe("reused");
     expect(patches()).toHaveLength(1);
@@ -232,7 +253,9 @@ describe("answer() with pinned documents and a context cache", () => {
     index = await open();
     await ask(index, "Who signs the handbook?", { pin: ["handbook.md"] });
     expect(creates()).toHaveLength(1);
-    expect((await index.listCaches()).registry).toEqual([expect.objectContaining({ status: "too-small", minTokens: 1_000_000, pins: ["handbook.md"] })]);
+    expect((await index.listCaches()).registry).toEqual([
+      expect.objectContaining({ status: "too-small", minTokens: 1_000_000, pins: ["handbook.md"] }),
+    ]);
   });
 
   it("does not try to cache the instruction alone: no pins, no cache, a system message as before", async () => {
@@ -266,13 +289,19 @@ describe("answer() with pinned documents and a context cache", () => {
 
     emulator.advanceTime(700_000);
     await expect(collect(index.answer("Again?", { cachedContent: name }))).rejects.toThrow(ConfigError);
-    await expect(collect(index.answer("Again?", { cachedContent: name }))).rejects.toThrow(/does not exist .*gemindex cache list/);
+    await expect(collect(index.answer("Again?", { cachedContent: name }))).rejects.toThrow(
+      /does not exist .*gemindex cache list/,
+    );
     expect(creates()).toHaveLength(1);
   });
 
   it("refuses a pin that is not in the index, and --pin with --cached-content", async () => {
-    await expect(collect(index.answer("x?", { pin: ["missing.md"] }))).rejects.toThrow(/Cannot pin missing\.md: it is not in the index/);
-    await expect(collect(index.answer("x?", { pin: ["handbook.md"], cachedContent: "cachedContents/abc" }))).rejects.toThrow(/not both/);
+    await expect(collect(index.answer("x?", { pin: ["missing.md"] }))).rejects.toThrow(
+      /Cannot pin missing\.md: it is not in the index/,
+    );
+    await expect(
+      collect(index.answer("x?", { pin: ["handbook.md"], cachedContent: "cachedContents/abc" })),
+    ).rejects.toThrow(/not both/);
     expect(chats()).toHaveLength(0);
   });
 
@@ -280,9 +309,19 @@ describe("answer() with pinned documents and a context cache", () => {
     const first = await ask(index, "When do keepers log changes?", { pin: ["handbook.md"] });
     const name = first.sources.cache!.name;
     const listed = await index.listCaches();
-    expect(listed.registry).toEqual([expect.objectContaining({ name, status: "ready", model: "gemini-3-flash-preview", pins: ["handbook.md"], expired: false })]);
+    expect(listed.registry).toEqual([
+      expect.objectContaining({
+        name,
+        status: "ready",
+        model: "gemini-3-flash-preview",
+        pins: ["handbook.md"],
+        expired: false,
+      }),
+    ]);
     expect(listed.registry[0]!.totalTokens).toBe(first.sources.cache!.totalTokens);
-    expect(listed.remote).toEqual([expect.objectContaining({ name, model: "gemini-3-flash-preview", totalTokens: first.sources.cache!.totalTokens })]);
+    expect(listed.remote).toEqual([
+      expect.objectContaining({ name, model: "gemini-3-flash-preview", totalTokens: first.sources.cache!.totalTokens }),
+    ]);
 
     expect(await index.deleteCache(name)).toEqual({ deleted: true, forgotten: 1 });
     expect(emulator.requests({ method: "DELETE", path: `/v1beta/${name}` })).toHaveLength(1);
@@ -292,8 +331,10 @@ describe("answer() with pinned documents and a context cache", () => {
 });
 
 describe("gemindex query --pin and gemindex cache, in-process", () => {
-  const cli = (argv: string[], env: Record<string, string> = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL }) =>
-    runGemindex(["--db", workspace.db, ...argv], { cwd: workspace.corpus, env });
+  const cli = (
+    argv: string[],
+    env: Record<string, string> = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+  ) => runGemindex(["--db", workspace.db, ...argv], { cwd: workspace.corpus, env });
 
   it("creates a cache on the first query, reuses it on the next, and reports it", async () => {
     const first = await cli(["query", "When do keepers log changes?", "--pin", "handbook.md"]);
@@ -305,7 +346,11 @@ describe("gemindex query --pin and gemindex cache, in-process", () => {
 
     const second = await cli(["--json", "query", "Who signs the handbook?", "--pin", "handbook.md"]);
     expect(second.code).toBe(0);
-    const body = JSON.parse(second.stdout) as { pinned: unknown[]; cachedContent: string; usage: { cachedTokens: number } };
+    const body = JSON.parse(second.stdout) as {
+      pinned: unknown[];
+      cachedContent: string;
+      usage: { cachedTokens: number };
+    };
     expect(body.pinned).toEqual([expect.objectContaining({ label: "P1", path: "handbook.md" })]);
     expect(body.cachedContent).toBe(cachedContentOf(chats()[0]!));
     expect(body.usage.cachedTokens).toBeGreaterThan(1024);
@@ -332,9 +377,20 @@ describe("gemindex query --pin and gemindex cache, in-process", () => {
 
     const listed = await cli(["cache", "list"]);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`Recorded in this index:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  handbook\\.md\\n`));
-    expect(listed.stdout).toMatch(new RegExp(`At the service:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  gemindex \\w+: handbook\\.md`));
-    const json = JSON.parse((await cli(["--json", "cache", "list"])).stdout) as { registry: Array<{ name: string }>; remote: Array<{ name: string }> };
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `Recorded in this index:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  handbook\\.md\\n`,
+      ),
+    );
+    expect(listed.stdout).toMatch(
+      new RegExp(
+        `At the service:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  gemindex \\w+: handbook\\.md`,
+      ),
+    );
+    const json = JSON.parse((await cli(["--json", "cache", "list"])).stdout) as {
+      registry: Array<{ name: string }>;
+      remote: Array<{ name: string }>;
+    };
     expect(json.registry.map((entry) => entry.name)).toEqual([name]);
     expect(json.remote.map((entry) => entry.name)).toEqual([name]);
 
@@ -357,7 +413,16 @@ describe("cachedContents client", () => {
     const client = new GeminiClient({ apiKey: emulator.apiKey, baseURL: emulator.baseURL, retry: { baseDelayMs: 10 } });
     const big = "Pinned text for the client test. ".repeat(200);
     const made = [];
-    for (let i = 0; i < 3; i++) made.push(await createCachedContent(client, { model: "gemini-2.5-flash", contents: [big], systemInstruction: "Cite.", ttlSeconds: 300, displayName: `n${i}` }));
+    for (let i = 0; i < 3; i++)
+      made.push(
+        await createCachedContent(client, {
+          model: "gemini-2.5-flash",
+          contents: [big],
+          systemInstruction: "Cite.",
+          ttlSeconds: 300,
+          displayName: `n${i}`,
+        }),
+      );
     expect(made[0]).toMatchObject({ model: "gemini-2.5-flash", displayName: "n0" });
     expect(Date.parse(made[0]!.expireTime!) - Date.parse(made[0]!.createTime!)).toBe(300_000);
 
@@ -374,7 +439,11 @@ describe("cachedContents client", () => {
     await expect(updateCachedContentTtl(client, made[0]!.name, 600)).rejects.toBeInstanceOf(CacheNotFoundError);
     expect(await deleteCachedContent(client, made[0]!.name)).toBe(false);
 
-    const small = await createCachedContent(client, { model: "gemini-2.5-flash", contents: ["tiny"], ttlSeconds: 60 }).catch((error: unknown) => error);
+    const small = await createCachedContent(client, {
+      model: "gemini-2.5-flash",
+      contents: ["tiny"],
+      ttlSeconds: 60,
+    }).catch((error: unknown) => error);
     expect(small).toBeInstanceOf(CacheTooSmallError);
     expect(small).toMatchObject({ totalTokens: 1, minTokens: 1024, status: 400 });
     expect(isCacheGone(small)).toBe(false);

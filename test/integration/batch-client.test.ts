@@ -10,7 +10,7 @@ import { deleteFile, downloadFile, uploadFile } from "../../src/providers/gemini
 import { createGeminiProvider } from "../../src/providers/gemini/index.js";
 import type { RetryNotice } from "../../src/providers/retry.js";
 import type { BatchEmbedItem, BatchResult } from "../../src/providers/types.js";
-import { cosineSimilarity, embedText, startEmulator, type Emulator } from "../emulator/index.js";
+import { cosineSimilarity, type Emulator, embedText, startEmulator } from "../emulator/index.js";
 
 const HOUR = 60 * 60 * 1000;
 
@@ -46,7 +46,10 @@ async function connect(options: ConnectOptions = {}) {
     onRetry: (notice) => notices.push(notice),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
-  const embedder = createGeminiEmbedder(client, { model: options.model ?? "gemini-embedding-001", dimensions: options.dimensions ?? 768 });
+  const embedder = createGeminiEmbedder(client, {
+    model: options.model ?? "gemini-embedding-001",
+    dimensions: options.dimensions ?? 768,
+  });
   const tempDirectory = path.join(scratch, "tmp");
   await rm(tempDirectory, { recursive: true, force: true });
   await mkdir(tempDirectory);
@@ -86,7 +89,10 @@ async function lines(iterable: AsyncIterable<string>): Promise<string[]> {
   return all;
 }
 
-const chunkRequests = () => emulator.requests({ method: "POST", path: "/upload/v1beta/files" }).filter((request) => request.query.upload_id !== undefined);
+const chunkRequests = () =>
+  emulator
+    .requests({ method: "POST", path: "/upload/v1beta/files" })
+    .filter((request) => request.query.upload_id !== undefined);
 const createRequests = () => emulator.requests({ method: "POST", path: /\/openai\/batches$/ });
 
 /** A client-side fetch that cannot read one reply: the request reaches the server (or not), the client sees a reset. */
@@ -96,8 +102,16 @@ function losingFetch(matches: (headers: Headers) => boolean, mode: "after-server
     if (!used && matches(new Headers(init?.headers))) {
       used = true;
       if (mode === "after-server") await (await fetch(input, init)).arrayBuffer();
-      else return new Response(JSON.stringify({ error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" } }), { status: 503 });
-      throw new TypeError("fetch failed", { cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }) });
+      else
+        return new Response(
+          JSON.stringify({
+            error: { code: 503, message: "The service is currently unavailable.", status: "UNAVAILABLE" },
+          }),
+          { status: 503 },
+        );
+      throw new TypeError("fetch failed", {
+        cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+      });
     }
     return fetch(input, init);
   };
@@ -106,14 +120,19 @@ function losingFetch(matches: (headers: Headers) => boolean, mode: "after-server
 describe("uploadFile (native resumable upload)", () => {
   it("starts a resumable session, sends the file in chunks of the configured size, and finalises with the last one", async () => {
     const { client } = await connect();
-    const text = Array.from({ length: 40 }, (_, i) => `{"line":${i},"text":"ünïcødé ${"x".repeat(40)}"}`).join("\n") + "\n";
+    const text = `${Array.from({ length: 40 }, (_, i) => `{"line":${i},"text":"ünïcødé ${"x".repeat(40)}"}`).join("\n")}\n`;
     const file = path.join(scratch, "input.jsonl");
     await writeFile(file, text);
     const size = Buffer.byteLength(text);
 
     const stored = await uploadFile(client, { path: file }, { displayName: "probe", chunkSize: 1000 });
 
-    expect(stored).toMatchObject({ name: expect.stringMatching(/^files\/[a-z0-9]+$/), displayName: "probe", sizeBytes: size, mimeType: "application/jsonl" });
+    expect(stored).toMatchObject({
+      name: expect.stringMatching(/^files\/[a-z0-9]+$/),
+      displayName: "probe",
+      sizeBytes: size,
+      mimeType: "application/jsonl",
+    });
     const [start] = emulator.requests({ method: "POST", path: "/upload/v1beta/files" });
     expect(start!.headers).toMatchObject({
       "x-goog-api-key": emulator.apiKey,
@@ -130,7 +149,10 @@ describe("uploadFile (native resumable upload)", () => {
       ...expectedOffsets.slice(1).map(() => "upload"),
       "upload, finalize",
     ]);
-    expect(chunks.map((request) => (request.body as { bytes: number }).bytes)).toEqual([...expectedOffsets.slice(1).map(() => 1000), size % 1000]);
+    expect(chunks.map((request) => (request.body as { bytes: number }).bytes)).toEqual([
+      ...expectedOffsets.slice(1).map(() => 1000),
+      size % 1000,
+    ]);
     expect((await lines(downloadFile(client, stored.name))).join("\n")).toBe(text.slice(0, -1));
   });
 
@@ -144,7 +166,9 @@ describe("uploadFile (native resumable upload)", () => {
 
     const stored = await uploadFile(client, { path: file }, { chunkSize: 1000, mimeType: "text/plain" });
 
-    const commands = chunkRequests().map((request) => `${request.headers["x-goog-upload-command"]}@${request.headers["x-goog-upload-offset"] ?? "-"}`);
+    const commands = chunkRequests().map(
+      (request) => `${request.headers["x-goog-upload-command"]}@${request.headers["x-goog-upload-offset"] ?? "-"}`,
+    );
     expect(commands).toEqual(["upload@0", "upload@1000", "query@-", "upload, finalize@2000"]);
     expect(notices.map((notice) => notice.operation)).toEqual(["file upload"]);
     expect((await lines(downloadFile(client, stored.name))).join("")).toBe(text);
@@ -160,7 +184,9 @@ describe("uploadFile (native resumable upload)", () => {
 
     const stored = await uploadFile(client, { path: file }, { chunkSize: 1000 });
 
-    const commands = chunkRequests().map((request) => `${request.headers["x-goog-upload-command"]}@${request.headers["x-goog-upload-offset"] ?? "-"}`);
+    const commands = chunkRequests().map(
+      (request) => `${request.headers["x-goog-upload-command"]}@${request.headers["x-goog-upload-offset"] ?? "-"}`,
+    );
     expect(commands).toEqual(["upload@0", "query@-", "upload@1000", "upload, finalize@2000"]);
     expect(stored.sizeBytes).toBe(2500);
     expect((await lines(downloadFile(client, stored.name))).join("")).toBe(text);
@@ -178,8 +204,13 @@ describe("uploadFile (native resumable upload)", () => {
 describe("downloadFile", () => {
   it("streams lines across network chunks with multibyte characters, CRLF endings and a last line without newline intact", async () => {
     const { client } = await connect();
-    const expected = Array.from({ length: 30_000 }, (_, i) => (i % 997 === 0 ? "" : `line ${i} — é漢🙂 ${"z".repeat(i % 50)}`));
-    const text = expected.map((line, i) => (i % 3 === 0 ? `${line}\r\n` : `${line}\n`)).join("").replace(/\r?\n$/, "");
+    const expected = Array.from({ length: 30_000 }, (_, i) =>
+      i % 997 === 0 ? "" : `line ${i} — é漢🙂 ${"z".repeat(i % 50)}`,
+    );
+    const text = expected
+      .map((line, i) => (i % 3 === 0 ? `${line}\r\n` : `${line}\n`))
+      .join("")
+      .replace(/\r?\n$/, "");
     const file = path.join(scratch, "big.txt");
     await writeFile(file, text);
     const stored = await uploadFile(client, { path: file }, { mimeType: "text/plain" });
@@ -190,7 +221,10 @@ describe("downloadFile", () => {
 
   it("turns a missing file into a ProviderError from the download endpoint", async () => {
     const { client } = await connect();
-    await expect(lines(downloadFile(client, "files/nope"))).rejects.toMatchObject({ name: "ProviderError", status: 403 });
+    await expect(lines(downloadFile(client, "files/nope"))).rejects.toMatchObject({
+      name: "ProviderError",
+      status: 403,
+    });
     expect(emulator.log.at(-1)!.path).toBe("/download/v1beta/files/nope:download");
   });
 });
@@ -213,7 +247,10 @@ describe("deleteFile", () => {
 
 describe("BatchEmbedder (compat batches)", () => {
   it("uploads, submits, polls and returns one fitted vector per item that matches the synchronous embedder", async () => {
-    const { batch, embedder, tempDirectory } = await connect({ model: "gemini-embedding-2-preview", uploadChunkSize: 1024 });
+    const { batch, embedder, tempDirectory } = await connect({
+      model: "gemini-embedding-2-preview",
+      uploadChunkSize: 1024,
+    });
     const input = items(30, true);
 
     const uploaded = await batch.upload(
@@ -227,9 +264,17 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(await readdir(tempDirectory)).toEqual([]); // the JSONL was removed
 
     const submitted = await batch.submit(uploaded.fileName);
-    expect(submitted).toMatchObject({ id: expect.stringMatching(/^batches\//), state: "running", inputFile: uploaded.fileName });
+    expect(submitted).toMatchObject({
+      id: expect.stringMatching(/^batches\//),
+      state: "running",
+      inputFile: uploaded.fileName,
+    });
     expect(Date.parse(submitted.createdAt!)).toBeLessThanOrEqual(emulator.now());
-    expect(createRequests()[0]!.body).toEqual({ input_file_id: uploaded.fileName, endpoint: "/v1/embeddings", completion_window: "24h" });
+    expect(createRequests()[0]!.body).toEqual({
+      input_file_id: uploaded.fileName,
+      endpoint: "/v1/embeddings",
+      completion_window: "24h",
+    });
     expect((await batch.get(submitted.id)).state).toBe("running");
 
     emulator.completeBatch(submitted.id);
@@ -250,7 +295,9 @@ describe("BatchEmbedder (compat batches)", () => {
       expect(result.error).toBeUndefined();
       expect(result.vector).toHaveLength(768);
       const formed = `title: ${item.title ?? "none"} | text: ${item.text}`;
-      expect(cosineSimilarity(Array.from(result.vector!), embedText(formed, 768, { model: "gemini-embedding-2-preview" }))).toBeGreaterThan(0.99999);
+      expect(
+        cosineSimilarity(Array.from(result.vector!), embedText(formed, 768, { model: "gemini-embedding-2-preview" })),
+      ).toBeGreaterThan(0.99999);
       expect(cosineSimilarity(Array.from(result.vector!), Array.from(sync.vectors[index]!))).toBeGreaterThan(0.99999);
     }
   });
@@ -261,10 +308,22 @@ describe("BatchEmbedder (compat batches)", () => {
       { customId: "a", text: "Alpha text", title: "Intro" },
       { customId: "b", text: "Beta text" },
     ]);
-    const written = (await lines(downloadFile(client, fileName))).filter(Boolean).map((line) => JSON.parse(line) as unknown);
+    const written = (await lines(downloadFile(client, fileName)))
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as unknown);
     expect(written).toEqual([
-      { custom_id: "a", method: "POST", url: "/v1/embeddings", body: { model: "gemini-embedding-2-preview", input: "title: Intro | text: Alpha text", dimensions: 256 } },
-      { custom_id: "b", method: "POST", url: "/v1/embeddings", body: { model: "gemini-embedding-2-preview", input: "title: none | text: Beta text", dimensions: 256 } },
+      {
+        custom_id: "a",
+        method: "POST",
+        url: "/v1/embeddings",
+        body: { model: "gemini-embedding-2-preview", input: "title: Intro | text: Alpha text", dimensions: 256 },
+      },
+      {
+        custom_id: "b",
+        method: "POST",
+        url: "/v1/embeddings",
+        body: { model: "gemini-embedding-2-preview", input: "title: none | text: Beta text", dimensions: 256 },
+      },
     ]);
   });
 
@@ -279,17 +338,29 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(emulator.requests({ method: "GET", path: /^\/v1beta\/files\// })).toEqual([]);
     expect(emulator.requests({ method: "GET", path: `/download/v1beta/${done.outputFile}:download` })).toHaveLength(1);
     // The quirk itself: metadata is refused for that id.
-    await expect(client.call("file metadata", () => client.native("file metadata", { method: "GET", path: done.outputFile! }))).rejects.toThrow(
-      /cannot be more than 40 characters/,
-    );
+    await expect(
+      client.call("file metadata", () => client.native("file metadata", { method: "GET", path: done.outputFile! })),
+    ).rejects.toThrow(/cannot be more than 40 characters/);
   });
 
   it("parses camelCase, failed, malformed and id-less output lines, reporting the id-less ones as unreadable", async () => {
     const { batch, client } = await connect({ dimensions: 128 });
     const vector = embedText("camel case line", 3072);
     const output = [
-      JSON.stringify({ customId: "camel", response: { statusCode: 200, body: { model: "models/gemini-embedding-001", data: [{ object: "embedding", embedding: vector }] } } }),
-      JSON.stringify({ custom_id: "refused", response: { status_code: 400, body: { error: { code: 400, message: "Bad input", status: "INVALID_ARGUMENT" } } } }),
+      JSON.stringify({
+        customId: "camel",
+        response: {
+          statusCode: 200,
+          body: { model: "models/gemini-embedding-001", data: [{ object: "embedding", embedding: vector }] },
+        },
+      }),
+      JSON.stringify({
+        custom_id: "refused",
+        response: {
+          status_code: 400,
+          body: { error: { code: 400, message: "Bad input", status: "INVALID_ARGUMENT" } },
+        },
+      }),
       "",
       JSON.stringify({ response: { status_code: 200, body: { data: [{ embedding: vector }] } } }),
       '{"custom_id":"truncated","response":{"status_code":200,"body":{"data":[{"embedding":[0.1,',
@@ -299,7 +370,12 @@ describe("BatchEmbedder (compat batches)", () => {
     const { name } = await uploadFile(client, { path: file });
 
     const unreadable: { line: number; reason: string }[] = [];
-    const results = await collect(batch.results({ id: "batches/crafted", state: "succeeded", outputFile: name }, { onUnreadable: (info) => unreadable.push(info) }));
+    const results = await collect(
+      batch.results(
+        { id: "batches/crafted", state: "succeeded", outputFile: name },
+        { onUnreadable: (info) => unreadable.push(info) },
+      ),
+    );
 
     expect(results.map((result) => [result.customId, result.error ?? "vector"])).toEqual([
       ["camel", "vector"],
@@ -348,7 +424,11 @@ describe("BatchEmbedder (compat batches)", () => {
 
     const cancelled = await batch.cancel(job.id);
     expect(cancelled).toMatchObject({ id: job.id, state: "cancelled" });
-    expect(emulator.log.at(-1)).toMatchObject({ method: "POST", path: `/v1beta/openai/batches/${job.id}/cancel`, status: 200 });
+    expect(emulator.log.at(-1)).toMatchObject({
+      method: "POST",
+      path: `/v1beta/openai/batches/${job.id}/cancel`,
+      status: 200,
+    });
     expect(await batch.cancel(job.id)).toMatchObject({ state: "cancelled" });
     await expect(collect(batch.results(cancelled))).rejects.toThrow(/is cancelled; only a succeeded job has results/);
   });
@@ -362,7 +442,10 @@ describe("BatchEmbedder (compat batches)", () => {
     expect((await batch.get(job.id)).id).toBe(job.id);
     expect((await batch.get(bare)).id).toBe(job.id);
     const gets = emulator.requests({ method: "GET", path: /\/openai\/batches\// });
-    expect(gets.map((request) => request.path)).toEqual([`/v1beta/openai/batches/batches/${bare}`, `/v1beta/openai/batches/batches/${bare}`]);
+    expect(gets.map((request) => request.path)).toEqual([
+      `/v1beta/openai/batches/batches/${bare}`,
+      `/v1beta/openai/batches/batches/${bare}`,
+    ]);
     expect(gets.every((request) => request.status === 200)).toBe(true);
   });
 
@@ -377,7 +460,11 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(all.map((job) => job.id)).toEqual([...ids].reverse());
     expect(all.every((job) => job.state === "running")).toBe(true);
     const pages = emulator.requests({ method: "GET", path: /\/openai\/batches$/ });
-    expect(pages.map((request) => request.query)).toEqual([{ limit: "1" }, { limit: "1", after: ids[2] }, { limit: "1", after: ids[1] }]);
+    expect(pages.map((request) => request.query)).toEqual([
+      { limit: "1" },
+      { limit: "1", after: ids[2] },
+      { limit: "1", after: ids[1] },
+    ]);
 
     expect((await batch.list({ limit: 2 })).map((job) => job.id)).toEqual([ids[2], ids[1]]);
   });
@@ -426,7 +513,11 @@ describe("BatchEmbedder (compat batches)", () => {
 
     const error = await batch.submit(fileName).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ProviderError);
-    expect(error).toMatchObject({ status: 500, retryable: false, message: expect.stringMatching(/may or may not have been created/) });
+    expect(error).toMatchObject({
+      status: 500,
+      retryable: false,
+      message: expect.stringMatching(/may or may not have been created/),
+    });
     expect(createRequests()).toHaveLength(1);
     expect(notices).toEqual([]);
   });
@@ -445,7 +536,12 @@ describe("BatchEmbedder (compat batches)", () => {
 
   it("refuses duplicate or missing custom ids and an empty batch before uploading anything, leaving no temp file", async () => {
     const { batch, tempDirectory } = await connect();
-    await expect(batch.upload([{ customId: "a", text: "one" }, { customId: "a", text: "two" }])).rejects.toThrow(/appears twice/);
+    await expect(
+      batch.upload([
+        { customId: "a", text: "one" },
+        { customId: "a", text: "two" },
+      ]),
+    ).rejects.toThrow(/appears twice/);
     await expect(batch.upload([{ customId: "", text: "one" }])).rejects.toThrow(/no customId/);
     await expect(batch.upload([])).rejects.toThrow(/at least one item/);
     expect(emulator.requests({ path: "/upload/v1beta/files" })).toEqual([]);
@@ -470,13 +566,20 @@ describe("BatchEmbedder (compat batches)", () => {
     const { batch } = await connect();
     const { fileName } = await batch.upload(items(1));
     await batch.deleteFile(fileName);
-    expect(emulator.requests({ method: "DELETE" }).map((request) => [request.path, request.status])).toEqual([[`/v1beta/${fileName}`, 200]]);
+    expect(emulator.requests({ method: "DELETE" }).map((request) => [request.path, request.status])).toEqual([
+      [`/v1beta/${fileName}`, 200],
+    ]);
   });
 });
 
 describe("createGeminiProvider", () => {
   it("offers a batch embedder with the sync embedder's configuration on Gemini, and none on other OpenAI-compatible servers", () => {
-    const gemini = createGeminiProvider({ apiKey: "k", baseURL: emulator.baseURL, embeddingModel: "gemini-embedding-2-preview", dimensions: 1536 });
+    const gemini = createGeminiProvider({
+      apiKey: "k",
+      baseURL: emulator.baseURL,
+      embeddingModel: "gemini-embedding-2-preview",
+      dimensions: 1536,
+    });
     expect(gemini.batch?.config).toEqual(gemini.embedder.config);
     expect(gemini.batch?.config).toMatchObject({ model: "gemini-embedding-2-preview", dimensions: 1536 });
     const other = createGeminiProvider({ apiKey: "k", baseURL: "http://127.0.0.1:9/v1/" });

@@ -1,13 +1,13 @@
 import { spawn } from "node:child_process";
-import OpenAI from "openai";
 import path from "node:path";
+import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
-import { type Emulator, type LoggedRequest } from "../emulator/index.js";
+import type { Emulator, LoggedRequest } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
 let emulator: Emulator;
@@ -60,7 +60,12 @@ describe("a Batch API run killed with SIGKILL", () => {
   ] as const) {
     it(`${moment}: the next collection submits exactly one job and writes what a synchronous run writes`, async () => {
       await indexAndKillAt(when);
-      const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+      const index = await openIndex({
+        uri: workspace.db,
+        cwd: workspace.corpus,
+        apiKey: emulator.apiKey,
+        baseURL: emulator.baseURL,
+      });
       const [job] = await index.batchJobs();
       expect(job?.state === "preparing" || job?.state === "uploaded").toBe(true);
 

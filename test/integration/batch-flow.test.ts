@@ -1,13 +1,13 @@
-import OpenAI from "openai";
 import path from "node:path";
+import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openIndex, type GemIndex } from "../../src/index.js";
+import { type GemIndex, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
 import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -28,10 +28,17 @@ afterEach(async () => {
 });
 
 function open(uri: string) {
-  return openIndex({ uri, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL, retry: { baseDelayMs: 10 } });
+  return openIndex({
+    uri,
+    cwd: workspace.corpus,
+    apiKey: emulator.apiKey,
+    baseURL: emulator.baseURL,
+    retry: { baseDelayMs: 10 },
+  });
 }
 
-const batchCreates = () => emulator.requests({ method: "POST", path: /\/openai\/batches$/ }).filter((request) => request.status === 200);
+const batchCreates = () =>
+  emulator.requests({ method: "POST", path: /\/openai\/batches$/ }).filter((request) => request.status === 200);
 const uploads = () => emulator.requests({ method: "POST", path: /\/upload\/v1beta\/files$/ });
 const syncEmbeddings = () => emulator.requests({ path: /\/openai\/embeddings$/ });
 
@@ -101,14 +108,19 @@ describe("indexing through the Batch API", () => {
     expect((await index.status()).documents).toBe(4);
     const hit = (await index.search("greenhouse heater frost")).hits[0]!;
     expect(hit.displayPath).toBe("notes/garden.md");
-    expect((await index.search("tomato seedlings", { mode: "lexical" })).hits.some((candidate) => candidate.displayPath === "notes/garden.md")).toBe(false);
+    expect(
+      (await index.search("tomato seedlings", { mode: "lexical" })).hits.some(
+        (candidate) => candidate.displayPath === "notes/garden.md",
+      ),
+    ).toBe(false);
   });
 
   it("embeds lines the job failed synchronously when collecting", async () => {
     // 1,500 tokens by our count, but 3,000 by the emulator's (chars / 4): over its 2,048 limit.
     await workspace.write("huge.txt", "abcdefgh".repeat(1500));
     emulator.options.overlongInput = "error";
-    const { batchId } = (await index.index(["."], { batch: "always", chunking: { maxTokens: 2000, overlapTokens: 0 } })).batch!.submitted!;
+    const { batchId } = (await index.index(["."], { batch: "always", chunking: { maxTokens: 2000, overlapTokens: 0 } }))
+      .batch!.submitted!;
     emulator.completeBatch(batchId);
     emulator.options.overlongInput = "truncate";
     const collected = await index.collectBatches();
@@ -128,7 +140,11 @@ describe("indexing through the Batch API", () => {
 
     // The service did create the job although the client never heard back.
     const sdk = new OpenAI({ apiKey: emulator.apiKey, baseURL: emulator.baseURL, maxRetries: 0 });
-    const created = await sdk.batches.create({ input_file_id: job!.fileName!, endpoint: "/v1/embeddings", completion_window: "24h" });
+    const created = await sdk.batches.create({
+      input_file_id: job!.fileName!,
+      endpoint: "/v1/embeddings",
+      completion_window: "24h",
+    });
     emulator.completeBatch(created.id);
 
     const collected = await index.collectBatches();
@@ -152,7 +168,12 @@ describe("indexing through the Batch API", () => {
     const small = await index.index(["."], { batchThreshold: 1000 });
     expect(small.batch?.submitted).toBeUndefined();
     expect(syncEmbeddings().length).toBeGreaterThan(0);
-    await workspace.write("more.md", Array.from({ length: 40 }, (_, i) => `## Part ${i}\n\nA paragraph about item ${i} and nothing else.`).join("\n\n"));
+    await workspace.write(
+      "more.md",
+      Array.from({ length: 40 }, (_, i) => `## Part ${i}\n\nA paragraph about item ${i} and nothing else.`).join(
+        "\n\n",
+      ),
+    );
     const large = await index.index(["."], { batchThreshold: 5, chunking: { maxTokens: 32, overlapTokens: 0 } });
     expect(large.batch?.submitted?.inputs).toBeGreaterThan(5);
   });

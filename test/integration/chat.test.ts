@@ -1,11 +1,11 @@
 import { PassThrough } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runCli } from "../../src/cli/program.js";
 import { countTokens } from "../../src/chunking/tokens.js";
+import { runCli } from "../../src/cli/program.js";
 import { openIndex } from "../../src/index.js";
-import { type Emulator, type LoggedRequest } from "../emulator/index.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
+import type { Emulator, LoggedRequest } from "../emulator/index.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -15,14 +15,37 @@ beforeEach(async () => {
   emulator.reset();
   emulator.options = {};
   workspace = await makeWorkspace();
-  const topics = ["harbour tides", "lighthouse lamps", "ferry schedules", "net mending", "storm warnings", "fish markets"];
+  const topics = [
+    "harbour tides",
+    "lighthouse lamps",
+    "ferry schedules",
+    "net mending",
+    "storm warnings",
+    "fish markets",
+  ];
   const sections = topics.map((topic, i) =>
-    [`## ${topic}`, "", ...Array.from({ length: 12 }, (_, j) => `Rule ${i + 1}.${j + 1} about ${topic}: keepers log every change in the harbour book before sunset.`), ""].join("\n"),
+    [
+      `## ${topic}`,
+      "",
+      ...Array.from(
+        { length: 12 },
+        (_, j) => `Rule ${i + 1}.${j + 1} about ${topic}: keepers log every change in the harbour book before sunset.`,
+      ),
+      "",
+    ].join("\n"),
   );
-  await workspace.write("handbook.md", `# Harbour handbook\n\nThe harbour master signs the handbook every spring.\n\n${sections.join("\n")}`);
+  await workspace.write(
+    "handbook.md",
+    `# Harbour handbook\n\nThe harbour master signs the handbook every spring.\n\n${sections.join("\n")}`,
+  );
   await workspace.write("notes.md", "# Notes\n\nThe lighthouse lamp is cleaned every Tuesday morning by the keeper.\n");
   await workspace.write("ferry.md", "# Ferry\n\nThe ferry to the island leaves at nine and returns at five.\n");
-  const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+  const index = await openIndex({
+    uri: workspace.db,
+    cwd: workspace.corpus,
+    apiKey: emulator.apiKey,
+    baseURL: emulator.baseURL,
+  });
   expect((await index.index(["."])).outcome).toBe("completed");
   await index.close();
   emulator.log.length = 0;
@@ -44,7 +67,12 @@ interface ChatRun {
  */
 function startChat(
   argv: string[],
-  options: { env?: Record<string, string>; signal?: AbortSignal; tty?: boolean; onStdout?: (text: string, all: string) => void } = {},
+  options: {
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+    tty?: boolean;
+    onStdout?: (text: string, all: string) => void;
+  } = {},
 ): ChatRun {
   const stdin: PassThrough & { isTTY?: boolean } = new PassThrough();
   if (options.tty) stdin.isTTY = true;
@@ -70,13 +98,17 @@ function startChat(
 
 const chats = () => emulator.requests({ method: "POST", path: "chat/completions" });
 const creates = () => emulator.requests({ method: "POST", path: "/v1beta/cachedContents" });
-const messagesOf = (request: LoggedRequest) => (request.body as { messages: Array<{ role: string; content: string }> }).messages;
-const cachedContentOf = (request: LoggedRequest) => (request.body as { extra_body?: { google?: { cached_content?: string } } }).extra_body?.google?.cached_content;
+const messagesOf = (request: LoggedRequest) =>
+  (request.body as { messages: Array<{ role: string; content: string }> }).messages;
+const cachedContentOf = (request: LoggedRequest) =>
+  (request.body as { extra_body?: { google?: { cached_content?: string } } }).extra_body?.google?.cached_content;
 /** The texts of query embeddings (native embedContent, where the query's task type goes). */
 const embeddedQueries = () =>
   emulator
     .requests({ method: "POST", path: /:embedContent$/ })
-    .map((request) => (request.body as { content: { parts: Array<{ text: string }> } }).content.parts.map((part) => part.text).join(""));
+    .map((request) =>
+      (request.body as { content: { parts: Array<{ text: string }> } }).content.parts.map((part) => part.text).join(""),
+    );
 
 describe("gemindex chat", () => {
   it("answers two turns with one cache, sends the first turn as history, retrieves with both questions, and exits 0 at EOF", async () => {
@@ -104,7 +136,7 @@ describe("gemindex chat", () => {
     expect(run.stdout()).toContain("[P1] handbook.md (pinned");
     expect(run.stdout()).toContain("> When is the lighthouse lamp cleaned?");
     expect(run.stdout()).toMatch(/Tuesday/);
-    expect(run.stdout()).toMatch(/Sources: (\[\d\] \S+  )*\[\d\] ferry\.md/);
+    expect(run.stdout()).toMatch(/Sources: (\[\d\] \S+ {2})*\[\d\] ferry\.md/);
     expect(run.stderr()).toMatch(/context cache cachedContents\/\w+ created/);
     expect(run.stderr()).toMatch(/from the context cache/);
   });
@@ -149,8 +181,12 @@ describe("gemindex chat", () => {
     });
     stdin.end("When is the lighthouse lamp cleaned?\n");
     expect(await code).toBe(0);
-    const body = JSON.parse(out) as { turns: Array<{ question: string; answer: string; interrupted: boolean; hits: unknown[] }> };
-    expect(body.turns).toEqual([expect.objectContaining({ question: "When is the lighthouse lamp cleaned?", interrupted: false })]);
+    const body = JSON.parse(out) as {
+      turns: Array<{ question: string; answer: string; interrupted: boolean; hits: unknown[] }>;
+    };
+    expect(body.turns).toEqual([
+      expect.objectContaining({ question: "When is the lighthouse lamp cleaned?", interrupted: false }),
+    ]);
     expect(body.turns[0]!.answer).toMatch(/Tuesday/);
   });
 

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
 let emulator: Emulator;
@@ -18,8 +18,15 @@ beforeEach(async () => {
   workspace = await makeWorkspace();
   // 30 documents × ~12 chunks: with 60-input requests that is a run of several requests and commits.
   for (let doc = 0; doc < 30; doc++) {
-    const sections = Array.from({ length: 12 }, (_, s) => `## Part ${s}\n\nDocument ${doc} part ${s} talks about topic t${doc}x${s} and nothing else, at some length to fill a chunk.`);
-    await workspace.write(`docs/doc-${String(doc).padStart(2, "0")}.md`, `# Document ${doc}\n\n${sections.join("\n\n")}\n`);
+    const sections = Array.from(
+      { length: 12 },
+      (_, s) =>
+        `## Part ${s}\n\nDocument ${doc} part ${s} talks about topic t${doc}x${s} and nothing else, at some length to fill a chunk.`,
+    );
+    await workspace.write(
+      `docs/doc-${String(doc).padStart(2, "0")}.md`,
+      `# Document ${doc}\n\n${sections.join("\n\n")}\n`,
+    );
   }
 });
 afterEach(async () => {
@@ -30,12 +37,17 @@ const chunking = ["--chunk-tokens", "32", "--chunk-overlap", "0"];
 
 /** Starts `gemindex index` as a real process and SIGKILLs it once `after` embedding requests have been answered. */
 async function indexAndKill(after: number): Promise<void> {
-  const embeddings = () => emulator.requests({ path: /\/openai\/embeddings$/ }).filter((request) => request.status === 200).length;
-  const child = spawn(process.execPath, [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "1"], {
-    cwd: workspace.corpus,
-    env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
-    stdio: "ignore",
-  });
+  const embeddings = () =>
+    emulator.requests({ path: /\/openai\/embeddings$/ }).filter((request) => request.status === 200).length;
+  const child = spawn(
+    process.execPath,
+    [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "1"],
+    {
+      cwd: workspace.corpus,
+      env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+      stdio: "ignore",
+    },
+  );
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const start = embeddings();
   await new Promise<void>((resolve, reject) => {
@@ -65,7 +77,9 @@ async function reference(): Promise<Awaited<ReturnType<typeof dumpIndex>>> {
 
 describe("a run killed with SIGKILL", () => {
   // Slow each request a little so the kill lands while work is in flight.
-  beforeEach(() => void (emulator.options.latencyMs = 30));
+  beforeEach(() => {
+    emulator.options.latencyMs = 30;
+  });
 
   for (const after of [1, 3, 6]) {
     it(`after ${after} embedding request(s) leaves a consistent index that the next run completes exactly, without paying twice`, async () => {
@@ -82,11 +96,18 @@ describe("a run killed with SIGKILL", () => {
       const paidBefore = new Set(survived.chunks.map((chunk) => chunk.hash));
 
       emulator.reset();
-      const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+      const index = await openIndex({
+        uri: workspace.db,
+        cwd: workspace.corpus,
+        apiKey: emulator.apiKey,
+        baseURL: emulator.baseURL,
+      });
       const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
       await index.close();
       expect(report.outcome).toBe("completed");
-      const embeddedNow = emulator.requests({ path: /\/openai\/embeddings$/ }).flatMap((request) => (request.body as { input: string[] }).input);
+      const embeddedNow = emulator
+        .requests({ path: /\/openai\/embeddings$/ })
+        .flatMap((request) => (request.body as { input: string[] }).input);
 
       emulator.reset();
       const expected = await reference();
@@ -113,7 +134,10 @@ describe("a run that died between its chunk commit and its manifest commit", () 
     // manifest still describes the old versions.
     for (const name of ["doc-03.md", "doc-07.md", "doc-11.md"]) {
       const file = `docs/${name}`;
-      await workspace.write(file, `# Rewritten ${name}\n\nThis document was rewritten about lighthouses and foghorns.\n`);
+      await workspace.write(
+        file,
+        `# Rewritten ${name}\n\nThis document was rewritten about lighthouses and foghorns.\n`,
+      );
     }
     emulator.reset();
     const scratch = path.join(workspace.root, "scratch");
@@ -158,23 +182,32 @@ describe("a run that died between its chunk commit and its manifest commit", () 
     const ids = after.chunks.map((chunk) => chunk.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(after.chunks.filter((chunk) => /doc-(03|07|11)\.md#/.test(String(chunk.id)))).toHaveLength(rewritten.length);
-    expect(after.chunks.length).toBe(complete.chunks.length - complete.chunks.filter((chunk) => /doc-(03|07|11)\.md#/.test(String(chunk.id))).length + rewritten.length);
+    expect(after.chunks.length).toBe(
+      complete.chunks.length -
+        complete.chunks.filter((chunk) => /doc-(03|07|11)\.md#/.test(String(chunk.id))).length +
+        rewritten.length,
+    );
   });
 });
 
 describe("Ctrl-C (SIGINT) during a run", () => {
   it("lets requests in flight finish, commits complete documents and exits 130; the next run pays only for the rest", async () => {
     emulator.options.latencyMs = 100;
-    const child = spawn(process.execPath, [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "2"], {
-      cwd: workspace.corpus,
-      env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "2"],
+      {
+        cwd: workspace.corpus,
+        env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stderr = "";
     child.stderr.on("data", (data) => (stderr += data));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     const requests = () => emulator.requests({ path: /\/openai\/embeddings$/ });
-    while (requests().filter((request) => request.status === 200).length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+    while (requests().filter((request) => request.status === 200).length < 2)
+      await new Promise((resolve) => setTimeout(resolve, 1));
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/finishing work in flight/);
@@ -185,17 +218,25 @@ describe("Ctrl-C (SIGINT) during a run", () => {
 
     const survived = await dumpIndex(workspace.db);
     expect(new Set(survived.chunks.map((chunk) => chunk.id)).size).toBe(survived.chunks.length);
-    for (const document of survived.documents) expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
+    for (const document of survived.documents)
+      expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
     expect(survived.documents.length).toBeGreaterThan(0);
     expect(survived.documents.length).toBeLessThan(30);
 
     emulator.reset();
-    const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+    const index = await openIndex({
+      uri: workspace.db,
+      cwd: workspace.corpus,
+      apiKey: emulator.apiKey,
+      baseURL: emulator.baseURL,
+    });
     const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
     await index.close();
     expect(report.outcome).toBe("completed");
     const complete = await dumpIndex(workspace.db);
     expect(complete.documents).toHaveLength(30);
-    expect(report.chunks.embedded).toBe(complete.chunks.length - new Set(survived.chunks.map((chunk) => chunk.hash)).size);
+    expect(report.chunks.embedded).toBe(
+      complete.chunks.length - new Set(survived.chunks.map((chunk) => chunk.hash)).size,
+    );
   });
 });

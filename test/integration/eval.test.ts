@@ -1,14 +1,18 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runEval, type EvalReport } from "../../src/index.js";
+import { type EvalReport, runEval } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
-import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
 
 const mini = path.join(fixturesDir, "beir-mini");
-const files = { corpus: path.join(mini, "corpus.jsonl"), queries: path.join(mini, "queries.jsonl"), qrels: path.join(mini, "qrels.tsv") };
+const files = {
+  corpus: path.join(mini, "corpus.jsonl"),
+  queries: path.join(mini, "queries.jsonl"),
+  qrels: path.join(mini, "qrels.tsv"),
+};
 
 /** The query that each judged query should find first (its highest-graded document). */
 const expectedFirst: Record<string, string> = {
@@ -35,7 +39,18 @@ afterEach(async () => {
 
 function evalArgs(overrides: Partial<typeof files> = {}, extra: string[] = []): string[] {
   const chosen = { ...files, ...overrides };
-  return ["eval", "--corpus", chosen.corpus, "--queries", chosen.queries, "--qrels", chosen.qrels, "--work", path.join(workspace.root, "work"), ...extra];
+  return [
+    "eval",
+    "--corpus",
+    chosen.corpus,
+    "--queries",
+    chosen.queries,
+    "--qrels",
+    chosen.qrels,
+    "--work",
+    path.join(workspace.root, "work"),
+    ...extra,
+  ];
 }
 
 const online = () => ({ GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL });
@@ -73,7 +88,10 @@ describe("gemindex eval", () => {
     expect(lexical.latencyMs.p50).toBeGreaterThan(0);
     expect(lexical.latencyMs.p95).toBeGreaterThanOrEqual(lexical.latencyMs.p50);
 
-    expect(report.modes.filter((mode) => mode.status === "skipped").map((mode) => mode.mode)).toEqual(["vector", "hybrid"]);
+    expect(report.modes.filter((mode) => mode.status === "skipped").map((mode) => mode.mode)).toEqual([
+      "vector",
+      "hybrid",
+    ]);
     expect(emulator.requests()).toHaveLength(0);
   });
 
@@ -82,15 +100,32 @@ describe("gemindex eval", () => {
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/^gemindex: no GEMINI_API_KEY set: evaluating lexical \(BM25\) search only; .*\n/);
     const lines = run.stdout.split("\n");
-    expect(lines[0]).toBe("Evaluated 7 queries against 12 documents in " + lines[0]!.split(" in ").at(-1));
+    expect(lines[0]).toBe(`Evaluated 7 queries against 12 documents in ${lines[0]!.split(" in ").at(-1)}`);
     const header = lines.find((line) => line.startsWith("mode"))!;
-    expect(header.split(/\s{2,}/)).toEqual(["mode", "nDCG@10", "MRR@10", "recall@1", "recall@10", "queries", "p50 ms", "p95 ms"]);
-    expect(lines.find((line) => line.startsWith("lexical"))!.split(/\s+/).slice(0, 6)).toEqual(["lexical", expect.stringMatching(/^0\.9\d{3}$/), "1.0000", "0.8571", "1.0000", "7"]);
+    expect(header.split(/\s{2,}/)).toEqual([
+      "mode",
+      "nDCG@10",
+      "MRR@10",
+      "recall@1",
+      "recall@10",
+      "queries",
+      "p50 ms",
+      "p95 ms",
+    ]);
+    expect(
+      lines
+        .find((line) => line.startsWith("lexical"))!
+        .split(/\s+/)
+        .slice(0, 6),
+    ).toEqual(["lexical", expect.stringMatching(/^0\.9\d{3}$/), "1.0000", "0.8571", "1.0000", "7"]);
     expect(run.stdout).toContain("vector   skipped: vector search needs GEMINI_API_KEY");
   });
 
   it("evaluates hybrid and vector search against the emulator; a second run embeds no document again", async () => {
-    const first = await runGemindex([...evalArgs(), "--json", "--per-query", "--mode", "hybrid", "vector"], { cwd: workspace.root, env: online() });
+    const first = await runGemindex([...evalArgs(), "--json", "--per-query", "--mode", "hybrid", "vector"], {
+      cwd: workspace.root,
+      env: online(),
+    });
     expect(first.code).toBe(0);
     const report = JSON.parse(first.stdout) as EvalReport;
     expect(report.index.files.new).toBe(12);
@@ -104,10 +139,15 @@ describe("gemindex eval", () => {
     expect(documentEmbeddings().length).toBeGreaterThan(0);
     // One query embedding per judged query and mode, in the query form.
     expect(queryEmbeddings()).toHaveLength(7 * 2);
-    expect(queryEmbeddings().every((request) => (request.body as { taskType?: string }).taskType === "RETRIEVAL_QUERY")).toBe(true);
+    expect(
+      queryEmbeddings().every((request) => (request.body as { taskType?: string }).taskType === "RETRIEVAL_QUERY"),
+    ).toBe(true);
 
     emulator.reset();
-    const second = await runGemindex([...evalArgs(), "--json", "--mode", "hybrid"], { cwd: workspace.root, env: online() });
+    const second = await runGemindex([...evalArgs(), "--json", "--mode", "hybrid"], {
+      cwd: workspace.root,
+      env: online(),
+    });
     expect(second.code).toBe(0);
     const again = JSON.parse(second.stdout) as EvalReport;
     expect(again.corpus.written).toBe(0);
@@ -121,7 +161,11 @@ describe("gemindex eval", () => {
     const corpus = await workspace.write("corpus.jsonl", await readFile(files.corpus, "utf8"));
     expect((await runGemindex(evalArgs({ corpus }), { cwd: workspace.root })).code).toBe(0);
     const lines = (await readFile(corpus, "utf8")).trim().split("\n");
-    lines[2] = JSON.stringify({ _id: "solar-heat", title: "Solar panels in hot weather", text: "Panels lose efficiency as they heat up." });
+    lines[2] = JSON.stringify({
+      _id: "solar-heat",
+      title: "Solar panels in hot weather",
+      text: "Panels lose efficiency as they heat up.",
+    });
     await writeFile(corpus, `${lines.filter((line) => !line.includes('"typewriters"')).join("\n")}\n`);
     const run = await runGemindex([...evalArgs({ corpus }), "--json"], { cwd: workspace.root });
     expect(run.code).toBe(0);
@@ -135,13 +179,17 @@ describe("gemindex eval", () => {
     const argv = evalArgs().slice(0, -2);
     const run = await runGemindex([...argv, "--json"], { cwd: workspace.root, env: { XDG_CACHE_HOME: cache } });
     expect(run.code).toBe(0);
-    expect((JSON.parse(run.stdout) as EvalReport).work).toMatch(new RegExp(`^${cache}/gemindex/eval/beir-mini-[0-9a-f]{8}$`));
+    expect((JSON.parse(run.stdout) as EvalReport).work).toMatch(
+      new RegExp(`^${cache}/gemindex/eval/beir-mini-[0-9a-f]{8}$`),
+    );
   });
 
   it("refuses vector-only evaluation without a key, before indexing anything", async () => {
     const run = await runGemindex([...evalArgs(), "--mode", "vector"], { cwd: workspace.root });
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("gemindex: vector search needs GEMINI_API_KEY; without it only lexical search can be evaluated.");
+    expect(run.stderr).toContain(
+      "gemindex: vector search needs GEMINI_API_KEY; without it only lexical search can be evaluated.",
+    );
     expect(run.stdout).toBe("");
   });
 });
@@ -160,28 +208,48 @@ describe("gemindex eval with bad input files", () => {
   });
 
   it("names the file and line of malformed JSON in the corpus", async () => {
-    const corpus = await workspace.write("corpus.jsonl", '{"_id": "a", "title": "A", "text": "alpha"}\n\n{"_id": "b", "text": "beta"\n');
+    const corpus = await workspace.write(
+      "corpus.jsonl",
+      '{"_id": "a", "title": "A", "text": "alpha"}\n\n{"_id": "b", "text": "beta"\n',
+    );
     await expectBadInput(evalArgs({ corpus }), `${corpus}:3: not valid JSON`);
   });
 
   it("names the line of a corpus document without text, and of a duplicate id", async () => {
-    const noText = await workspace.write("no-text.jsonl", '{"_id": "a", "text": "alpha"}\n{"_id": "b", "title": "B"}\n');
+    const noText = await workspace.write(
+      "no-text.jsonl",
+      '{"_id": "a", "text": "alpha"}\n{"_id": "b", "title": "B"}\n',
+    );
     await expectBadInput(evalArgs({ corpus: noText }), `${noText}:2: missing "text" (a string)`);
-    const duplicate = await workspace.write("duplicate.jsonl", '{"_id": "a", "text": "alpha"}\n{"_id": "b", "text": "beta"}\n{"_id": "a", "text": "again"}\n');
-    await expectBadInput(evalArgs({ corpus: duplicate }), `${duplicate}:3: duplicate document id "a" (first on line 1)`);
+    const duplicate = await workspace.write(
+      "duplicate.jsonl",
+      '{"_id": "a", "text": "alpha"}\n{"_id": "b", "text": "beta"}\n{"_id": "a", "text": "again"}\n',
+    );
+    await expectBadInput(
+      evalArgs({ corpus: duplicate }),
+      `${duplicate}:3: duplicate document id "a" (first on line 1)`,
+    );
   });
 
   it("names the line of a qrels score that is not a number, and of a line with too few fields", async () => {
-    const score = await workspace.write("score.tsv", "query-id\tcorpus-id\tscore\nq-tide\ttide-pools\t1\nq-solar\tsolar-heat\thigh\n");
+    const score = await workspace.write(
+      "score.tsv",
+      "query-id\tcorpus-id\tscore\nq-tide\ttide-pools\t1\nq-solar\tsolar-heat\thigh\n",
+    );
     await expectBadInput(evalArgs({ qrels: score }), `${score}:3: score "high" is not a number`);
     const fields = await workspace.write("fields.tsv", "query-id\tcorpus-id\tscore\nq-tide tide-pools 1\n");
-    await expectBadInput(evalArgs({ qrels: fields }), `${fields}:2: expected 3 tab-separated fields (query-id, corpus-id, score), found 1`);
+    await expectBadInput(
+      evalArgs({ qrels: fields }),
+      `${fields}:2: expected 3 tab-separated fields (query-id, corpus-id, score), found 1`,
+    );
   });
 
   it("names the line of a query that is not an object, and reports the error as JSON under --json", async () => {
     const queries = await workspace.write("queries.jsonl", '{"_id": "q1", "text": "tide pools"}\n["q2", "glaciers"]\n');
     const run = await expectBadInput([...evalArgs({ queries }), "--json"], `${queries}:2: expected a JSON object`);
-    expect(JSON.parse(run.stdout)).toEqual({ error: { code: "CONFIG", message: `${queries}:2: expected a JSON object`, exitCode: 2 } });
+    expect(JSON.parse(run.stdout)).toEqual({
+      error: { code: "CONFIG", message: `${queries}:2: expected a JSON object`, exitCode: 2 },
+    });
   });
 });
 

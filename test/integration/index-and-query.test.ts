@@ -1,11 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AuthenticationError, openIndex, type GemIndex } from "../../src/index.js";
+import { AuthenticationError, type GemIndex, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -122,7 +122,10 @@ describe("index() then search() against the emulator", () => {
   });
 
   it("splits more than 100 chunks into requests of at most 100 inputs", async () => {
-    const paragraphs = Array.from({ length: 400 }, (_, i) => `Paragraph ${i} about topic number ${i} with distinct words w${i}x.`);
+    const paragraphs = Array.from(
+      { length: 400 },
+      (_, i) => `Paragraph ${i} about topic number ${i} with distinct words w${i}x.`,
+    );
     await workspace.write("many.md", paragraphs.join("\n\n"));
     const report = await index.index(["."], { chunking: { maxTokens: 32, overlapTokens: 0 } });
     const sizes = embeddingRequests().map((request) => (request.body as { input: string[] }).input.length);

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import { defaultChatResponder, type Emulator } from "../emulator/index.js";
 import type { ChatRequestInfo } from "../emulator/types.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -12,7 +12,8 @@ let workspace: Workspace;
 function responder(request: ChatRequestInfo): string {
   const body = JSON.stringify(request.messages);
   if (body.includes('"image_url"')) return "A round pressure gauge with a needle pointing at 42 psi.\nText: PSI 0 100";
-  if (body.includes('"input_audio"')) return "[00:00] The tide rises at noon today.\n[00:05] Fishing boats leave the harbour at dawn.";
+  if (body.includes('"input_audio"'))
+    return "[00:00] The tide rises at noon today.\n[00:05] Fishing boats leave the harbour at dawn.";
   return defaultChatResponder(request);
 }
 
@@ -30,7 +31,13 @@ afterEach(async () => {
 
 const chatCalls = () => emulator.requests({ path: /chat\/completions$/ });
 const open = (options: { apiKey?: string; embeddingModel?: string } = {}) =>
-  openIndex({ uri: workspace.db, cwd: workspace.corpus, baseURL: emulator.baseURL, apiKey: emulator.apiKey, ...options });
+  openIndex({
+    uri: workspace.db,
+    cwd: workspace.corpus,
+    baseURL: emulator.baseURL,
+    apiKey: emulator.apiKey,
+    ...options,
+  });
 
 describe("images and audio", () => {
   it("captions images and transcribes audio with the chat model, then finds them by what they show and say", async () => {
@@ -55,7 +62,10 @@ describe("images and audio", () => {
     await index.index(["."]);
     await index.close();
     const before = chatCalls().length;
-    await workspace.write("photos/gauge-copy.png", new Uint8Array(await (await import("node:fs/promises")).readFile(`${workspace.corpus}/photos/gauge.png`)));
+    await workspace.write(
+      "photos/gauge-copy.png",
+      new Uint8Array(await (await import("node:fs/promises")).readFile(`${workspace.corpus}/photos/gauge.png`)),
+    );
     index = await open();
     const report = await index.index(["."]);
     await index.close();
@@ -77,7 +87,8 @@ describe("images and audio", () => {
     await index.index(["."]);
     const native = emulator.requests({ path: /models\/gemini-embedding-2-preview:batchEmbedContents$/ });
     expect(native).toHaveLength(1);
-    const [request] = (native[0]!.body as { requests: Array<{ content: { parts: Array<Record<string, unknown>> } }> }).requests;
+    const [request] = (native[0]!.body as { requests: Array<{ content: { parts: Array<Record<string, unknown>> } }> })
+      .requests;
     expect(request!.content.parts[0]).toMatchObject({ inline_data: { mime_type: "image/png" } });
     expect(request!.content.parts[1]!.text).toMatch(/^title: .* \| text: .*42 psi/s);
     // Text chunks still go through the compat endpoint with the document prefix.
@@ -92,7 +103,9 @@ describe("images and audio", () => {
     await workspace.copyFixture("media", "media");
     const index = await open();
     await index.index(["survey"]);
-    const hit = (await index.search("pressure gauge needle psi", { k: 10 })).hits.find((candidate) => candidate.displayPath === "survey/field-notes.md");
+    const hit = (await index.search("pressure gauge needle psi", { k: 10 })).hits.find(
+      (candidate) => candidate.displayPath === "survey/field-notes.md",
+    );
     expect(hit).toBeDefined();
     expect(hit!.headings).toEqual(["Field notes", "North jetty"]);
     expect(hit!.text).toContain("Image gauge.png: The tide curve");

@@ -1,12 +1,12 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, loadPipeline, startScheduler, type SchedulerEvent } from "../../src/index.js";
+import { ConfigError, loadPipeline, type SchedulerEvent, startScheduler } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
 import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
 let emulator: Emulator;
@@ -18,7 +18,8 @@ beforeEach(async () => {
   emulator.reset();
   emulator.options.latencyMs = 0;
   workspace = await makeWorkspace();
-  for (let i = 0; i < 12; i++) await workspace.write(`docs/n${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}, in some detail.\n`);
+  for (let i = 0; i < 12; i++)
+    await workspace.write(`docs/n${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}, in some detail.\n`);
   env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
   await writePipeline("notes", { schedule: { cron: "* * * * * *" } });
 });
@@ -28,7 +29,13 @@ afterEach(async () => {
 
 async function writePipeline(name: string, extra: Record<string, unknown> = {}, raw?: string): Promise<string> {
   const file = path.join(workspace.corpus, "pipelines", `${name}.json`);
-  const body = raw ?? JSON.stringify({ $schema: "./schema.json", name, sources: [{ root: "../docs" }], index: "../index", ...extra }, null, 2);
+  const body =
+    raw ??
+    JSON.stringify(
+      { $schema: "./schema.json", name, sources: [{ root: "../docs" }], index: "../index", ...extra },
+      null,
+      2,
+    );
   await workspace.write(`pipelines/${name}.json`, body);
   return file;
 }
@@ -39,10 +46,19 @@ const embeddingRequests = () => emulator.requests({ path: /\/openai\/embeddings$
 describe("pipeline files", () => {
   it("are validated against the schema, and each error names the file, the field and the fix", async () => {
     const cases: Array<[string, RegExp]> = [
-      ['{"name":"x","sources":[{"root":"../docs"}],"index":"../i","colour":"blue"}', /unknown field "colour" — remove it/],
+      [
+        '{"name":"x","sources":[{"root":"../docs"}],"index":"../i","colour":"blue"}',
+        /unknown field "colour" — remove it/,
+      ],
       ['{"name":"x","index":"../i"}', /missing "sources" — add it/],
-      ['{"name":"x","sources":[{"root":"../docs"}],"index":"../i","batch":{"mode":"sometimes"}}', /batch\.mode: must be one of "auto", "always", "never"/],
-      ['{"name":"x","sources":[{"root":"../docs"}],"index":"../i","schedule":{"cron":"every hour"}}', /schedule: .* use 5 fields/],
+      [
+        '{"name":"x","sources":[{"root":"../docs"}],"index":"../i","batch":{"mode":"sometimes"}}',
+        /batch\.mode: must be one of "auto", "always", "never"/,
+      ],
+      [
+        '{"name":"x","sources":[{"root":"../docs"}],"index":"../i","schedule":{"cron":"every hour"}}',
+        /schedule: .* use 5 fields/,
+      ],
       ['{"name":"x", "sources": [', /not valid JSON/],
     ];
     for (const [body, expected] of cases) {
@@ -58,7 +74,9 @@ describe("pipeline files", () => {
   });
 
   it("the shipped example pipeline and schema load", async () => {
-    const pipeline = await loadPipeline(path.resolve(import.meta.dirname, "../../pipelines/sample-docs.json"), { cwd: workspace.corpus });
+    const pipeline = await loadPipeline(path.resolve(import.meta.dirname, "../../pipelines/sample-docs.json"), {
+      cwd: workspace.corpus,
+    });
     expect(pipeline.sources[0]!.root).toBe(path.resolve(import.meta.dirname, "../../data/sample"));
     expect(pipeline.schedule?.cron).toBe("0 * * * *");
   });
@@ -117,9 +135,18 @@ describe("the scheduler", () => {
     const events: SchedulerEvent[] = [];
     const ends = () => events.filter((event) => event.type === "run-end" || event.type === "run-error");
     // The first run fails on a non-retryable error; the next one succeeds.
-    emulator.inject({ path: /\/openai\/embeddings$/, status: 400, message: "Request contains an invalid argument.", times: 1 });
+    emulator.inject({
+      path: /\/openai\/embeddings$/,
+      status: 400,
+      message: "Request contains an invalid argument.",
+      times: 1,
+    });
     const pipeline = await loadPipeline("notes", { cwd: workspace.corpus });
-    const scheduler = startScheduler([pipeline], { env, cwd: workspace.corpus, onEvent: (event) => events.push(event) });
+    const scheduler = startScheduler([pipeline], {
+      env,
+      cwd: workspace.corpus,
+      onEvent: (event) => events.push(event),
+    });
     expect(events[0]).toMatchObject({ type: "scheduled", pipeline: "notes" });
     expect((events[0] as { next: Date[] }).next).toHaveLength(3);
     await until(() => ends().length >= 2);
@@ -129,15 +156,25 @@ describe("the scheduler", () => {
     expect(failed!.record.error?.message).toMatch(/invalid argument/);
     expect(succeeded!.record).toMatchObject({ outcome: "completed", files: { new: 12 } });
     // Never overlapping: every run ends before the next one starts.
-    const sequence = events.filter((event) => event.type === "run-start" || event.type === "run-end" || event.type === "run-error").map((event) => (event.type === "run-start" ? "start" : "end"));
+    const sequence = events
+      .filter((event) => event.type === "run-start" || event.type === "run-end" || event.type === "run-error")
+      .map((event) => (event.type === "run-start" ? "start" : "end"));
     expect(sequence.join(" ")).toMatch(/^(start end ?)+$/);
   });
 
   it("on SIGTERM finishes the requests in flight, commits, exits 0, and the next run completes the index", async () => {
-    for (let i = 12; i < 400; i++) await workspace.write(`docs/n${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}.\n\n## More\n\nAnd a second part on topic t${i}.\n`);
+    for (let i = 12; i < 400; i++)
+      await workspace.write(
+        `docs/n${i}.md`,
+        `# Note ${i}\n\nNote ${i} is about subject s${i}.\n\n## More\n\nAnd a second part on topic t${i}.\n`,
+      );
     await writePipeline("notes", { schedule: { cron: "* * * * * *" }, chunking: { maxTokens: 32, overlapTokens: 0 } });
     emulator.options.latencyMs = 150;
-    const child = spawn(process.execPath, [bin, "schedule", "notes"], { cwd: workspace.corpus, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [bin, "schedule", "notes"], {
+      cwd: workspace.corpus,
+      env: { PATH: process.env.PATH ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     child.stdout.on("data", (data) => (stdout += data));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
@@ -151,7 +188,8 @@ describe("the scheduler", () => {
     const partial = await dumpIndex(path.join(workspace.corpus, "index"));
     const ids = partial.chunks.map((chunk) => chunk.id);
     expect(new Set(ids).size).toBe(ids.length);
-    for (const document of partial.documents) expect(partial.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
+    for (const document of partial.documents)
+      expect(partial.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
     expect(partial.documents.length).toBeGreaterThan(0);
     expect(partial.documents.length).toBeLessThan(400);
 

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -14,7 +14,10 @@ beforeEach(async () => {
   workspace = await makeWorkspace();
   // 20 documents × 10 sections: about 200 chunks, three requests of at most 100 inputs.
   for (let doc = 0; doc < 20; doc++) {
-    const sections = Array.from({ length: 10 }, (_, s) => `## Part ${s}\n\nDocument ${doc} part ${s} covers item i${doc}y${s} in some detail for the test.`);
+    const sections = Array.from(
+      { length: 10 },
+      (_, s) => `## Part ${s}\n\nDocument ${doc} part ${s} covers item i${doc}y${s} in some detail for the test.`,
+    );
     await workspace.write(`docs/d${String(doc).padStart(2, "0")}.md`, `# Doc ${doc}\n\n${sections.join("\n\n")}\n`);
   }
 });
@@ -24,7 +27,14 @@ afterEach(async () => {
 });
 
 const chunking = { maxTokens: 32, overlapTokens: 0 };
-const open = () => openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL, retry: { baseDelayMs: 10 } });
+const open = () =>
+  openIndex({
+    uri: workspace.db,
+    cwd: workspace.corpus,
+    apiKey: emulator.apiKey,
+    baseURL: emulator.baseURL,
+    retry: { baseDelayMs: 10 },
+  });
 const embeddingCalls = () => emulator.requests({ path: /\/openai\/embeddings$/ });
 
 describe("rate limits and quotas", () => {
@@ -36,7 +46,9 @@ describe("rate limits and quotas", () => {
     expect(report.error).toBeUndefined();
     const calls = embeddingCalls();
     expect(calls.filter((call) => call.status === 429)).toHaveLength(6);
-    const succeeded = calls.filter((call) => call.status === 200).flatMap((call) => (call.body as { input: string[] }).input);
+    const succeeded = calls
+      .filter((call) => call.status === 200)
+      .flatMap((call) => (call.body as { input: string[] }).input);
     expect(succeeded.length).toBe(report.chunks.embedded);
     expect(new Set(succeeded).size).toBe(succeeded.length);
   });
@@ -68,16 +80,22 @@ describe("rate limits and quotas", () => {
 
   it("the CLI exits 4 with the quota message when the daily quota is gone", async () => {
     emulator.options.limits = { "gemini-embedding-001": { rpd: 0 } };
-    const run = await runGemindex(["--db", workspace.db, "index", "docs"], { cwd: workspace.corpus, env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL } });
+    const run = await runGemindex(["--db", workspace.db, "index", "docs"], {
+      cwd: workspace.corpus,
+      env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+    });
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/daily quota is used up/);
   });
 
   it("--rpm spaces requests evenly", async () => {
-    const run = await runGemindex(["--db", workspace.db, "index", "docs", "--rpm", "600", "--chunk-tokens", "32", "--chunk-overlap", "0"], {
-      cwd: workspace.corpus,
-      env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
-    });
+    const run = await runGemindex(
+      ["--db", workspace.db, "index", "docs", "--rpm", "600", "--chunk-tokens", "32", "--chunk-overlap", "0"],
+      {
+        cwd: workspace.corpus,
+        env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+      },
+    );
     expect(run.code).toBe(0);
     const starts = embeddingCalls().map((call) => call.at);
     expect(starts.length).toBeGreaterThanOrEqual(2);

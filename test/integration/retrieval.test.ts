@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openIndex, type GemIndex } from "../../src/index.js";
+import { type GemIndex, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -65,7 +65,12 @@ describe("search modes", () => {
     expect(new Set(byKind.hits.map((hit) => hit.kind))).toEqual(new Set(["pdf"]));
     const byName = await index.search("tomato", { k: 10, mode: "lexical", filter: { paths: ["*.md"] } });
     expect(byName.hits.map((hit) => hit.displayPath).sort()).toEqual(["notes/garden.md", "other/tomatoes.md"]);
-    const roots = await openIndex({ uri: `${workspace.db}-roots`, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+    const roots = await openIndex({
+      uri: `${workspace.db}-roots`,
+      cwd: workspace.corpus,
+      apiKey: emulator.apiKey,
+      baseURL: emulator.baseURL,
+    });
     await roots.index(["notes", "other"]);
     const bySource = await roots.search("tomato", { k: 10, filter: { sources: ["other"] } });
     expect(bySource.hits.map((hit) => hit.displayPath)).toEqual(["other/tomatoes.md"]);
@@ -98,7 +103,11 @@ describe("search modes", () => {
 
 describe("the ANN index", () => {
   async function writeMany(count: number) {
-    for (let i = 0; i < count; i++) await workspace.write(`many/n${i}.md`, `# Note ${i}\n\nNote ${i} records observation obs${i} about subject s${i % 17}.\n`);
+    for (let i = 0; i < count; i++)
+      await workspace.write(
+        `many/n${i}.md`,
+        `# Note ${i}\n\nNote ${i} records observation obs${i} about subject s${i % 17}.\n`,
+      );
   }
 
   it("is built once the index passes the threshold, and returns what exact search returns", async () => {
@@ -110,7 +119,9 @@ describe("the ANN index", () => {
     expect(stats!.indexed).toBeGreaterThanOrEqual(300);
     let same = 0;
     for (let i = 0; i < 20; i++) {
-      const vector = await (await import("../../src/providers/gemini/index.js")).createGeminiProvider({ apiKey: emulator.apiKey, baseURL: emulator.baseURL }).embedder.embedQuery(`observation obs${i * 13}`);
+      const vector = await (await import("../../src/providers/gemini/index.js"))
+        .createGeminiProvider({ apiKey: emulator.apiKey, baseURL: emulator.baseURL })
+        .embedder.embedQuery(`observation obs${i * 13}`);
       const exact = await index.store.vectorSearch(vector, { k: 10, exact: true });
       const ann = await index.store.vectorSearch(vector, { k: 10 });
       const found = new Set(ann.map((match) => match.id));
@@ -134,7 +145,11 @@ describe("the ANN index", () => {
     const healthy = await cli(["--json", "doctor", "--ann-threshold", "50"]);
     expect(healthy.code).toBe(0);
     const report = JSON.parse(healthy.stdout);
-    expect(report).toMatchObject({ healthy: true, fullText: { present: true, coverage: 1 }, vectorIndex: { present: true } });
+    expect(report).toMatchObject({
+      healthy: true,
+      fullText: { present: true, coverage: 1 },
+      vectorIndex: { present: true },
+    });
     expect(report.fragments.small).toBeLessThanOrEqual(1);
     index = await open();
   });

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { IndexLockedError, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
-import { makeWorkspace, type Workspace } from "../support/workspace.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -13,14 +13,16 @@ useEmulator((started) => (emulator = started));
 beforeEach(async () => {
   emulator.reset();
   workspace = await makeWorkspace();
-  for (let i = 0; i < 20; i++) await workspace.write(`docs/n${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}.\n`);
+  for (let i = 0; i < 20; i++)
+    await workspace.write(`docs/n${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}.\n`);
 });
 afterEach(async () => {
   emulator.options.latencyMs = 0;
   await workspace.cleanup();
 });
 
-const open = () => openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
+const open = () =>
+  openIndex({ uri: workspace.db, cwd: workspace.corpus, apiKey: emulator.apiKey, baseURL: emulator.baseURL });
 
 describe("the index write lock", () => {
   it("refuses a second writer while a run is in progress, and queries keep working meanwhile", async () => {
@@ -43,7 +45,10 @@ describe("the index write lock", () => {
 
     const second = await open();
     await expect(second.index(["docs"])).rejects.toBeInstanceOf(IndexLockedError);
-    const cli = await runGemindex(["--db", workspace.db, "index", "docs"], { cwd: workspace.corpus, env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL } });
+    const cli = await runGemindex(["--db", workspace.db, "index", "docs"], {
+      cwd: workspace.corpus,
+      env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+    });
     expect(cli.code).toBe(5);
     expect(cli.stderr).toMatch(/being written by process \d+/);
 
@@ -62,7 +67,15 @@ describe("the index write lock", () => {
   it("takes over a lock left by a process that no longer exists", async () => {
     const index = await open();
     await index.index(["docs"]);
-    await writeFile(path.join(workspace.db, ".gemindex-write.lock"), JSON.stringify({ pid: 2 ** 22 + 12345, hostname: (await import("node:os")).hostname(), startedAt: "2026-01-01T00:00:00Z", purpose: "gemindex index" }));
+    await writeFile(
+      path.join(workspace.db, ".gemindex-write.lock"),
+      JSON.stringify({
+        pid: 2 ** 22 + 12345,
+        hostname: (await import("node:os")).hostname(),
+        startedAt: "2026-01-01T00:00:00Z",
+        purpose: "gemindex index",
+      }),
+    );
     const report = await index.index(["docs"]);
     expect(report.outcome).toBe("completed");
     await index.close();

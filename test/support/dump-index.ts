@@ -13,7 +13,14 @@ export async function dumpIndex(uri: string): Promise<IndexDump> {
     const chunks = (await (await db.openTable("chunks")).query().toArray())
       .map((row) => ({ ...row, vector: row.vector ? Array.from(row.vector as ArrayLike<number>) : undefined }))
       .sort((a, b) => String(a.id).localeCompare(String(b.id)));
-    const documents = (await (await db.openTable("documents")).query().select(["path", "source", "kind", "hash", "status", "chunks"]).toArray())
+    const documents = (
+      await (
+        await db.openTable("documents")
+      )
+        .query()
+        .select(["path", "source", "kind", "hash", "status", "chunks"])
+        .toArray()
+    )
       .map((row) => ({ ...row }))
       .sort((a, b) => String(a.path).localeCompare(String(b.path)));
     return { chunks, documents };

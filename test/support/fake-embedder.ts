@@ -18,7 +18,13 @@ export function createFakeEmbedder(options: {
   let inFlight = 0;
   let maxInFlight = 0;
   const embedder: Embedder = {
-    config: { provider: "fake", model: "fake-embedding", dimensions, document: { kind: "plain" }, query: { kind: "plain" } },
+    config: {
+      provider: "fake",
+      model: "fake-embedding",
+      dimensions,
+      document: { kind: "plain" },
+      query: { kind: "plain" },
+    },
     limits: { maxInputsPerRequest: 100, maxInputTokens: 2048, maxRequestTokens: 1_000_000, ...options.limits },
     async embedDocuments(texts) {
       const step = options.script[calls.length];
@@ -36,7 +42,13 @@ export function createFakeEmbedder(options: {
       throw new Error("unscripted embedQuery");
     },
   };
-  return { embedder, calls, get maxInFlight() { return maxInFlight; } };
+  return {
+    embedder,
+    calls,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+  };
 }
 
 /** A unit vector per text, derived from its length (enough to tell results apart). */

@@ -7,7 +7,9 @@ export async function makePdf(pages: string[][], title?: string): Promise<Uint8A
   const font = await pdf.embedFont(StandardFonts.Helvetica);
   for (const lines of pages) {
     const page = pdf.addPage([595, 842]);
-    lines.forEach((line, i) => page.drawText(line, { x: 50, y: 780 - i * 18, size: 11, font }));
+    lines.forEach((line, i) => {
+      page.drawText(line, { x: 50, y: 780 - i * 18, size: 11, font });
+    });
   }
   return pdf.save();
 }

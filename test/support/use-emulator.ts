@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
-import { startEmulator, type Emulator, type EmulatorOptions } from "../emulator/index.js";
+import { type Emulator, type EmulatorOptions, startEmulator } from "../emulator/index.js";
 
 /**
  * One emulator for a test file: started before its tests, closed after them. `receive` gets it

@@ -1,7 +1,6 @@
 import { expect } from "vitest";
-
-import type { Chunk } from "../../src/chunking/types.js";
 import { countTokens } from "../../src/chunking/tokens.js";
+import type { Chunk } from "../../src/chunking/types.js";
 
 /** A chunk's text without its heading path line. */
 export function contentOf(chunk: Chunk): string {
@@ -13,21 +12,32 @@ export function contentOf(chunk: Chunk): string {
  * line verbatim, the first line a suffix (overlap may start mid-line) and the last a prefix of
  * the file's line. Trailing whitespace is ignored.
  */
-export function expectQuotesLines(content: string, fileLines: readonly string[], lineStart: number, lineEnd: number): void {
+export function expectQuotesLines(
+  content: string,
+  fileLines: readonly string[],
+  lineStart: number,
+  lineEnd: number,
+): void {
   const quoted = content.split("\n").map((line) => line.trimEnd());
   const source = fileLines.slice(lineStart - 1, lineEnd).map((line) => line.trimEnd());
   expect(quoted.length, `lines ${lineStart}-${lineEnd} of:\n${content}`).toBe(source.length);
   quoted.forEach((line, index) => {
     const fileLine = source[index]!;
     if (quoted.length === 1) expect(fileLine).toContain(line);
-    else if (index === 0) expect(fileLine.endsWith(line), `first line ${lineStart}: ${JSON.stringify(line)}`).toBe(true);
-    else if (index === quoted.length - 1) expect(fileLine.startsWith(line), `last line ${lineEnd}: ${JSON.stringify(line)}`).toBe(true);
+    else if (index === 0)
+      expect(fileLine.endsWith(line), `first line ${lineStart}: ${JSON.stringify(line)}`).toBe(true);
+    else if (index === quoted.length - 1)
+      expect(fileLine.startsWith(line), `last line ${lineEnd}: ${JSON.stringify(line)}`).toBe(true);
     else expect(line, `line ${lineStart + index}`).toBe(fileLine);
   });
 }
 
 /** Invariants every chunk list keeps, whatever the format; `allowOver` chunks may reach the 2048-token hard cap. */
-export function expectWellFormed(chunks: readonly Chunk[], maxTokens: number, allowOver: (chunk: Chunk) => boolean = () => false): void {
+export function expectWellFormed(
+  chunks: readonly Chunk[],
+  maxTokens: number,
+  allowOver: (chunk: Chunk) => boolean = () => false,
+): void {
   chunks.forEach((chunk, index) => {
     expect(chunk.ordinal).toBe(index);
     expect(chunk.text.trim()).not.toBe("");

@@ -20,7 +20,13 @@ afterEach(async () => {
 });
 
 async function loadFile(filePath: string): Promise<{ document: LoadedDocument; lines: string[] }> {
-  const document = await loadDocument({ path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: 0, mtimeMs: 0 });
+  const document = await loadDocument({
+    path: filePath,
+    source: path.dirname(filePath),
+    relativePath: path.basename(filePath),
+    size: 0,
+    mtimeMs: 0,
+  });
   return { document, lines: (await readFile(filePath, "utf8")).split("\n") };
 }
 
@@ -97,7 +103,8 @@ describe("chunkDocument: code", () => {
   /** A Python module of small functions, ~70 tokens each. */
   const pythonModule = Array.from(
     { length: 12 },
-    (_, index) => `def reading_${index}(samples):\n    """Average reading ${index}."""\n    total = sum(sample.value for sample in samples)\n    return total / max(len(samples), ${index + 1})\n`,
+    (_, index) =>
+      `def reading_${index}(samples):\n    """Average reading ${index}."""\n    total = sum(sample.value for sample in samples)\n    return total / max(len(samples), ${index + 1})\n`,
   ).join("\n\n");
 
   it("cuts between top-level declarations", async () => {

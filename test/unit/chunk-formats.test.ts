@@ -14,7 +14,13 @@ const fixtures = path.resolve(import.meta.dirname, "../fixtures");
 
 const loadFixture = (relative: string) => {
   const filePath = path.join(fixtures, relative);
-  return loadDocument({ path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: 0, mtimeMs: 0 });
+  return loadDocument({
+    path: filePath,
+    source: path.dirname(filePath),
+    relativePath: path.basename(filePath),
+    size: 0,
+    mtimeMs: 0,
+  });
 };
 
 const documentOf = (kind: DocumentKind, sections: DocumentSection[]): LoadedDocument => ({
@@ -25,7 +31,8 @@ const documentOf = (kind: DocumentKind, sections: DocumentSection[]): LoadedDocu
 });
 
 /** ~12 tokens a line of plausible TypeScript. */
-const codeLines = (count: number) => Array.from({ length: count }, (_, index) => `const value${index} = compute(${index}, "tide-${index}") + offset;`);
+const codeLines = (count: number) =>
+  Array.from({ length: count }, (_, index) => `const value${index} = compute(${index}, "tide-${index}") + offset;`);
 
 describe("chunkDocument: HTML and Word", () => {
   it("cites HTML chunks by heading path, with no line numbers", async () => {
@@ -39,11 +46,16 @@ describe("chunkDocument: HTML and Word", () => {
     }
     const [code] = chunks.filter((chunk) => chunk.text.includes("def calibrate"));
     expect(code!.headings).toEqual(["North Jetty Tide Station", "Calibration"]);
-    expect(contentOf(code!)).toContain("```python\ndef calibrate(staff, sensor):\n    offset = staff - sensor\n\n    return round(offset, 3)\n```");
+    expect(contentOf(code!)).toContain(
+      "```python\ndef calibrate(staff, sensor):\n    offset = staff - sensor\n\n    return round(offset, 3)\n```",
+    );
   });
 
   it("splits an HTML table between rows and repeats its header row in every part", () => {
-    const rows = Array.from({ length: 60 }, (_, index) => `<tr><td>Jetty ${index}</td><td>${(index * 0.07).toFixed(2)}</td></tr>`).join("");
+    const rows = Array.from(
+      { length: 60 },
+      (_, index) => `<tr><td>Jetty ${index}</td><td>${(index * 0.07).toFixed(2)}</td></tr>`,
+    ).join("");
     const html = `<!DOCTYPE html><title>Levels</title><main><h1>Levels</h1><table><tr><th>Gauge</th><th>Level (m)</th></tr>${rows}</table></main>`;
     const document = documentOf("html", [{ text: htmlToMarkdown(html).markdown }]);
     const chunks = chunkDocument(document, { maxTokens: 96, overlapTokens: 0 });
@@ -67,7 +79,12 @@ describe("chunkDocument: HTML and Word", () => {
 });
 
 describe("chunkDocument: spreadsheets", () => {
-  const rows = (count: number) => Array.from({ length: count }, (_, index) => `Station: Gauge ${index} | Level (m): ${(index / 10).toFixed(1)} | Note: reading ${index} taken at dawn`);
+  const rows = (count: number) =>
+    Array.from(
+      { length: count },
+      (_, index) =>
+        `Station: Gauge ${index} | Level (m): ${(index / 10).toFixed(1)} | Note: reading ${index} taken at dawn`,
+    );
 
   it("packs whole rows, citing spreadsheet rows and the sheet, with no overlap", async () => {
     const lines = rows(40);
@@ -100,9 +117,13 @@ describe("chunkDocument: spreadsheets", () => {
   });
 
   it("lets one row pass maxTokens whole, and cuts only a row above maxInputTokens, between cells", () => {
-    const wide = Array.from({ length: 30 }, (_, index) => `Column ${index}: value ${index} of a rather wide row`).join(" | ");
+    const wide = Array.from({ length: 30 }, (_, index) => `Column ${index}: value ${index} of a rather wide row`).join(
+      " | ",
+    );
     const huge = Array.from({ length: 400 }, (_, index) => `Field ${index}: measured ${index}`).join(" | ");
-    const document = documentOf("xlsx", [{ text: ["Small: 1", wide, huge, "Small: 2"].join("\n"), startLine: 10, location: "Wide" }]);
+    const document = documentOf("xlsx", [
+      { text: ["Small: 1", wide, huge, "Small: 2"].join("\n"), startLine: 10, location: "Wide" },
+    ]);
     const chunks = chunkDocument(document, { maxTokens: 64, overlapTokens: 0, maxInputTokens: 1024 });
     const wideChunks = chunks.filter((chunk) => chunk.lineStart === 11);
     expect(wideChunks).toHaveLength(1);
@@ -133,17 +154,28 @@ describe("chunkDocument: maxInputTokens", () => {
   });
 
   it("keeps a fence whole up to a larger model limit (8192 for gemini-embedding-2)", () => {
-    const chunks = chunkDocument(documentOf("markdown", [{ text: fenced(400), startLine: 1 }]), { maxTokens: 512, maxInputTokens: 8192 });
+    const chunks = chunkDocument(documentOf("markdown", [{ text: fenced(400), startLine: 1 }]), {
+      maxTokens: 512,
+      maxInputTokens: 8192,
+    });
     expect(chunks).toHaveLength(1);
     expect(chunks[0]!.tokens).toBeGreaterThan(2048);
     expect(chunks[0]!.tokens).toBeLessThanOrEqual(8192);
   });
 
   it("never lets a chunk of any kind pass a small limit", () => {
-    const table = ["| a | b |", "|---|---|", ...Array.from({ length: 20 }, (_, index) => `| ${"word ".repeat(60)}${index} | x |`)].join("\n");
+    const table = [
+      "| a | b |",
+      "|---|---|",
+      ...Array.from({ length: 20 }, (_, index) => `| ${"word ".repeat(60)}${index} | x |`),
+    ].join("\n");
     const markdown = [fenced(60), table, "A paragraph. ".repeat(100)].join("\n\n");
     for (const kind of ["markdown", "html", "text", "code"] as const) {
-      const chunks = chunkDocument(documentOf(kind, [{ text: markdown, startLine: 1 }]), { maxTokens: 64, overlapTokens: 8, maxInputTokens: 128 });
+      const chunks = chunkDocument(documentOf(kind, [{ text: markdown, startLine: 1 }]), {
+        maxTokens: 64,
+        overlapTokens: 8,
+        maxInputTokens: 128,
+      });
       expect(allWithin(chunks, 128), kind).toBe(true);
       expectWellFormed(chunks, 128);
     }
@@ -336,7 +368,10 @@ describe("chunkDocument: code boundaries", () => {
         expect(lines[chunk.lineStart! - 2], `${language}: chunk starting at "${first}"`).toBe("");
         // A cut lands at top level, or one level in (a member of a class or impl block).
         expect(/^(?:\S| {1,4}\S|\t\S)/.test(first), `${language}: chunk starting at "${first}"`).toBe(true);
-        expect(/^\s*(?:return|self\.|this\.|total|let |const |g\.|readings|\}|print)/.test(first), `${language}: chunk starting at "${first}"`).toBe(false);
+        expect(
+          /^\s*(?:return|self\.|this\.|total|let |const |g\.|readings|\}|print)/.test(first),
+          `${language}: chunk starting at "${first}"`,
+        ).toBe(false);
       }
     });
   }

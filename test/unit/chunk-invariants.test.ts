@@ -8,9 +8,27 @@ import { expectWellFormed } from "./chunk-assertions.js";
 /** Deterministic pseudo-random Markdown-ish documents: headings, setext headings, fences, tables, lists, paragraphs. */
 function generateDocuments(count: number): string[] {
   let seed = 7;
-  const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-  const words = ["tide", "gauge", "jetty", "harbour", "wind", "sensor", "float", "tube", "reading", "survey", "water", "metres", "spring", "neap"];
+  const words = [
+    "tide",
+    "gauge",
+    "jetty",
+    "harbour",
+    "wind",
+    "sensor",
+    "float",
+    "tube",
+    "reading",
+    "survey",
+    "water",
+    "metres",
+    "spring",
+    "neap",
+  ];
   const sentence = () => {
     const picked = Array.from({ length: 4 + Math.floor(random() * 14) }, () => pick(words));
     return `${picked.join(" ")}${pick([".", ".", "!", "?"])}`.replace(/^./, (first) => first.toUpperCase());
@@ -21,10 +39,29 @@ function generateDocuments(count: number): string[] {
       const kind = random();
       if (kind < 0.2) lines.push(`${"#".repeat(1 + Math.floor(random() * 4))} ${sentence().slice(0, 30)}`, "");
       else if (kind < 0.25) lines.push(sentence().slice(0, 20), pick(["===", "---"]), "");
-      else if (kind < 0.35) lines.push("```js", ...Array.from({ length: 1 + Math.floor(random() * 40) }, (_, index) => `  let v${index} = "${sentence()}";`), "```", "");
-      else if (kind < 0.42) lines.push("| a | b |", "|---|---|", ...Array.from({ length: 1 + Math.floor(random() * 30) }, () => `| ${sentence()} | ${pick(words)} |`), "");
-      else if (kind < 0.5) lines.push(...Array.from({ length: 1 + Math.floor(random() * 8) }, () => `- ${sentence()}`), "");
-      else lines.push(...Array.from({ length: 1 + Math.floor(random() * 6) }, () => Array.from({ length: 1 + Math.floor(random() * 3) }, sentence).join(" ")), "");
+      else if (kind < 0.35)
+        lines.push(
+          "```js",
+          ...Array.from({ length: 1 + Math.floor(random() * 40) }, (_, index) => `  let v${index} = "${sentence()}";`),
+          "```",
+          "",
+        );
+      else if (kind < 0.42)
+        lines.push(
+          "| a | b |",
+          "|---|---|",
+          ...Array.from({ length: 1 + Math.floor(random() * 30) }, () => `| ${sentence()} | ${pick(words)} |`),
+          "",
+        );
+      else if (kind < 0.5)
+        lines.push(...Array.from({ length: 1 + Math.floor(random() * 8) }, () => `- ${sentence()}`), "");
+      else
+        lines.push(
+          ...Array.from({ length: 1 + Math.floor(random() * 6) }, () =>
+            Array.from({ length: 1 + Math.floor(random() * 3) }, sentence).join(" "),
+          ),
+          "",
+        );
     }
     return lines.join("\n");
   });
@@ -37,7 +74,8 @@ const documentOf = (kind: DocumentKind, text: string): LoadedDocument => ({
   sections: [{ text, startLine: 1 }],
 });
 
-const chunk = (kind: DocumentKind, text: string, options: ChunkOptions) => chunkDocument(documentOf(kind, text), options);
+const chunk = (kind: DocumentKind, text: string, options: ChunkOptions) =>
+  chunkDocument(documentOf(kind, text), options);
 const withoutWhitespace = (text: string) => text.replace(/\s+/g, "");
 
 describe("chunkDocument invariants on generated documents", () => {

@@ -18,15 +18,29 @@ afterEach(async () => {
 });
 
 /** Loads Markdown from a real file, chunks it, and returns the chunks with the file's lines. */
-async function chunkMarkdownFile(filePath: string, maxTokens: number, overlapTokens = Math.min(64, Math.floor(maxTokens / 4))) {
-  const document = await loadDocument({ path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: 0, mtimeMs: 0 });
+async function chunkMarkdownFile(
+  filePath: string,
+  maxTokens: number,
+  overlapTokens = Math.min(64, Math.floor(maxTokens / 4)),
+) {
+  const document = await loadDocument({
+    path: filePath,
+    source: path.dirname(filePath),
+    relativePath: path.basename(filePath),
+    size: 0,
+    mtimeMs: 0,
+  });
   const lines = (await readFile(filePath, "utf8")).split("\n");
   return { chunks: chunkDocument(document, { maxTokens, overlapTokens }), lines };
 }
 
 async function chunkMarkdownText(markdown: string, maxTokens: number, overlapTokens?: number) {
   tree ??= await makeTempTree();
-  return chunkMarkdownFile(await tree.write(`doc-${Math.random().toString(36).slice(2)}.md`, markdown), maxTokens, overlapTokens);
+  return chunkMarkdownFile(
+    await tree.write(`doc-${Math.random().toString(36).slice(2)}.md`, markdown),
+    maxTokens,
+    overlapTokens,
+  );
 }
 
 const containing = (chunks: readonly Chunk[], needle: string) => chunks.filter((chunk) => chunk.text.includes(needle));
@@ -37,7 +51,10 @@ const codeLines = (count: number, name = "value") =>
 
 /** A paragraph of roughly `sentences` × 12 tokens. */
 const prose = (topic: string, sentences: number) =>
-  Array.from({ length: sentences }, (_, index) => `The ${topic} note number ${index} records one more careful observation.`).join(" ");
+  Array.from(
+    { length: sentences },
+    (_, index) => `The ${topic} note number ${index} records one more careful observation.`,
+  ).join(" ");
 
 describe("chunkDocument: Markdown", () => {
   it("points every chunk's line range at exactly the lines it quotes", async () => {
@@ -54,11 +71,24 @@ describe("chunkDocument: Markdown", () => {
     for (const fixture of ["corpus/guide.md", "corpus/reference.md"]) {
       for (const maxTokens of [32, 48, 64, 100, 512]) {
         const { chunks } = await chunkMarkdownFile(path.join(fixtures, fixture), maxTokens);
-        expectWellFormed(chunks, maxTokens, (chunk) => /```|~~~/.test(chunk.text) || contentOf(chunk).split("\n").filter((line) => line.startsWith("|")).length === 3);
+        expectWellFormed(
+          chunks,
+          maxTokens,
+          (chunk) =>
+            /```|~~~/.test(chunk.text) ||
+            contentOf(chunk)
+              .split("\n")
+              .filter((line) => line.startsWith("|")).length === 3,
+        );
         // Nothing is lost: every non-blank line of the body shows up in some chunk.
-        const body = (await readFile(path.join(fixtures, fixture), "utf8")).split("\n").slice(fixture.endsWith("guide.md") ? 4 : 0);
+        const body = (await readFile(path.join(fixtures, fixture), "utf8"))
+          .split("\n")
+          .slice(fixture.endsWith("guide.md") ? 4 : 0);
         for (const line of body.filter((text) => text.trim() !== "" && !/^(#|=+$|-+$)/.test(text))) {
-          expect(chunks.some((chunk) => chunk.text.includes(line.trim())), `${fixture} @${maxTokens}: ${line}`).toBe(true);
+          expect(
+            chunks.some((chunk) => chunk.text.includes(line.trim())),
+            `${fixture} @${maxTokens}: ${line}`,
+          ).toBe(true);
         }
       }
     }
@@ -68,7 +98,9 @@ describe("chunkDocument: Markdown", () => {
     const { chunks } = await chunkMarkdownFile(path.join(fixtures, "corpus/guide.md"), 100);
     const [troubleshooting] = containing(chunks, "blocked by weed");
     expect(troubleshooting!.headings).toEqual(["Tidewater Station Guide", "Troubleshooting"]);
-    expect(troubleshooting!.text.startsWith("Tidewater Station Guide > Troubleshooting\n\nReadings that jump")).toBe(true);
+    expect(troubleshooting!.text.startsWith("Tidewater Station Guide > Troubleshooting\n\nReadings that jump")).toBe(
+      true,
+    );
   });
 
   it("treats a # line inside a code fence as code, not as a heading", async () => {
@@ -80,7 +112,22 @@ describe("chunkDocument: Markdown", () => {
   });
 
   it("reads setext headings and builds paths across skipped levels", async () => {
-    const markdown = ["Station manual", "==============", "", prose("intro", 6), "", "#### Deep detail", "", prose("deep", 6), "", "Wiring", "------", "", prose("wiring", 6), ""].join("\n");
+    const markdown = [
+      "Station manual",
+      "==============",
+      "",
+      prose("intro", 6),
+      "",
+      "#### Deep detail",
+      "",
+      prose("deep", 6),
+      "",
+      "Wiring",
+      "------",
+      "",
+      prose("wiring", 6),
+      "",
+    ].join("\n");
     const { chunks } = await chunkMarkdownText(markdown, 100);
     expect(containing(chunks, "deep note number 0")[0]!.headings).toEqual(["Station manual", "Deep detail"]);
     expect(containing(chunks, "wiring note number 0")[0]!.headings).toEqual(["Station manual", "Wiring"]);
@@ -89,7 +136,9 @@ describe("chunkDocument: Markdown", () => {
 
   it("keeps a code fence whole in one chunk even above maxTokens", async () => {
     const body = codeLines(30);
-    const markdown = ["# Code", "", prose("before", 3), "", "```ts", ...body, "```", "", prose("after", 3), ""].join("\n");
+    const markdown = ["# Code", "", prose("before", 3), "", "```ts", ...body, "```", "", prose("after", 3), ""].join(
+      "\n",
+    );
     const { chunks, lines } = await chunkMarkdownText(markdown, 128);
     const holding = chunks.filter((chunk) => body.some((line) => chunk.text.includes(line)));
     expect(holding).toHaveLength(1);
@@ -126,14 +175,31 @@ describe("chunkDocument: Markdown", () => {
   it("splits a large table between rows, repeating the header row and delimiter in every part", async () => {
     const header = "| Station | Tide (m) | Water (°C) | Wind (m/s) |";
     const delimiter = "| --- | ---: | ---: | ---: |";
-    const rows = Array.from({ length: 80 }, (_, index) => `| Jetty ${index} | ${(index * 0.07).toFixed(2)} | ${(11 + index / 10).toFixed(1)} | ${index % 17} |`);
-    const markdown = ["# Readings", "", "Hourly readings from every gauge:", "", header, delimiter, ...rows, "", "End of table.", ""].join("\n");
+    const rows = Array.from(
+      { length: 80 },
+      (_, index) =>
+        `| Jetty ${index} | ${(index * 0.07).toFixed(2)} | ${(11 + index / 10).toFixed(1)} | ${index % 17} |`,
+    );
+    const markdown = [
+      "# Readings",
+      "",
+      "Hourly readings from every gauge:",
+      "",
+      header,
+      delimiter,
+      ...rows,
+      "",
+      "End of table.",
+      "",
+    ].join("\n");
     const { chunks, lines } = await chunkMarkdownText(markdown, 128, 16);
     const tableChunks = chunks.filter((chunk) => chunk.text.includes("| Jetty "));
     expect(tableChunks.length).toBeGreaterThan(3);
     const seenRows: string[] = [];
     for (const chunk of tableChunks) {
-      const table = contentOf(chunk).split("\n").filter((line) => line.startsWith("|"));
+      const table = contentOf(chunk)
+        .split("\n")
+        .filter((line) => line.startsWith("|"));
       expect(table[0]).toBe(header);
       expect(table[1]).toBe(delimiter);
       // Never a partial row: every row line is a whole row of the file.
@@ -151,7 +217,20 @@ describe("chunkDocument: Markdown", () => {
   });
 
   it("merges small sections with their subsections and siblings, but never across a higher-level heading", async () => {
-    const markdown = ["# Alpha", "", "Alpha overview.", "", "## Alpha setup", "", "Alpha setup steps.", "", "# Beta", "", "Beta overview.", ""].join("\n");
+    const markdown = [
+      "# Alpha",
+      "",
+      "Alpha overview.",
+      "",
+      "## Alpha setup",
+      "",
+      "Alpha setup steps.",
+      "",
+      "# Beta",
+      "",
+      "Beta overview.",
+      "",
+    ].join("\n");
     const { chunks } = await chunkMarkdownText(markdown, 512);
     expect(chunks.map((chunk) => chunk.headings)).toEqual([["Alpha"], ["Beta"]]);
     expect(chunks[0]!.text).toBe("Alpha\n\nAlpha overview.\n\n## Alpha setup\n\nAlpha setup steps.");
@@ -159,7 +238,18 @@ describe("chunkDocument: Markdown", () => {
   });
 
   it("gives merged siblings their shared parent path and keeps their own headings in the text", async () => {
-    const markdown = ["# Commands", "", "## flash", "", "Writes firmware.", "", "## pair", "", "Pairs sensors.", ""].join("\n");
+    const markdown = [
+      "# Commands",
+      "",
+      "## flash",
+      "",
+      "Writes firmware.",
+      "",
+      "## pair",
+      "",
+      "Pairs sensors.",
+      "",
+    ].join("\n");
     const { chunks } = await chunkMarkdownText(markdown, 512);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]).toMatchObject({ headings: ["Commands"], lineStart: 3, lineEnd: 9 });
@@ -183,6 +273,8 @@ describe("chunkDocument: Markdown", () => {
 
   it("makes no chunk from a document without text, but keeps a heading-only document findable", async () => {
     expect((await chunkMarkdownText("---\ntitle: x\n---\n\n", 512)).chunks).toEqual([]);
-    expect((await chunkMarkdownText("# Only a heading\n", 512)).chunks.map((chunk) => chunk.text)).toEqual(["# Only a heading"]);
+    expect((await chunkMarkdownText("# Only a heading\n", 512)).chunks.map((chunk) => chunk.text)).toEqual([
+      "# Only a heading",
+    ]);
   });
 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ContextCache, registryPrefix, stableContext, type CacheRegistryEntry, type KeyValueStore, type StableContext } from "../../src/answer/context-cache.js";
+import {
+  type CacheRegistryEntry,
+  ContextCache,
+  type KeyValueStore,
+  registryPrefix,
+  type StableContext,
+  stableContext,
+} from "../../src/answer/context-cache.js";
 import { ProviderError } from "../../src/errors.js";
 import type { CachedContext, ContextCacheService, CreateCachedContextRequest } from "../../src/providers/types.js";
 
@@ -44,7 +51,8 @@ function fakeService(clock: { now: number }, options: { minTokens?: number; serv
       calls.push({ kind: "create", request });
       fail("create");
       const tokens = request.contents.join("").length + (request.systemInstruction ?? "").length;
-      if (options.serviceMin !== undefined && tokens < options.serviceMin) throw new SmallError(tokens, options.serviceMin);
+      if (options.serviceMin !== undefined && tokens < options.serviceMin)
+        throw new SmallError(tokens, options.serviceMin);
       const name = `cachedContents/c${++ids}`;
       caches.set(name, { expire: clock.now + request.ttlSeconds * 1000, tokens });
       return view(name);
@@ -95,7 +103,13 @@ function memoryRegistry(): KeyValueStore & { values: Map<string, unknown>; failW
 }
 
 function context(text: string, tokens: number, pins = ["guide.md"]): StableContext {
-  return stableContext({ model: "models/gemini-2.5-flash", systemInstruction: "Cite.", contents: [text], tokens, pins });
+  return stableContext({
+    model: "models/gemini-2.5-flash",
+    systemInstruction: "Cite.",
+    contents: [text],
+    tokens,
+    pins,
+  });
 }
 
 function setup(options: { minTokens?: number; serviceMin?: number } = {}) {
@@ -110,16 +124,29 @@ describe("stableContext", () => {
   it("keys by model, instruction and contents, with or without the models/ prefix", () => {
     const a = context("pinned", 10);
     expect(a.model).toBe("gemini-2.5-flash");
-    expect(stableContext({ model: "gemini-2.5-flash", systemInstruction: "Cite.", contents: ["pinned"], tokens: 10, pins: [] }).key).toBe(a.key);
+    expect(
+      stableContext({
+        model: "gemini-2.5-flash",
+        systemInstruction: "Cite.",
+        contents: ["pinned"],
+        tokens: 10,
+        pins: [],
+      }).key,
+    ).toBe(a.key);
     expect(context("pinned!", 10).key).not.toBe(a.key);
-    expect(stableContext({ model: "gemini-2.5-pro", systemInstruction: "Cite.", contents: ["pinned"], tokens: 10, pins: [] }).key).not.toBe(a.key);
+    expect(
+      stableContext({ model: "gemini-2.5-pro", systemInstruction: "Cite.", contents: ["pinned"], tokens: 10, pins: [] })
+        .key,
+    ).not.toBe(a.key);
   });
 });
 
 describe("ContextCache.acquire", () => {
   it("does not offer a context clearly below the model's minimum, and says so only when documents are pinned", async () => {
     const { cache, fake } = setup({ minTokens: 1000 });
-    expect(await cache.acquire(context("x", 899))).toEqual({ notices: [expect.stringMatching(/below gemini-2\.5-flash's context-cache minimum of 1000/)] });
+    expect(await cache.acquire(context("x", 899))).toEqual({
+      notices: [expect.stringMatching(/below gemini-2\.5-flash's context-cache minimum of 1000/)],
+    });
     expect(await cache.acquire(context("x", 10, []))).toEqual({ notices: [] });
     expect(fake.calls).toEqual([]);
   });
@@ -132,11 +159,24 @@ describe("ContextCache.acquire", () => {
     expect(fake.calls).toEqual([
       {
         kind: "create",
-        request: { model: "gemini-2.5-flash", systemInstruction: "Cite.", contents: [stable.contents[0]], ttlSeconds: 600, displayName: `gemindex ${stable.key.slice(0, 8)}: guide.md` },
+        request: {
+          model: "gemini-2.5-flash",
+          systemInstruction: "Cite.",
+          contents: [stable.contents[0]],
+          ttlSeconds: 600,
+          displayName: `gemindex ${stable.key.slice(0, 8)}: guide.md`,
+        },
       },
     ]);
     const entry = registry.values.get(registryPrefix + stable.key) as CacheRegistryEntry;
-    expect(entry).toMatchObject({ key: stable.key, model: "gemini-2.5-flash", status: "ready", name: "cachedContents/c1", pins: ["guide.md"], totalTokens: 2005 });
+    expect(entry).toMatchObject({
+      key: stable.key,
+      model: "gemini-2.5-flash",
+      status: "ready",
+      name: "cachedContents/c1",
+      pins: ["guide.md"],
+      totalTokens: 2005,
+    });
     expect(entry.expireTime).toBe("2026-01-01T00:10:00.000Z");
 
     expect((await cache.acquire(stable)).cache).toMatchObject({ name: "cachedContents/c1", state: "reused" });
@@ -151,10 +191,16 @@ describe("ContextCache.acquire", () => {
     expect((await cache.acquire(stable)).cache?.state).toBe("reused");
     clock.now += 2_000; // 179 s left
     const refreshed = await cache.acquire(stable);
-    expect(refreshed.cache).toMatchObject({ name: "cachedContents/c1", state: "refreshed", expireTime: "2026-01-01T00:17:01.000Z" });
+    expect(refreshed.cache).toMatchObject({
+      name: "cachedContents/c1",
+      state: "refreshed",
+      expireTime: "2026-01-01T00:17:01.000Z",
+    });
     expect(fake.calls.map((call) => call.kind)).toEqual(["create", "update"]);
     expect(fake.calls[1]).toMatchObject({ name: "cachedContents/c1", ttl: 600 });
-    expect((registry.values.get(registryPrefix + stable.key) as CacheRegistryEntry).expireTime).toBe("2026-01-01T00:17:01.000Z");
+    expect((registry.values.get(registryPrefix + stable.key) as CacheRegistryEntry).expireTime).toBe(
+      "2026-01-01T00:17:01.000Z",
+    );
   });
 
   it("creates a new cache when the refresh finds the old one gone, and when the clock says it expired", async () => {
@@ -176,8 +222,14 @@ describe("ContextCache.acquire", () => {
     const stable = context("p".repeat(3000), 3000);
     const decision = await cache.acquire(stable);
     expect(decision.cache).toBeUndefined();
-    expect(decision.notices).toEqual([expect.stringMatching(/\(3005 tokens with the instructions\) are below .* minimum of 5000/)]);
-    expect(registry.values.get(registryPrefix + stable.key)).toMatchObject({ status: "too-small", totalTokens: 3005, minTokens: 5000 });
+    expect(decision.notices).toEqual([
+      expect.stringMatching(/\(3005 tokens with the instructions\) are below .* minimum of 5000/),
+    ]);
+    expect(registry.values.get(registryPrefix + stable.key)).toMatchObject({
+      status: "too-small",
+      totalTokens: 3005,
+      minTokens: 5000,
+    });
 
     await cache.acquire(stable);
     await cache.acquire(context("q".repeat(4000), 4400)); // other content, below the learned minimum
@@ -190,7 +242,11 @@ describe("ContextCache.acquire", () => {
     const { cache, fake } = setup();
     const stable = context("p".repeat(2000), 2000);
     fake.failNext("create", new ProviderError("Gemini cache create request failed (503 UNAVAILABLE)", { status: 503 }));
-    expect(await cache.acquire(stable)).toEqual({ notices: [expect.stringMatching(/could not create a context cache \(.*503.*\); the pinned documents are sent uncached/)] });
+    expect(await cache.acquire(stable)).toEqual({
+      notices: [
+        expect.stringMatching(/could not create a context cache \(.*503.*\); the pinned documents are sent uncached/),
+      ],
+    });
 
     const controller = new AbortController();
     const reason = new Error("stop");
@@ -213,13 +269,17 @@ describe("ContextCache.acquire", () => {
     registry.failWrites = true;
     const decision = await cache.acquire(context("p".repeat(2000), 2000));
     expect(decision.cache?.state).toBe("created");
-    expect(decision.notices).toEqual([expect.stringMatching(/could not record the context cache in the index \(disk full\)/)]);
+    expect(decision.notices).toEqual([
+      expect.stringMatching(/could not record the context cache in the index \(disk full\)/),
+    ]);
   });
 
   it("caches nothing without a service, and says so when documents are pinned", async () => {
     const cache = new ContextCache();
     expect(cache.available).toBe(false);
-    expect(await cache.acquire(context("p".repeat(2000), 2000))).toEqual({ notices: [expect.stringMatching(/offers no context caching/)] });
+    expect(await cache.acquire(context("p".repeat(2000), 2000))).toEqual({
+      notices: [expect.stringMatching(/offers no context caching/)],
+    });
     expect(await cache.acquire(context("x", 1, []))).toEqual({ notices: [] });
   });
 });
@@ -229,8 +289,14 @@ describe("ContextCache.renew, forget and delete", () => {
     const { cache, fake } = setup();
     const stable = context("p".repeat(2000), 2000);
     await cache.acquire(stable);
-    expect((await cache.renew(stable, "cachedContents/c1")).cache).toMatchObject({ name: "cachedContents/c2", state: "created" });
-    expect((await cache.renew(stable, "cachedContents/c1")).cache).toMatchObject({ name: "cachedContents/c2", state: "reused" });
+    expect((await cache.renew(stable, "cachedContents/c1")).cache).toMatchObject({
+      name: "cachedContents/c2",
+      state: "created",
+    });
+    expect((await cache.renew(stable, "cachedContents/c1")).cache).toMatchObject({
+      name: "cachedContents/c2",
+      state: "reused",
+    });
     expect(fake.calls.filter((call) => call.kind === "create")).toHaveLength(2);
   });
 
@@ -248,6 +314,8 @@ describe("ContextCache.renew, forget and delete", () => {
     await cache.acquire(context("a".repeat(2000), 2000));
     clock.now += 700_000;
     await cache.acquire(context("b".repeat(2000), 2000));
-    expect([...registry.values.values()].map((entry) => (entry as CacheRegistryEntry).name)).toEqual(["cachedContents/c2"]);
+    expect([...registry.values.values()].map((entry) => (entry as CacheRegistryEntry).name)).toEqual([
+      "cachedContents/c2",
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { LoadError } from "../../src/errors.js";
 import { isSupportedPath } from "../../src/loaders/file-types.js";
-import { discoverFiles, type DiscoverOptions } from "../../src/sources/discover-files.js";
+import { type DiscoverOptions, discoverFiles } from "../../src/sources/discover-files.js";
 import type { SourceFile } from "../../src/sources/types.js";
 import { makeTempTree, type TempTree } from "./make-temp-tree.js";
 
@@ -15,10 +15,14 @@ afterEach(async () => {
   tree = undefined;
 });
 
-async function collect(roots: string[], options: DiscoverOptions = {}): Promise<{ files: SourceFile[]; problems: LoadError[] }> {
+async function collect(
+  roots: string[],
+  options: DiscoverOptions = {},
+): Promise<{ files: SourceFile[]; problems: LoadError[] }> {
   const problems: LoadError[] = [];
   const files: SourceFile[] = [];
-  for await (const file of discoverFiles(roots, { onProblem: (error) => problems.push(error), ...options })) files.push(file);
+  for await (const file of discoverFiles(roots, { onProblem: (error) => problems.push(error), ...options }))
+    files.push(file);
   return { files, problems };
 }
 
@@ -45,7 +49,12 @@ describe("discoverFiles", () => {
   });
 
   it("lets .gemindexignore re-include what .gitignore ignores", async () => {
-    tree = await makeTempTree({ ".gitignore": "*.md\n", ".gemindexignore": "!guide.md\n", "guide.md": "g", "other.md": "o" });
+    tree = await makeTempTree({
+      ".gitignore": "*.md\n",
+      ".gemindexignore": "!guide.md\n",
+      "guide.md": "g",
+      "other.md": "o",
+    });
     expect(relativePaths((await collect([tree.root])).files)).toEqual(["guide.md"]);
   });
 
@@ -67,8 +76,15 @@ describe("discoverFiles", () => {
       ".git/HEAD": "ref",
     });
     expect(relativePaths((await collect([tree.root])).files)).toEqual(["README.md"]);
-    expect(relativePaths((await collect([tree.root], { hidden: true })).files)).toEqual([".env", ".github/CONTRIBUTING.md", "README.md"]);
-    expect(relativePaths((await collect([tree.root], { exclude: ["!dist"] })).files)).toEqual(["README.md", "dist/bundle.js"]);
+    expect(relativePaths((await collect([tree.root], { hidden: true })).files)).toEqual([
+      ".env",
+      ".github/CONTRIBUTING.md",
+      "README.md",
+    ]);
+    expect(relativePaths((await collect([tree.root], { exclude: ["!dist"] })).files)).toEqual([
+      "README.md",
+      "dist/bundle.js",
+    ]);
   });
 
   it("filters by include and exclude patterns relative to the root", async () => {
@@ -78,7 +94,15 @@ describe("discoverFiles", () => {
   });
 
   it("drops files the accept filter rejects, such as types no loader reads", async () => {
-    tree = await makeTempTree({ "LICENSE": "MIT", "logo.png": "png", "icon.svg": "<svg/>", "page.html": "<p>", "notes.md": "n", "archive.tar": "t", "song.flac": "f" });
+    tree = await makeTempTree({
+      LICENSE: "MIT",
+      "logo.png": "png",
+      "icon.svg": "<svg/>",
+      "page.html": "<p>",
+      "notes.md": "n",
+      "archive.tar": "t",
+      "song.flac": "f",
+    });
     const { files } = await collect([tree.root], { accept: isSupportedPath });
     expect(relativePaths(files)).toEqual(["LICENSE", "logo.png", "notes.md", "page.html"]);
   });
@@ -88,8 +112,20 @@ describe("discoverFiles", () => {
     const { files } = await collect(["docs", "single.txt"], { cwd: tree.root });
     const root = tree.root.split(path.sep).join("/");
     expect(files).toEqual([
-      { path: `${root}/docs/guide.md`, source: `${root}/docs`, relativePath: "guide.md", size: 5, mtimeMs: expect.any(Number) },
-      { path: `${root}/single.txt`, source: `${root}/single.txt`, relativePath: "", size: 12, mtimeMs: expect.any(Number) },
+      {
+        path: `${root}/docs/guide.md`,
+        source: `${root}/docs`,
+        relativePath: "guide.md",
+        size: 5,
+        mtimeMs: expect.any(Number),
+      },
+      {
+        path: `${root}/single.txt`,
+        source: `${root}/single.txt`,
+        relativePath: "",
+        size: 12,
+        mtimeMs: expect.any(Number),
+      },
     ]);
   });
 
@@ -125,12 +161,9 @@ describe("discoverFiles", () => {
     const { files, problems } = await collect([tree.root]);
     // Each folder is entered through every non-looping path, but never back into itself.
     expect(relativePaths(files)).toEqual(["a/file.md", "a/to-b/file.md", "b/file.md", "b/to-a/file.md"]);
-    expect(problems.map((problem) => path.relative(tree!.root, problem.path).split(path.sep).join("/")).sort()).toEqual([
-      "a/to-b/to-a",
-      "a/up",
-      "b/to-a/to-b",
-      "b/to-a/up",
-    ]);
+    expect(problems.map((problem) => path.relative(tree!.root, problem.path).split(path.sep).join("/")).sort()).toEqual(
+      ["a/to-b/to-a", "a/up", "b/to-a/to-b", "b/to-a/up"],
+    );
     expect(problems.every((problem) => problem.reason.startsWith("symlink loop"))).toBe(true);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { embedChunks, type EmbedItem } from "../../src/embedding/embed-chunks.js";
+import { type EmbedItem, embedChunks } from "../../src/embedding/embed-chunks.js";
 import { createFakeEmbedder, deferred, vectorsFor } from "../support/fake-embedder.js";
 
 async function* itemsOf(count: number, tokens = 10): AsyncGenerator<EmbedItem<number>> {
@@ -14,16 +14,24 @@ async function collect<T>(iterable: AsyncIterable<T[]>): Promise<T[][]> {
 
 describe("embedChunks", () => {
   it("splits 250 inputs into requests of at most 100 and returns every item with its vector", async () => {
-    const fake = createFakeEmbedder({ script: Array.from({ length: 3 }, () => (texts: string[]) => vectorsFor(texts)) });
+    const fake = createFakeEmbedder({
+      script: Array.from({ length: 3 }, () => (texts: string[]) => vectorsFor(texts)),
+    });
     const batches = await collect(embedChunks(itemsOf(250), fake.embedder));
     expect(fake.calls.map((call) => call.texts.length)).toEqual([100, 100, 50]);
-    const tags = batches.flat().map((item) => item.tag).sort((a, b) => a - b);
+    const tags = batches
+      .flat()
+      .map((item) => item.tag)
+      .sort((a, b) => a - b);
     expect(tags).toEqual(Array.from({ length: 250 }, (_, i) => i));
     expect(batches.flat().every((item) => item.vector.length === 4)).toBe(true);
   });
 
   it("also closes a request at the per-request token budget", async () => {
-    const fake = createFakeEmbedder({ limits: { maxRequestTokens: 100 }, script: Array.from({ length: 4 }, () => (texts: string[]) => vectorsFor(texts)) });
+    const fake = createFakeEmbedder({
+      limits: { maxRequestTokens: 100 },
+      script: Array.from({ length: 4 }, () => (texts: string[]) => vectorsFor(texts)),
+    });
     await collect(embedChunks(itemsOf(10, 30), fake.embedder));
     expect(fake.calls.map((call) => call.texts.length)).toEqual([3, 3, 3, 1]);
   });
@@ -63,7 +71,8 @@ describe("embedChunks", () => {
     const received: number[] = [];
     await expect(
       (async () => {
-        for await (const batch of embedChunks(itemsOf(10), fake.embedder, { concurrency: 2 })) received.push(...batch.map((item) => item.tag));
+        for await (const batch of embedChunks(itemsOf(10), fake.embedder, { concurrency: 2 }))
+          received.push(...batch.map((item) => item.tag));
       })(),
     ).rejects.toThrow("quota gone");
     expect(received).toEqual([0, 1]);

@@ -8,7 +8,9 @@ describe("deriveEndpoints", () => {
     expect(endpoints.compat).toBe("https://generativelanguage.googleapis.com/v1beta/openai/");
     expect(endpoints.native).toBe("https://generativelanguage.googleapis.com/v1beta/");
     expect(endpoints.upload).toBe("https://generativelanguage.googleapis.com/upload/v1beta/files");
-    expect(endpoints.download!("files/batch-abc")).toBe("https://generativelanguage.googleapis.com/download/v1beta/files/batch-abc:download?alt=media");
+    expect(endpoints.download!("files/batch-abc")).toBe(
+      "https://generativelanguage.googleapis.com/download/v1beta/files/batch-abc:download?alt=media",
+    );
   });
 
   it("keeps a path prefix (a proxy) and accepts a base without the trailing slash", () => {

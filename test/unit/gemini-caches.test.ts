@@ -10,18 +10,34 @@ import {
 } from "../../src/providers/gemini/caches.js";
 import { createRedactor, errorFromResponse } from "../../src/providers/gemini/errors.js";
 
-const context = { operation: "chat", endpoint: "https://example.invalid/v1beta/openai/", redact: createRedactor("AIzaSy-test-key-0123456789") };
+const context = {
+  operation: "chat",
+  endpoint: "https://example.invalid/v1beta/openai/",
+  redact: createRedactor("AIzaSy-test-key-0123456789"),
+};
 const googleBody = (code: number, status: string, message: string) => [{ error: { code, status, message } }];
 
 describe("cache errors", () => {
   it("recognises Gemini's 403 'CachedContent not found' from a chat request as a gone cache", () => {
-    const error = errorFromResponse(403, googleBody(403, "PERMISSION_DENIED", "CachedContent not found (or permission denied)")[0], context);
+    const error = errorFromResponse(
+      403,
+      googleBody(403, "PERMISSION_DENIED", "CachedContent not found (or permission denied)")[0],
+      context,
+    );
     expect(isCacheGone(error)).toBe(true);
     expect(isCacheGone(new CacheNotFoundError("cachedContents/x", error))).toBe(true);
   });
 
   it("does not mistake other 403s, 404s or non-provider errors for a gone cache", () => {
-    expect(isCacheGone(errorFromResponse(403, { error: { code: 403, status: "PERMISSION_DENIED", message: "The caller does not have permission" } }, context))).toBe(false);
+    expect(
+      isCacheGone(
+        errorFromResponse(
+          403,
+          { error: { code: 403, status: "PERMISSION_DENIED", message: "The caller does not have permission" } },
+          context,
+        ),
+      ),
+    ).toBe(false);
     expect(isCacheGone(new ProviderError("CachedContent not found", { status: 404 }))).toBe(false);
     expect(isCacheGone(new Error("CachedContent not found"))).toBe(false);
   });
@@ -29,12 +45,23 @@ describe("cache errors", () => {
   it("reads the numbers of a 'too small' 400", () => {
     const error = errorFromResponse(
       400,
-      { error: { code: 400, status: "INVALID_ARGUMENT", message: "Cached content is too small. total_token_count=16, min_total_token_count=1024" } },
+      {
+        error: {
+          code: 400,
+          status: "INVALID_ARGUMENT",
+          message: "Cached content is too small. total_token_count=16, min_total_token_count=1024",
+        },
+      },
       context,
     );
     expect(readCacheTooSmall(error)).toEqual({ totalTokens: 16, minTokens: 1024 });
-    expect(readCacheTooSmall(errorFromResponse(400, { error: { code: 400, message: "Invalid JSON payload" } }, context))).toBeUndefined();
-    expect(readCacheTooSmall(new ProviderError("Cached content is too small.", { status: 400 }))).toEqual({ totalTokens: undefined, minTokens: undefined });
+    expect(
+      readCacheTooSmall(errorFromResponse(400, { error: { code: 400, message: "Invalid JSON payload" } }, context)),
+    ).toBeUndefined();
+    expect(readCacheTooSmall(new ProviderError("Cached content is too small.", { status: 400 }))).toEqual({
+      totalTokens: undefined,
+      minTokens: undefined,
+    });
   });
 });
 
@@ -57,10 +84,20 @@ describe("cache names, minimums and replies", () => {
   it("reads a CachedContent with the model prefix removed and the token count as a number", () => {
     expect(
       toCachedContext(
-        { name: "cachedContents/a", model: "models/gemini-2.5-flash", expireTime: "2026-01-01T00:10:00.000000Z", usageMetadata: { totalTokenCount: 4096 } },
+        {
+          name: "cachedContents/a",
+          model: "models/gemini-2.5-flash",
+          expireTime: "2026-01-01T00:10:00.000000Z",
+          usageMetadata: { totalTokenCount: 4096 },
+        },
         "cache get",
       ),
-    ).toEqual({ name: "cachedContents/a", model: "gemini-2.5-flash", expireTime: "2026-01-01T00:10:00.000000Z", totalTokens: 4096 });
+    ).toEqual({
+      name: "cachedContents/a",
+      model: "gemini-2.5-flash",
+      expireTime: "2026-01-01T00:10:00.000000Z",
+      totalTokens: 4096,
+    });
     expect(() => toCachedContext({}, "cache get")).toThrow(/no cachedContent name/);
   });
 });

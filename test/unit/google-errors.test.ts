@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { AuthenticationError, ProviderError, QuotaExhaustedError } from "../../src/errors.js";
-import { createRedactor, errorFromResponse, parseDuration, readGoogleError } from "../../src/providers/gemini/errors.js";
+import {
+  createRedactor,
+  errorFromResponse,
+  parseDuration,
+  readGoogleError,
+} from "../../src/providers/gemini/errors.js";
 
-const context = { operation: "embeddings", endpoint: "https://example.test/v1beta/openai/", redact: createRedactor("sk-secret-123") };
+const context = {
+  operation: "embeddings",
+  endpoint: "https://example.test/v1beta/openai/",
+  redact: createRedactor("sk-secret-123"),
+};
 
 const quotaBody = (quotaId: string, retryDelay = "26s") => [
   {
@@ -31,7 +40,11 @@ describe("readGoogleError", () => {
 
 describe("errorFromResponse", () => {
   it("makes a 429 retryable with the RetryInfo delay", () => {
-    const error = errorFromResponse(429, quotaBody("EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier"), context);
+    const error = errorFromResponse(
+      429,
+      quotaBody("EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier"),
+      context,
+    );
     expect(error).toBeInstanceOf(ProviderError);
     expect(error.retryable).toBe(true);
     expect(error.retryDelayMs).toBe(26_000);
@@ -39,7 +52,11 @@ describe("errorFromResponse", () => {
   });
 
   it("treats a per-day quota as exhausted, not retryable", () => {
-    const error = errorFromResponse(429, quotaBody("EmbedContentRequestsPerDayPerUserPerProjectPerModel-FreeTier"), context);
+    const error = errorFromResponse(
+      429,
+      quotaBody("EmbedContentRequestsPerDayPerUserPerProjectPerModel-FreeTier"),
+      context,
+    );
     expect(error).toBeInstanceOf(QuotaExhaustedError);
     expect(error.retryable).toBe(false);
   });
@@ -62,17 +79,29 @@ describe("errorFromResponse", () => {
   });
 
   it("never puts the key into a message or excerpt", () => {
-    const error = errorFromResponse(400, { error: { message: "key sk-secret-123 is malformed", status: "INVALID_ARGUMENT" } }, context);
+    const error = errorFromResponse(
+      400,
+      { error: { message: "key sk-secret-123 is malformed", status: "INVALID_ARGUMENT" } },
+      context,
+    );
     expect(error.message).not.toContain("sk-secret-123");
     expect(error.excerpt).not.toContain("sk-secret-123");
     expect(error.message).toContain("[redacted]");
   });
 
   it("marks 500/503/504 retryable and 400/404 not", () => {
-    expect(errorFromResponse(503, { error: { message: "overloaded", status: "UNAVAILABLE" } }, context).retryable).toBe(true);
-    expect(errorFromResponse(504, { error: { message: "deadline", status: "DEADLINE_EXCEEDED" } }, context).retryable).toBe(true);
-    expect(errorFromResponse(404, { error: { message: "no model", status: "NOT_FOUND" } }, context).retryable).toBe(false);
-    expect(errorFromResponse(400, { error: { message: "bad", status: "INVALID_ARGUMENT" } }, context).retryable).toBe(false);
+    expect(errorFromResponse(503, { error: { message: "overloaded", status: "UNAVAILABLE" } }, context).retryable).toBe(
+      true,
+    );
+    expect(
+      errorFromResponse(504, { error: { message: "deadline", status: "DEADLINE_EXCEEDED" } }, context).retryable,
+    ).toBe(true);
+    expect(errorFromResponse(404, { error: { message: "no model", status: "NOT_FOUND" } }, context).retryable).toBe(
+      false,
+    );
+    expect(errorFromResponse(400, { error: { message: "bad", status: "INVALID_ARGUMENT" } }, context).retryable).toBe(
+      false,
+    );
   });
 });
 

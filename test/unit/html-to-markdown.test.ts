@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { htmlToMarkdown } from "../../src/loaders/html-to-markdown.js";
 import { parseMarkdown } from "../../src/loaders/parse-markdown.js";
 
-const page = (body: string, head = "<title>Page</title>") => `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;
+const page = (body: string, head = "<title>Page</title>") =>
+  `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;
 const markdownOf = (body: string) => htmlToMarkdown(page(body)).markdown;
 
 describe("htmlToMarkdown: what is kept", () => {
@@ -17,10 +18,14 @@ describe("htmlToMarkdown: what is kept", () => {
 
   it("uses role=main, else every outermost <article>, else <body>", () => {
     expect(markdownOf('<p>Chrome.</p><div role="main"><p>Main by role.</p></div>')).toBe("Main by role.");
-    expect(markdownOf("<p>Chrome.</p><article><h2>One</h2><p>First.</p></article><article><h2>Two</h2><p>Second.</p></article>")).toBe(
-      "## One\n\nFirst.\n\n## Two\n\nSecond.",
+    expect(
+      markdownOf(
+        "<p>Chrome.</p><article><h2>One</h2><p>First.</p></article><article><h2>Two</h2><p>Second.</p></article>",
+      ),
+    ).toBe("## One\n\nFirst.\n\n## Two\n\nSecond.");
+    expect(markdownOf("<nav>Menu</nav><h1>Plain page</h1><p>Text.</p><footer>Foot</footer>")).toBe(
+      "# Plain page\n\nText.",
     );
-    expect(markdownOf("<nav>Menu</nav><h1>Plain page</h1><p>Text.</p><footer>Foot</footer>")).toBe("# Plain page\n\nText.");
   });
 
   it("drops scripts, styles, forms, asides, embedded media and hidden elements", () => {
@@ -37,18 +42,24 @@ describe("htmlToMarkdown: what is kept", () => {
 
 describe("htmlToMarkdown: structure", () => {
   it("writes headings as #… and skips empty ones; a heading in a list is plain text", () => {
-    const markdown = markdownOf("<h1>Top</h1><h2> </h2><h3>Deep <em>part</em></h3><ul><li><h4>Item heading</h4></li></ul>");
+    const markdown = markdownOf(
+      "<h1>Top</h1><h2> </h2><h3>Deep <em>part</em></h3><ul><li><h4>Item heading</h4></li></ul>",
+    );
     expect(markdown).toBe("# Top\n\n### Deep part\n\n- Item heading");
     expect(parseMarkdown(markdown.split("\n")).filter((block) => block.type === "heading")).toHaveLength(2);
   });
 
   it("writes nested and numbered lists with their markers and indentation", () => {
-    const markdown = markdownOf('<ul><li>First<ul><li>Inner <b>bold</b></li></ul></li><li><p>Second</p><p>More</p></li></ul><ol start="4"><li>four</li><li>five</li></ol>');
+    const markdown = markdownOf(
+      '<ul><li>First<ul><li>Inner <b>bold</b></li></ul></li><li><p>Second</p><p>More</p></li></ul><ol start="4"><li>four</li><li>five</li></ol>',
+    );
     expect(markdown).toBe("- First\n  - Inner bold\n- Second\n  More\n\n4. four\n5. five");
   });
 
   it("fences <pre> with its language and a fence longer than any backtick run inside", () => {
-    const markdown = markdownOf('<pre class="lang-md">Use ```js fences\n\n  indented line</pre><p>Call <code>gauge.read()</code> or <code>a`b</code>.</p>');
+    const markdown = markdownOf(
+      '<pre class="lang-md">Use ```js fences\n\n  indented line</pre><p>Call <code>gauge.read()</code> or <code>a`b</code>.</p>',
+    );
     expect(markdown).toBe("````md\nUse ```js fences\n\n  indented line\n````\n\nCall `gauge.read()` or `` a`b ``.");
     expect(parseMarkdown(markdown.split("\n"))[0]).toMatchObject({ type: "fence", start: 0, end: 4 });
   });
@@ -58,18 +69,22 @@ describe("htmlToMarkdown: structure", () => {
       "<table><caption>Levels</caption><tr><td>Gauge</td><td>Level</td><td>Note</td></tr>" +
         '<tr><td>North</td><td>2.41</td><td>high | windy</td></tr><tr><td colspan="2">calm all day</td><td><p>two</p><p>paragraphs</p></td></tr><tr><td></td><td></td><td></td></tr></table>',
     );
-    expect(markdown).toBe("Levels\n\n| Gauge | Level | Note |\n| --- | --- | --- |\n| North | 2.41 | high \\| windy |\n| calm all day |  | two paragraphs |");
+    expect(markdown).toBe(
+      "Levels\n\n| Gauge | Level | Note |\n| --- | --- | --- |\n| North | 2.41 | high \\| windy |\n| calm all day |  | two paragraphs |",
+    );
     expect(parseMarkdown(markdown.split("\n"))[1]).toMatchObject({ type: "table", start: 2, end: 5 });
   });
 
   it("flattens a layout table (cells holding headings or tables) into its content", () => {
-    expect(markdownOf("<table><tr><td><h2>Left</h2><p>Column text.</p></td><td><p>Right text.</p></td></tr></table>")).toBe("## Left\n\nColumn text.\n\nRight text.");
+    expect(
+      markdownOf("<table><tr><td><h2>Left</h2><p>Column text.</p></td><td><p>Right text.</p></td></tr></table>"),
+    ).toBe("## Left\n\nColumn text.\n\nRight text.");
   });
 
   it("keeps <br> line breaks and quotes with >", () => {
-    expect(markdownOf("<p>Line one<br>line   two</p><blockquote><p>Said once.</p><p>Said twice.</p></blockquote>")).toBe(
-      "Line one\nline two\n\n> Said once.\n>\n> Said twice.",
-    );
+    expect(
+      markdownOf("<p>Line one<br>line   two</p><blockquote><p>Said once.</p><p>Said twice.</p></blockquote>"),
+    ).toBe("Line one\nline two\n\n> Said once.\n>\n> Said twice.");
   });
 
   it("escapes text that Markdown would read as a heading, fence or setext underline", () => {

@@ -52,7 +52,10 @@ describe("loadDocument: text and code", () => {
   it("loads source code with its language", async () => {
     expect(await load(fixture("corpus/src/tide-table.ts"))).toMatchObject({ kind: "code", language: "typescript" });
     expect(await load(fixture("corpus/scripts/summarise.py"))).toMatchObject({ kind: "code", language: "python" });
-    expect(await load(await temp("Dockerfile", "FROM node:20\n"))).toMatchObject({ kind: "code", language: "dockerfile" });
+    expect(await load(await temp("Dockerfile", "FROM node:20\n"))).toMatchObject({
+      kind: "code",
+      language: "dockerfile",
+    });
   });
 
   it("loads an empty or blank file as a document with no sections", async () => {
@@ -61,13 +64,18 @@ describe("loadDocument: text and code", () => {
   });
 
   it("sniffs files with no or an unknown extension: text loads as text", async () => {
-    expect(await load(await temp("README", "Read me first.\n"))).toMatchObject({ kind: "text", sections: [{ text: "Read me first.\n" }] });
+    expect(await load(await temp("README", "Read me first.\n"))).toMatchObject({
+      kind: "text",
+      sections: [{ text: "Read me first.\n" }],
+    });
     expect(await load(await temp("server.conf", "port = 8080\n"))).toMatchObject({ kind: "text" });
   });
 
   it("decodes windows-1252 text with a warning", async () => {
     const document = await load(fixture("encodings/windows-1252.txt"));
-    expect(document.sections[0]!.text).toBe("Café notes – déjà vu\n“Grüße aus München,” she wrote; the naïve résumé cost 12 €.\nLine three ends the file.\n");
+    expect(document.sections[0]!.text).toBe(
+      "Café notes – déjà vu\n“Grüße aus München,” she wrote; the naïve résumé cost 12 €.\nLine three ends the file.\n",
+    );
     expect(document.warnings).toEqual(["not valid UTF-8; decoded as windows-1252"]);
   });
 
@@ -148,12 +156,48 @@ describe("loadDocument: failures", () => {
 
 describe("isSupportedPath", () => {
   it("accepts readable formats, extension-less files and unknown extensions (sniffed), and passes over the rest", () => {
-    const accepted = ["a.md", "b.MDX", "c.txt", "d.pdf", "e.ts", "f.py", "LICENSE", "Makefile", "g.yaml", "h.bin", "notes.xyz"];
-    const formats = ["page.html", "page.HTM", "page.xhtml", "report.docx", "budget.xlsx", "a.png", "b.JPG", "c.jpeg", "d.gif", "e.webp", "f.wav", "g.mp3"];
+    const accepted = [
+      "a.md",
+      "b.MDX",
+      "c.txt",
+      "d.pdf",
+      "e.ts",
+      "f.py",
+      "LICENSE",
+      "Makefile",
+      "g.yaml",
+      "h.bin",
+      "notes.xyz",
+    ];
+    const formats = [
+      "page.html",
+      "page.HTM",
+      "page.xhtml",
+      "report.docx",
+      "budget.xlsx",
+      "a.png",
+      "b.JPG",
+      "c.jpeg",
+      "d.gif",
+      "e.webp",
+      "f.wav",
+      "g.mp3",
+    ];
     for (const name of [...accepted, ...formats]) {
       expect(isSupportedPath(`/docs/${name}`), name).toBe(true);
     }
-    for (const rejected of ["a.bmp", "b.svg", "c.zip", "d.lock", "e.woff2", "f.tar.gz", "g.mp4", "h.flac", "i.doc", "j.xls"]) {
+    for (const rejected of [
+      "a.bmp",
+      "b.svg",
+      "c.zip",
+      "d.lock",
+      "e.woff2",
+      "f.tar.gz",
+      "g.mp4",
+      "h.flac",
+      "i.doc",
+      "j.xls",
+    ]) {
       expect(isSupportedPath(`/docs/${rejected}`), rejected).toBe(false);
     }
   });

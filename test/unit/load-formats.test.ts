@@ -25,10 +25,25 @@ describe("loadDocument: HTML", () => {
     const text = section!.text;
     expect(text.startsWith("# North Jetty Tide Station\n\nMaintained by the harbour survey team.")).toBe(true);
     expect(text).toContain("## Readings");
-    expect(text).toContain("| Time | Level (m) | Note |\n| --- | --- | --- |\n| 06:00 | 2.41 | high water |\n| 09:00 | 1.12 | falling \\| gusty |");
-    expect(text).toContain("```python\ndef calibrate(staff, sensor):\n    offset = staff - sensor\n\n    return round(offset, 3)\n```");
+    expect(text).toContain(
+      "| Time | Level (m) | Note |\n| --- | --- | --- |\n| 06:00 | 2.41 | high water |\n| 09:00 | 1.12 | falling \\| gusty |",
+    );
+    expect(text).toContain(
+      "```python\ndef calibrate(staff, sensor):\n    offset = staff - sensor\n\n    return round(offset, 3)\n```",
+    );
     expect(text).toContain("### Old equipment");
-    for (const dropped of ["tracking pixel", "font-family", "All stations", "Harbour Office", "Internal note", "Hidden promotion", "script output", "tide clock", "newsletter", "Copyright"]) {
+    for (const dropped of [
+      "tracking pixel",
+      "font-family",
+      "All stations",
+      "Harbour Office",
+      "Internal note",
+      "Hidden promotion",
+      "script output",
+      "tide clock",
+      "newsletter",
+      "Copyright",
+    ]) {
       expect(text, dropped).not.toContain(dropped);
     }
   });
@@ -37,10 +52,17 @@ describe("loadDocument: HTML", () => {
     const document = await load(fixture("html/station.html"));
     const lines = (await readFile(fixture("html/station.html"), "utf8")).split("\n");
     expect(document.images).toEqual([
-      { path: fixture("media/gauge.png").split(path.sep).join("/"), alt: "The tide curve at the north jetty", headings: ["North Jetty Tide Station"], line: 29 },
+      {
+        path: fixture("media/gauge.png").split(path.sep).join("/"),
+        alt: "The tide curve at the north jetty",
+        headings: ["North Jetty Tide Station"],
+        line: 29,
+      },
     ]);
     expect(lines[28]).toContain('<img src="../media/gauge.png"');
-    expect(document.warnings).toEqual([`linked image not found: images/retired-gauge.png (line ${lines.findIndex((line) => line.includes("retired-gauge.png")) + 1})`]);
+    expect(document.warnings).toEqual([
+      `linked image not found: images/retired-gauge.png (line ${lines.findIndex((line) => line.includes("retired-gauge.png")) + 1})`,
+    ]);
   });
 
   it("falls back to <body> without <main> or <article>, still without navigation and footer", async () => {
@@ -54,20 +76,28 @@ describe("loadDocument: HTML", () => {
 
   it("sniffs a saved page without an extension as HTML, but keeps a .txt full of tags as text", async () => {
     const html = "<!doctype html><html><title>Saved</title><body><h1>Saved page</h1><p>Body.</p></body></html>";
-    expect(await load(await temp("saved-page", html))).toMatchObject({ kind: "html", title: "Saved", sections: [{ text: "# Saved page\n\nBody." }] });
+    expect(await load(await temp("saved-page", html))).toMatchObject({
+      kind: "html",
+      title: "Saved",
+      sections: [{ text: "# Saved page\n\nBody." }],
+    });
     expect(await load(await temp("page.txt", html))).toMatchObject({ kind: "text", sections: [{ text: html }] });
   });
 
   it("reports a page nested too deeply to convert", async () => {
     const depth = 1500;
     const file = await temp("deep.html", `<body>${"<div>".repeat(depth)}deep${"</div>".repeat(depth)}</body>`);
-    expect(await failure(file)).toMatch(/^too deeply nested to convert \(HTML nested 15\d\d levels deep \(more than 1000\)\)$/);
+    expect(await failure(file)).toMatch(
+      /^too deeply nested to convert \(HTML nested 15\d\d levels deep \(more than 1000\)\)$/,
+    );
     const fine = await temp("nested.html", `<body>${"<div>".repeat(500)}deep${"</div>".repeat(500)}</body>`);
     expect((await load(fine)).sections).toEqual([{ text: "deep" }]);
   });
 
   it("loads a page with no text as a document with no sections", async () => {
-    expect((await load(await temp("empty.html", "<html><body><script>x()</script></body></html>"))).sections).toEqual([]);
+    expect((await load(await temp("empty.html", "<html><body><script>x()</script></body></html>"))).sections).toEqual(
+      [],
+    );
   });
 });
 
@@ -93,7 +123,14 @@ describe("loadDocument: Markdown image links", () => {
       "---\ntitle: Notes\n---\n\n# Notes\n\n![one](img/tide%20curve.png)\n\n![two](<img/tide curve.png>)\n\n![pic](img/tide%20curve.png?v=2#top)\n\n![site root](/static/logo.png)\n",
     );
     const document = await load(file);
-    expect(document.images).toEqual([{ path: path.join(tree.root, "img/tide curve.png").split(path.sep).join("/"), alt: "one", headings: ["Notes"], line: 7 }]);
+    expect(document.images).toEqual([
+      {
+        path: path.join(tree.root, "img/tide curve.png").split(path.sep).join("/"),
+        alt: "one",
+        headings: ["Notes"],
+        line: 7,
+      },
+    ]);
     expect(document.warnings).toBeUndefined();
   });
 });
@@ -108,14 +145,18 @@ describe("loadDocument: Word", () => {
     const text = document.sections[0]!.text;
     expect(text).toContain("# Harbour Survey Report\n\nThis report covers the spring survey");
     expect(text).toContain("## Tide gauges");
-    expect(text).toContain("### Calibration\n\n- Check the staff against the benchmark.\n- Zero the pressure sensor at low water.");
+    expect(text).toContain(
+      "### Calibration\n\n- Check the staff against the benchmark.\n- Zero the pressure sensor at low water.",
+    );
     expect(text).toContain("| Station | Level (m) | Checked |\n| --- | --- | --- |\n| North jetty | 2.41 | 12 March |");
     expect(document.hash).toBe(await hashFile(fixture("office/report.docx")));
   });
 
   it("refuses a package whose parts unpack to more than 256 MiB (a zip bomb) before inflating it", async () => {
     const bytes = new Uint8Array(await readFile(fixture("office/report.docx")));
-    const entries = readZipDirectory(bytes).map((entry) => (entry.name === "word/document.xml" ? { ...entry, uncompressedSize: 300 * MIB } : entry));
+    const entries = readZipDirectory(bytes).map((entry) =>
+      entry.name === "word/document.xml" ? { ...entry, uncompressedSize: 300 * MIB } : entry,
+    );
     const error = await loadDocx("/bomb.docx", bytes, entries).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LoadError);
     expect((error as LoadError).reason).toMatch(/^Word document unpacks to 300\.\d MiB, above the 256 MiB limit$/);
@@ -126,10 +167,23 @@ describe("loadDocument: Word", () => {
   });
 
   it("names each way a Word file can be broken", async () => {
-    expect(await failure(fixture("office/truncated.docx"))).toBe("not a valid Word document (no end of central directory (truncated or not a ZIP))");
-    expect(await failure(fixture("office/broken-document.docx"))).toMatch(/^not a valid Word document \(.*element parse error/);
-    expect(await failure(await temp("plain.docx", await readFile(fixture("office/archive.zip"))))).toBe("not a valid Word document (ZIP without word/document.xml)");
-    expect(await failure(await temp("junk.docx", Uint8Array.from({ length: 64 }, (_, index) => (index * 37) % 7)))).toBe("not a valid Word document (not a ZIP archive)");
+    expect(await failure(fixture("office/truncated.docx"))).toBe(
+      "not a valid Word document (no end of central directory (truncated or not a ZIP))",
+    );
+    expect(await failure(fixture("office/broken-document.docx"))).toMatch(
+      /^not a valid Word document \(.*element parse error/,
+    );
+    expect(await failure(await temp("plain.docx", await readFile(fixture("office/archive.zip"))))).toBe(
+      "not a valid Word document (ZIP without word/document.xml)",
+    );
+    expect(
+      await failure(
+        await temp(
+          "junk.docx",
+          Uint8Array.from({ length: 64 }, (_, index) => (index * 37) % 7),
+        ),
+      ),
+    ).toBe("not a valid Word document (not a ZIP archive)");
     const ole = Uint8Array.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, ...new Array(56).fill(0)]);
     expect(await failure(await temp("locked.docx", ole))).toMatch(/^encrypted or legacy-format Word document/);
     expect(await failure(await temp("empty.docx", ""))).toBe("empty file");
@@ -152,14 +206,22 @@ describe("loadDocument: Excel", () => {
           "Station: Lifeboat slip (east side) | Date: 2024-03-14 | Level (m): 2.45",
         ].join("\n"),
       },
-      { location: "Notes", startLine: 2, text: "Note: Barnacles choke the intake of the fish quay well.\nNote: Replace the float line before winter." },
+      {
+        location: "Notes",
+        startLine: 2,
+        text: "Note: Barnacles choke the intake of the fish quay well.\nNote: Replace the float line before winter.",
+      },
     ]);
     expect(document.warnings).toBeUndefined();
   });
 
   it("keeps at most the row, column and cell-size limits and says what it left out", async () => {
     const bytes = new Uint8Array(await readFile(fixture("office/tide-log.xlsx")));
-    const document = await loadXlsx("/tide-log.xlsx", bytes, readZipDirectory(bytes), { maxRows: 2, maxColumns: 3, maxCellCharacters: 10 });
+    const document = await loadXlsx("/tide-log.xlsx", bytes, readZipDirectory(bytes), {
+      maxRows: 2,
+      maxColumns: 3,
+      maxCellCharacters: 10,
+    });
     expect(document.sections.map((section) => section.text)).toEqual([
       "Station: North jet… | Date: 2024-03-12 | Level (m): 2.41\nStation: Fish quay | Date: 2024-03-13 | Level (m): 2.38",
     ]);
@@ -173,14 +235,18 @@ describe("loadDocument: Excel", () => {
 
   it("names a broken workbook and an archive that is no workbook", async () => {
     expect(await failure(fixture("office/broken-sheet.xlsx"))).toMatch(/^not a valid Excel workbook \(/);
-    expect(await failure(await temp("data.xlsx", await readFile(fixture("office/archive.zip"))))).toBe("not a valid Excel workbook (ZIP without xl/workbook.xml)");
+    expect(await failure(await temp("data.xlsx", await readFile(fixture("office/archive.zip"))))).toBe(
+      "not a valid Excel workbook (ZIP without xl/workbook.xml)",
+    );
   });
 });
 
 describe("loadDocument: archives", () => {
   it("reports a ZIP that is no Office document as an unsupported archive, whatever its name", async () => {
     expect(await failure(fixture("office/archive.zip"))).toBe("unsupported archive (ZIP)");
-    expect(await failure(await temp("bundle.dat", await readFile(fixture("office/archive.zip"))))).toBe("unsupported archive (ZIP)");
+    expect(await failure(await temp("bundle.dat", await readFile(fixture("office/archive.zip"))))).toBe(
+      "unsupported archive (ZIP)",
+    );
   });
 });
 
@@ -202,35 +268,58 @@ describe("loadDocument: images and audio", () => {
   });
 
   it("goes by content, not name: a .txt holding a PNG is an image, a .png holding text is text", async () => {
-    expect(await load(fixture("media/really-a-png.txt"))).toMatchObject({ kind: "image", media: { mimeType: "image/png" } });
+    expect(await load(fixture("media/really-a-png.txt"))).toMatchObject({
+      kind: "image",
+      media: { mimeType: "image/png" },
+    });
     const text = await load(fixture("media/not-really.png"));
     expect(text).toMatchObject({ kind: "text", sections: [{ startLine: 1 }], warnings: ["named .png but holds text"] });
     expect(text.sections[0]!.text).toContain("holds plain text about tide gauges");
-    expect(await load(await temp("photo.jpg", await readFile(fixture("media/gauge.png"))))).toMatchObject({ kind: "image", media: { mimeType: "image/png" } });
+    expect(await load(await temp("photo.jpg", await readFile(fixture("media/gauge.png"))))).toMatchObject({
+      kind: "image",
+      media: { mimeType: "image/png" },
+    });
   });
 
   it("refuses an image-named file of other binary content, and an empty one", async () => {
-    expect(await failure(await temp("broken.png", Uint8Array.from([0x89, 0x50, 0x00, 0x01, 0x02, 0x03])))).toMatch(/^not a PNG, JPEG, GIF or WebP image/);
-    expect(await failure(await temp("broken.mp3", Uint8Array.from([0x00, 0x01, 0x02, 0x03])))).toMatch(/^not a WAV or MP3 file/);
+    expect(await failure(await temp("broken.png", Uint8Array.from([0x89, 0x50, 0x00, 0x01, 0x02, 0x03])))).toMatch(
+      /^not a PNG, JPEG, GIF or WebP image/,
+    );
+    expect(await failure(await temp("broken.mp3", Uint8Array.from([0x00, 0x01, 0x02, 0x03])))).toMatch(
+      /^not a WAV or MP3 file/,
+    );
     expect(await failure(await temp("empty.png", ""))).toBe("empty file");
   });
 
   it("skips images and audio above their own limits, 20 MiB by default", async () => {
     const png = await readFile(fixture("media/gauge.png"));
-    expect(await failure(fixture("media/gauge.png"), { maxImageBytes: 100 })).toBe("image larger than the 100 bytes limit (169 bytes)");
-    expect(await failure(fixture("media/tone.wav"), { maxAudioBytes: 2048 })).toBe("audio larger than the 2 KiB limit (3.9 KiB)");
+    expect(await failure(fixture("media/gauge.png"), { maxImageBytes: 100 })).toBe(
+      "image larger than the 100 bytes limit (169 bytes)",
+    );
+    expect(await failure(fixture("media/tone.wav"), { maxAudioBytes: 2048 })).toBe(
+      "audio larger than the 2 KiB limit (3.9 KiB)",
+    );
     const big = Buffer.alloc(21 * MIB);
     png.copy(big);
     expect(await failure(await temp("huge.png", big))).toBe("image larger than the 20 MiB limit (21 MiB)");
     // maxBytes applies to images as well, when it is the smaller limit.
-    expect(await failure(fixture("media/gauge.png"), { maxBytes: 100 })).toBe("image larger than the 100 bytes limit (169 bytes)");
+    expect(await failure(fixture("media/gauge.png"), { maxBytes: 100 })).toBe(
+      "image larger than the 100 bytes limit (169 bytes)",
+    );
   });
 });
 
 describe("loadDocument: size limit and encodings", () => {
   it("applies maxBytes to every format but PDF", async () => {
-    for (const relative of ["html/station.html", "office/report.docx", "office/tide-log.xlsx", "linked/field-notes.md"]) {
-      expect(await failure(fixture(relative), { maxBytes: 256 }), relative).toMatch(/^larger than the 256 bytes limit \((\d+(\.\d)? KiB|\d+ bytes)\)$/);
+    for (const relative of [
+      "html/station.html",
+      "office/report.docx",
+      "office/tide-log.xlsx",
+      "linked/field-notes.md",
+    ]) {
+      expect(await failure(fixture(relative), { maxBytes: 256 }), relative).toMatch(
+        /^larger than the 256 bytes limit \((\d+(\.\d)? KiB|\d+ bytes)\)$/,
+      );
     }
     const pdf = await load(fixture("pdf/handbook.pdf"), { maxBytes: 256 });
     expect(pdf.sections.map((section) => section.page)).toEqual([1, 2, 3, 4]);
@@ -238,11 +327,19 @@ describe("loadDocument: size limit and encodings", () => {
 
   it("skips text it cannot decode, with a reason", async () => {
     // Shift-JIS: invalid UTF-8, and far too many high bytes for windows-1252.
-    const shiftJis = Uint8Array.from([0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea, 0x82, 0xcc, 0x83, 0x65, 0x83, 0x4c, 0x83, 0x58, 0x83, 0x67]);
-    expect(await failure(await temp("japanese.txt", shiftJis))).toBe("not valid UTF-8 and not recognisable as windows-1252 text");
-    expect(await failure(await temp("japanese.html", shiftJis))).toBe("not valid UTF-8 and not recognisable as windows-1252 text");
+    const shiftJis = Uint8Array.from([
+      0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea, 0x82, 0xcc, 0x83, 0x65, 0x83, 0x4c, 0x83, 0x58, 0x83, 0x67,
+    ]);
+    expect(await failure(await temp("japanese.txt", shiftJis))).toBe(
+      "not valid UTF-8 and not recognisable as windows-1252 text",
+    );
+    expect(await failure(await temp("japanese.html", shiftJis))).toBe(
+      "not valid UTF-8 and not recognisable as windows-1252 text",
+    );
     // UTF-16 with a lone surrogate.
-    expect(await failure(await temp("broken16.md", Uint8Array.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8, 0x41, 0x00])))).toBe("invalid UTF-16LE text");
+    expect(
+      await failure(await temp("broken16.md", Uint8Array.from([0xff, 0xfe, 0x41, 0x00, 0x00, 0xd8, 0x41, 0x00]))),
+    ).toBe("invalid UTF-16LE text");
   });
 });
 
@@ -255,7 +352,10 @@ describe("loadDocument: large PDFs", () => {
       const sheet = pdf.addPage([595, 842]);
       sheet.drawText(`Survey page ${page}: harbour section ${page * 7}`, { x: 50, y: 800, size: 14, font });
       for (let line = 0; line < 40; line++) {
-        sheet.drawText(`Reading ${line} on page ${page}: the gauge showed ${page * 100 + line} millimetres at the jetty.`, { x: 50, y: 770 - line * 16, size: 9, font });
+        sheet.drawText(
+          `Reading ${line} on page ${page}: the gauge showed ${page * 100 + line} millimetres at the jetty.`,
+          { x: 50, y: 770 - line * 16, size: 9, font },
+        );
       }
     }
     const file = await temp("survey.pdf", await pdf.save());

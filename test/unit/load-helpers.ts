@@ -12,10 +12,17 @@ export const fixture = (relative: string) => path.join(fixtures, relative);
 
 export async function sourceFile(filePath: string): Promise<SourceFile> {
   const stats = await stat(filePath).catch(() => ({ size: 0, mtimeMs: 0 }));
-  return { path: filePath, source: path.dirname(filePath), relativePath: path.basename(filePath), size: stats.size, mtimeMs: stats.mtimeMs };
+  return {
+    path: filePath,
+    source: path.dirname(filePath),
+    relativePath: path.basename(filePath),
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+  };
 }
 
-export const load = async (filePath: string, options?: Parameters<typeof loadDocument>[1]) => loadDocument(await sourceFile(filePath), options);
+export const load = async (filePath: string, options?: Parameters<typeof loadDocument>[1]) =>
+  loadDocument(await sourceFile(filePath), options);
 
 /** The reason a load fails with; fails the test when it does not fail with a LoadError. */
 export async function failure(filePath: string, options?: Parameters<typeof loadDocument>[1]): Promise<string> {

@@ -6,7 +6,16 @@ function manifestOf(source: string, names: string[]): Map<string, DocumentRecord
   return new Map(
     names.map((name) => [
       `${source}/${name}`,
-      { path: `${source}/${name}`, source, hash: "h", size: 1, mtimeMs: 1, status: "indexed", chunks: 1, indexedAt: "" } satisfies DocumentRecord,
+      {
+        path: `${source}/${name}`,
+        source,
+        hash: "h",
+        size: 1,
+        mtimeMs: 1,
+        status: "indexed",
+        chunks: 1,
+        indexedAt: "",
+      } satisfies DocumentRecord,
     ]),
   );
 }

@@ -5,7 +5,13 @@ import { RequestPacer } from "../../src/embedding/request-pacer.js";
 /** A pacer on a manual clock: `sleep` advances time instead of waiting. */
 function pacedStarts(options: { rpm?: number; tpm?: number }, requests: number[]) {
   let now = 0;
-  const pacer = new RequestPacer({ ...options, now: () => now, sleep: async (ms) => void (now += ms) });
+  const pacer = new RequestPacer({
+    ...options,
+    now: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  });
   return (async () => {
     const starts: number[] = [];
     for (const tokens of requests) {

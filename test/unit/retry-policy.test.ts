@@ -32,10 +32,14 @@ describe("withRetry", () => {
     let calls = 0;
     const error = new ProviderError("unavailable", { status: 503, retryable: true });
     await expect(
-      withRetry("chat", async () => {
-        calls++;
-        throw error;
-      }, { normalize, sleep, random: () => 0.5, policy: { maxAttempts: 4, baseDelayMs: 100, jitter: 0.2 } }),
+      withRetry(
+        "chat",
+        async () => {
+          calls++;
+          throw error;
+        },
+        { normalize, sleep, random: () => 0.5, policy: { maxAttempts: 4, baseDelayMs: 100, jitter: 0.2 } },
+      ),
     ).rejects.toBe(error);
     expect(calls).toBe(4);
     expect(waits).toEqual([110, 220, 440]);
@@ -44,16 +48,25 @@ describe("withRetry", () => {
   it("keeps waiting out 429s past maxAttempts, until the rate-limit time budget is spent", async () => {
     const { waits, sleep } = recorder();
     let calls = 0;
-    const result = await withRetry("embeddings", async () => {
-      if (++calls <= 10) throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 1000 });
-      return "done";
-    }, { normalize, sleep, random: () => 0, policy: { maxAttempts: 3 } });
+    const result = await withRetry(
+      "embeddings",
+      async () => {
+        if (++calls <= 10)
+          throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 1000 });
+        return "done";
+      },
+      { normalize, sleep, random: () => 0, policy: { maxAttempts: 3 } },
+    );
     expect(result).toBe("done");
     expect(waits).toHaveLength(10);
 
-    const budget = withRetry("embeddings", async () => {
-      throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 1000 });
-    }, { normalize, sleep: async () => {}, random: () => 0, policy: { maxRateLimitedMs: 5000 } });
+    const budget = withRetry(
+      "embeddings",
+      async () => {
+        throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 1000 });
+      },
+      { normalize, sleep: async () => {}, random: () => 0, policy: { maxRateLimitedMs: 5000 } },
+    );
     await expect(budget).rejects.toThrow("rate limited");
   });
 
@@ -61,10 +74,14 @@ describe("withRetry", () => {
     const { waits, sleep } = recorder();
     let calls = 0;
     await expect(
-      withRetry("embeddings", async () => {
-        calls++;
-        throw new ProviderError("bad request", { status: 400, retryable: false });
-      }, { normalize, sleep }),
+      withRetry(
+        "embeddings",
+        async () => {
+          calls++;
+          throw new ProviderError("bad request", { status: 400, retryable: false });
+        },
+        { normalize, sleep },
+      ),
     ).rejects.toThrow("bad request");
     expect(calls).toBe(1);
     expect(waits).toEqual([]);
@@ -72,9 +89,13 @@ describe("withRetry", () => {
 
   it("turns a requested delay above the cap into QuotaExhaustedError instead of sleeping", async () => {
     const { waits, sleep } = recorder();
-    const failure = withRetry("embeddings", async () => {
-      throw new ProviderError("quota", { status: 429, retryable: true, retryDelayMs: 3_600_000 });
-    }, { normalize, sleep, policy: { maxDelayMs: 60_000 } });
+    const failure = withRetry(
+      "embeddings",
+      async () => {
+        throw new ProviderError("quota", { status: 429, retryable: true, retryDelayMs: 3_600_000 });
+      },
+      { normalize, sleep, policy: { maxDelayMs: 60_000 } },
+    );
     await expect(failure).rejects.toBeInstanceOf(QuotaExhaustedError);
     await expect(failure).rejects.toThrow(/3600 s/);
     expect(waits).toEqual([]);
@@ -85,11 +106,15 @@ describe("withRetry", () => {
     const reason = new Error("stop");
     let calls = 0;
     await expect(
-      withRetry("chat", async () => {
-        calls++;
-        controller.abort(reason);
-        throw new ProviderError("would retry", { retryable: true });
-      }, { normalize, signal: controller.signal, sleep: async () => {} }),
+      withRetry(
+        "chat",
+        async () => {
+          calls++;
+          controller.abort(reason);
+          throw new ProviderError("would retry", { retryable: true });
+        },
+        { normalize, signal: controller.signal, sleep: async () => {} },
+      ),
     ).rejects.toBe(reason);
     expect(calls).toBe(1);
   });
@@ -97,10 +122,14 @@ describe("withRetry", () => {
   it("tells onRetry about each wait", async () => {
     const notices: number[] = [];
     let calls = 0;
-    await withRetry("embeddings", async () => {
-      if (++calls < 3) throw new ProviderError("busy", { status: 500, retryable: true, retryDelayMs: 5 });
-      return 1;
-    }, { normalize, sleep: async () => {}, random: () => 0, onRetry: (notice) => notices.push(notice.attempt) });
+    await withRetry(
+      "embeddings",
+      async () => {
+        if (++calls < 3) throw new ProviderError("busy", { status: 500, retryable: true, retryDelayMs: 5 });
+        return 1;
+      },
+      { normalize, sleep: async () => {}, random: () => 0, onRetry: (notice) => notices.push(notice.attempt) },
+    );
     expect(notices).toEqual([1, 2]);
   });
 });
@@ -108,6 +137,8 @@ describe("withRetry", () => {
 describe("retryDelay", () => {
   it("caps exponential backoff at maxDelayMs", () => {
     const error = new ProviderError("x", { retryable: true });
-    expect(retryDelay(error, 10, { maxAttempts: 20, maxRateLimitedMs: 0, baseDelayMs: 1000, maxDelayMs: 8000, jitter: 0 })).toBe(8000);
+    expect(
+      retryDelay(error, 10, { maxAttempts: 20, maxRateLimitedMs: 0, baseDelayMs: 1000, maxDelayMs: 8000, jitter: 0 }),
+    ).toBe(8000);
   });
 });

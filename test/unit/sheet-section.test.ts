@@ -6,7 +6,15 @@ const limits = { maxRows: 1000, maxColumns: 100, maxCellCharacters: 200 };
 
 describe("sheetSection", () => {
   it("takes the first non-empty row as header, numbers lines by spreadsheet row, and keeps empty rows as blank lines", () => {
-    const rows = [[], [null, null], [null, "Gauge", "Level", null], [null, "North", 2.41, null], [], [null, "Quay", null, "jammed"], [null, null, null, null]];
+    const rows = [
+      [],
+      [null, null],
+      [null, "Gauge", "Level", null],
+      [null, "North", 2.41, null],
+      [],
+      [null, "Quay", null, "jammed"],
+      [null, null, null, null],
+    ];
     expect(sheetSection("Log", rows, 100, limits)).toEqual({
       rows: 2,
       droppedRows: 0,
@@ -17,8 +25,17 @@ describe("sheetSection", () => {
   });
 
   it("reads a single row as values without a header, and an empty sheet as nothing", () => {
-    expect(sheetSection("One", [[], ["only", "row", null, 3]], 100, limits).section).toEqual({ location: "One", startLine: 2, text: "only | row | 3" });
-    expect(sheetSection("None", [[], [null, ""]], 100, limits)).toEqual({ rows: 0, droppedRows: 0, droppedColumns: false, cutCells: 0 });
+    expect(sheetSection("One", [[], ["only", "row", null, 3]], 100, limits).section).toEqual({
+      location: "One",
+      startLine: 2,
+      text: "only | row | 3",
+    });
+    expect(sheetSection("None", [[], [null, ""]], 100, limits)).toEqual({
+      rows: 0,
+      droppedRows: 0,
+      droppedColumns: false,
+      cutCells: 0,
+    });
   });
 
   it("keeps each row on one line and stops at the row budget", () => {

@@ -1,7 +1,6 @@
-import { describe, expect, it } from "vitest";
-
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { describe, expect, it } from "vitest";
 
 import { classifyZip } from "../../src/loaders/classify-zip.js";
 import { decodeText, UndecodableTextError } from "../../src/loaders/decode-text.js";
@@ -25,7 +24,10 @@ describe("sniff", () => {
   });
 
   it("calls content with a NUL byte binary", () => {
-    expect(sniff(Uint8Array.from([0x48, 0x69, 0x00, 0x21]))).toEqual({ type: "binary", evidence: "NUL byte at offset 2" });
+    expect(sniff(Uint8Array.from([0x48, 0x69, 0x00, 0x21]))).toEqual({
+      type: "binary",
+      evidence: "NUL byte at offset 2",
+    });
   });
 
   it("calls content with many control characters binary, but tolerates tabs, form feeds and ANSI colours", () => {
@@ -35,13 +37,29 @@ describe("sniff", () => {
 
   it("reads byte-order marks", () => {
     expect(sniff(Uint8Array.from([0xef, 0xbb, 0xbf, 0x41]))).toEqual({ type: "text", encoding: "utf-8", bomLength: 3 });
-    expect(sniff(Uint8Array.from([0xff, 0xfe, 0x41, 0x00]))).toEqual({ type: "text", encoding: "utf-16le", bomLength: 2 });
-    expect(sniff(Uint8Array.from([0xfe, 0xff, 0x00, 0x41]))).toEqual({ type: "text", encoding: "utf-16be", bomLength: 2 });
+    expect(sniff(Uint8Array.from([0xff, 0xfe, 0x41, 0x00]))).toEqual({
+      type: "text",
+      encoding: "utf-16le",
+      bomLength: 2,
+    });
+    expect(sniff(Uint8Array.from([0xfe, 0xff, 0x00, 0x41]))).toEqual({
+      type: "text",
+      encoding: "utf-16be",
+      bomLength: 2,
+    });
   });
 
   it("recognises UTF-16 without a byte-order mark instead of calling it binary", () => {
-    expect(sniff(bytes("Plain notes, written by a Windows tool.", "utf16le"))).toEqual({ type: "text", encoding: "utf-16le", bomLength: 0 });
-    expect(sniff(new Uint8Array(Buffer.from("Big-endian notes here.", "utf16le").swap16()))).toEqual({ type: "text", encoding: "utf-16be", bomLength: 0 });
+    expect(sniff(bytes("Plain notes, written by a Windows tool.", "utf16le"))).toEqual({
+      type: "text",
+      encoding: "utf-16le",
+      bomLength: 0,
+    });
+    expect(sniff(new Uint8Array(Buffer.from("Big-endian notes here.", "utf16le").swap16()))).toEqual({
+      type: "text",
+      encoding: "utf-16be",
+      bomLength: 0,
+    });
   });
 });
 
@@ -65,7 +83,9 @@ describe("sniff: media, archives", () => {
   });
 
   it("knows an MP3 by an ID3 tag or by two valid Layer III frame headers", () => {
-    expect(detectMediaType(Uint8Array.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0, 0, 0, 0x10]))?.mimeType).toBe("audio/mpeg");
+    expect(detectMediaType(Uint8Array.from([0x49, 0x44, 0x33, 0x04, 0x00, 0x00, 0, 0, 0, 0x10]))?.mimeType).toBe(
+      "audio/mpeg",
+    );
     // MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: frames of 417 bytes.
     const frames = new Uint8Array(417 * 2 + 4);
     frames.set([0xff, 0xfb, 0x90, 0x64], 0);
@@ -77,8 +97,12 @@ describe("sniff: media, archives", () => {
   });
 
   it("never takes a UTF-16 byte-order mark or other RIFF files for media", () => {
-    expect(sniff(new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("A tide note.", "utf16le")]))).type).toBe("text");
-    expect(detectMediaType(new Uint8Array(Buffer.from("RIFF\u0000\u0000\u0000\u0000AVI LIST", "latin1")))).toBeUndefined();
+    expect(
+      sniff(new Uint8Array(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("A tide note.", "utf16le")]))).type,
+    ).toBe("text");
+    expect(
+      detectMediaType(new Uint8Array(Buffer.from("RIFF\u0000\u0000\u0000\u0000AVI LIST", "latin1"))),
+    ).toBeUndefined();
     expect(detectMediaType(new Uint8Array(Buffer.from("GIF90a", "latin1")))).toBeUndefined();
   });
 
@@ -95,8 +119,21 @@ describe("readZipDirectory and classifyZip", () => {
     expect(docx.map((entry) => entry.name)).toContain("word/document.xml");
     expect(classifyZip(docx)).toEqual({ kind: "docx" });
     expect(classifyZip(readZipDirectory(await fixture("office/tide-log.xlsx")))).toEqual({ kind: "xlsx" });
-    expect(classifyZip(readZipDirectory(await fixture("office/archive.zip")))).toEqual({ kind: "archive", label: "ZIP" });
-    expect(classifyZip([{ name: "[Content_Types].xml" }, { name: "ppt/presentation.xml" }].map((entry) => ({ ...entry, method: 0, compressedSize: 0, uncompressedSize: 0, localHeaderOffset: 0 })))).toEqual({
+    expect(classifyZip(readZipDirectory(await fixture("office/archive.zip")))).toEqual({
+      kind: "archive",
+      label: "ZIP",
+    });
+    expect(
+      classifyZip(
+        [{ name: "[Content_Types].xml" }, { name: "ppt/presentation.xml" }].map((entry) => ({
+          ...entry,
+          method: 0,
+          compressedSize: 0,
+          uncompressedSize: 0,
+          localHeaderOffset: 0,
+        })),
+      ),
+    ).toEqual({
       kind: "archive",
       label: "PowerPoint presentation",
     });
@@ -123,7 +160,9 @@ describe("looksLikeHtml", () => {
   it("accepts a doctype or <html> start, after comments or an XML declaration, and nothing else", () => {
     expect(looksLikeHtml("<!DOCTYPE html>\n<html>")).toBe(true);
     expect(looksLikeHtml("  <!-- saved page -->\n<HTML lang=en>")).toBe(true);
-    expect(looksLikeHtml('<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">')).toBe(true);
+    expect(looksLikeHtml('<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN">')).toBe(
+      true,
+    );
     expect(looksLikeHtml("# Title\n\n<div>inline HTML in Markdown</div>")).toBe(false);
     expect(looksLikeHtml("<template><div/></template>")).toBe(false);
     expect(looksLikeHtml("<htmlish>")).toBe(false);
@@ -143,10 +182,14 @@ describe("decodeText", () => {
   it("refuses bytes that are neither UTF-8 nor plausible windows-1252", () => {
     const mostlyHighBytes = Uint8Array.from({ length: 200 }, (_, index) => 0xc0 + (index % 60));
     expect(() => decodeText(mostlyHighBytes, "utf-8", 0)).toThrow(UndecodableTextError);
-    expect(() => decodeText(mostlyHighBytes, "utf-8", 0)).toThrow("not valid UTF-8 and not recognisable as windows-1252 text");
+    expect(() => decodeText(mostlyHighBytes, "utf-8", 0)).toThrow(
+      "not valid UTF-8 and not recognisable as windows-1252 text",
+    );
   });
 
   it("refuses text with a NUL past the sniffed prefix", () => {
-    expect(() => decodeText(bytes(`${"a".repeat(10_000)}\u0000tail`), "utf-8", 0)).toThrow("binary file (NUL character at position 10000)");
+    expect(() => decodeText(bytes(`${"a".repeat(10_000)}\u0000tail`), "utf-8", 0)).toThrow(
+      "binary file (NUL character at position 10000)",
+    );
   });
 });

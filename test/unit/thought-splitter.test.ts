@@ -5,14 +5,23 @@ function run(chunks: string[]) {
   const splitter = new ThoughtSplitter();
   const pieces = [...chunks.flatMap((chunk) => splitter.push(chunk)), ...splitter.end()];
   return {
-    thought: pieces.filter((p) => p.thought).map((p) => p.text).join(""),
-    text: pieces.filter((p) => !p.thought).map((p) => p.text).join(""),
+    thought: pieces
+      .filter((p) => p.thought)
+      .map((p) => p.text)
+      .join(""),
+    text: pieces
+      .filter((p) => !p.thought)
+      .map((p) => p.text)
+      .join(""),
   };
 }
 
 describe("ThoughtSplitter", () => {
   it("separates a <thought> block from the answer", () => {
-    expect(run(["<thought>Consider [1].</thought>The answer [1]."])).toEqual({ thought: "Consider [1].", text: "The answer [1]." });
+    expect(run(["<thought>Consider [1].</thought>The answer [1]."])).toEqual({
+      thought: "Consider [1].",
+      text: "The answer [1].",
+    });
   });
 
   it("handles tags cut anywhere by chunk boundaries", () => {

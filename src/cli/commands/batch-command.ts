@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode, type BatchJobRecord } from "../../index.js";
+import { type BatchJobRecord, ExitCode } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { Output } from "../output.js";
@@ -48,7 +48,9 @@ the documents enter the index when the job is collected, by \`gemindex batch col
         output.emitJson({ job, remote: remote ?? null });
         output.print(describeJob(job));
         if (remote) {
-          const counts = remote.counts ? ` — ${remote.counts.completed ?? "?"} of ${remote.counts.total ?? "?"} done, ${remote.counts.failed ?? 0} failed` : "";
+          const counts = remote.counts
+            ? ` — ${remote.counts.completed ?? "?"} of ${remote.counts.total ?? "?"} done, ${remote.counts.failed ?? 0} failed`
+            : "";
           output.print(`Service: ${remote.state}${counts}${remote.error ? ` — ${remote.error}` : ""}`);
         }
         done(ExitCode.ok);
@@ -65,13 +67,20 @@ the documents enter the index when the job is collected, by \`gemindex batch col
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
       await withIndex(io, global, async (index) => {
-        const report = await index.collectBatches({ only: id, wait: options.wait, pollMs: options.pollSeconds * 1000, signal: io.signal });
+        const report = await index.collectBatches({
+          only: id,
+          wait: options.wait,
+          pollMs: options.pollSeconds * 1000,
+          signal: io.signal,
+        });
         output.emitJson(report);
         output.print(
           `Collected ${report.collected.length} job(s): ${report.documents} documents, ${report.chunks} chunks` +
             (report.retried ? ` (${report.retried} failed lines embedded directly)` : "") +
             (report.running.length ? `; still running: ${report.running.join(", ")}` : "") +
-            (report.dropped.length ? `; did not finish (documents indexed again next run): ${report.dropped.join(", ")}` : "") +
+            (report.dropped.length
+              ? `; did not finish (documents indexed again next run): ${report.dropped.join(", ")}`
+              : "") +
             ".",
         );
         done(ExitCode.ok);

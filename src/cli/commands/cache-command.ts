@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { ExitCode, type CachedContext, type CacheRegistryEntry } from "../../index.js";
+import { type CachedContext, type CacheRegistryEntry, ExitCode } from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";

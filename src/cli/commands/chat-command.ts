@@ -1,6 +1,16 @@
 import { createInterface } from "node:readline";
 import type { Command } from "commander";
-import { ConfigError, ExitCode, GemindexError, type AnswerEvent, type ChatSession, type ChatUsage, type Hit, type SearchFilter, type SearchMode } from "../../index.js";
+import {
+  type AnswerEvent,
+  type ChatSession,
+  type ChatUsage,
+  ConfigError,
+  ExitCode,
+  GemindexError,
+  type Hit,
+  type SearchFilter,
+  type SearchMode,
+} from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";
@@ -43,11 +53,20 @@ export function registerChatCommand(program: Command, io: CliIO, done: (code: nu
     .option("--path <globs...>", "only documents whose path matches")
     .option("--kind <kinds...>", "only these document kinds")
     .option("--source <roots...>", "only documents indexed from these folders")
-    .option("--reasoning-effort <level>", "minimal, low, medium, high or none", oneOf(["minimal", "low", "medium", "high", "none"] as const))
+    .option(
+      "--reasoning-effort <level>",
+      "minimal, low, medium, high or none",
+      oneOf(["minimal", "low", "medium", "high", "none"] as const),
+    )
     .option("--thoughts", "show the model's thought summaries")
     .option("--cached-content <name>", "converse with this existing context cache (cachedContents/<id>) as it is")
     .option("--no-cache", "send pinned documents with every question instead of in a context cache")
-    .option("--history-tokens <n>", "tokens of earlier turns sent with each question (oldest dropped first)", parsePositiveInteger, 8000)
+    .option(
+      "--history-tokens <n>",
+      "tokens of earlier turns sent with each question (oldest dropped first)",
+      parsePositiveInteger,
+      8000,
+    )
     .addHelpText(
       "after",
       `
@@ -65,7 +84,10 @@ Examples:
       const output = new Output(io, global);
       const index = await openFromCli(io, global, { chatModel: options.model });
       try {
-        if (!index.online) throw new ConfigError("gemindex chat needs GEMINI_API_KEY (it generates answers); without a key, use gemindex query.");
+        if (!index.online)
+          throw new ConfigError(
+            "gemindex chat needs GEMINI_API_KEY (it generates answers); without a key, use gemindex query.",
+          );
         if (!io.stdin) throw new ConfigError("gemindex chat needs an input to read questions from.");
         const filter: SearchFilter = { paths: options.path, kinds: options.kind, sources: options.source };
         const session = index.chat({
@@ -91,10 +113,20 @@ Examples:
  * answer. Ctrl-C reaches us as readline's SIGINT on a terminal (raw mode), or as `io.signal`
  * when input is piped (bin.ts turns the process signal into it, and exits on the second itself).
  */
-async function converse(session: ChatSession, io: CliIO, stdin: NonNullable<CliIO["stdin"]>, output: Output): Promise<number> {
+async function converse(
+  session: ChatSession,
+  io: CliIO,
+  stdin: NonNullable<CliIO["stdin"]>,
+  output: Output,
+): Promise<number> {
   const terminalOutput = io.stdout as Partial<NodeJS.WritableStream>;
   const terminal = stdin.isTTY === true && typeof terminalOutput.on === "function" && !output.json;
-  const reader = createInterface({ input: stdin, output: terminal ? (io.stdout as NodeJS.WritableStream) : undefined, terminal, prompt: "> " });
+  const reader = createInterface({
+    input: stdin,
+    output: terminal ? (io.stdout as NodeJS.WritableStream) : undefined,
+    terminal,
+    prompt: "> ",
+  });
 
   let exitCode: number = ExitCode.ok;
   const lines: string[] = [];
@@ -152,13 +184,21 @@ async function converse(session: ChatSession, io: CliIO, stdin: NonNullable<CliI
       if (!terminal) output.print(`> ${question}`);
 
       turn = new AbortController();
-      const record: TurnRecord = { question, answer: "", interrupted: false, hits: [], usage: null, cachedContent: null };
+      const record: TurnRecord = {
+        question,
+        answer: "",
+        interrupted: false,
+        hits: [],
+        usage: null,
+        cachedContent: null,
+      };
       turns.push(record);
       try {
         for await (const event of session.ask(question, { signal: turn.signal })) {
           if (event.type === "sources") {
             for (const notice of event.notices) output.notice(notice);
-            if (event.cache && (event.cache.name !== lastCache || event.cache.state !== "reused")) output.notice(describeCache(event.cache));
+            if (event.cache && (event.cache.name !== lastCache || event.cache.state !== "reused"))
+              output.notice(describeCache(event.cache));
             lastCache = event.cache?.name;
             if (!pinnedShown) printPinned(output, event.pinned);
             pinnedShown = true;
@@ -208,7 +248,9 @@ function renderEvent(event: Exclude<AnswerEvent, { type: "sources" }>, record: T
 
 /** "Sources: [1] guide.md:L3-L9  [2] faq.md:L1-L4" */
 function sourcesLine(hits: Hit[]): string {
-  return hits.length === 0 ? "(no passages matched)" : `Sources: ${hits.map((hit) => `[${hit.rank}] ${hit.citation}`).join("  ")}`;
+  return hits.length === 0
+    ? "(no passages matched)"
+    : `Sources: ${hits.map((hit) => `[${hit.rank}] ${hit.citation}`).join("  ")}`;
 }
 
 function describeUsage(usage: ChatUsage): string {

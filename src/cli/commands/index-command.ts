@@ -28,22 +28,53 @@ interface IndexCommandOptions {
 export function registerIndexCommand(program: Command, io: CliIO, done: (code: number) => void): void {
   program
     .command("index")
-    .description("Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted ones removed.")
+    .description(
+      "Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted ones removed.",
+    )
     .argument("<paths...>", "files or folders to index (folders honour .gitignore)")
     .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
     .option("--exclude <globs...>", "skip files matching these globs")
     .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
     .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
     .option("--chunk-tokens <n>", "target chunk size in tokens (default 512)", parsePositiveInteger)
-    .option("--chunk-overlap <n>", "tokens shared by consecutive chunks (default 64, less for small chunks)", parseNonNegativeInteger)
-    .option("--concurrency <n>", "most embedding requests in flight (fewer while rate-limited)", parsePositiveInteger, 4)
+    .option(
+      "--chunk-overlap <n>",
+      "tokens shared by consecutive chunks (default 64, less for small chunks)",
+      parseNonNegativeInteger,
+    )
+    .option(
+      "--concurrency <n>",
+      "most embedding requests in flight (fewer while rate-limited)",
+      parsePositiveInteger,
+      4,
+    )
     .option("--rpm <n>", "stay under this many embedding requests per minute (your quota)", parsePositiveInteger)
     .option("--tpm <n>", "stay under this many embedding tokens per minute", parsePositiveInteger)
     .option("--max-file-mb <n>", "skip files larger than this many MiB", parsePositiveInteger, 50)
-    .option("--commit-every <chunks>", "commit after this many chunks (smaller loses less work to a crash)", parsePositiveInteger, 2000)
-    .option("--batch <mode>", "embed through the Batch API (half price, within 24 h): auto, always or never", oneOf(["auto", "always", "never"] as const), "auto")
-    .option("--batch-threshold <chunks>", "with --batch auto, use the Batch API above this many chunks to embed", parsePositiveInteger, 20_000)
-    .option("--ann-threshold <chunks>", "build the ANN index for fast vector search once the index holds this many chunks", parsePositiveInteger, 20_000)
+    .option(
+      "--commit-every <chunks>",
+      "commit after this many chunks (smaller loses less work to a crash)",
+      parsePositiveInteger,
+      2000,
+    )
+    .option(
+      "--batch <mode>",
+      "embed through the Batch API (half price, within 24 h): auto, always or never",
+      oneOf(["auto", "always", "never"] as const),
+      "auto",
+    )
+    .option(
+      "--batch-threshold <chunks>",
+      "with --batch auto, use the Batch API above this many chunks to embed",
+      parsePositiveInteger,
+      20_000,
+    )
+    .option(
+      "--ann-threshold <chunks>",
+      "build the ANN index for fast vector search once the index holds this many chunks",
+      parsePositiveInteger,
+      20_000,
+    )
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
     .addHelpText(
@@ -64,7 +95,10 @@ Examples:
       const progress = new ProgressLine(output);
       let report: IndexReport;
       try {
-        if (!index.online) output.notice("no GEMINI_API_KEY set: building a lexical (BM25) index only; set GEMINI_API_KEY to add embeddings.");
+        if (!index.online)
+          output.notice(
+            "no GEMINI_API_KEY set: building a lexical (BM25) index only; set GEMINI_API_KEY to add embeddings.",
+          );
         report = await index.index(paths, {
           include: options.include,
           exclude: options.exclude,
@@ -102,7 +136,12 @@ Examples:
 /** The run in one or two lines. */
 export function summarize(report: IndexReport, cwd: string): string {
   const { files, chunks } = report;
-  const verb = report.outcome === "completed" ? "Indexed" : report.outcome === "interrupted" ? "Interrupted after indexing" : "Stopped after indexing";
+  const verb =
+    report.outcome === "completed"
+      ? "Indexed"
+      : report.outcome === "interrupted"
+        ? "Interrupted after indexing"
+        : "Stopped after indexing";
   const lines = [
     `${verb} ${displayPath(report.uri, cwd)}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
   ];

@@ -10,7 +10,12 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
     .command("optimize")
     .description("Compact the index, rebuild its full-text index, and build the ANN index for fast vector search.")
     .option("--ann", "build the ANN index even below the threshold")
-    .option("--ann-threshold <chunks>", "build the ANN index at or above this many chunks", parsePositiveInteger, 20_000)
+    .option(
+      "--ann-threshold <chunks>",
+      "build the ANN index at or above this many chunks",
+      parsePositiveInteger,
+      20_000,
+    )
     .action(async (options: { ann?: boolean; annThreshold: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
@@ -28,9 +33,14 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
 
   program
     .command("doctor")
-    .description("Check the index's health: full-text and ANN coverage, fragments, pending batch jobs, embedding configuration.")
+    .description(
+      "Check the index's health: full-text and ANN coverage, fragments, pending batch jobs, embedding configuration.",
+    )
     .option("--ann-threshold <chunks>", "chunks above which an ANN index is expected", parsePositiveInteger, 20_000)
-    .addHelpText("after", "\nExits 0 when healthy, 6 when a problem needs action (each comes with the command that fixes it).")
+    .addHelpText(
+      "after",
+      "\nExits 0 when healthy, 6 when a problem needs action (each comes with the command that fixes it).",
+    )
     .action(async (options: { annThreshold: number }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
@@ -40,13 +50,21 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
         output.print(`Index:        ${report.uri} (${report.healthy ? "healthy" : "needs attention"})`);
         output.print(`Embeddings:   ${describeEmbedding(report.embedding)}`);
-        output.print(`Documents:    ${formatCount(report.documents)}${report.failedDocuments ? ` (+${report.failedDocuments} failed)` : ""}, chunks: ${formatCount(report.chunks)}`);
-        output.print(`Full-text:    ${report.fullText.present ? `${percent(report.fullText.coverage)} of chunks indexed` : "no index"}`);
+        output.print(
+          `Documents:    ${formatCount(report.documents)}${report.failedDocuments ? ` (+${report.failedDocuments} failed)` : ""}, chunks: ${formatCount(report.chunks)}`,
+        );
+        output.print(
+          `Full-text:    ${report.fullText.present ? `${percent(report.fullText.coverage)} of chunks indexed` : "no index"}`,
+        );
         output.print(
           `ANN index:    ${report.vectorIndex.present ? `${report.vectorIndex.type}, ${formatCount(report.vectorIndex.indexed)} indexed, ${formatCount(report.vectorIndex.unindexed)} not yet` : report.vectorIndex.needed ? "missing" : `none (not needed below ${formatCount(report.vectorIndex.threshold)} chunks)`}`,
         );
-        output.print(`Fragments:    ${report.fragments.fragments} (${report.fragments.small} small), ${report.fragments.versions} versions`);
-        output.print(`Batch jobs:   ${report.batches.active.length ? report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ") : "none pending"}`);
+        output.print(
+          `Fragments:    ${report.fragments.fragments} (${report.fragments.small} small), ${report.fragments.versions} versions`,
+        );
+        output.print(
+          `Batch jobs:   ${report.batches.active.length ? report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ") : "none pending"}`,
+        );
         for (const problem of report.problems) output.print(`problem: ${problem}`);
         for (const warning of report.warnings) output.print(`note:    ${warning}`);
         done(report.healthy ? ExitCode.ok : ExitCode.unhealthy);

@@ -21,7 +21,8 @@ export function parseNonNegativeInteger(value: string): number {
 /** Commander parser for a value out of a fixed list. */
 export function oneOf<T extends string>(choices: readonly T[]): (value: string) => T {
   return (value) => {
-    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(", ")}, got "${value}".`);
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`expected one of ${choices.join(", ")}, got "${value}".`);
     return value as T;
   };
 }

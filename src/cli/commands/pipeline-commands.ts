@@ -1,11 +1,21 @@
 import path from "node:path";
 import type { Command } from "commander";
-import { ExitCode, loadPipeline, loadPipelines, pipelineRuns, runPipeline, startScheduler, listRuns, type RunRecord, type Pipeline } from "../../index.js";
+import {
+  ExitCode,
+  listRuns,
+  loadPipeline,
+  loadPipelines,
+  type Pipeline,
+  pipelineRuns,
+  type RunRecord,
+  runPipeline,
+  startScheduler,
+} from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { formatDuration, Output } from "../output.js";
-import { parsePositiveInteger } from "./parse.js";
 import { summarize } from "./index-command.js";
+import { parsePositiveInteger } from "./parse.js";
 
 function runLine(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
@@ -23,7 +33,9 @@ function exitCodeOf(record: RunRecord): number {
 export function registerPipelineCommands(program: Command, io: CliIO, done: (code: number) => void): void {
   program
     .command("run")
-    .description("Run one incremental re-index of a pipeline (pipelines/<name>.json or a file). Quiet unless something failed: safe for cron.")
+    .description(
+      "Run one incremental re-index of a pipeline (pipelines/<name>.json or a file). Quiet unless something failed: safe for cron.",
+    )
     .argument("<pipeline>", "pipeline name or file")
     .option("-v, --verbose", "print the run summary even when all went well")
     .addHelpText(
@@ -39,7 +51,12 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
       const pipeline = await loadPipeline(reference, { cwd: io.cwd });
-      const { report, record } = await runPipeline(pipeline, { env: io.env, cwd: io.cwd, signal: io.signal, collectGarbage: true });
+      const { report, record } = await runPipeline(pipeline, {
+        env: io.env,
+        cwd: io.cwd,
+        signal: io.signal,
+        collectGarbage: true,
+      });
       output.emitJson(record);
       const code = exitCodeOf(record);
       if (code !== ExitCode.ok || options.verbose) {
@@ -69,13 +86,16 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
 
   program
     .command("schedule")
-    .description("Run pipelines on their schedules until stopped (SIGTERM/SIGINT finish the work in flight, commit, and exit 0).")
+    .description(
+      "Run pipelines on their schedules until stopped (SIGTERM/SIGINT finish the work in flight, commit, and exit 0).",
+    )
     .argument("[pipelines...]", "pipeline names or files (default: every pipeline with a schedule in ./pipelines)")
     .action(async (references: string[], _options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
       let pipelines: Pipeline[];
-      if (references.length > 0) pipelines = await Promise.all(references.map((reference) => loadPipeline(reference, { cwd: io.cwd })));
+      if (references.length > 0)
+        pipelines = await Promise.all(references.map((reference) => loadPipeline(reference, { cwd: io.cwd })));
       else {
         const loaded = await loadPipelines(path.join(io.cwd, "pipelines"));
         for (const error of loaded.errors) output.warn(error.message);
@@ -92,15 +112,25 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
         cwd: io.cwd,
         collectGarbage: true,
         onEvent: (event) => {
-          if (event.type === "scheduled") log(`${event.pipeline}: "${event.cron}" (${event.timezone}), next at ${event.next.map((date) => date.toISOString()).join(", ")}`);
+          if (event.type === "scheduled")
+            log(
+              `${event.pipeline}: "${event.cron}" (${event.timezone}), next at ${event.next.map((date) => date.toISOString()).join(", ")}`,
+            );
           else if (event.type === "run-start") log(`${event.pipeline}: run started`);
           else if (event.type === "run-end") log(`${event.pipeline}: ${runLine(event.record)}`);
-          else if (event.type === "run-error") log(`${event.pipeline}: run failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`);
+          else if (event.type === "run-error")
+            log(
+              `${event.pipeline}: run failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`,
+            );
           else if (event.type === "skipped") log(`${event.pipeline}: tick skipped: ${event.reason}`);
           else log(`stopping${event.running.length ? `; finishing ${event.running.join(", ")}` : ""}`);
         },
       });
-      output.emitJson({ pipelines: scheduler.nextRuns().map((entry) => ({ pipeline: entry.pipeline, next: entry.next.map((date) => date.toISOString()) })) });
+      output.emitJson({
+        pipelines: scheduler
+          .nextRuns()
+          .map((entry) => ({ pipeline: entry.pipeline, next: entry.next.map((date) => date.toISOString()) })),
+      });
       await new Promise<void>((resolve) => {
         if (!io.signal) return;
         if (io.signal.aborted) resolve();

@@ -1,6 +1,15 @@
 import type { Command } from "commander";
-import { ExitCode, snippet, type AnswerCacheInfo, type ChatUsage, type Hit, type PinnedDocument, type SearchFilter, type SearchMode } from "../../index.js";
 import type { Citation } from "../../index.js";
+import {
+  type AnswerCacheInfo,
+  type ChatUsage,
+  ExitCode,
+  type Hit,
+  type PinnedDocument,
+  type SearchFilter,
+  type SearchMode,
+  snippet,
+} from "../../index.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
 import { formatCount, Output, plural } from "../output.js";
@@ -26,17 +35,31 @@ interface QueryCommandOptions {
 export function registerQueryCommand(program: Command, io: CliIO, done: (code: number) => void): void {
   program
     .command("query")
-    .description("Search the index and answer a question with cited sources (a streamed Gemini answer when GEMINI_API_KEY is set).")
+    .description(
+      "Search the index and answer a question with cited sources (a streamed Gemini answer when GEMINI_API_KEY is set).",
+    )
     .argument("<question...>", "the question or search terms")
     .option("-k, --top <n>", "number of passages to retrieve", parsePositiveInteger, 8)
-    .option("--mode <mode>", "vector, lexical or hybrid (default: hybrid with a key, lexical without)", oneOf(["vector", "lexical", "hybrid"] as const))
-    .option("--path <globs...>", "only documents whose path matches (e.g. \"docs/**\", \"*.pdf\")")
+    .option(
+      "--mode <mode>",
+      "vector, lexical or hybrid (default: hybrid with a key, lexical without)",
+      oneOf(["vector", "lexical", "hybrid"] as const),
+    )
+    .option("--path <globs...>", 'only documents whose path matches (e.g. "docs/**", "*.pdf")')
     .option("--kind <kinds...>", "only these document kinds (markdown, text, code, pdf, ...)")
     .option("--source <roots...>", "only documents indexed from these folders")
     .option("--no-answer", "print the retrieved passages only")
     .option("--model <model>", "chat model (default gemini-3-flash-preview)")
-    .option("--reasoning-effort <level>", "minimal, low, medium, high or none", oneOf(["minimal", "low", "medium", "high", "none"] as const))
-    .option("--thinking-budget <tokens>", "thinking token budget (not with --reasoning-effort)", parseNonNegativeInteger)
+    .option(
+      "--reasoning-effort <level>",
+      "minimal, low, medium, high or none",
+      oneOf(["minimal", "low", "medium", "high", "none"] as const),
+    )
+    .option(
+      "--thinking-budget <tokens>",
+      "thinking token budget (not with --reasoning-effort)",
+      parseNonNegativeInteger,
+    )
     .option("--thoughts", "show the model's thought summaries")
     .option("--service-tier <tier>", "flex (cheaper, slower) or priority", oneOf(["flex", "priority"] as const))
     .option("--pin <paths...>", "indexed documents to give the model whole (kept in a context cache when big enough)")
@@ -63,9 +86,17 @@ Examples:
           const result = await index.search(question, search);
           if (!index.online) output.notice(offlineNotice);
           else for (const notice of result.notices) output.notice(notice);
-          if (options.pin?.length || options.cachedContent) output.notice("--pin and --cached-content apply to generated answers: ignored.");
+          if (options.pin?.length || options.cachedContent)
+            output.notice("--pin and --cached-content apply to generated answers: ignored.");
           printHits(output, result.hits, question, !index.online);
-          output.emitJson({ query: question, mode: result.mode, hits: result.hits.map(toJsonHit), answer: null, usage: null, notices: index.online ? result.notices : [offlineNotice, ...result.notices] });
+          output.emitJson({
+            query: question,
+            mode: result.mode,
+            hits: result.hits.map(toJsonHit),
+            answer: null,
+            usage: null,
+            notices: index.online ? result.notices : [offlineNotice, ...result.notices],
+          });
           done(ExitCode.ok);
           return;
         }
@@ -96,7 +127,9 @@ Examples:
             if (event.cache) output.notice(describeCache(event.cache));
             printPinned(output, pinned);
             printHits(output, hits, question, false);
-            output.print(hits.length || pinned.length ? "\nAnswer:" : "No passages matched; asking the model anyway.\n\nAnswer:");
+            output.print(
+              hits.length || pinned.length ? "\nAnswer:" : "No passages matched; asking the model anyway.\n\nAnswer:",
+            );
           } else if (event.type === "thought") {
             if (!thinking) output.stream("(thinking) ");
             thinking = true;
@@ -135,17 +168,29 @@ Examples:
 
 /** One line per pinned document, labelled as answers cite it. */
 export function printPinned(output: Output, pinned: PinnedDocument[]): void {
-  for (const document of pinned) output.print(`[${document.label}] ${document.displayPath} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`);
+  for (const document of pinned)
+    output.print(
+      `[${document.label}] ${document.displayPath} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`,
+    );
 }
 
 /** "context cache cachedContents/x reused (2,345 tokens, expires …)" */
 export function describeCache(cache: AnswerCacheInfo): string {
-  const details = [cache.totalTokens === undefined ? undefined : `${formatCount(cache.totalTokens)} tokens`, cache.expireTime ? `expires ${cache.expireTime}` : undefined].filter(Boolean);
+  const details = [
+    cache.totalTokens === undefined ? undefined : `${formatCount(cache.totalTokens)} tokens`,
+    cache.expireTime ? `expires ${cache.expireTime}` : undefined,
+  ].filter(Boolean);
   return `context cache ${cache.name} ${cache.state}${details.length ? ` (${details.join(", ")})` : ""}`;
 }
 
 function toJsonPin(document: PinnedDocument): Record<string, unknown> {
-  return { label: document.label, path: document.displayPath, absolutePath: document.path, chunks: document.chunks, tokens: document.tokens };
+  return {
+    label: document.label,
+    path: document.displayPath,
+    absolutePath: document.path,
+    chunks: document.chunks,
+    tokens: document.tokens,
+  };
 }
 
 /** Numbered hits with citations and the best-matching excerpt; offline they are the answer, so more shows. */

@@ -18,7 +18,9 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
           output.print(`No index at ${status.uri} yet. Create one with: gemindex index <paths...>`);
         } else {
           output.print(`Index:      ${status.uri}`);
-          output.print(`Documents:  ${formatCount(status.documents)}${status.failedDocuments ? ` (+${status.failedDocuments} failed)` : ""}`);
+          output.print(
+            `Documents:  ${formatCount(status.documents)}${status.failedDocuments ? ` (+${status.failedDocuments} failed)` : ""}`,
+          );
           output.print(`Chunks:     ${formatCount(status.chunks)}`);
           output.print(`Embeddings: ${describeEmbedding(status.embedding)}`);
           if (status.lastRun) {

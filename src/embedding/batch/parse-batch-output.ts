@@ -50,13 +50,18 @@ function customIdFromText(text: string): string | undefined {
   return undefined;
 }
 
-/** A short reason from an error member: Google's `{code,message,status}` (bare or array-wrapped) or OpenAI's `{code,message}`. */
+/**
+ * A short reason from an error member: Google's `{code,message,status}` (bare or array-wrapped) or OpenAI's
+ * `{code,message}`.
+ */
 function describeError(error: unknown): string {
   let value = Array.isArray(error) ? error[0] : error;
   if (isObject(value) && isObject(value.error)) value = value.error;
   if (typeof value === "string") return value.slice(0, 300);
   if (!isObject(value)) return JSON.stringify(value ?? null).slice(0, 300);
-  const label = [value.code, value.status].filter((part) => part !== undefined && part !== null && part !== "").join(" ");
+  const label = [value.code, value.status]
+    .filter((part) => part !== undefined && part !== null && part !== "")
+    .join(" ");
   const message = typeof value.message === "string" ? value.message : JSON.stringify(value).slice(0, 300);
   return label ? `${label}: ${message}` : message;
 }
@@ -77,7 +82,9 @@ function floatsOf(embedding: unknown): ArrayLike<number> | undefined {
   return undefined;
 }
 
-/** The one vector of a response body: compat `data[0].embedding`, native `embedding.values` or `embeddings[0].values`. */
+/**
+ * The one vector of a response body: compat `data[0].embedding`, native `embedding.values` or `embeddings[0].values`.
+ */
 function vectorOf(body: Json): ArrayLike<number> | string {
   if (Array.isArray(body.data)) {
     if (body.data.length !== 1) return `expected one vector in the response, got ${body.data.length}`;
@@ -110,9 +117,11 @@ export function parseBatchOutputLine(text: string, options: ParseBatchOutputOpti
     const reason = `the output line is not valid JSON: ${text.slice(0, 120)}`;
     return customId === undefined ? { type: "unreadable", reason } : { type: "failure", customId, reason };
   }
-  if (!isObject(line)) return { type: "unreadable", reason: `the output line is not a JSON object: ${text.slice(0, 120)}` };
+  if (!isObject(line))
+    return { type: "unreadable", reason: `the output line is not a JSON object: ${text.slice(0, 120)}` };
   const customId = customIdOf(line);
-  if (customId === undefined) return { type: "unreadable", reason: `the output line has no custom_id: ${text.slice(0, 120)}` };
+  if (customId === undefined)
+    return { type: "unreadable", reason: `the output line has no custom_id: ${text.slice(0, 120)}` };
   const failure = (reason: string): BatchOutputLine => ({ type: "failure", customId, reason });
 
   if (line.error !== undefined && line.error !== null) return failure(describeError(line.error));
@@ -130,7 +139,8 @@ export function parseBatchOutputLine(text: string, options: ParseBatchOutputOpti
   if (rawStatus !== undefined) {
     const status = Number(rawStatus);
     if (!Number.isInteger(status)) return failure(`the response has an unreadable status ${JSON.stringify(rawStatus)}`);
-    if (status < 200 || status > 299) return failure(`HTTP ${status}${body === undefined ? "" : `: ${describeError(body)}`}`);
+    if (status < 200 || status > 299)
+      return failure(`HTTP ${status}${body === undefined ? "" : `: ${describeError(body)}`}`);
   }
   if (!isObject(body)) return failure("the response has no JSON body");
   if (body.error !== undefined && body.error !== null) return failure(describeError(body.error));

@@ -54,10 +54,16 @@ export async function writeBatchInput(
     for await (const item of items) {
       signal?.throwIfAborted();
       if (typeof item.customId !== "string" || item.customId === "") {
-        throw new GemindexError(`Batch item ${count + 1} has no customId; every item needs a unique one.`, "BATCH_INPUT");
+        throw new GemindexError(
+          `Batch item ${count + 1} has no customId; every item needs a unique one.`,
+          "BATCH_INPUT",
+        );
       }
       if (seen.has(item.customId)) {
-        throw new GemindexError(`Batch item customId ${JSON.stringify(item.customId)} appears twice; results are matched by id.`, "BATCH_INPUT");
+        throw new GemindexError(
+          `Batch item customId ${JSON.stringify(item.customId)} appears twice; results are matched by id.`,
+          "BATCH_INPUT",
+        );
       }
       if (typeof item.text !== "string") {
         throw new GemindexError(`Batch item ${JSON.stringify(item.customId)} has no text.`, "BATCH_INPUT");

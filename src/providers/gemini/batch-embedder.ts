@@ -55,14 +55,23 @@ const maxInputFileBytes = 2 * 1024 ** 3;
  * while (job.state === "pending" || job.state === "running") job = await batch.get(job.id); // with a pause
  * for await (const result of batch.results(job)) save(result.customId, result.vector ?? result.error);
  */
-export function createGeminiBatchEmbedder(client: GeminiClient, config: EmbeddingConfig, options: GeminiBatchEmbedderOptions = {}): BatchEmbedder {
+export function createGeminiBatchEmbedder(
+  client: GeminiClient,
+  config: EmbeddingConfig,
+  options: GeminiBatchEmbedderOptions = {},
+): BatchEmbedder {
   if (!client.hasNative) {
-    throw new ConfigError(`Batch embedding needs Gemini's native Files API, which ${client.endpoints.compat} does not offer.`);
+    throw new ConfigError(
+      `Batch embedding needs Gemini's native Files API, which ${client.endpoints.compat} does not offer.`,
+    );
   }
   const sendDimensions = options.sendDimensions ?? true;
   const context = `batch embedding (${config.model})`;
 
-  async function upload(items: AsyncIterable<BatchEmbedItem> | Iterable<BatchEmbedItem>, callOptions: BatchUploadOptions = {}): Promise<BatchUploadResult> {
+  async function upload(
+    items: AsyncIterable<BatchEmbedItem> | Iterable<BatchEmbedItem>,
+    callOptions: BatchUploadOptions = {},
+  ): Promise<BatchUploadResult> {
     const { signal } = callOptions;
     const directory = await mkdtemp(path.join(options.tempDirectory ?? tmpdir(), "gemindex-batch-"));
     try {
@@ -73,27 +82,39 @@ export function createGeminiBatchEmbedder(client: GeminiClient, config: Embeddin
         toInput: (item) => applyForm(config.document, item.text, item.title),
         signal,
       });
-      if (written.count === 0) throw new GemindexError("Nothing to embed: a batch job needs at least one item.", "BATCH_INPUT");
+      if (written.count === 0)
+        throw new GemindexError("Nothing to embed: a batch job needs at least one item.", "BATCH_INPUT");
       if (written.bytes > maxInputFileBytes) {
-        throw new GemindexError(`The batch input is ${written.bytes} bytes; Gemini takes at most 2 GB per job. Split it into several jobs.`, "BATCH_INPUT");
+        throw new GemindexError(
+          `The batch input is ${written.bytes} bytes; Gemini takes at most 2 GB per job. Split it into several jobs.`,
+          "BATCH_INPUT",
+        );
       }
-      const stored = await uploadFile(client, { path: file }, {
-        displayName: callOptions.displayName ?? `gemindex-embeddings-${new Date().toISOString()}`,
-        mimeType: "application/jsonl",
-        ...(options.uploadChunkSize === undefined ? {} : { chunkSize: options.uploadChunkSize }),
-        ...(signal ? { signal } : {}),
-      });
+      const stored = await uploadFile(
+        client,
+        { path: file },
+        {
+          displayName: callOptions.displayName ?? `gemindex-embeddings-${new Date().toISOString()}`,
+          mimeType: "application/jsonl",
+          ...(options.uploadChunkSize === undefined ? {} : { chunkSize: options.uploadChunkSize }),
+          ...(signal ? { signal } : {}),
+        },
+      );
       return { fileName: stored.name, count: written.count, bytes: written.bytes };
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
   }
 
-  async function* results(job: BatchJobInfo, callOptions: BatchResultsOptions = {}): AsyncGenerator<BatchResult, void, undefined> {
+  async function* results(
+    job: BatchJobInfo,
+    callOptions: BatchResultsOptions = {},
+  ): AsyncGenerator<BatchResult, void, undefined> {
     if (job.state !== "succeeded") {
       throw new GemindexError(`Batch ${job.id} is ${job.state}; only a succeeded job has results.`, "BATCH_STATE");
     }
-    if (!job.outputFile) throw new ProviderError(`Batch ${job.id} succeeded but names no output file.`, { operation: "batch results" });
+    if (!job.outputFile)
+      throw new ProviderError(`Batch ${job.id} succeeded but names no output file.`, { operation: "batch results" });
     let lineNumber = 0;
     for await (const text of downloadFile(client, job.outputFile, callOptions.signal)) {
       lineNumber += 1;
@@ -108,11 +129,13 @@ export function createGeminiBatchEmbedder(client: GeminiClient, config: Embeddin
   return {
     config,
     upload,
-    submit: (fileName: string, callOptions: BatchCallOptions = {}) => createBatch(client, fileName, { endpoint: "/v1/embeddings", signal: callOptions.signal }),
+    submit: (fileName: string, callOptions: BatchCallOptions = {}) =>
+      createBatch(client, fileName, { endpoint: "/v1/embeddings", signal: callOptions.signal }),
     get: (batchId: string, callOptions: BatchCallOptions = {}) => getBatch(client, batchId, callOptions.signal),
     cancel: (batchId: string, callOptions: BatchCallOptions = {}) => cancelBatch(client, batchId, callOptions.signal),
     list: (callOptions: BatchListOptions = {}) => listBatches(client, callOptions),
     results,
-    deleteFile: (fileName: string, callOptions: BatchCallOptions = {}) => deleteFile(client, fileName, callOptions.signal),
+    deleteFile: (fileName: string, callOptions: BatchCallOptions = {}) =>
+      deleteFile(client, fileName, callOptions.signal),
   };
 }

@@ -31,7 +31,10 @@ const states: Record<string, BatchState> = {
 export function batchStateOf(status: unknown): BatchState {
   const key = typeof status === "string" ? status.toLowerCase().replace(/^(job|batch)_state_/, "") : "";
   const state = states[key];
-  if (!state) throw new ProviderError(`The batch service reported an unknown status ${JSON.stringify(status)}.`, { operation: "batch status" });
+  if (!state)
+    throw new ProviderError(`The batch service reported an unknown status ${JSON.stringify(status)}.`, {
+      operation: "batch status",
+    });
   return state;
 }
 
@@ -43,7 +46,8 @@ export function batchStateOf(status: unknown): BatchState {
  */
 export function batchPath(id: string): string {
   const bare = id.replace(/^batches\//, "");
-  if (bare === "" || bare.includes("/")) throw new ProviderError(`Not a batch id: ${JSON.stringify(id)}.`, { operation: "batch status" });
+  if (bare === "" || bare.includes("/"))
+    throw new ProviderError(`Not a batch id: ${JSON.stringify(id)}.`, { operation: "batch status" });
   return `/batches/batches/${encodeURIComponent(bare)}`;
 }
 
@@ -55,7 +59,8 @@ function member(object: RawBatch, snake: string): unknown {
 function isoTime(value: unknown): string | undefined {
   if (value === undefined || value === null || value === "") return undefined;
   // OpenAI sends Unix seconds; Gemini writes numbers as strings in places; native objects use RFC 3339.
-  const seconds = typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
+  const seconds =
+    typeof value === "number" ? value : typeof value === "string" && /^\d+$/.test(value) ? Number(value) : undefined;
   const date = seconds === undefined ? new Date(String(value)) : new Date(seconds * 1000);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
@@ -77,7 +82,8 @@ function errorText(raw: RawBatch): string | undefined {
   };
   const errors = raw.errors;
   if (Array.isArray(errors)) errors.forEach(collect);
-  else if (errors && typeof errors === "object" && Array.isArray((errors as { data?: unknown }).data)) (errors as { data: unknown[] }).data.forEach(collect);
+  else if (errors && typeof errors === "object" && Array.isArray((errors as { data?: unknown }).data))
+    (errors as { data: unknown[] }).data.forEach(collect);
   if (raw.error !== undefined && raw.error !== null) collect(raw.error);
   return messages.length > 0 ? messages.join("; ") : undefined;
 }
@@ -85,7 +91,10 @@ function errorText(raw: RawBatch): string | undefined {
 /** Our view of a compat batch object. */
 export function toBatchJobInfo(raw: RawBatch): BatchJobInfo {
   if (typeof raw.id !== "string" || raw.id === "") {
-    throw new ProviderError("The batch service answered with no batch id.", { operation: "batch status", excerpt: JSON.stringify(raw).slice(0, 300) });
+    throw new ProviderError("The batch service answered with no batch id.", {
+      operation: "batch status",
+      excerpt: JSON.stringify(raw).slice(0, 300),
+    });
   }
   const info: BatchJobInfo = { id: raw.id, state: batchStateOf(raw.status ?? raw.state) };
   const inputFile = member(raw, "input_file_id");
@@ -156,7 +165,11 @@ function onlyRetryUnprocessed(client: GeminiClient, operation: string, error: un
 /** Reads a job's current state (`GET /batches/batches/<id>`). */
 export async function getBatch(client: GeminiClient, id: string, signal?: AbortSignal): Promise<BatchJobInfo> {
   const path = batchPath(id);
-  const raw = await client.call("batch status", (_attempt, scoped) => client.openai.get<RawBatch>(path, { signal: scoped }), signal);
+  const raw = await client.call(
+    "batch status",
+    (_attempt, scoped) => client.openai.get<RawBatch>(path, { signal: scoped }),
+    signal,
+  );
   return toBatchJobInfo(raw);
 }
 
@@ -168,7 +181,11 @@ export async function getBatch(client: GeminiClient, id: string, signal?: AbortS
 export async function cancelBatch(client: GeminiClient, id: string, signal?: AbortSignal): Promise<BatchJobInfo> {
   const path = `${batchPath(id)}/cancel`;
   try {
-    const raw = await client.call("batch cancel", (_attempt, scoped) => client.openai.post<RawBatch>(path, { signal: scoped }), signal);
+    const raw = await client.call(
+      "batch cancel",
+      (_attempt, scoped) => client.openai.post<RawBatch>(path, { signal: scoped }),
+      signal,
+    );
     return toBatchJobInfo(raw);
   } catch (error) {
     if (!(error instanceof ProviderError) || (error.status !== 400 && error.status !== 409)) throw error;
@@ -178,7 +195,9 @@ export async function cancelBatch(client: GeminiClient, id: string, signal?: Abo
   }
 }
 
-/** Jobs, newest first, following the cursor (`after=<last id>`) until `limit` (`GET /batches`, UNCONFIRMED on Gemini). */
+/**
+ * Jobs, newest first, following the cursor (`after=<last id>`) until `limit` (`GET /batches`, UNCONFIRMED on Gemini).
+ */
 export async function listBatches(client: GeminiClient, options: BatchListOptions = {}): Promise<BatchJobInfo[]> {
   const { signal } = options;
   const limit = options.limit ?? 100;
@@ -188,7 +207,11 @@ export async function listBatches(client: GeminiClient, options: BatchListOption
   while (jobs.length < limit) {
     const query: Record<string, string | number> = { limit: Math.min(pageSize, limit - jobs.length) };
     if (after !== undefined) query.after = after;
-    const page = await client.call("batch list", (_attempt, scoped) => client.openai.get<RawBatchPage>("/batches", { query, signal: scoped }), signal);
+    const page = await client.call(
+      "batch list",
+      (_attempt, scoped) => client.openai.get<RawBatchPage>("/batches", { query, signal: scoped }),
+      signal,
+    );
     const data = Array.isArray(page.data) ? (page.data as RawBatch[]) : [];
     for (const raw of data) jobs.push(toBatchJobInfo(raw));
     const last = typeof page.last_id === "string" ? page.last_id : jobs.at(-1)?.id;

@@ -1,5 +1,11 @@
 import { ConfigError, ExitCode, ProviderError } from "../../errors.js";
-import type { CacheCallOptions, CacheTooSmall, CachedContext, ContextCacheService, CreateCachedContextRequest } from "../types.js";
+import type {
+  CacheCallOptions,
+  CachedContext,
+  CacheTooSmall,
+  ContextCacheService,
+  CreateCachedContextRequest,
+} from "../types.js";
 import type { GeminiClient } from "./client.js";
 
 /**
@@ -20,7 +26,10 @@ export const cacheMinTokens: Readonly<Record<string, number>> = {
 /** For models not in the table: the lowest minimum documented for any model. */
 export const defaultCacheMinTokens = 1_024;
 
-/** A cache that expired, was deleted or never existed: Gemini answers 403 PERMISSION_DENIED "CachedContent not found" (GEMINI.md §3.3). */
+/**
+ * A cache that expired, was deleted or never existed: Gemini answers 403 PERMISSION_DENIED "CachedContent not found"
+ * (GEMINI.md §3.3).
+ */
 export class CacheNotFoundError extends ProviderError {
   /** The cache that was asked for (`cachedContents/<id>`). */
   readonly cacheName: string;
@@ -28,7 +37,13 @@ export class CacheNotFoundError extends ProviderError {
   constructor(cacheName: string, cause: ProviderError) {
     super(
       `The context cache ${cacheName} does not exist (it expired or was deleted).`,
-      { status: cause.status, googleStatus: cause.googleStatus, excerpt: cause.excerpt, operation: cause.operation, cause },
+      {
+        status: cause.status,
+        googleStatus: cause.googleStatus,
+        excerpt: cause.excerpt,
+        operation: cause.operation,
+        cause,
+      },
       "CACHE_NOT_FOUND",
       ExitCode.provider,
     );
@@ -36,7 +51,10 @@ export class CacheNotFoundError extends ProviderError {
   }
 }
 
-/** The content is below the model's minimum: 400 "Cached content is too small. total_token_count=N, min_total_token_count=M". */
+/**
+ * The content is below the model's minimum: 400 "Cached content is too small. total_token_count=N,
+ * min_total_token_count=M".
+ */
 export class CacheTooSmallError extends ProviderError {
   readonly totalTokens?: number;
   readonly minTokens?: number;
@@ -44,7 +62,13 @@ export class CacheTooSmallError extends ProviderError {
   constructor(numbers: CacheTooSmall, cause: ProviderError) {
     super(
       `The content is too small for a context cache (${numbers.totalTokens ?? "?"} tokens, the model's minimum is ${numbers.minTokens ?? "?"}).`,
-      { status: cause.status, googleStatus: cause.googleStatus, excerpt: cause.excerpt, operation: cause.operation, cause },
+      {
+        status: cause.status,
+        googleStatus: cause.googleStatus,
+        excerpt: cause.excerpt,
+        operation: cause.operation,
+        cause,
+      },
       "CACHE_TOO_SMALL",
       ExitCode.provider,
     );
@@ -66,7 +90,8 @@ function bareModel(model: string): string {
 /** `abc` or `cachedContents/abc` → `cachedContents/abc`. */
 export function cacheName(name: string): string {
   const id = name.trim().replace(/^cachedContents\//, "");
-  if (id === "" || id.includes("/")) throw new ConfigError(`Not a cachedContent name: ${JSON.stringify(name)} (expected cachedContents/<id>).`);
+  if (id === "" || id.includes("/"))
+    throw new ConfigError(`Not a cachedContent name: ${JSON.stringify(name)} (expected cachedContents/<id>).`);
   return `cachedContents/${id}`;
 }
 
@@ -129,7 +154,8 @@ export function toCachedContext(raw: RawCachedContent | undefined, operation: st
 }
 
 function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new RangeError(`A cache lifetime must be a positive number of seconds, got ${seconds}.`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new RangeError(`A cache lifetime must be a positive number of seconds, got ${seconds}.`);
   return `${seconds}s`;
 }
 
@@ -137,7 +163,11 @@ function duration(seconds: number): string {
  * Creates a cachedContent holding a system instruction and user-turn texts. Throws
  * CacheTooSmallError when the service finds it below the model's minimum.
  */
-export async function createCachedContent(client: GeminiClient, request: CreateCachedContextRequest, signal?: AbortSignal): Promise<CachedContext> {
+export async function createCachedContent(
+  client: GeminiClient,
+  request: CreateCachedContextRequest,
+  signal?: AbortSignal,
+): Promise<CachedContext> {
   const body: Record<string, unknown> = {
     model: `models/${bareModel(request.model)}`,
     contents: request.contents.map((content) => ({ role: "user", parts: [{ text: content }] })),
@@ -148,7 +178,13 @@ export async function createCachedContent(client: GeminiClient, request: CreateC
   try {
     const { body: reply } = await client.call(
       "cache create",
-      (_attempt, scoped) => client.native<RawCachedContent>("cache create", { method: "POST", path: "cachedContents", body, signal: scoped }),
+      (_attempt, scoped) =>
+        client.native<RawCachedContent>("cache create", {
+          method: "POST",
+          path: "cachedContents",
+          body,
+          signal: scoped,
+        }),
       signal,
     );
     return toCachedContext(reply, "cache create");
@@ -158,10 +194,19 @@ export async function createCachedContent(client: GeminiClient, request: CreateC
 }
 
 /** A cache's metadata. Throws CacheNotFoundError when it expired or was deleted. */
-export async function getCachedContent(client: GeminiClient, name: string, signal?: AbortSignal): Promise<CachedContext> {
+export async function getCachedContent(
+  client: GeminiClient,
+  name: string,
+  signal?: AbortSignal,
+): Promise<CachedContext> {
   const full = cacheName(name);
   try {
-    const { body } = await client.call("cache get", (_attempt, scoped) => client.native<RawCachedContent>("cache get", { method: "GET", path: cachePath(full), signal: scoped }), signal);
+    const { body } = await client.call(
+      "cache get",
+      (_attempt, scoped) =>
+        client.native<RawCachedContent>("cache get", { method: "GET", path: cachePath(full), signal: scoped }),
+      signal,
+    );
     return toCachedContext(body, "cache get");
   } catch (error) {
     throw classify(error, full);
@@ -169,7 +214,10 @@ export async function getCachedContent(client: GeminiClient, name: string, signa
 }
 
 /** Every live cache, following `nextPageToken` (the service answers `{}` when there are none). */
-export async function listCachedContents(client: GeminiClient, options: { pageSize?: number; signal?: AbortSignal } = {}): Promise<CachedContext[]> {
+export async function listCachedContents(
+  client: GeminiClient,
+  options: { pageSize?: number; signal?: AbortSignal } = {},
+): Promise<CachedContext[]> {
   const caches: CachedContext[] = [];
   const pageSize = Math.max(1, Math.min(options.pageSize ?? 100, 1_000));
   let token: string | undefined;
@@ -179,10 +227,15 @@ export async function listCachedContents(client: GeminiClient, options: { pageSi
     const { body } = await client.call(
       "cache list",
       (_attempt, scoped) =>
-        client.native<{ cachedContents?: RawCachedContent[]; nextPageToken?: unknown }>("cache list", { method: "GET", path: `cachedContents?${query}`, signal: scoped }),
+        client.native<{ cachedContents?: RawCachedContent[]; nextPageToken?: unknown }>("cache list", {
+          method: "GET",
+          path: `cachedContents?${query}`,
+          signal: scoped,
+        }),
       options.signal,
     );
-    for (const raw of Array.isArray(body.cachedContents) ? body.cachedContents : []) caches.push(toCachedContext(raw, "cache list"));
+    for (const raw of Array.isArray(body.cachedContents) ? body.cachedContents : [])
+      caches.push(toCachedContext(raw, "cache list"));
     const next = text(body.nextPageToken);
     if (!next || next === token) break;
     token = next;
@@ -190,14 +243,27 @@ export async function listCachedContents(client: GeminiClient, options: { pageSi
   return caches;
 }
 
-/** Sets a cache to expire `ttlSeconds` from now (`PATCH …?updateMask=ttl`). Throws CacheNotFoundError when it is gone. */
-export async function updateCachedContentTtl(client: GeminiClient, name: string, ttlSeconds: number, signal?: AbortSignal): Promise<CachedContext> {
+/**
+ * Sets a cache to expire `ttlSeconds` from now (`PATCH …?updateMask=ttl`). Throws CacheNotFoundError when it is gone.
+ */
+export async function updateCachedContentTtl(
+  client: GeminiClient,
+  name: string,
+  ttlSeconds: number,
+  signal?: AbortSignal,
+): Promise<CachedContext> {
   const full = cacheName(name);
   const ttl = duration(ttlSeconds);
   try {
     const { body } = await client.call(
       "cache update",
-      (_attempt, scoped) => client.native<RawCachedContent>("cache update", { method: "PATCH", path: `${cachePath(full)}?updateMask=ttl`, body: { ttl }, signal: scoped }),
+      (_attempt, scoped) =>
+        client.native<RawCachedContent>("cache update", {
+          method: "PATCH",
+          path: `${cachePath(full)}?updateMask=ttl`,
+          body: { ttl },
+          signal: scoped,
+        }),
       signal,
     );
     return toCachedContext(body, "cache update");
@@ -210,7 +276,11 @@ export async function updateCachedContentTtl(client: GeminiClient, name: string,
 export async function deleteCachedContent(client: GeminiClient, name: string, signal?: AbortSignal): Promise<boolean> {
   const full = cacheName(name);
   try {
-    await client.call("cache delete", (_attempt, scoped) => client.native("cache delete", { method: "DELETE", path: cachePath(full), signal: scoped }), signal);
+    await client.call(
+      "cache delete",
+      (_attempt, scoped) => client.native("cache delete", { method: "DELETE", path: cachePath(full), signal: scoped }),
+      signal,
+    );
     return true;
   } catch (error) {
     if (isCacheGone(error)) return false;
@@ -225,7 +295,8 @@ export function createGeminiContextCaches(client: GeminiClient): ContextCacheSer
     create: (request, options: CacheCallOptions = {}) => createCachedContent(client, request, options.signal),
     get: (name, options: CacheCallOptions = {}) => getCachedContent(client, name, options.signal),
     list: (options: CacheCallOptions = {}) => listCachedContents(client, { signal: options.signal }),
-    updateTtl: (name, ttlSeconds, options: CacheCallOptions = {}) => updateCachedContentTtl(client, name, ttlSeconds, options.signal),
+    updateTtl: (name, ttlSeconds, options: CacheCallOptions = {}) =>
+      updateCachedContentTtl(client, name, ttlSeconds, options.signal),
     delete: (name, options: CacheCallOptions = {}) => deleteCachedContent(client, name, options.signal),
     isGone: isCacheGone,
     tooSmall: readCacheTooSmall,

@@ -1,6 +1,6 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../types.js";
-import { linkSignal, type GeminiClient } from "./client.js";
+import { type GeminiClient, linkSignal } from "./client.js";
 import { ThoughtSplitter } from "./thought-splitter.js";
 
 export const defaultChatModel = "gemini-3-flash-preview";
@@ -23,19 +23,35 @@ export function readUsage(raw: RawUsage): ChatUsage {
   const promptTokens = raw.prompt_tokens ?? 0;
   const outputTokens = raw.completion_tokens ?? 0;
   const totalTokens = raw.total_tokens ?? promptTokens + outputTokens;
-  const thinkingTokens = raw.completion_tokens_details?.reasoning_tokens ?? Math.max(0, totalTokens - promptTokens - outputTokens);
-  return { promptTokens, outputTokens, thinkingTokens, cachedTokens: raw.prompt_tokens_details?.cached_tokens ?? 0, totalTokens };
+  const thinkingTokens =
+    raw.completion_tokens_details?.reasoning_tokens ?? Math.max(0, totalTokens - promptTokens - outputTokens);
+  return {
+    promptTokens,
+    outputTokens,
+    thinkingTokens,
+    cachedTokens: raw.prompt_tokens_details?.cached_tokens ?? 0,
+    totalTokens,
+  };
 }
 
 /**
  * What `reasoning_effort` means inside `thinking_config` (GEMINI.md §2.3): a thinking level on
  * Gemini 3 (Pro has no minimal or medium), a token budget on Gemini 2.5.
  */
-export function thinkingForEffort(model: string, effort: NonNullable<ChatRequest["reasoningEffort"]>): Record<string, unknown> {
+export function thinkingForEffort(
+  model: string,
+  effort: NonNullable<ChatRequest["reasoningEffort"]>,
+): Record<string, unknown> {
   const name = model.replace(/^models\//, "");
   if (/^gemini-3/.test(name)) {
     const pro = /pro/.test(name);
-    const level = { minimal: pro ? "low" : "minimal", low: "low", medium: pro ? "high" : "medium", high: "high", none: pro ? "low" : "minimal" }[effort];
+    const level = {
+      minimal: pro ? "low" : "minimal",
+      low: "low",
+      medium: pro ? "high" : "medium",
+      high: "high",
+      none: pro ? "low" : "minimal",
+    }[effort];
     return { thinking_level: level };
   }
   return { thinking_budget: { minimal: 1024, low: 1024, medium: 8192, high: 24576, none: 0 }[effort] };
@@ -53,14 +69,18 @@ export function chatRequestBody(model: string, request: ChatRequest): Record<str
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.serviceTier !== undefined) body.service_tier = request.serviceTier;
   if (request.jsonSchema) {
-    body.response_format = { type: "json_schema", json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true } };
+    body.response_format = {
+      type: "json_schema",
+      json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true },
+    };
   }
   const google: Record<string, unknown> = {};
   if (request.thinkingBudget !== undefined || request.includeThoughts) {
     const thinking: Record<string, unknown> = {};
     if (request.thinkingBudget !== undefined) thinking.thinking_budget = request.thinkingBudget;
     // reasoning_effort and thinking_config cannot be combined (a 400): the effort moves inside.
-    else if (request.reasoningEffort !== undefined) Object.assign(thinking, thinkingForEffort(String(body.model), request.reasoningEffort));
+    else if (request.reasoningEffort !== undefined)
+      Object.assign(thinking, thinkingForEffort(String(body.model), request.reasoningEffort));
     if (request.includeThoughts) thinking.include_thoughts = true;
     google.thinking_config = thinking;
   } else if (request.reasoningEffort !== undefined) body.reasoning_effort = request.reasoningEffort;
@@ -83,42 +103,50 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
       const link = linkSignal(callOptions.signal);
       const { signal } = link;
       try {
-      const body = chatRequestBody(model, request);
-      const stream = await client.call(
-        "chat",
-        // The stream outlives this call, so it gets the stream's own link, not a per-attempt one.
-        () =>
-          client.openai.chat.completions.create(
-            body as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream: true },
-            { signal },
-          ),
-        signal,
-      );
-      const splitter = new ThoughtSplitter();
-      let usage: ChatUsage | undefined;
-      let finish: string | undefined;
-      try {
-        for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
-          if (chunk.usage) usage = readUsage(chunk.usage as RawUsage);
-          for (const choice of chunk.choices ?? []) {
-            const delta = choice.delta as { content?: string | null; extra_content?: { google?: { thought?: boolean } } } | undefined;
-            const content = delta?.content ?? "";
-            if (content) {
-              if (delta?.extra_content?.google?.thought) yield { type: "thought", text: content.replace(/<\/?thought>/g, "") };
-              else for (const piece of splitter.push(content)) yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
+        const body = chatRequestBody(model, request);
+        const stream = await client.call(
+          "chat",
+          // The stream outlives this call, so it gets the stream's own link, not a per-attempt one.
+          () =>
+            client.openai.chat.completions.create(
+              body as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream: true },
+              { signal },
+            ),
+          signal,
+        );
+        const splitter = new ThoughtSplitter();
+        let usage: ChatUsage | undefined;
+        let finish: string | undefined;
+        try {
+          for await (const chunk of stream as AsyncIterable<ChatCompletionChunk>) {
+            if (chunk.usage) usage = readUsage(chunk.usage as RawUsage);
+            for (const choice of chunk.choices ?? []) {
+              const delta = choice.delta as
+                | { content?: string | null; extra_content?: { google?: { thought?: boolean } } }
+                | undefined;
+              const content = delta?.content ?? "";
+              if (content) {
+                if (delta?.extra_content?.google?.thought)
+                  yield { type: "thought", text: content.replace(/<\/?thought>/g, "") };
+                else
+                  for (const piece of splitter.push(content))
+                    yield piece.thought
+                      ? { type: "thought", text: piece.text }
+                      : { type: "text-delta", text: piece.text };
+              }
+              if (choice.finish_reason) finish = choice.finish_reason;
             }
-            if (choice.finish_reason) finish = choice.finish_reason;
           }
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          throw client.normalize("chat", error);
         }
-      } catch (error) {
+        // openai-node ends an aborted stream quietly: a reply cut short must not look finished.
         if (signal?.aborted) throw signal.reason;
-        throw client.normalize("chat", error);
-      }
-      // openai-node ends an aborted stream quietly: a reply cut short must not look finished.
-      if (signal?.aborted) throw signal.reason;
-      for (const piece of splitter.end()) yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
-      if (usage) yield { type: "usage", usage };
-      yield { type: "finish", reason: finish ?? "stop" };
+        for (const piece of splitter.end())
+          yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
+        if (usage) yield { type: "usage", usage };
+        yield { type: "finish", reason: finish ?? "stop" };
       } finally {
         link.dispose();
       }

@@ -1,7 +1,7 @@
 import OpenAI from "openai";
 import { ConfigError } from "../../errors.js";
-import { withRetry, type RetryNotice, type RetryPolicy } from "../retry.js";
-import { deriveEndpoints, defaultGeminiBaseURL, type GeminiEndpoints } from "./endpoints.js";
+import { type RetryNotice, type RetryPolicy, withRetry } from "../retry.js";
+import { defaultGeminiBaseURL, deriveEndpoints, type GeminiEndpoints } from "./endpoints.js";
 import { createRedactor, errorFromResponse, normalizeError, type Redactor } from "./errors.js";
 
 export interface GeminiClientOptions {
@@ -67,7 +67,11 @@ export class GeminiClient {
    * `signal` itself (the openai SDK leaves a listener on whatever signal it gets, so a long-lived
    * signal would collect one per request).
    */
-  call<T>(operation: string, run: (attempt: number, signal?: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  call<T>(
+    operation: string,
+    run: (attempt: number, signal?: AbortSignal) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const attempt = async (number: number) => {
       const link = linkSignal(signal);
       try {
@@ -92,7 +96,8 @@ export class GeminiClient {
   /** One native JSON request (no retry: wrap in `call`). Throws ProviderError on a non-2xx answer. */
   async native<T>(operation: string, request: NativeRequest): Promise<{ body: T; headers: Headers }> {
     const native = this.endpoints.native;
-    if (!native) throw new ConfigError(`${operation} needs Gemini's native API, which ${this.endpoints.compat} does not offer.`);
+    if (!native)
+      throw new ConfigError(`${operation} needs Gemini's native API, which ${this.endpoints.compat} does not offer.`);
     const url = /^https?:\/\//.test(request.path) ? request.path : `${native}${request.path}`;
     const headers: Record<string, string> = { "x-goog-api-key": this.#apiKey, ...request.headers };
     let body: string | Uint8Array | undefined;

@@ -1,5 +1,5 @@
-import { ConfigError, ProviderError } from "../../errors.js";
 import { fitVector } from "../../embedding/vectors.js";
+import { ConfigError, ProviderError } from "../../errors.js";
 import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult, MediaInput } from "../types.js";
 import type { GeminiClient } from "./client.js";
 import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";
@@ -24,7 +24,9 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   const info = embeddingModels[model] ?? unknownEmbeddingModel;
   const dimensions = options.dimensions ?? defaultDimensions;
   if (!Number.isInteger(dimensions) || dimensions < info.minDimensions || dimensions > info.maxDimensions) {
-    throw new ConfigError(`--dimensions must be an integer from ${info.minDimensions} to ${info.maxDimensions} for ${model}, got ${dimensions}.`);
+    throw new ConfigError(
+      `--dimensions must be an integer from ${info.minDimensions} to ${info.maxDimensions} for ${model}, got ${dimensions}.`,
+    );
   }
   const query = info.query.kind === "task-type" && !client.hasNative ? { kind: "plain" as const } : info.query;
   const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document: info.document, query };
@@ -37,21 +39,33 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
     maxRequestTokens: 100 * Math.min(info.maxInputTokens, 2048),
   };
 
-  async function embedCompat(inputs: string[], signal: AbortSignal | undefined, operation: string): Promise<Float32Array[]> {
+  async function embedCompat(
+    inputs: string[],
+    signal: AbortSignal | undefined,
+    operation: string,
+  ): Promise<Float32Array[]> {
     const response = await client.call(
       operation,
-      (_attempt, scoped) => client.openai.embeddings.create({ model, input: inputs, encoding_format: "float", dimensions }, { signal: scoped }),
+      (_attempt, scoped) =>
+        client.openai.embeddings.create(
+          { model, input: inputs, encoding_format: "float", dimensions },
+          { signal: scoped },
+        ),
       signal,
     );
     const data = response.data ?? [];
     if (data.length !== inputs.length) {
-      throw new ProviderError(`${operation}: sent ${inputs.length} inputs, got ${data.length} vectors back.`, { operation });
+      throw new ProviderError(`${operation}: sent ${inputs.length} inputs, got ${data.length} vectors back.`, {
+        operation,
+      });
     }
     const ordered = new Array<Float32Array>(inputs.length);
     data.forEach((item, position) => {
       const index = typeof item.index === "number" ? item.index : position;
       if (index < 0 || index >= inputs.length || ordered[index]) {
-        throw new ProviderError(`${operation}: the reply's vector indexes do not match the ${inputs.length} inputs.`, { operation });
+        throw new ProviderError(`${operation}: the reply's vector indexes do not match the ${inputs.length} inputs.`, {
+          operation,
+        });
       }
       ordered[index] = fitVector(item.embedding, dimensions, `${operation} (${model})`);
     });
@@ -62,9 +76,14 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
    * Native batchEmbedContents with the media bytes and their text as parts of one content, which
    * Gemini Embedding 2 turns into one combined vector.
    */
-  async function embedMedia(items: Array<{ media: MediaInput; text: string; title?: string }>, callOptions: EmbedCallOptions = {}): Promise<EmbedResult> {
+  async function embedMedia(
+    items: Array<{ media: MediaInput; text: string; title?: string }>,
+    callOptions: EmbedCallOptions = {},
+  ): Promise<EmbedResult> {
     if (items.length > (limits.maxMediaPerRequest ?? 0)) {
-      throw new ProviderError(`embedMedia takes at most ${limits.maxMediaPerRequest} items per call, got ${items.length}.`);
+      throw new ProviderError(
+        `embedMedia takes at most ${limits.maxMediaPerRequest} items per call, got ${items.length}.`,
+      );
     }
     const requests = items.map((item) => ({
       model: `models/${model}`,
@@ -78,14 +97,25 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
     }));
     const { body } = await client.call(
       "media embedding",
-      (_attempt, scoped) => client.native<{ embeddings?: Array<{ values?: number[] }> }>("media embedding", { path: `models/${model}:batchEmbedContents`, body: { requests }, signal: scoped }),
+      (_attempt, scoped) =>
+        client.native<{ embeddings?: Array<{ values?: number[] }> }>("media embedding", {
+          path: `models/${model}:batchEmbedContents`,
+          body: { requests },
+          signal: scoped,
+        }),
       callOptions.signal,
     );
     const embeddings = body.embeddings ?? [];
     if (embeddings.length !== items.length) {
-      throw new ProviderError(`media embedding: sent ${items.length} items, got ${embeddings.length} vectors back.`, { operation: "media embedding" });
+      throw new ProviderError(`media embedding: sent ${items.length} items, got ${embeddings.length} vectors back.`, {
+        operation: "media embedding",
+      });
     }
-    return { vectors: embeddings.map((embedding) => fitVector(embedding.values ?? [], dimensions, `media embedding (${model})`)) };
+    return {
+      vectors: embeddings.map((embedding) =>
+        fitVector(embedding.values ?? [], dimensions, `media embedding (${model})`),
+      ),
+    };
   }
 
   return {
@@ -93,10 +123,15 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
     limits,
     pricing: info.pricing,
     ...(info.multimodal && client.hasNative ? { embedMedia } : {}),
-    async embedDocuments(texts: string[], callOptions: EmbedCallOptions & { titles?: (string | undefined)[] } = {}): Promise<EmbedResult> {
+    async embedDocuments(
+      texts: string[],
+      callOptions: EmbedCallOptions & { titles?: (string | undefined)[] } = {},
+    ): Promise<EmbedResult> {
       if (texts.length === 0) return { vectors: [] };
       if (texts.length > limits.maxInputsPerRequest) {
-        throw new ProviderError(`embedDocuments takes at most ${limits.maxInputsPerRequest} inputs per call, got ${texts.length}.`);
+        throw new ProviderError(
+          `embedDocuments takes at most ${limits.maxInputsPerRequest} inputs per call, got ${texts.length}.`,
+        );
       }
       const inputs = texts.map((text, i) => applyForm(config.document, text, callOptions.titles?.[i]));
       return { vectors: await embedCompat(inputs, callOptions.signal, "embeddings") };
@@ -117,7 +152,8 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
         callOptions.signal,
       );
       const values = body.embedding?.values;
-      if (!values) throw new ProviderError("query embedding: the reply holds no embedding.", { operation: "query embedding" });
+      if (!values)
+        throw new ProviderError("query embedding: the reply holds no embedding.", { operation: "query embedding" });
       return fitVector(values, dimensions, `query embedding (${model})`);
     },
   };

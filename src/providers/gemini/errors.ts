@@ -1,5 +1,11 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import { AuthenticationError, ConnectionError, GemindexError, ProviderError, QuotaExhaustedError } from "../../errors.js";
+import {
+  AuthenticationError,
+  ConnectionError,
+  GemindexError,
+  ProviderError,
+  QuotaExhaustedError,
+} from "../../errors.js";
 
 /** Google's error object (`{error:{code,message,status,details}}`), as far as we read it. */
 export interface GoogleErrorBody {
@@ -24,7 +30,12 @@ export function createRedactor(secret: string | undefined): Redactor {
 export function readGoogleError(body: unknown): GoogleErrorBody | undefined {
   let value = body;
   if (Array.isArray(value)) value = value[0];
-  if (value && typeof value === "object" && "error" in value && typeof (value as { error: unknown }).error === "object") {
+  if (
+    value &&
+    typeof value === "object" &&
+    "error" in value &&
+    typeof (value as { error: unknown }).error === "object"
+  ) {
     value = (value as { error: unknown }).error;
   }
   if (!value || typeof value !== "object") return undefined;
@@ -41,7 +52,9 @@ export function parseDuration(value: unknown): number | undefined {
 }
 
 function detailOfType(body: GoogleErrorBody, suffix: string): Record<string, unknown> | undefined {
-  return body.details?.find((detail) => typeof detail["@type"] === "string" && (detail["@type"] as string).endsWith(suffix));
+  return body.details?.find(
+    (detail) => typeof detail["@type"] === "string" && (detail["@type"] as string).endsWith(suffix),
+  );
 }
 
 /** The server's requested retry delay: `RetryInfo.retryDelay`, else "Please retry in 29.05s." in the message. */
@@ -60,7 +73,14 @@ function isDailyQuota(body: GoogleErrorBody): boolean {
 }
 
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
-const retryableNetworkCodes = new Set(["ECONNRESET", "ETIMEDOUT", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CONNECT_TIMEOUT", "EAI_AGAIN"]);
+const retryableNetworkCodes = new Set([
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EAI_AGAIN",
+]);
 
 export interface ErrorContext {
   /** What we were doing, e.g. "embeddings", "chat", "file upload". */
@@ -95,7 +115,11 @@ export function errorFromResponse(status: number, body: unknown, context: ErrorC
         { ...details, retryDelayMs },
       );
     }
-    return new ProviderError(`Rate limited during ${context.operation} (${label}: ${message})`, { ...details, retryable: true, retryDelayMs });
+    return new ProviderError(`Rate limited during ${context.operation} (${label}: ${message})`, {
+      ...details,
+      retryable: true,
+      retryDelayMs,
+    });
   }
   return new ProviderError(`Gemini ${context.operation} request failed (${label}: ${message})`, {
     ...details,
@@ -138,7 +162,8 @@ export function normalizeError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof APIUserAbortError) return error;
   if (error instanceof APIConnectionTimeoutError) return errorFromNetwork(error, context, true);
   if (error instanceof APIConnectionError) return errorFromNetwork(error.cause ?? error, context);
-  if (error instanceof APIError && error.status !== undefined) return errorFromResponse(error.status, error.error, context);
+  if (error instanceof APIError && error.status !== undefined)
+    return errorFromResponse(error.status, error.error, context);
   if (error instanceof Error && error.name === "TimeoutError") return errorFromNetwork(error, context, true);
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) return errorFromNetwork(error, context);
   return error;

@@ -1,6 +1,6 @@
 import { open } from "node:fs/promises";
 import { ConfigError, GemindexError, ProviderError } from "../../errors.js";
-import { linkSignal, type GeminiClient } from "./client.js";
+import { type GeminiClient, linkSignal } from "./client.js";
 
 /** A file stored by Gemini's Files API (GEMINI.md §4.4), as far as we read it. */
 export interface GeminiFile {
@@ -79,12 +79,17 @@ function uploadStatus(headers: Headers): string {
  * where it stands (`X-Goog-Upload-Command: query` → `X-Goog-Upload-Size-Received`) and resumes
  * from there, so a chunk whose reply was lost is not sent twice and one that never arrived is.
  */
-export async function uploadFile(client: GeminiClient, source: { path: string }, options: UploadFileOptions = {}): Promise<GeminiFile> {
+export async function uploadFile(
+  client: GeminiClient,
+  source: { path: string },
+  options: UploadFileOptions = {},
+): Promise<GeminiFile> {
   const { signal } = options;
   const uploadURL = client.endpoints.upload;
   if (!uploadURL) throw needsNative("file upload", client);
   const chunkSize = options.chunkSize ?? defaultUploadChunkSize;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new RangeError(`chunkSize must be a positive integer, got ${chunkSize}`);
   const mimeType = options.mimeType ?? "application/jsonl";
 
   const handle = await open(source.path, "r");
@@ -107,7 +112,8 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
       signal,
     );
     const session = started.headers.get("x-goog-upload-url");
-    if (!session) throw new ProviderError("file upload: the service sent no X-Goog-Upload-URL.", { operation: "file upload" });
+    if (!session)
+      throw new ProviderError("file upload: the service sent no X-Goog-Upload-URL.", { operation: "file upload" });
 
     let offset = 0;
     for (;;) {
@@ -124,23 +130,35 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
           // A fresh buffer per attempt: an aborted request may still hold the previous one.
           const buffer = Buffer.allocUnsafe(length);
           const { bytesRead } = await handle.read(buffer, 0, length, offset);
-          if (bytesRead !== length) throw new GemindexError(`${source.path} changed while it was being uploaded.`, "UPLOAD_SOURCE_CHANGED");
+          if (bytesRead !== length)
+            throw new GemindexError(`${source.path} changed while it was being uploaded.`, "UPLOAD_SOURCE_CHANGED");
           const { body, headers } = await client.native<{ file?: RawFile }>("file upload", {
             path: session,
-            headers: { "x-goog-upload-command": last ? "upload, finalize" : "upload", "x-goog-upload-offset": String(offset) },
+            headers: {
+              "x-goog-upload-command": last ? "upload, finalize" : "upload",
+              "x-goog-upload-offset": String(offset),
+            },
             body: buffer,
             signal: scoped,
           });
           const status = uploadStatus(headers);
-          if (status === "cancelled") throw new ProviderError("file upload: the service cancelled the upload session.", { operation: "file upload" });
+          if (status === "cancelled")
+            throw new ProviderError("file upload: the service cancelled the upload session.", {
+              operation: "file upload",
+            });
           if (last) {
             if (status !== "final" && status !== "") {
-              throw new ProviderError(`file upload: the last chunk was accepted but the upload status is "${status}", not final.`, { operation: "file upload" });
+              throw new ProviderError(
+                `file upload: the last chunk was accepted but the upload status is "${status}", not final.`,
+                { operation: "file upload" },
+              );
             }
             return { file: toGeminiFile(body.file, "file upload") };
           }
           if (status !== "active" && status !== "") {
-            throw new ProviderError(`file upload: unexpected upload status "${status}" after a chunk.`, { operation: "file upload" });
+            throw new ProviderError(`file upload: unexpected upload status "${status}" after a chunk.`, {
+              operation: "file upload",
+            });
           }
           return { next: offset + length };
         },
@@ -148,7 +166,10 @@ export async function uploadFile(client: GeminiClient, source: { path: string },
       );
       if ("file" in step) {
         if (Number.isFinite(step.file.sizeBytes) && step.file.sizeBytes !== size) {
-          throw new ProviderError(`file upload: sent ${size} bytes but ${step.file.name} holds ${step.file.sizeBytes}.`, { operation: "file upload" });
+          throw new ProviderError(
+            `file upload: sent ${size} bytes but ${step.file.name} holds ${step.file.sizeBytes}.`,
+            { operation: "file upload" },
+          );
         }
         return step.file;
       }
@@ -173,12 +194,16 @@ async function querySession(
   });
   const status = uploadStatus(headers);
   if (status === "final") return { file: toGeminiFile(body.file, "file upload") };
-  if (status === "cancelled") throw new ProviderError("file upload: the service cancelled the upload session.", { operation: "file upload" });
+  if (status === "cancelled")
+    throw new ProviderError("file upload: the service cancelled the upload session.", { operation: "file upload" });
   const received = Number(headers.get("x-goog-upload-size-received"));
   if (!Number.isInteger(received) || received < 0 || received > size) {
-    throw new ProviderError(`file upload: the session reports an unusable X-Goog-Upload-Size-Received (${headers.get("x-goog-upload-size-received")}).`, {
-      operation: "file upload",
-    });
+    throw new ProviderError(
+      `file upload: the session reports an unusable X-Goog-Upload-Size-Received (${headers.get("x-goog-upload-size-received")}).`,
+      {
+        operation: "file upload",
+      },
+    );
   }
   return { received };
 }
@@ -193,7 +218,11 @@ async function querySession(
  * Opening the download runs under the retry policy; a connection lost midway throws (lines
  * already yielded stay yielded) and is not retried here.
  */
-export async function* downloadFile(client: GeminiClient, name: string, signal?: AbortSignal): AsyncGenerator<string, void, undefined> {
+export async function* downloadFile(
+  client: GeminiClient,
+  name: string,
+  signal?: AbortSignal,
+): AsyncGenerator<string, void, undefined> {
   const download = client.endpoints.download;
   if (!download) throw needsNative("file download", client);
   const url = download(name);
@@ -207,7 +236,10 @@ export async function* downloadFile(client: GeminiClient, name: string, signal?:
       "file download",
       () =>
         client.openai
-          .get(url, { headers: { authorization: null, accept: "*/*", "x-goog-api-key": client.openai.apiKey }, signal: link.signal })
+          .get(url, {
+            headers: { authorization: null, accept: "*/*", "x-goog-api-key": client.openai.apiKey },
+            signal: link.signal,
+          })
           .asResponse(),
       link.signal,
     )
@@ -264,9 +296,18 @@ function stripCarriageReturn(line: string): string {
 export async function deleteFile(client: GeminiClient, name: string, signal?: AbortSignal): Promise<void> {
   const id = name.replace(/^files\//, "");
   try {
-    await client.call("file delete", (_attempt, scoped) => client.native("file delete", { method: "DELETE", path: `files/${encodeURIComponent(id)}`, signal: scoped }), signal);
+    await client.call(
+      "file delete",
+      (_attempt, scoped) =>
+        client.native("file delete", { method: "DELETE", path: `files/${encodeURIComponent(id)}`, signal: scoped }),
+      signal,
+    );
   } catch (error) {
-    if (error instanceof ProviderError && (error.status === 404 || (error.status === 403 && /may not exist|not found/i.test(error.message)))) return;
+    if (
+      error instanceof ProviderError &&
+      (error.status === 404 || (error.status === 403 && /may not exist|not found/i.test(error.message)))
+    )
+      return;
     throw error;
   }
 }

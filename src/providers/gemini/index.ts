@@ -1,16 +1,12 @@
-import type { MediaDescriber, BatchEmbedder, ChatModel, ContextCacheService, Embedder } from "../types.js";
 import type { RetryNotice, RetryPolicy } from "../retry.js";
+import type { BatchEmbedder, ChatModel, ContextCacheService, Embedder, MediaDescriber } from "../types.js";
 import { createGeminiBatchEmbedder } from "./batch-embedder.js";
 import { createGeminiContextCaches } from "./caches.js";
 import { createGeminiChat } from "./chat.js";
-import { createGeminiMediaDescriber } from "./media.js";
 import { GeminiClient } from "./client.js";
 import { createGeminiEmbedder } from "./embedder.js";
+import { createGeminiMediaDescriber } from "./media.js";
 
-export { GeminiClient, type GeminiClientOptions } from "./client.js";
-export { createGeminiChat, defaultChatModel } from "./chat.js";
-export { createGeminiEmbedder, defaultDimensions, defaultEmbeddingModel } from "./embedder.js";
-export { deriveEndpoints, defaultGeminiBaseURL } from "./endpoints.js";
 export { createGeminiBatchEmbedder, type GeminiBatchEmbedderOptions } from "./batch-embedder.js";
 export { batchPath, batchStateOf, cancelBatch, createBatch, getBatch, listBatches, toBatchJobInfo } from "./batches.js";
 export {
@@ -28,7 +24,18 @@ export {
   readCacheTooSmall,
   updateCachedContentTtl,
 } from "./caches.js";
-export { defaultUploadChunkSize, deleteFile, downloadFile, uploadFile, type GeminiFile, type UploadFileOptions } from "./files.js";
+export { createGeminiChat, defaultChatModel } from "./chat.js";
+export { GeminiClient, type GeminiClientOptions } from "./client.js";
+export { createGeminiEmbedder, defaultDimensions, defaultEmbeddingModel } from "./embedder.js";
+export { defaultGeminiBaseURL, deriveEndpoints } from "./endpoints.js";
+export {
+  defaultUploadChunkSize,
+  deleteFile,
+  downloadFile,
+  type GeminiFile,
+  type UploadFileOptions,
+  uploadFile,
+} from "./files.js";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -65,6 +72,8 @@ export function createGeminiProvider(options: GeminiProviderOptions): GeminiProv
     embedder,
     chat,
     describer: createGeminiMediaDescriber(client, options.mediaModel ?? chat.model),
-    ...(client.hasNative ? { batch: createGeminiBatchEmbedder(client, embedder.config), caches: createGeminiContextCaches(client) } : {}),
+    ...(client.hasNative
+      ? { batch: createGeminiBatchEmbedder(client, embedder.config), caches: createGeminiContextCaches(client) }
+      : {}),
   };
 }

@@ -48,12 +48,23 @@ export function parseTranscript(text: string): TranscriptSegment[] {
  * (`image_url` with a data URI, `input_audio` with base64: the compat layer takes media inline only).
  */
 export function createGeminiMediaDescriber(client: GeminiClient, model: string): MediaDescriber {
-  async function complete(operation: string, content: unknown[], system: string, signal?: AbortSignal): Promise<string> {
+  async function complete(
+    operation: string,
+    content: unknown[],
+    system: string,
+    signal?: AbortSignal,
+  ): Promise<string> {
     const response = await client.call(
       operation,
       (_attempt, scoped) =>
         client.openai.chat.completions.create(
-          { model, messages: [{ role: "system", content: system }, { role: "user", content }] } as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream?: false },
+          {
+            model,
+            messages: [
+              { role: "system", content: system },
+              { role: "user", content },
+            ],
+          } as unknown as Parameters<typeof client.openai.chat.completions.create>[0] & { stream?: false },
           { signal: scoped },
         ),
       signal,
@@ -65,7 +76,13 @@ export function createGeminiMediaDescriber(client: GeminiClient, model: string):
   return {
     model,
     async describeImage(image: MediaInput, context, options = {}) {
-      const hints = [`File: ${context.name}`, context.alt ? `Alt text: ${context.alt}` : "", context.headings?.length ? `Appears under: ${context.headings.join(" > ")}` : ""].filter(Boolean).join("\n");
+      const hints = [
+        `File: ${context.name}`,
+        context.alt ? `Alt text: ${context.alt}` : "",
+        context.headings?.length ? `Appears under: ${context.headings.join(" > ")}` : "",
+      ]
+        .filter(Boolean)
+        .join("\n");
       return complete(
         "image caption",
         [

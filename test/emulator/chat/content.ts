@@ -26,7 +26,9 @@ function imageTokens(part: JsonObject, at: string, options: EmulatorOptions): nu
   if (typeof url !== "string") throw invalidValue(`${at}.image_url.url`, "string", url ?? null);
   if (/^https?:\/\//i.test(url)) {
     if ((options.remoteImageUrls ?? "reject") === "accept") return IMAGE_TOKENS;
-    throw invalidArgument(`Invalid image_url at '${at}': only inline data URIs (data:<mime>;base64,<data>) are supported.`);
+    throw invalidArgument(
+      `Invalid image_url at '${at}': only inline data URIs (data:<mime>;base64,<data>) are supported.`,
+    );
   }
   const match = DATA_URI.exec(url);
   if (!match) throw invalidArgument(`Invalid image_url at '${at}': expected a base64 data URI.`);
@@ -37,7 +39,8 @@ function imageTokens(part: JsonObject, at: string, options: EmulatorOptions): nu
 function audioTokens(part: JsonObject, at: string): number {
   const audio = part.input_audio;
   if (!isObject(audio)) throw invalidValue(`${at}.input_audio`, "object", audio ?? null);
-  if (typeof audio.data !== "string" || !BASE64.test(audio.data)) throw invalidValue(`${at}.input_audio.data`, "string", audio.data ?? null);
+  if (typeof audio.data !== "string" || !BASE64.test(audio.data))
+    throw invalidValue(`${at}.input_audio.data`, "string", audio.data ?? null);
   if (typeof audio.format !== "string" || !AUDIO_FORMATS.has(audio.format)) {
     throw invalidArgument(`Unsupported input_audio format: ${String(audio.format)}`);
   }
@@ -63,11 +66,11 @@ function parseParts(parts: unknown[], at: string, options: EmulatorOptions): { t
         mediaTokens += audioTokens(part, partAt);
         break;
       case "file":
-        if (options.acceptUnconfirmedParams) {
-          mediaTokens += IMAGE_TOKENS;
-          break;
+        if (!options.acceptUnconfirmedParams) {
+          throw invalidArgument(`Invalid content part type at '${partAt}': ${JSON.stringify(part.type)}`);
         }
-      // falls through
+        mediaTokens += IMAGE_TOKENS;
+        break;
       default:
         throw invalidArgument(`Invalid content part type at '${partAt}': ${JSON.stringify(part.type)}`);
     }

@@ -18,7 +18,8 @@ function resolveRef(ref: string, root: JsonObject): JsonObject | undefined {
 
 function firstType(schema: JsonObject): string | undefined {
   if (typeof schema.type === "string") return schema.type;
-  if (Array.isArray(schema.type)) return schema.type.find((type): type is string => typeof type === "string" && type !== "null") ?? "null";
+  if (Array.isArray(schema.type))
+    return schema.type.find((type): type is string => typeof type === "string" && type !== "null") ?? "null";
   if (isObject(schema.properties)) return "object";
   if (schema.items !== undefined) return "array";
   return undefined;
@@ -27,7 +28,12 @@ function firstType(schema: JsonObject): string | undefined {
 /**
  * @param text the answer to put into string fields
  */
-export function sampleFromSchema(schema: unknown, text: string, root: JsonObject = isObject(schema) ? schema : {}, depth = 0): unknown {
+export function sampleFromSchema(
+  schema: unknown,
+  text: string,
+  root: JsonObject = isObject(schema) ? schema : {},
+  depth = 0,
+): unknown {
   if (!isObject(schema) || depth > MAX_DEPTH) return null;
   if (typeof schema.$ref === "string") return sampleFromSchema(resolveRef(schema.$ref, root), text, root, depth + 1);
   if ("const" in schema) return schema.const;
@@ -42,7 +48,9 @@ export function sampleFromSchema(schema: unknown, text: string, root: JsonObject
   switch (firstType(schema)) {
     case "object": {
       const properties = isObject(schema.properties) ? schema.properties : {};
-      const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === "string") : [];
+      const required = Array.isArray(schema.required)
+        ? schema.required.filter((name): name is string => typeof name === "string")
+        : [];
       const value: JsonObject = {};
       for (const name of required) value[name] = sampleFromSchema(properties[name] ?? {}, text, root, depth + 1);
       return value;

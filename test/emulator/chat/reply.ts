@@ -67,7 +67,8 @@ export function generateReply(job: ChatJob, options: EmulatorOptions, clock: Clo
   }));
 
   let text = toolCalls.length > 0 ? "" : answerText(job, options);
-  let finishReason: ChatReply["finishReason"] = toolCalls.length > 0 ? (options.toolCallFinishReason ?? "stop") : "stop";
+  let finishReason: ChatReply["finishReason"] =
+    toolCalls.length > 0 ? (options.toolCallFinishReason ?? "stop") : "stop";
   for (const stop of job.stop) {
     const at = text.indexOf(stop);
     if (at >= 0) text = text.slice(0, at);
@@ -78,9 +79,18 @@ export function generateReply(job: ChatJob, options: EmulatorOptions, clock: Clo
   }
 
   const summary = job.thinking.includeThoughts ? thoughtSummary(job.info) : undefined;
-  const thought = summary === undefined ? undefined : (options.thoughtTags ?? "tags") === "tags" ? `<thought>${summary}</thought>` : `${summary}\n\n`;
-  const completion = estimateTokens(text) + toolCalls.reduce((sum, call) => sum + estimateTokens(call.function.name + call.function.arguments), 0);
-  const thinking = job.thinking.enabled ? Math.min(job.thinking.budget, 64 + 2 * completion + (summary ? estimateTokens(summary) : 0)) : 0;
+  const thought =
+    summary === undefined
+      ? undefined
+      : (options.thoughtTags ?? "tags") === "tags"
+        ? `<thought>${summary}</thought>`
+        : `${summary}\n\n`;
+  const completion =
+    estimateTokens(text) +
+    toolCalls.reduce((sum, call) => sum + estimateTokens(call.function.name + call.function.arguments), 0);
+  const thinking = job.thinking.enabled
+    ? Math.min(job.thinking.budget, 64 + 2 * completion + (summary ? estimateTokens(summary) : 0))
+    : 0;
   const signatureMode = options.streamThoughtSignature ?? "gemini-3";
   const wantsSignature = signatureMode === "always" || (signatureMode === "gemini-3" && gemini3);
   return {
@@ -98,21 +108,30 @@ export function generateReply(job: ChatJob, options: EmulatorOptions, clock: Clo
 }
 
 /** The compat `usage` object for (part of) a reply. */
-export function usageJson(usage: ChatReply["usage"], options: EmulatorOptions, completion = usage.completion): JsonObject {
+export function usageJson(
+  usage: ChatReply["usage"],
+  options: EmulatorOptions,
+  completion = usage.completion,
+): JsonObject {
   const body: JsonObject = {
     completion_tokens: completion,
     prompt_tokens: usage.prompt,
     total_tokens: usage.prompt + completion + usage.thinking,
   };
-  if (usage.cached > 0 && (options.reportCachedTokens ?? true)) body.prompt_tokens_details = { cached_tokens: usage.cached };
-  if (options.reasoningTokensDetail && usage.thinking > 0) body.completion_tokens_details = { reasoning_tokens: usage.thinking };
+  if (usage.cached > 0 && (options.reportCachedTokens ?? true))
+    body.prompt_tokens_details = { cached_tokens: usage.cached };
+  if (options.reasoningTokensDetail && usage.thinking > 0)
+    body.completion_tokens_details = { reasoning_tokens: usage.thinking };
   return body;
 }
 
 /** Non-streaming `chat.completion`; `n` choices share the same answer. */
 export function completionJson(reply: ChatReply, job: ChatJob, options: EmulatorOptions): JsonObject {
   const content = (reply.thought ?? "") + reply.text;
-  const message: JsonObject = { role: "assistant", content: content === "" && reply.toolCalls.length > 0 ? null : content };
+  const message: JsonObject = {
+    role: "assistant",
+    content: content === "" && reply.toolCalls.length > 0 ? null : content,
+  };
   if (reply.toolCalls.length > 0) message.tool_calls = reply.toolCalls;
   return {
     choices: Array.from({ length: job.n }, (_, index) => ({ finish_reason: reply.finishReason, index, message })),

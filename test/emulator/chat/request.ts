@@ -4,12 +4,12 @@
  */
 import { CACHE_NOT_FOUND, type CachedContent } from "../caches.js";
 import { invalidArgument, permissionDenied } from "../errors.js";
-import { invalidValue, isObject, optionalObject, rejectUnknownFields, type JsonObject } from "../fields.js";
-import { bareModelName, resolveModel, type ModelInfo } from "../models.js";
+import { invalidValue, isObject, type JsonObject, optionalObject, rejectUnknownFields } from "../fields.js";
+import { bareModelName, type ModelInfo, resolveModel } from "../models.js";
 import type { EmulatorState } from "../state.js";
 import { estimateTokens } from "../tokens.js";
 import type { ChatRequestInfo, EmulatorOptions } from "../types.js";
-import { parseMessages, type ParsedMessage } from "./content.js";
+import { type ParsedMessage, parseMessages } from "./content.js";
 import { resolveThinking, type Thinking } from "./thinking.js";
 
 export type ServiceTier = "standard" | "flex" | "priority";
@@ -56,11 +56,27 @@ const CHAT_FIELDS = [
   "audio",
   "parallel_tool_calls",
 ];
-const UNCONFIRMED_CHAT_FIELDS = ["seed", "logprobs", "top_logprobs", "frequency_penalty", "logit_bias", "metadata", "store", "google"];
+const UNCONFIRMED_CHAT_FIELDS = [
+  "seed",
+  "logprobs",
+  "top_logprobs",
+  "frequency_penalty",
+  "logit_bias",
+  "metadata",
+  "store",
+  "google",
+];
 const GOOGLE_FIELDS = ["thinking_config", "cached_content"];
 const VERTEX_GOOGLE_FIELDS = ["safety_settings", "thought_tag_marker", "media_resolution"];
-const TIERS: Record<string, ServiceTier> = { flex: "flex", priority: "priority", standard: "standard", default: "standard", auto: "standard" };
-const CACHE_CONFLICT = "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.";
+const TIERS: Record<string, ServiceTier> = {
+  flex: "flex",
+  priority: "priority",
+  standard: "standard",
+  default: "standard",
+  auto: "standard",
+};
+const CACHE_CONFLICT =
+  "CachedContent can not be used with GenerateContent request setting system_instruction, tools or tool_config.";
 
 /** `extra_body.google` (or, when unconfirmed params are on, a top-level `google`). */
 function googleOptions(body: JsonObject, options: EmulatorOptions): JsonObject | undefined {
@@ -84,7 +100,8 @@ function positiveInteger(body: JsonObject, name: string): number | undefined {
 function stopSequences(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   const list = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(list) || list.some((item) => typeof item !== "string")) throw invalidValue("stop", "string", value);
+  if (!Array.isArray(list) || list.some((item) => typeof item !== "string"))
+    throw invalidValue("stop", "string", value);
   if (list.length > 5) throw invalidArgument("stop: at most 5 stop sequences are allowed.");
   return list as string[];
 }
@@ -99,11 +116,14 @@ function responseFormat(value: unknown): JsonObject | "object" | undefined {
       return "object";
     case "json_schema": {
       const schema = isObject(value.json_schema) ? value.json_schema.schema : undefined;
-      if (!isObject(schema)) throw invalidArgument("response_format.json_schema.schema is required for type json_schema.");
+      if (!isObject(schema))
+        throw invalidArgument("response_format.json_schema.schema is required for type json_schema.");
       return schema;
     }
     default:
-      throw invalidArgument(`Invalid response_format type: ${JSON.stringify(value.type)}. Valid values are: json_object, json_schema, text`);
+      throw invalidArgument(
+        `Invalid response_format type: ${JSON.stringify(value.type)}. Valid values are: json_object, json_schema, text`,
+      );
   }
 }
 
@@ -112,7 +132,12 @@ function checkTools(body: JsonObject): unknown[] | undefined {
   if (tools === undefined || tools === null) return undefined;
   if (!Array.isArray(tools)) throw invalidValue("tools", "object", tools);
   tools.forEach((tool, i) => {
-    if (!isObject(tool) || tool.type !== "function" || !isObject(tool.function) || typeof tool.function.name !== "string") {
+    if (
+      !isObject(tool) ||
+      tool.type !== "function" ||
+      !isObject(tool.function) ||
+      typeof tool.function.name !== "string"
+    ) {
       throw invalidArgument(`Invalid value at 'tools[${i}]': expected {"type":"function","function":{"name":…}}.`);
     }
   });
@@ -123,7 +148,10 @@ function checkTools(body: JsonObject): unknown[] | undefined {
     choice === "none" ||
     choice === "auto" ||
     choice === "required" ||
-    (isObject(choice) && choice.type === "function" && isObject(choice.function) && typeof choice.function.name === "string");
+    (isObject(choice) &&
+      choice.type === "function" &&
+      isObject(choice.function) &&
+      typeof choice.function.name === "string");
   if (!validChoice) throw invalidArgument(`Invalid value at 'tool_choice', ${JSON.stringify(choice)}`);
   return tools;
 }
@@ -133,7 +161,8 @@ function checkThoughtSignatures(messages: ParsedMessage[], model: ModelInfo): vo
   messages.forEach((message, position) => {
     const first = message.toolCalls[0];
     if (message.role !== "assistant" || !first || model.generation !== 3) return;
-    const extra = isObject(first.extra_content) && isObject(first.extra_content.google) ? first.extra_content.google : {};
+    const extra =
+      isObject(first.extra_content) && isObject(first.extra_content.google) ? first.extra_content.google : {};
     if (typeof extra.thought_signature === "string" && extra.thought_signature !== "") return;
     const name = isObject(first.function) ? String(first.function.name) : "";
     throw invalidArgument(
@@ -144,14 +173,22 @@ function checkThoughtSignatures(messages: ParsedMessage[], model: ModelInfo): vo
   });
 }
 
-function cacheFor(google: JsonObject | undefined, model: ModelInfo, messages: ParsedMessage[], hasTools: boolean, state: EmulatorState): CachedContent | undefined {
+function cacheFor(
+  google: JsonObject | undefined,
+  model: ModelInfo,
+  messages: ParsedMessage[],
+  hasTools: boolean,
+  state: EmulatorState,
+): CachedContent | undefined {
   const name = google?.cached_content;
   if (name === undefined || name === null) return undefined;
   if (typeof name !== "string") throw invalidValue("extra_body.google.cached_content", "string", name);
   const cache = state.caches.find(name);
   if (!cache) throw permissionDenied(CACHE_NOT_FOUND);
   if (cache.model !== model.id && (state.options.cacheModelMismatch ?? "error") === "error") {
-    throw invalidArgument(`Model used by GenerateContent request (models/${model.id}) and CachedContent (models/${cache.model}) has to be the same.`);
+    throw invalidArgument(
+      `Model used by GenerateContent request (models/${model.id}) and CachedContent (models/${cache.model}) has to be the same.`,
+    );
   }
   if (hasTools || messages.some((message) => message.role === "system" || message.role === "developer")) {
     throw invalidArgument(CACHE_CONFLICT);
@@ -169,7 +206,8 @@ export function parseChatRequest(body: JsonObject, state: EmulatorState, batch =
   const model = resolveModel(body.model, "chat", "generateContent");
   const google = googleOptions(body, options);
   const messages = parseMessages(body.messages, options);
-  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") throw invalidValue("stream", "boolean", body.stream);
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean")
+    throw invalidValue("stream", "boolean", body.stream);
   const streamOptions = optionalObject(body, "stream_options");
   if (streamOptions) rejectUnknownFields(streamOptions, ["include_usage"], { at: "stream_options" });
   const tier = body.service_tier ?? "standard";
@@ -192,14 +230,18 @@ export function parseChatRequest(body: JsonObject, state: EmulatorState, batch =
   const systemTexts = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => m.text);
   const system = [cache?.systemText ?? "", ...systemTexts].filter((text) => text !== "").join("\n\n");
   const conversation = messages.map((m) => m.text).filter((text) => text !== "");
-  const uncached = messages.reduce((sum, m) => sum + estimateTokens(m.text) + m.mediaTokens, 0) + (tools ? estimateTokens(JSON.stringify(tools)) : 0);
+  const uncached =
+    messages.reduce((sum, m) => sum + estimateTokens(m.text) + m.mediaTokens, 0) +
+    (tools ? estimateTokens(JSON.stringify(tools)) : 0);
   const cachedTokens = cache?.totalTokens ?? 0;
   const question = [...messages].reverse().find((m) => m.role === "user")?.text ?? "";
   const info: ChatRequestInfo = {
     model: model.id,
     messages: body.messages as unknown[],
     system,
-    prompt: [cache?.systemText ?? "", cache?.contentsText ?? "", ...conversation].filter((text) => text !== "").join("\n\n"),
+    prompt: [cache?.systemText ?? "", cache?.contentsText ?? "", ...conversation]
+      .filter((text) => text !== "")
+      .join("\n\n"),
     question,
     ...(cache ? { cachedContent: `cachedContents/${cache.id}` } : {}),
     ...(body.response_format === undefined ? {} : { responseFormat: body.response_format }),

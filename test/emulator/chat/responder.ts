@@ -27,7 +27,9 @@ function sourceSentence(prompt: string, n: number): string | undefined {
   const next = rest.search(/\[\d+\]|\bn="\d+"/);
   if (next >= 0) rest = rest.slice(0, next);
   const lines = rest.split("\n").map(oneLine);
-  const line = lines.find((candidate) => candidate.split(" ").length >= 4 && !METADATA_LINE.test(candidate)) ?? lines.find((l) => l !== "");
+  const line =
+    lines.find((candidate) => candidate.split(" ").length >= 4 && !METADATA_LINE.test(candidate)) ??
+    lines.find((l) => l !== "");
   if (!line) return undefined;
   const sentence = (/^.*?[.!?](?=\s|$)/.exec(line)?.[0] ?? line).replace(/^[\s:.)\]-]+/, "").replace(/[.!?\s]+$/, "");
   return sentence.slice(0, MAX_SENTENCE);
@@ -54,7 +56,9 @@ export function thoughtSummary(request: ChatRequestInfo): string {
 }
 
 function toolName(tool: unknown): string | undefined {
-  return isObject(tool) && isObject(tool.function) && typeof tool.function.name === "string" ? tool.function.name : undefined;
+  return isObject(tool) && isObject(tool.function) && typeof tool.function.name === "string"
+    ? tool.function.name
+    : undefined;
 }
 
 /** Calls a tool only when `tool_choice` is "required" (first tool) or names a function. */
@@ -63,7 +67,8 @@ export function defaultToolResponder(request: ChatRequestInfo): EmulatedToolCall
   const choice = request.body.tool_choice;
   let name: string | undefined;
   if (choice === "required") name = toolName(tools[0]);
-  else if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string") name = choice.function.name;
+  else if (isObject(choice) && isObject(choice.function) && typeof choice.function.name === "string")
+    name = choice.function.name;
   if (name === undefined) return undefined;
   const tool = tools.find((candidate) => toolName(candidate) === name);
   const parameters = isObject(tool) && isObject(tool.function) ? tool.function.parameters : undefined;

@@ -2,7 +2,7 @@
 import { GoogleApiError } from "../errors.js";
 import type { Reply, RequestContext } from "../route.js";
 import { completionJson, generateReply } from "./reply.js";
-import { parseChatRequest, type ChatJob } from "./request.js";
+import { type ChatJob, parseChatRequest } from "./request.js";
 import { streamChunks } from "./stream.js";
 
 /** Which tier served the request: flex may be shed, priority may overflow to standard. */

@@ -7,7 +7,7 @@
 import type { JsonObject } from "../fields.js";
 import { estimateTokens } from "../tokens.js";
 import type { EmulatorOptions } from "../types.js";
-import { usageJson, type ChatReply } from "./reply.js";
+import { type ChatReply, usageJson } from "./reply.js";
 import type { ChatJob } from "./request.js";
 
 const WORDS_PER_CHUNK = 3;
@@ -33,7 +33,10 @@ export function streamChunks(reply: ChatReply, job: ChatJob, options: EmulatorOp
     const deltas: Delta[] = [];
     let emitted = "";
     for (const piece of reply.thought === undefined ? [] : splitWords(reply.thought, 4)) {
-      deltas.push({ delta: { content: piece, role: "assistant", extra_content: { google: { thought: true } } }, emitted });
+      deltas.push({
+        delta: { content: piece, role: "assistant", extra_content: { google: { thought: true } } },
+        emitted,
+      });
     }
     for (const piece of splitWords(reply.text)) {
       emitted += piece;
@@ -44,7 +47,8 @@ export function streamChunks(reply: ChatReply, job: ChatJob, options: EmulatorOp
       deltas.push({ delta: { role: "assistant", tool_calls: reply.toolCalls }, emitted });
     }
     if (reply.thoughtSignature !== undefined || deltas.length === 0) {
-      const google = reply.thoughtSignature === undefined ? undefined : { google: { thought_signature: reply.thoughtSignature } };
+      const google =
+        reply.thoughtSignature === undefined ? undefined : { google: { thought_signature: reply.thoughtSignature } };
       deltas.push({ delta: { content: "", role: "assistant", ...(google ? { extra_content: google } : {}) }, emitted });
     }
     deltas.forEach(({ delta, emitted: soFar }, i) => {

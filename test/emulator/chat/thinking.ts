@@ -3,7 +3,7 @@
  * values, the "cannot combine" rule, and the budget that decides how many thinking tokens a reply costs.
  */
 import { invalidArgument } from "../errors.js";
-import { invalidValue, isObject, rejectUnknownFields, type JsonObject } from "../fields.js";
+import { invalidValue, isObject, type JsonObject, rejectUnknownFields } from "../fields.js";
 import { DEFAULT_REASONING_EFFORTS, DEFAULT_THINKING_LEVELS, type ModelInfo } from "../models.js";
 import type { EmulatorOptions } from "../types.js";
 
@@ -29,11 +29,16 @@ function checkEffort(effort: unknown, model: ModelInfo, options: EmulatorOptions
   return model.generation === 3 ? (LEVEL_BUDGET[effort] ?? DYNAMIC_BUDGET) : (EFFORT_BUDGET[effort] ?? DYNAMIC_BUDGET);
 }
 
-function checkConfig(config: JsonObject, model: ModelInfo, options: EmulatorOptions): { budget?: number; includeThoughts: boolean } {
+function checkConfig(
+  config: JsonObject,
+  model: ModelInfo,
+  options: EmulatorOptions,
+): { budget?: number; includeThoughts: boolean } {
   const at = "extra_body.google.thinking_config";
   rejectUnknownFields(config, ["thinking_budget", "thinking_level", "include_thoughts"], { at });
   const { thinking_budget: budget, thinking_level: level, include_thoughts: include } = config;
-  if (include !== undefined && typeof include !== "boolean") throw invalidValue(`${at}.include_thoughts`, "boolean", include);
+  if (include !== undefined && typeof include !== "boolean")
+    throw invalidValue(`${at}.include_thoughts`, "boolean", include);
   if (budget !== undefined && level !== undefined) {
     throw invalidArgument("thinking_budget and thinking_level cannot both be set; use one of them.");
   }
@@ -42,16 +47,21 @@ function checkConfig(config: JsonObject, model: ModelInfo, options: EmulatorOpti
     if (typeof level !== "string") throw invalidValue(`${at}.thinking_level`, "string", level);
     const valid = options.thinkingLevels?.[model.id] ?? DEFAULT_THINKING_LEVELS[model.id];
     if (!valid) throw invalidArgument("Thinking level is not supported for this model.");
-    if (!valid.includes(level.toLowerCase())) throw invalidArgument(`Thinking level ${level.toUpperCase()} is not supported for this model.`);
+    if (!valid.includes(level.toLowerCase()))
+      throw invalidArgument(`Thinking level ${level.toUpperCase()} is not supported for this model.`);
     return { budget: LEVEL_BUDGET[level.toLowerCase()] ?? DYNAMIC_BUDGET, includeThoughts };
   }
   if (budget !== undefined) {
-    if (typeof budget !== "number" || !Number.isInteger(budget)) throw invalidValue(`${at}.thinking_budget`, "number", budget);
+    if (typeof budget !== "number" || !Number.isInteger(budget))
+      throw invalidValue(`${at}.thinking_budget`, "number", budget);
     if (budget === -1) return { budget: DYNAMIC_BUDGET, includeThoughts };
-    if (budget === 0 && model.alwaysThinks) throw invalidArgument("Budget 0 is invalid. This model only works in thinking mode.");
+    if (budget === 0 && model.alwaysThinks)
+      throw invalidArgument("Budget 0 is invalid. This model only works in thinking mode.");
     const [low, high] = model.budgetRange ?? [0, 24_576];
     if (budget !== 0 && (budget < low || budget > high)) {
-      throw invalidArgument(`The thinking budget ${budget} is invalid. Please choose a value between ${low} and ${high}.`);
+      throw invalidArgument(
+        `The thinking budget ${budget} is invalid. Please choose a value between ${low} and ${high}.`,
+      );
     }
     return { budget, includeThoughts };
   }
@@ -59,9 +69,15 @@ function checkConfig(config: JsonObject, model: ModelInfo, options: EmulatorOpti
 }
 
 /** Validates the thinking options of a chat request and returns the effective setting. */
-export function resolveThinking(body: JsonObject, google: JsonObject | undefined, model: ModelInfo, options: EmulatorOptions): Thinking {
+export function resolveThinking(
+  body: JsonObject,
+  google: JsonObject | undefined,
+  model: ModelInfo,
+  options: EmulatorOptions,
+): Thinking {
   const config = google?.thinking_config;
-  if (config !== undefined && !isObject(config)) throw invalidValue("extra_body.google.thinking_config", "object", config);
+  if (config !== undefined && !isObject(config))
+    throw invalidValue("extra_body.google.thinking_config", "object", config);
   if (body.reasoning_effort !== undefined && body.reasoning_effort !== null && config !== undefined) {
     throw invalidArgument("reasoning_effort and thinking_config cannot both be set; use one of them.");
   }
