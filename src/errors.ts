@@ -115,6 +115,17 @@ export class ConnectionError extends ProviderError {
   }
 }
 
+/**
+ * A streamed answer broke off before the model finished: the connection dropped, the service sent
+ * an error event, or the stream ended without a finish reason (a proxy cutting it). Whatever was
+ * streamed before it is partial.
+ */
+export class StreamInterruptedError extends ProviderError {
+  constructor(message: string, details: ProviderErrorDetails = {}) {
+    super(message, { ...details, retryable: false }, "STREAM_INTERRUPTED", ExitCode.provider);
+  }
+}
+
 /** A quota that will not come back soon (daily limit, spend cap): the run stops cleanly. */
 export class QuotaExhaustedError extends ProviderError {
   constructor(message: string, details: ProviderErrorDetails = {}) {

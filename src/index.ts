@@ -28,6 +28,7 @@ export {
   ProviderError,
   QuotaExhaustedError,
   StoreError,
+  StreamInterruptedError,
 } from "./errors.js";
 export * from "./eval/index.js";
 export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";

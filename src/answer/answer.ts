@@ -1,5 +1,5 @@
 import { countTokens } from "../chunking/tokens.js";
-import { ConfigError } from "../errors.js";
+import { ConfigError, StreamInterruptedError } from "../errors.js";
 import type { ChatModel, ChatUsage } from "../providers/types.js";
 import { type RetrieveContext, retrieve } from "../retrieval/retrieve.js";
 import type { SearchResult } from "../retrieval/types.js";
@@ -25,6 +25,10 @@ export interface AnswerContext extends RetrieveContext {
  * it is big enough (see ContextCache); a request that uses a cache sends no system message, since
  * the cache holds the instructions. When the service says the cache is gone (expired or
  * deleted) before anything was streamed, it is recreated and the question asked once more.
+ *
+ * A stream that breaks off (dropped connection, error event, no finish reason) before anything
+ * was shown is asked once more; after text was shown, `done` ends the answer with
+ * `complete: false` and the error in `interrupted` (the text so far is kept, never repeated).
  */
 export async function* answer(
   question: string,
@@ -72,7 +76,9 @@ export async function* answer(
 
   let text = "";
   let usage: ChatUsage | undefined;
-  let finishReason = "stop";
+  let finishReason: string | null = null;
+  let interrupted: StreamInterruptedError | undefined;
+  let streamRetried = false;
   for (let attempt = 1; ; attempt++) {
     const cachedContent = cache?.name;
     const stream = context.chat.stream(
@@ -95,14 +101,20 @@ export async function* answer(
       { signal },
     );
     let started = false;
+    // Whether the caller has been shown any of this attempt's answer (text, or thoughts it asked for).
+    let shown = false;
     try {
       for await (const event of stream) {
         started = true;
         if (event.type === "text-delta") {
+          shown = true;
           text += event.text;
           yield event;
         } else if (event.type === "thought") {
-          if (options.thoughts) yield event;
+          if (options.thoughts) {
+            shown = true;
+            yield event;
+          }
         } else if (event.type === "usage") {
           usage = event.usage;
           yield event;
@@ -110,6 +122,17 @@ export async function* answer(
       }
       break;
     } catch (error) {
+      if (error instanceof StreamInterruptedError) {
+        // Nothing shown yet: asking again cannot duplicate text on the caller's screen.
+        if (!shown && !streamRetried && !signal?.aborted) {
+          streamRetried = true;
+          continue;
+        }
+        if (!shown) throw error;
+        // Part of the answer is out: it ends here, marked incomplete, with the reason.
+        interrupted = error;
+        break;
+      }
       if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
       if (cache?.state === "given") {
         throw new ConfigError(
@@ -128,7 +151,16 @@ export async function* answer(
     result.hits,
     pins.map((pin) => pin.document),
   );
-  yield { type: "done", text, citations, usage, finishReason, ...(cache ? { cachedContent: cache.name } : {}) };
+  yield {
+    type: "done",
+    text,
+    citations,
+    usage,
+    finishReason,
+    complete: interrupted === undefined && (finishReason === "stop" || finishReason === "tool_calls"),
+    ...(interrupted ? { interrupted } : {}),
+    ...(cache ? { cachedContent: cache.name } : {}),
+  };
 }
 
 /**

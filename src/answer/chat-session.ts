@@ -23,7 +23,7 @@ export class ChatSession {
     this.#options = options;
   }
 
-  /** Completed turns, oldest first (an aborted or failed question leaves no turn). */
+  /** Completed turns, oldest first (an aborted, failed or broken-off question leaves no turn). */
   get history(): readonly AnswerTurn[] {
     return this.#turns;
   }
@@ -39,7 +39,8 @@ export class ChatSession {
       signal: options.signal,
     });
     for await (const event of events) {
-      if (event.type === "done") this.#turns.push({ question, answer: event.text });
+      // A broken-off answer is not history: the next question should not build on half a reply.
+      if (event.type === "done" && !event.interrupted) this.#turns.push({ question, answer: event.text });
       yield event;
     }
   }

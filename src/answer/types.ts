@@ -1,3 +1,4 @@
+import type { StreamInterruptedError } from "../errors.js";
 import type { ChatUsage } from "../providers/types.js";
 import type { Hit, SearchMode, SearchOptions } from "../retrieval/types.js";
 import type { Citation } from "./citations.js";
@@ -59,7 +60,15 @@ export type AnswerEvent =
       citations: Citation[];
       /** `usage.cachedTokens` counts the prompt tokens served from a context cache. */
       usage?: ChatUsage;
-      finishReason: string;
+      /**
+       * Why the model stopped, as the service says: "stop", "length" (the output token limit),
+       * "content_filter" (a safety stop), …; null when the stream broke off before it said.
+       */
+      finishReason: string | null;
+      /** True only when the model finished normally ("stop"): otherwise `text` is partial. */
+      complete: boolean;
+      /** Set when the stream broke off after part of the answer was streamed: `text` is that part. */
+      interrupted?: StreamInterruptedError;
       /** The cache the answer was generated with (differs from `sources.cache` when it had to be recreated). */
       cachedContent?: string;
     };

@@ -146,7 +146,11 @@ export type ChatStreamEvent =
   | { type: "usage"; usage: ChatUsage }
   | { type: "finish"; reason: string };
 
-/** A chat model that streams. Retried only until the first event; never after text was emitted. */
+/**
+ * A chat model that streams. Opening the stream is retried; once open, a stream that breaks off
+ * (or ends without a finish reason) throws StreamInterruptedError, and the last event of a
+ * complete stream is `finish`.
+ */
 export interface ChatModel {
   readonly model: string;
   stream(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatStreamEvent>;

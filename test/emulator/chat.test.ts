@@ -368,6 +368,54 @@ describe("POST /chat/completions (stream)", () => {
   });
 });
 
+describe("stream endings (injected)", () => {
+  const messages = [{ role: "user" as const, content: SOURCES }];
+  const streamed = { model: "gemini-2.5-flash", stream: true, messages };
+
+  it("ends with [DONE] after two chunks and no finish_reason anywhere (a proxy cutting the stream)", async () => {
+    emulator.inject({ path: "chat/completions", status: 200, afterStreamChunks: 2, streamEnd: "done" });
+    const response = await compat(emulator, "POST", "chat/completions", streamed);
+    const events = sseEvents(response.text);
+    expect(events.at(-1)).toBe("[DONE]");
+    const chunks = events.slice(0, -1) as Chunk[];
+    expect(chunks).toHaveLength(2);
+    expect(chunks.every((chunk) => chunk.choices[0]!.finish_reason === undefined)).toBe(true);
+  });
+
+  it("just ends the body (no [DONE], no finish_reason)", async () => {
+    emulator.inject({ path: "chat/completions", status: 200, afterStreamChunks: 1, streamEnd: "eof" });
+    const response = await compat(emulator, "POST", "chat/completions", streamed);
+    const events = sseEvents(response.text);
+    expect(events).toHaveLength(1);
+    expect((events[0] as Chunk).choices[0]!.finish_reason).toBeUndefined();
+  });
+
+  it.each(["length", "content_filter"] as const)("stops after one chunk with finish_reason %s", async (reason) => {
+    emulator.inject({ path: "chat/completions", status: 200, afterStreamChunks: 1, streamEnd: reason });
+    const response = await compat(emulator, "POST", "chat/completions", streamed);
+    const chunks = sseEvents(response.text).slice(0, -1) as Chunk[];
+    expect(chunks).toHaveLength(2);
+    expect(chunks[1]!.choices[0]).toMatchObject({ finish_reason: reason, delta: { content: "" } });
+  });
+
+  it("stops a non-streaming completion with content_filter and no content", async () => {
+    emulator.inject({ path: "chat/completions", status: 200, streamEnd: "content_filter" });
+    const reply = await client.chat.completions.create({ model: "gemini-2.5-flash", messages });
+    expect(reply.choices[0]).toMatchObject({ finish_reason: "content_filter", message: { content: null } });
+  });
+
+  it("drops the connection mid-stream", async () => {
+    emulator.inject({ path: "chat/completions", status: 0, afterStreamChunks: 2, dropConnection: true });
+    const stream = await client.chat.completions.create({ model: "gemini-2.5-flash", stream: true, messages });
+    const seen: string[] = [];
+    const failure = await (async () => {
+      for await (const chunk of stream) seen.push(chunk.choices[0]?.delta.content ?? "");
+    })().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(seen).toHaveLength(2);
+  });
+});
+
 describe("service_tier", () => {
   it("reports the serving tier in x-gemini-service-tier and sheds flex when overloaded", async () => {
     const body = { model: "gemini-2.5-flash", messages: [{ role: "user", content: "x" }], service_tier: "flex" };

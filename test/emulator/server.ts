@@ -133,20 +133,72 @@ class Exchange {
       ...reply.headers,
     });
     const gap = () => this.state.options.streamChunkDelayMs ?? 0;
-    for (let i = 0; i <= reply.chunks.length; i++) {
-      if (streamFault && i === Math.min(streamFault.afterStreamChunks ?? 0, reply.chunks.length)) {
-        if (streamFault.dropConnection) return this.drop();
-        // openai-node throws APIError for an SSE payload with an `error` key.
-        this.response.end(`data: ${JSON.stringify(faultError(streamFault, path, body).toBody())}\n\n`);
-        return;
+    // A stream that is cut short never got to its finish_reason.
+    const chunks = streamFault ? reply.chunks.map(withoutFinishReason) : reply.chunks;
+    for (let i = 0; i <= chunks.length; i++) {
+      if (streamFault && i === Math.min(streamFault.afterStreamChunks ?? 0, chunks.length)) {
+        return await this.#endStream(streamFault, chunks[Math.max(0, i - 1)], path, body);
       }
-      if (i === reply.chunks.length) break;
+      if (i === chunks.length) break;
       if (i > 0 && gap() > 0) await sleep(gap());
       if (!this.open) return;
-      this.response.write(`data: ${JSON.stringify(reply.chunks[i])}\n\n`);
+      this.response.write(`data: ${JSON.stringify(chunks[i])}\n\n`);
     }
     this.response.end("data: [DONE]\n\n");
   }
+
+  /** Ends an SSE stream the way an injected fault says (see `Fault.streamEnd`). */
+  async #endStream(fault: Fault, previous: unknown, path: string, body: unknown): Promise<void> {
+    if (fault.dropConnection) {
+      // Let the chunks already written reach the client first: destroying the socket discards unsent data.
+      await new Promise<void>((resolve) => this.response.write("", () => resolve()));
+      return this.drop();
+    }
+    const end = fault.streamEnd ?? "error";
+    if (end === "eof") this.response.end();
+    else if (end === "done") this.response.end("data: [DONE]\n\n");
+    else if (end === "length" || end === "content_filter") {
+      const last = finishChunk(previous, end);
+      this.response.end(`data: ${JSON.stringify(last)}\n\ndata: [DONE]\n\n`);
+    } else {
+      // openai-node throws APIError for an SSE payload with an `error` key.
+      this.response.end(`data: ${JSON.stringify(faultError(fault, path, body).toBody())}\n\n`);
+    }
+  }
+}
+
+function withoutFinishReason(chunk: unknown): unknown {
+  if (!isObject(chunk) || !Array.isArray(chunk.choices)) return chunk;
+  return {
+    ...chunk,
+    choices: chunk.choices.map((choice) => {
+      if (!isObject(choice)) return choice;
+      const { finish_reason: _, ...rest } = choice;
+      return rest;
+    }),
+  };
+}
+
+/** The chunk that stops a stream for `reason`: empty content, the same id and usage as the one before. */
+function finishChunk(previous: unknown, reason: string): JsonObject {
+  const base = isObject(previous) ? previous : {};
+  return {
+    ...base,
+    choices: [{ delta: { content: "", role: "assistant" }, finish_reason: reason, index: 0 }],
+  };
+}
+
+/** A non-streaming completion stopped for `reason` (a "length" or "content_filter" fault): no content. */
+function finishedEarly(body: unknown, reason: string): unknown {
+  if (!isObject(body) || !Array.isArray(body.choices)) return body;
+  return {
+    ...body,
+    choices: body.choices.map((choice) =>
+      isObject(choice)
+        ? { ...choice, finish_reason: reason, message: { role: "assistant", content: reason === "length" ? "" : null } }
+        : choice,
+    ),
+  };
 }
 
 async function handle(
@@ -171,8 +223,11 @@ async function handle(
     const match = matchRoute(method, path);
     if (!match) throw notFound(`Method not found: ${method} ${path}`);
     if (match.route.auth !== "none") authenticate({ headers, query }, match.route.auth, state.options);
-    const fault = faults.take(method, path, isStreamRequest(body));
-    if (fault && fault.afterStreamChunks === undefined) {
+    const stream = isStreamRequest(body);
+    const fault = faults.take(method, path, stream);
+    const midStream = stream && (fault?.afterStreamChunks !== undefined || fault?.streamEnd !== undefined);
+    const stopsEarly = !stream && (fault?.streamEnd === "length" || fault?.streamEnd === "content_filter");
+    if (fault && !midStream && !stopsEarly) {
       if (fault.dropConnection) return exchange.drop();
       if (fault.body !== undefined) return exchange.json(fault.status, fault.body);
       return exchange.error(faultError(fault, path, body), match.route.surface);
@@ -187,10 +242,11 @@ async function handle(
       params: match.params,
       state,
       json: () => (parsed ??= parseJsonBody(raw)),
-      ...(fault ? { streamFault: fault } : {}),
+      ...(fault && midStream ? { streamFault: fault } : {}),
     };
     const reply = await match.route.handler(context);
-    await exchange.reply(reply, fault, path, body);
+    if (stopsEarly && reply.type === "json") reply.body = finishedEarly(reply.body, fault!.streamEnd!);
+    await exchange.reply(reply, midStream ? fault : undefined, path, body);
   } catch (error) {
     if (error instanceof GoogleApiError) return exchange.error(error, surface);
     console.error("gemini emulator: handler crashed", error);

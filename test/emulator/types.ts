@@ -214,6 +214,15 @@ export interface Fault {
   afterStreamChunks?: number;
   /** Destroy the socket instead of answering (after `afterStreamChunks` chunks when set). */
   dropConnection?: boolean;
+  /**
+   * How an SSE stream ends after `afterStreamChunks` chunks (no chunk before it carries a
+   * `finish_reason`): "error" an SSE `error` event (`status` tells which), "done" `data: [DONE]`
+   * with no finish reason ever sent (a proxy cutting the stream), "eof" the body just ends,
+   * "length" / "content_filter" a last chunk with that `finish_reason` (output limit, safety stop).
+   * A non-streaming request matched by a "length" or "content_filter" fault gets that finish
+   * reason with no content. @default "error" ("drop" when `dropConnection`)
+   */
+  streamEnd?: "error" | "done" | "eof" | "length" | "content_filter";
 }
 
 export interface Emulator {

@@ -15,7 +15,7 @@ import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";
 import { oneOf, parsePositiveInteger } from "./parse.js";
-import { describeCache, printPinned } from "./query-command.js";
+import { describeCache, describeEnd, printPinned } from "./query-command.js";
 
 interface ChatCommandOptions {
   top: number;
@@ -36,7 +36,12 @@ interface ChatCommandOptions {
 interface TurnRecord {
   question: string;
   answer: string;
+  /** Ctrl-C stopped it. */
   interrupted: boolean;
+  /** The model's finish reason; null when the answer broke off or failed. */
+  finishReason: string | null;
+  /** The service failure that ended the turn (a broken stream, …). */
+  error: { code: string; message: string } | null;
   hits: Array<{ n: number; citation: string; path: string }>;
   usage: ChatUsage | null;
   cachedContent: string | null;
@@ -164,6 +169,8 @@ async function converse(
   io.signal?.addEventListener("abort", interrupt, { once: true });
 
   const turns: TurnRecord[] = [];
+  /** Exit code of the first turn the service failed (the session goes on; it ends with this code). */
+  let failure: number | undefined;
   let pinnedShown = false;
   let lastCache: string | undefined;
   try {
@@ -188,6 +195,8 @@ async function converse(
         question,
         answer: "",
         interrupted: false,
+        finishReason: null,
+        error: null,
         hits: [],
         usage: null,
         cachedContent: null,
@@ -206,6 +215,7 @@ async function converse(
             output.print(sourcesLine(event.hits));
           } else {
             renderEvent(event, record, output);
+            if (event.type === "done" && event.interrupted) failure ??= event.interrupted.exitCode;
           }
         }
       } catch (error) {
@@ -214,8 +224,10 @@ async function converse(
           output.stream("\n");
           output.notice(interrupts >= 2 ? "interrupted." : "answer interrupted (Ctrl-C again quits).");
         } else if (error instanceof GemindexError && error.exitCode !== ExitCode.config) {
-          // A provider failure ends this question, not the conversation.
+          // A provider failure ends this question, not the conversation; the session's exit code says it happened.
           output.warn(error.message);
+          record.error = { code: error.code, message: error.message };
+          failure ??= error.exitCode;
         } else {
           throw error;
         }
@@ -229,7 +241,7 @@ async function converse(
     reader.close();
   }
   output.emitJson({ turns });
-  return exitCode;
+  return exitCode === ExitCode.ok && failure !== undefined ? failure : exitCode;
 }
 
 /** Writes one streamed event of a turn. */
@@ -241,7 +253,12 @@ function renderEvent(event: Exclude<AnswerEvent, { type: "sources" }>, record: T
   } else if (event.type === "done") {
     record.usage = event.usage ?? null;
     record.cachedContent = event.cachedContent ?? null;
-    output.stream("\n\n");
+    record.finishReason = event.finishReason;
+    if (event.interrupted) record.error = { code: event.interrupted.code, message: event.interrupted.message };
+    output.stream("\n");
+    const stop = describeEnd(event);
+    if (stop) output.warn(stop);
+    output.stream("\n");
     if (event.usage) output.notice(describeUsage(event.usage));
   }
 }

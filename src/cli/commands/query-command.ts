@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { Citation } from "../../index.js";
 import {
   type AnswerCacheInfo,
+  type AnswerEvent,
   type ChatUsage,
   ExitCode,
   type Hit,
@@ -110,6 +111,7 @@ Examples:
         let cachedContent: string | undefined;
         let citations: Citation[] = [];
         let thoughts = "";
+        let end: Extract<AnswerEvent, { type: "done" }> | undefined;
         const answerOptions = {
           ...search,
           reasoningEffort: options.reasoningEffort,
@@ -140,11 +142,14 @@ Examples:
             thinking = false;
             output.stream(event.text);
           } else if (event.type === "done") {
+            end = event;
             answer = event.text;
             citations = event.citations;
             usage = event.usage;
             cachedContent = event.cachedContent;
             output.stream("\n");
+            const stop = describeEnd(event);
+            if (stop) output.warn(stop);
           }
         }
         output.emitJson({
@@ -154,16 +159,33 @@ Examples:
           pinned: pinned.map(toJsonPin),
           cachedContent: cachedContent ?? null,
           answer,
+          finishReason: end?.finishReason ?? null,
+          complete: end?.complete ?? false,
+          error: end?.interrupted ? { code: end.interrupted.code, message: end.interrupted.message } : null,
           citations,
           ...(options.thoughts ? { thoughts } : {}),
           usage: usage ?? null,
           notices,
         });
-        done(ExitCode.ok);
+        done(end?.interrupted ? end.interrupted.exitCode : ExitCode.ok);
       } finally {
         await index.close();
       }
     });
+}
+
+/**
+ * The line that follows an answer that did not finish normally (undefined when it did): a stream
+ * that broke off, the output token limit, a safety stop.
+ */
+export function describeEnd(event: Extract<AnswerEvent, { type: "done" }>): string | undefined {
+  if (event.interrupted) return `the answer above is incomplete. ${event.interrupted.message}`;
+  if (event.complete) return undefined;
+  if (event.finishReason === "length")
+    return "the answer above is incomplete: it reached the model's output token limit (finish reason: length).";
+  if (event.finishReason === "content_filter")
+    return "the answer above is incomplete: the model's safety filter stopped it (finish reason: content_filter).";
+  return `the answer above may be incomplete: the model stopped with finish reason ${JSON.stringify(event.finishReason)}.`;
 }
 
 /** One line per pinned document, labelled as answers cite it. */

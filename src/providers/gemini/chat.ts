@@ -1,4 +1,5 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { StreamInterruptedError } from "../../errors.js";
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../types.js";
 import { type GeminiClient, linkSignal } from "./client.js";
 import { ThoughtSplitter } from "./thought-splitter.js";
@@ -92,7 +93,9 @@ export function chatRequestBody(model: string, request: ChatRequest): Record<str
 /**
  * Streamed Gemini chat through the compat endpoint. Usage arrives on every chunk as running
  * totals, so the last one wins; the SDK's stream accumulator is not used (Gemini omits
- * `tool_calls[].index`). Only opening the stream is retried: once text was emitted, an error ends it.
+ * `tool_calls[].index`). Only opening the stream is retried: once it is open, a dropped connection,
+ * an SSE error event or an end without a finish reason throws StreamInterruptedError (the caller
+ * decides whether a retry is safe, i.e. whether anything was shown).
  */
 export function createGeminiChat(client: GeminiClient, options: GeminiChatOptions = {}): ChatModel {
   const model = options.model ?? defaultChatModel;
@@ -139,14 +142,21 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
           }
         } catch (error) {
           if (signal?.aborted) throw signal.reason;
-          throw client.normalize("chat", error);
+          throw client.streamError("chat", error);
         }
         // openai-node ends an aborted stream quietly: a reply cut short must not look finished.
         if (signal?.aborted) throw signal.reason;
         for (const piece of splitter.end())
           yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
         if (usage) yield { type: "usage", usage };
-        yield { type: "finish", reason: finish ?? "stop" };
+        // Gemini sends a finish reason on the last chunk; a stream that ends without one was cut
+        // (a proxy, a load balancer), however cleanly it closed.
+        if (finish === undefined)
+          throw new StreamInterruptedError(
+            "The chat stream ended without a finish reason: the answer was cut short before the model finished.",
+            { operation: "chat" },
+          );
+        yield { type: "finish", reason: finish };
       } finally {
         link.dispose();
       }

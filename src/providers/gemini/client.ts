@@ -1,8 +1,8 @@
 import OpenAI from "openai";
-import { ConfigError } from "../../errors.js";
+import { ConfigError, GemindexError } from "../../errors.js";
 import { type RetryNotice, type RetryPolicy, withRetry } from "../retry.js";
 import { defaultGeminiBaseURL, deriveEndpoints, type GeminiEndpoints } from "./endpoints.js";
-import { createRedactor, errorFromResponse, normalizeError, type Redactor } from "./errors.js";
+import { createRedactor, errorFromResponse, errorFromStream, normalizeError, type Redactor } from "./errors.js";
 
 export interface GeminiClientOptions {
   /** GEMINI_API_KEY. */
@@ -91,6 +91,12 @@ export class GeminiClient {
   /** Turns what a call threw into our error classes (used for errors outside `call`, e.g. mid-stream). */
   normalize(operation: string, error: unknown): unknown {
     return normalizeError(error, { operation, endpoint: this.endpoints.compat, redact: this.redact });
+  }
+
+  /** The error for a stream that broke off after it opened (never retried: text may have been shown). */
+  streamError(operation: string, error: unknown): unknown {
+    if (error instanceof GemindexError) return error;
+    return errorFromStream(error, { operation, endpoint: this.endpoints.compat, redact: this.redact });
   }
 
   /** One native JSON request (no retry: wrap in `call`). Throws ProviderError on a non-2xx answer. */

@@ -5,6 +5,7 @@ import {
   GemindexError,
   ProviderError,
   QuotaExhaustedError,
+  StreamInterruptedError,
 } from "../../errors.js";
 
 /** Google's error object (`{error:{code,message,status,details}}`), as far as we read it. */
@@ -167,4 +168,32 @@ export function normalizeError(error: unknown, context: ErrorContext): unknown {
   if (error instanceof Error && error.name === "TimeoutError") return errorFromNetwork(error, context, true);
   if (error instanceof TypeError && /fetch failed/i.test(error.message)) return errorFromNetwork(error, context);
   return error;
+}
+
+/**
+ * Builds the error for a stream that broke off after it opened: an SSE `error` event (openai-node
+ * throws an APIError without a status, holding Google's error object) or a dropped connection
+ * (undici's "terminated"). Never retryable here: text may already have been shown.
+ */
+export function errorFromStream(error: unknown, context: ErrorContext): StreamInterruptedError {
+  if (error instanceof APIError) {
+    const google = readGoogleError(error.error);
+    const label = [google?.code, google?.status].filter((part) => part !== undefined).join(" ");
+    const message = context.redact(google?.message ?? error.message);
+    return new StreamInterruptedError(
+      `The ${context.operation} stream broke off: the service sent an error (${label ? `${label}: ` : ""}${message}).`,
+      {
+        status: typeof google?.code === "number" ? google.code : undefined,
+        googleStatus: google?.status,
+        operation: context.operation,
+        cause: error,
+      },
+    );
+  }
+  const code = networkCode(error);
+  const detail = context.redact(error instanceof Error ? error.message : String(error));
+  return new StreamInterruptedError(
+    `The ${context.operation} stream broke off: the connection dropped mid-answer (${code ?? detail}).`,
+    { operation: context.operation, cause: error },
+  );
 }
