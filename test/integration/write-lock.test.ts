@@ -1,7 +1,9 @@
-import { writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { IndexLockedError, openIndex } from "../../src/index.js";
+import { ConfigError, IndexLockedError, openIndex } from "../../src/index.js";
+import { acquireWriteLock } from "../../src/store/write-lock.js";
 import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
@@ -71,7 +73,7 @@ describe("the index write lock", () => {
       path.join(workspace.db, ".gemindex-write.lock"),
       JSON.stringify({
         pid: 2 ** 22 + 12345,
-        hostname: (await import("node:os")).hostname(),
+        hostname: hostname(),
         startedAt: "2026-01-01T00:00:00Z",
         purpose: "gemindex index",
       }),
@@ -79,5 +81,47 @@ describe("the index write lock", () => {
     const report = await index.index(["docs"]);
     expect(report.outcome).toBe("completed");
     await index.close();
+  });
+});
+
+describe("acquireWriteLock", () => {
+  const deadOwner = (purpose: string) =>
+    JSON.stringify({
+      pid: 2 ** 22 + 12_345,
+      hostname: hostname(),
+      startedAt: "2026-01-01T00:00:00Z",
+      purpose,
+      nonce: "n1",
+    });
+
+  it("takes over a stale lock even when a takeover was left half done by a process that died", async () => {
+    await mkdir(workspace.db, { recursive: true });
+    const lockFile = path.join(workspace.db, ".gemindex-write.lock");
+    await writeFile(lockFile, deadOwner("gemindex index"));
+    await writeFile(`${lockFile}.takeover-n1`, deadOwner("takeover"));
+    const lock = await acquireWriteLock(workspace.db, "test");
+    expect(JSON.parse(await readFile(lockFile, "utf8")).pid).toBe(process.pid);
+    await lock.release();
+    expect(await readdir(workspace.db)).toEqual([]);
+  });
+
+  it("refuses while the owner lives, and a release never removes another writer's lock", async () => {
+    const first = await acquireWriteLock(workspace.db, "first");
+    await expect(acquireWriteLock(workspace.db, "second")).rejects.toBeInstanceOf(IndexLockedError);
+    const lockFile = path.join(workspace.db, ".gemindex-write.lock");
+    // Someone deleted the lock by hand and another writer took it: our release leaves theirs alone.
+    await rm(lockFile);
+    const second = await acquireWriteLock(workspace.db, "second");
+    await first.release();
+    expect(JSON.parse(await readFile(lockFile, "utf8")).purpose).toBe("second");
+    await second.release();
+  });
+
+  it("says the index location is a file, not a folder (a configuration error)", async () => {
+    const file = await workspace.write("not-a-folder", "x");
+    const error = await acquireWriteLock(file, "test").catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(/is a file, not a folder/);
+    await expect(acquireWriteLock(path.join(file, "index"), "test")).rejects.toBeInstanceOf(ConfigError);
   });
 });
