@@ -31,7 +31,10 @@ export async function ingestionRate(options: { rpm?: number; files?: number } = 
   const rows: string[][] = [];
   try {
     await writeCorpus(dir, options.files ?? 2000, 10);
-    const emulator = await startEmulatorProcess({ latencyMs, limits: { "gemini-embedding-001": { rpm } } });
+    const emulator = await startEmulatorProcess({
+      latencyMs,
+      limits: { "gemini-embedding-001": { rpm, countEmbeddingItems: false } },
+    });
     try {
       const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
       const run = await runGemindex(

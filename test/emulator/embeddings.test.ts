@@ -1,7 +1,8 @@
 import OpenAI from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
+import { countTokens } from "../../src/chunking/tokens.js";
 import { useEmulator } from "../support/use-emulator.js";
-import { cosineSimilarity, type Emulator, embedText } from "./index.js";
+import { cosineSimilarity, countEmbeddingTokens, type Emulator, embedText } from "./index.js";
 import { compat, googleError, native, sdk } from "./testing.js";
 
 let emulator: Emulator;
@@ -125,15 +126,53 @@ describe("compat POST /embeddings", () => {
     expect(googleError(reply.body).message).toMatch(/^models\/gemini-2.5-flash is not found for API version v1beta/);
   });
 
-  it("truncates over-long input by default and refuses it with overlongInput 'error'", async () => {
+  it("refuses over-long input with a 400 for the whole request by default, naming the token count", async () => {
     const long = "word ".repeat(3000);
-    expect((await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long })).status).toBe(
-      200,
-    );
-    emulator.options.overlongInput = "error";
-    const refused = await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: long });
+    const refused = await compat(emulator, "POST", "embeddings", {
+      model: "gemini-embedding-001",
+      input: ["a short one", long],
+      encoding_format: "float",
+    });
     expect(refused.status).toBe(400);
-    expect(googleError(refused.body).message).toContain("exceeds the maximum number of tokens allowed (2048)");
+    expect(googleError(refused.body)).toMatchObject({
+      status: "INVALID_ARGUMENT",
+      message: "The input token count (3750) exceeds the maximum number of tokens allowed (2048).",
+    });
+    const nativeRefused = await native(emulator, "POST", "/v1beta/models/gemini-embedding-001:embedContent", {
+      content: { parts: [{ text: long }] },
+    });
+    expect(googleError(nativeRefused.body).message).toContain("exceeds the maximum number of tokens allowed (2048)");
+  });
+
+  it("embeds the first 2,048 tokens instead with overlongInput 'truncate' (Vertex's autoTruncate)", async () => {
+    emulator.options.overlongInput = "truncate";
+    const long = "word ".repeat(3000);
+    const reply = await client.embeddings.create({
+      model: "gemini-embedding-001",
+      input: long,
+      encoding_format: "float",
+    });
+    expect(reply.data[0]!.embedding).toEqual(embedText(long.slice(0, 2048 * 4)));
+  });
+
+  it("charges layout padding heavily: a padded table that a BPE counts under 512 tokens is refused until collapsed", async () => {
+    const cell = (text: string, width: number) => ` ${text.padEnd(width)} `;
+    const row = (a: string, b: string, c: string) => `|${cell(a, 60)}|${cell(b, 200)}|${cell(c, 200)}|`;
+    const lines = [row("Option", "Meaning", "Default"), `|${"-".repeat(62)}|${"-".repeat(202)}|${"-".repeat(202)}|`];
+    for (let i = 0; i < 25; i++) lines.push(row(`opt${i}`, `what option ${i} does`, `${i * 10}`));
+    const padded = lines.join("\n");
+    expect(countTokens(padded)).toBeLessThan(512);
+    expect(padded.length).toBeGreaterThan(12_000);
+    expect(countEmbeddingTokens(padded)).toBeGreaterThan(2048);
+    const refused = await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: padded });
+    expect(refused.status).toBe(400);
+    expect(googleError(refused.body).message).toMatch(/^The input token count \(\d+\) exceeds the maximum/);
+
+    const collapsed = padded.replace(/ {2,}/g, " ").replace(/-{4,}/g, "---");
+    expect(countEmbeddingTokens(collapsed)).toBe(Math.ceil(collapsed.length / 4));
+    expect(
+      (await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: collapsed })).status,
+    ).toBe(200);
   });
 });
 

@@ -6,7 +6,7 @@ import { badField, invalidArgument } from "./errors.js";
 import { invalidValue, isObject, type JsonObject, protoField, rejectUnknownFields } from "./fields.js";
 import { bareModelName, type ModelInfo, resolveModel } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
-import { estimateTokens } from "./tokens.js";
+import { countEmbeddingTokens, truncateToTokens } from "./tokens.js";
 import type { EmulatorOptions } from "./types.js";
 import { type EmbedPart, embedParts, FULL_DIMENSIONS, toBase64Floats } from "./vectors.js";
 
@@ -37,16 +37,19 @@ const INLINE_MIME_TYPES = new Set([
   "application/pdf",
 ]);
 
-/** Apply the model's input token limit: truncate (emulated autoTruncate) or 400. */
+/**
+ * Apply the model's input token limit: 400 for the whole request (the default, as seen from
+ * Gemini), or embed the first `inputTokenLimit` tokens (Vertex's autoTruncate).
+ */
 function fitToLimit(text: string, model: ModelInfo, options: EmulatorOptions): string {
-  const tokens = estimateTokens(text);
+  const tokens = countEmbeddingTokens(text);
   if (tokens <= model.inputTokenLimit) return text;
-  if ((options.overlongInput ?? "truncate") === "error") {
+  if ((options.overlongInput ?? "error") === "error") {
     throw invalidArgument(
       `The input token count (${tokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`,
     );
   }
-  return text.slice(0, model.inputTokenLimit * 4);
+  return truncateToTokens(text, model.inputTokenLimit);
 }
 
 function checkDimensions(value: unknown, at: string): number | undefined {
@@ -111,7 +114,7 @@ export function prepareCompatEmbedding(body: JsonObject, options: EmulatorOption
     inputs: fitted,
     dimensions: (options.dimensionsHonoured ?? true) ? (requested ?? FULL_DIMENSIONS) : FULL_DIMENSIONS,
     base64: format === "base64" && (options.base64Mode ?? "honour") === "honour",
-    tokens: fitted.reduce((sum, input) => sum + estimateTokens(input), 0),
+    tokens: fitted.reduce((sum, input) => sum + countEmbeddingTokens(input), 0),
   };
 }
 
@@ -160,7 +163,7 @@ function nativeParts(
       if (part.text.trim() === "")
         throw invalidArgument(`* ${partAt}.data: required oneof field 'data' must have one initialized field`);
       const text = fitToLimit(part.text, model, options);
-      tokens += estimateTokens(text);
+      tokens += countEmbeddingTokens(text);
       return { text };
     }
     const inline = protoField(part, "inline_data");

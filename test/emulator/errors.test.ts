@@ -149,8 +149,8 @@ describe("429 RESOURCE_EXHAUSTED", () => {
     expect(error.status).toBe("RESOURCE_EXHAUSTED");
     expect(error.message).toContain("Please retry in 7s.");
     expect(error.details!.map((detail) => detail["@type"])).toEqual([
-      "type.googleapis.com/google.rpc.QuotaFailure",
       "type.googleapis.com/google.rpc.Help",
+      "type.googleapis.com/google.rpc.QuotaFailure",
       "type.googleapis.com/google.rpc.RetryInfo",
     ]);
     expect(error.details![2]).toEqual({ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "7s" });
@@ -161,7 +161,7 @@ describe("429 RESOURCE_EXHAUSTED", () => {
   });
 
   it("enforces RPM per model until the window slides on the emulator clock", async () => {
-    emulator.options.limits = { "gemini-embedding-001": { rpm: 2 } };
+    emulator.options.limits = { "gemini-embedding-001": { rpm: 2, countEmbeddingItems: false } };
     const call = () =>
       compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: ["a", "b", "c"] }, "key-one");
     expect((await call()).status).toBe(200);
@@ -170,7 +170,7 @@ describe("429 RESOURCE_EXHAUSTED", () => {
     const limited = await call();
     expect(limited.status).toBe(429);
     const error = googleError(limited.body);
-    expect(error.details![0]).toMatchObject({
+    expect(error.details![1]).toMatchObject({
       violations: [
         {
           quotaId: "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier",
@@ -185,8 +185,8 @@ describe("429 RESOURCE_EXHAUSTED", () => {
     expect((await call()).status).toBe(200);
   });
 
-  it("counts each embedding item as a request with countEmbeddingItems", async () => {
-    emulator.options.limits = { "gemini-embedding-001": { rpm: 5, countEmbeddingItems: true } };
+  it("counts each embedding item as a request by default", async () => {
+    emulator.options.limits = { "gemini-embedding-001": { rpm: 5 } };
     const call = (n: number) =>
       compat(
         emulator,
@@ -210,13 +210,13 @@ describe("429 RESOURCE_EXHAUSTED", () => {
       "key-one",
     );
     expect(big.status).toBe(429);
-    expect(googleError(big.body).details![0]).toMatchObject({
+    expect(googleError(big.body).details![1]).toMatchObject({
       violations: [{ quotaId: "GenerateContentInputTokensPerModelPerMinute-FreeTier" }],
     });
     for (let i = 0; i < 3; i++)
       expect((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status).toBe(200);
     const daily = await compat(emulator, "POST", "chat/completions", chat, "key-one");
-    expect(googleError(daily.body).details![0]).toMatchObject({
+    expect(googleError(daily.body).details![1]).toMatchObject({
       violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }],
     });
   });

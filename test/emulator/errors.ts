@@ -120,7 +120,7 @@ export interface ExhaustedOptions {
 }
 
 /**
- * 429 RESOURCE_EXHAUSTED with QuotaFailure, Help and RetryInfo details and the "Please retry in Ns."
+ * 429 RESOURCE_EXHAUSTED with Help, QuotaFailure and RetryInfo details and the "Please retry in Ns."
  * sentence, as captured from the real API (GEMINI.md §6.3). The server never adds Retry-After.
  */
 export function resourceExhausted({ retryMs, retryDelay, violation, message }: ExhaustedOptions): GoogleApiError {
@@ -133,7 +133,15 @@ export function resourceExhausted({ retryMs, retryDelay, violation, message }: E
     "You exceeded your current quota, please check your plan and billing details. For more information on this error, " +
       "head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: " +
       `https://ai.dev/usage?tab=rate-limit.${quotaLine}\nPlease retry in ${Number(seconds.toFixed(6))}s.`;
-  const details: unknown[] = [];
+  // In the order the service sends them: Help, QuotaFailure, RetryInfo.
+  const details: unknown[] = [
+    {
+      "@type": "type.googleapis.com/google.rpc.Help",
+      links: [
+        { description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" },
+      ],
+    },
+  ];
   if (violation) {
     details.push({
       "@type": "type.googleapis.com/google.rpc.QuotaFailure",
@@ -147,12 +155,6 @@ export function resourceExhausted({ retryMs, retryDelay, violation, message }: E
       ],
     });
   }
-  details.push({
-    "@type": "type.googleapis.com/google.rpc.Help",
-    links: [
-      { description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" },
-    ],
-  });
   details.push({
     "@type": "type.googleapis.com/google.rpc.RetryInfo",
     retryDelay: retryDelay ?? `${Math.ceil(seconds)}s`,

@@ -23,7 +23,7 @@ import type { EmulatorState } from "./state.js";
 import type { Emulator, EmulatorOptions, Fault, LoggedRequest } from "./types.js";
 
 export { defaultChatResponder } from "./chat/responder.js";
-export { FREE_TIER_EMBEDDING_LIMITS } from "./limits.js";
+export { EMBEDDING_TIER_LIMITS, FREE_TIER_EMBEDDING_LIMITS } from "./limits.js";
 export {
   CACHE_MIN_TOKENS,
   DEFAULT_CHAT_MODEL,
@@ -31,7 +31,7 @@ export {
   DEFAULT_THINKING_LEVELS,
   MODELS,
 } from "./models.js";
-export { estimateTokens } from "./tokens.js";
+export { countEmbeddingTokens, estimateTokens } from "./tokens.js";
 export type {
   ChatRequestInfo,
   EmulatedToolCall,
@@ -40,6 +40,7 @@ export type {
   Fault,
   LoggedRequest,
   ModelLimits,
+  QuotaTier,
 } from "./types.js";
 export { cosineSimilarity, embedParts, embedText, FULL_DIMENSIONS, toBase64Floats, tokenize } from "./vectors.js";
 
@@ -52,7 +53,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     origin: "",
     files: new FileStore(clock, () => state.options),
     caches: new CacheStore(clock),
-    limits: new RateLimiter(clock, () => state.options.limits),
+    limits: new RateLimiter(clock, () => state.options),
     batches: new BatchStore(
       clock,
       () => state.options,

@@ -1,13 +1,29 @@
 /**
  * Per-model RPM / TPM / RPD counters on the emulator clock. A request over a limit is refused
- * with 429 RESOURCE_EXHAUSTED before it is counted (GEMINI.md §6.3, §6.5).
+ * with 429 RESOURCE_EXHAUSTED before it is counted (GEMINI.md §6.3, §6.5). A request that could
+ * never fit a per-minute limit (more tokens than the TPM, more inputs than the RPM) is refused
+ * every time, however long the client waits.
  */
 import type { Clock } from "./clock.js";
 import { type QuotaViolation, resourceExhausted } from "./errors.js";
-import type { ModelLimits } from "./types.js";
+import { MODELS } from "./models.js";
+import type { ModelLimits, QuotaTier } from "./types.js";
+
+/**
+ * Published embedding limits per usage tier. Free and tiers 1-2: https://ai.google.dev/gemini-api/docs/rate-limits
+ * (2025 versions; Google staff confirmed tiers 1 and 2 on the developer forum, thread 107091). Tier 3:
+ * 10,000 RPM / 10M TPM as third-party copies of the 2025 table list it; Google now shows each
+ * project's numbers in AI Studio only. Embedding inputs count as requests.
+ */
+export const EMBEDDING_TIER_LIMITS: Record<QuotaTier, ModelLimits> = {
+  free: { rpm: 100, tpm: 30_000, rpd: 1_000, tier: "free" },
+  "1": { rpm: 3_000, tpm: 1_000_000, tier: "1" },
+  "2": { rpm: 5_000, tpm: 5_000_000, tier: "2" },
+  "3": { rpm: 10_000, tpm: 10_000_000, tier: "3" },
+};
 
 /** Free-tier numbers for gemini-embedding-001 (rl-doc, Oct 2025). */
-export const FREE_TIER_EMBEDDING_LIMITS: ModelLimits = { rpm: 100, tpm: 30_000, rpd: 1_000 };
+export const FREE_TIER_EMBEDDING_LIMITS: ModelLimits = EMBEDDING_TIER_LIMITS.free;
 
 /** "generate" for chat, "embed" for every embedding endpoint. */
 export type QuotaKind = "generate" | "embed";
@@ -27,55 +43,69 @@ const pacific = new Intl.DateTimeFormat("en-CA", {
   year: "numeric",
   month: "2-digit",
   day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
 });
 
-function pacificParts(ms: number): { day: string; msIntoDay: number } {
+function pacificDay(ms: number): string {
   const parts = Object.fromEntries(pacific.formatToParts(new Date(ms)).map((part) => [part.type, part.value]));
-  const msIntoDay = ((Number(parts.hour) * 60 + Number(parts.minute)) * 60 + Number(parts.second)) * 1000 + (ms % 1000);
-  return { day: `${parts.year}-${parts.month}-${parts.day}`, msIntoDay };
+  return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 const QUOTA_IDS: Record<QuotaKind, Record<"rpm" | "tpm" | "rpd", string>> = {
   generate: {
-    rpm: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
-    tpm: "GenerateContentInputTokensPerModelPerMinute-FreeTier",
-    rpd: "GenerateRequestsPerDayPerProjectPerModel-FreeTier",
+    rpm: "GenerateRequestsPerMinutePerProjectPerModel",
+    tpm: "GenerateContentInputTokensPerModelPerMinute",
+    rpd: "GenerateRequestsPerDayPerProjectPerModel",
   },
   embed: {
-    rpm: "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier",
-    tpm: "EmbedContentInputTokensPerMinutePerUserPerProjectPerModel-FreeTier",
-    rpd: "EmbedContentRequestsPerDayPerUserPerProjectPerModel-FreeTier",
+    rpm: "EmbedContentRequestsPerMinutePerUserPerProjectPerModel",
+    tpm: "EmbedContentInputTokensPerMinutePerUserPerProjectPerModel",
+    rpd: "EmbedContentRequestsPerDayPerUserPerProjectPerModel",
   },
 };
 
-function quota(kind: QuotaKind, what: "rpm" | "tpm" | "rpd", model: string, limit: number): QuotaViolation {
+function quota(
+  kind: QuotaKind,
+  what: "rpm" | "tpm" | "rpd",
+  model: string,
+  limit: number,
+  tier: QuotaTier,
+): QuotaViolation {
   const base = kind === "embed" ? "embed_content" : "generate_content";
-  const metric = `generativelanguage.googleapis.com/${base}_free_tier_${what === "tpm" ? "input_token_count" : "requests"}`;
-  return { metric, quotaId: QUOTA_IDS[kind][what], model, limit };
+  const tierName = tier === "free" ? "free_tier" : "paid_tier";
+  const metric = `generativelanguage.googleapis.com/${base}_${tierName}_${what === "tpm" ? "input_token_count" : "requests"}`;
+  const suffix = tier === "free" ? "FreeTier" : `PaidTier${tier}`;
+  return { metric, quotaId: `${QUOTA_IDS[kind][what]}-${suffix}`, model, limit };
 }
+
+const embeddingModels = new Set(MODELS.filter((model) => model.kind === "embedding").map((model) => model.id));
 
 export class RateLimiter {
   readonly #usage = new Map<string, Usage[]>();
 
   constructor(
     private readonly clock: Clock,
-    private readonly limits: () => Record<string, ModelLimits> | undefined,
+    private readonly limits: () => { limits?: Record<string, ModelLimits>; tier?: QuotaTier },
   ) {}
+
+  /** The limits that apply to `model`: its own entry, else the tier preset for an embedding model. */
+  #limitsOf(model: string): ModelLimits | undefined {
+    const { limits, tier } = this.limits();
+    const own = limits?.[model] ?? limits?.[`models/${model}`];
+    if (own) return own;
+    return tier !== undefined && embeddingModels.has(model) ? EMBEDDING_TIER_LIMITS[tier] : undefined;
+  }
 
   /**
    * Count one API call for `model` with `items` inputs and `tokens` input tokens, or throw 429.
-   * @param items embedding inputs in the call (counted as requests when `countEmbeddingItems`)
+   * @param items embedding inputs in the call (counted as requests unless `countEmbeddingItems` is false)
    */
   admit(kind: QuotaKind, model: string, items: number, tokens: number): void {
-    const limit = this.limits()?.[model] ?? this.limits()?.[`models/${model}`];
+    const limit = this.#limitsOf(model);
     if (!limit) return;
-    const requests = kind === "embed" && limit.countEmbeddingItems ? items : 1;
+    const tier = limit.tier ?? "free";
+    const requests = kind === "embed" && (limit.countEmbeddingItems ?? true) ? items : 1;
     const now = this.clock.now();
-    const today = pacificParts(now);
+    const today = pacificDay(now);
     const history = (this.#usage.get(model) ?? []).filter((usage) => usage.at > now - DAY);
     this.#usage.set(model, history);
     const lastMinute = history.filter((usage) => usage.at > now - MINUTE);
@@ -94,19 +124,23 @@ export class RateLimiter {
           break;
         }
       }
-      throw resourceExhausted({ retryMs, violation: quota(kind, what, model, cap) });
+      throw resourceExhausted({ retryMs, violation: quota(kind, what, model, cap, tier) });
     };
     check("rpm", limit.rpm, requests, (usage) => usage.requests);
     check("tpm", limit.tpm, tokens, (usage) => usage.tokens);
     if (limit.rpd !== undefined) {
-      const usedToday = history
-        .filter((usage) => usage.day === today.day)
-        .reduce((sum, usage) => sum + usage.requests, 0);
+      const usedToday = history.filter((usage) => usage.day === today).reduce((sum, usage) => sum + usage.requests, 0);
       if (usedToday + requests > limit.rpd) {
-        throw resourceExhausted({ retryMs: DAY - today.msIntoDay, violation: quota(kind, "rpd", model, limit.rpd) });
+        // The service names the daily quota but asks for a retry within the minute, as for the
+        // per-minute ones (observed "Please retry in 18.41s." with quotaId …PerDay…): a client
+        // that only waits out RetryInfo hammers a quota that is gone until midnight Pacific.
+        throw resourceExhausted({
+          retryMs: MINUTE - (now % MINUTE),
+          violation: quota(kind, "rpd", model, limit.rpd, tier),
+        });
       }
     }
-    history.push({ at: now, requests, tokens, day: today.day });
+    history.push({ at: now, requests, tokens, day: today });
   }
 
   reset(): void {

@@ -3,20 +3,29 @@
  * UNCONFIRMED says which variant is the default and what the other one mimics.
  */
 
+/** A usage tier whose published embedding limits `EmulatorOptions.tier` presets. */
+export type QuotaTier = "free" | "1" | "2" | "3";
+
 /** Per-model quota; a request over any limit gets 429 RESOURCE_EXHAUSTED. */
 export interface ModelLimits {
   /** Requests per minute (sliding 60 s window on the emulator clock). */
   rpm?: number;
-  /** Input tokens per minute (estimated as ceil(chars / 4)). */
+  /** Input tokens per minute (embeddings: see `countEmbeddingTokens`; chat: ceil(chars / 4)). */
   tpm?: number;
-  /** Requests per day; the day ends at midnight America/Los_Angeles, as Google's does. */
+  /**
+   * Requests per day; the day ends at midnight America/Los_Angeles, as Google's does. A 429 for it
+   * carries a short RetryInfo delay (seconds, as observed), not the time to midnight.
+   */
   rpd?: number;
   /**
    * Count every item of an embedding request (compat `input` array, `batchEmbedContents`
-   * requests) as one request against rpm/rpd (UNCONFIRMED in GEMINI.md §1.5).
-   * @default false
+   * requests) as one request against rpm/rpd (UNCONFIRMED in GEMINI.md §1.5, but reported by
+   * several users of the free tier: the stricter variant is the default). `false` counts one per call.
+   * @default true
    */
   countEmbeddingItems?: boolean;
+  /** Which tier's quota ids and metric names a 429 carries (`…-FreeTier` or `…-PaidTierN`). @default "free" */
+  tier?: QuotaTier;
 }
 
 /** What the chat responder sees; the default responder is in chat/responder.ts. */
@@ -58,8 +67,15 @@ export interface EmulatorOptions {
   latencyMs?: number;
   /** Delay (real ms) between SSE chunks. @default 0 */
   streamChunkDelayMs?: number;
-  /** Per-model quotas, keyed by model id without `models/`. @default {} (unlimited) */
+  /** Per-model quotas, keyed by model id without `models/`; they win over `tier`. @default {} (unlimited) */
   limits?: Record<string, ModelLimits>;
+  /**
+   * Presets every embedding model's quota to a usage tier's published limits (embedding inputs
+   * counted as requests): "free" 100 RPM / 30,000 TPM / 1,000 RPD, "1" 3,000 RPM / 1M TPM,
+   * "2" 5,000 RPM / 5M TPM, "3" 10,000 RPM / 10M TPM (see EMBEDDING_TIER_LIMITS). A model in
+   * `limits` keeps its own. @default none (unlimited)
+   */
+  tier?: QuotaTier;
   /**
    * HTTP status for a wrong key: 400 INVALID_ARGUMENT (what Google usually sends) or
    * 401 UNAUTHENTICATED (seen by one third party). @default 400
@@ -76,10 +92,13 @@ export interface EmulatorOptions {
    */
   base64Mode?: "honour" | "ignore";
   /**
-   * Input over the model's token limit (2,048 for 001, 8,192 for 2-preview; UNCONFIRMED):
-   * "truncate" embeds the first limit×4 characters, "error" answers 400. @default "truncate"
+   * Input over the model's token limit (2,048 for 001, 8,192 for 2-preview; UNCONFIRMED, so the
+   * stricter variant is the default): "error" answers 400 for the whole request with
+   * `The input token count (N) exceeds the maximum number of tokens allowed (2048).`; "truncate"
+   * embeds the input's first `limit` tokens (Vertex's autoTruncate). Tokens are counted by
+   * `countEmbeddingTokens`, which charges layout padding heavily. @default "error"
    */
-  overlongInput?: "truncate" | "error";
+  overlongInput?: "error" | "truncate";
   /** Produces the assistant's text. @default the responder in chat/responder.ts */
   chatResponder?: (request: ChatRequestInfo) => string;
   /**

@@ -54,7 +54,8 @@ describe("rate limits and quotas", () => {
   });
 
   it("stops cleanly when the daily quota is used up, keeps finished work, and the next run resumes", async () => {
-    emulator.options.limits = { "gemini-embedding-001": { rpd: 1 } };
+    // Every input counts as a request: the first request of 100 inputs uses up the day.
+    emulator.options.limits = { "gemini-embedding-001": { rpd: 100 } };
     let index = await open();
     const first = await index.index(["docs"], { chunking, concurrency: 1, commitEvery: 10 });
     await index.close();
