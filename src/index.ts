@@ -33,10 +33,13 @@ export {
 export * from "./eval/index.js";
 export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";
 export type { HealthReport } from "./indexing/check-health.js";
+export type { CollectBatchesOptions } from "./indexing/collect-batches.js";
+export type { OptimizeOptions, OptimizeReport } from "./indexing/optimize.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
+export type { IndexStatus } from "./indexing/status.js";
 export type { FileFailure, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./indexing/types.js";
 export * from "./jobs/index.js";
-export { GemIndex, type IndexStatus, type OpenIndexOptions, type OptimizeReport, openIndex } from "./open-index.js";
+export { GemIndex, type OpenIndexOptions, openIndex } from "./open-index.js";
 export {
   defaultChatModel,
   defaultDimensions,

@@ -1,28 +1,30 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { answer as answerQuestion } from "./answer/answer.js";
 import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
 import { type CacheRegistryEntry, ContextCache } from "./answer/context-cache.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { resolveSettings, resolveUri, type Settings, settingsFromEnv } from "./config/settings.js";
-import { ConfigError, ExitCode, GemindexError } from "./errors.js";
+import { ConfigError } from "./errors.js";
 import {
   type BatchJobRecord,
   type CollectReport,
   cancelBatchJob,
-  collectBatchJobs,
+  findBatchJob,
   listBatchJobs,
 } from "./indexing/batch-jobs.js";
 import { checkHealth, type HealthReport } from "./indexing/check-health.js";
+import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-batches.js";
 import { indexFiles, type RetryEvent } from "./indexing/index-files.js";
+import { type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
+import { type IndexStatus, readStatus } from "./indexing/status.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
+import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
 import type { BatchEmbedder, BatchJobInfo, CachedContext, EmbeddingConfig } from "./providers/types.js";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
-import { defaultAnnThreshold, Store } from "./store/open-store.js";
-import type { DocumentRecord } from "./store/types.js";
+import { Store } from "./store/open-store.js";
 import { acquireWriteLock } from "./store/write-lock.js";
 
 export interface OpenIndexOptions extends Partial<Settings> {
@@ -59,38 +61,13 @@ class RetryHub {
   }
 }
 
-/** What `optimize()` did. */
-export interface OptimizeReport {
-  before: { fragments: number; small: number; versions: number };
-  after: { fragments: number; small: number; versions: number };
-  chunks: number;
-  vectorIndexBuilt: boolean;
-  notices: string[];
-  durationMs: number;
-}
-
-/** What `status()` reports. */
-export interface IndexStatus {
-  uri: string;
-  /** False until the first `index()`. */
-  exists: boolean;
-  documents: number;
-  failedDocuments: number;
-  chunks: number;
-  embedding: EmbeddingConfig | null;
-  createdAt?: string;
-  lastRun?: IndexReport;
-  /** Files that failed to load, with reasons (up to 100). */
-  failures: Array<{ path: string; reason: string }>;
-}
-
 /**
  * An open index: index folders, search, answer questions. Created by {@link openIndex};
  * call `close()` when done.
  */
 export class GemIndex {
   readonly settings: Settings;
-  readonly store: Store;
+  readonly #store: Store;
   readonly #provider?: GeminiProvider;
   readonly #retries: RetryHub;
   readonly #caches?: ContextCache;
@@ -104,7 +81,7 @@ export class GemIndex {
     options: { now?: () => number } = {},
   ) {
     this.settings = settings;
-    this.store = store;
+    this.#store = store;
     this.#provider = provider;
     this.#retries = retries;
     // The registry lives in the index's meta table, so other processes reuse the same caches.
@@ -113,7 +90,7 @@ export class GemIndex {
 
   /** Location of the index. */
   get uri(): string {
-    return this.store.uri;
+    return this.#store.uri;
   }
 
   /** True when an API key is configured: vectors and generated answers are available. */
@@ -134,86 +111,41 @@ export class GemIndex {
    */
   async index(paths: Array<string | IndexSource>, options: IndexOptions = {}): Promise<IndexReport> {
     if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
-    const lock = await acquireWriteLock(this.store.uri, "gemindex index");
-    const { report, error } = await indexFiles(
-      paths,
-      {
-        store: this.store,
-        embedder: this.#provider?.embedder,
-        batch: this.#provider?.batch,
-        describer: this.#provider?.describer,
-        cwd: this.settings.cwd,
-        onRetry: (listener) => this.#retries.subscribe(listener),
-      },
-      options,
-    ).finally(() => lock.release());
-    if (error !== undefined) {
-      const aborted = options.signal?.aborted === true;
-      report.outcome = aborted ? "interrupted" : "failed";
-      report.error = aborted
-        ? { code: "ABORTED", message: "Interrupted; finished documents are committed.", exitCode: ExitCode.interrupted }
-        : error instanceof GemindexError
-          ? { code: error.code, message: error.message, exitCode: error.exitCode }
-          : {
-              code: "INTERNAL",
-              message: error instanceof Error ? error.message : String(error),
-              exitCode: ExitCode.internal,
-            };
-    }
+    const { report } = await this.#write("index", () =>
+      indexFiles(
+        paths,
+        {
+          store: this.#store,
+          embedder: this.#provider?.embedder,
+          batch: this.#provider?.batch,
+          describer: this.#provider?.describer,
+          cwd: this.settings.cwd,
+          onRetry: (listener) => this.#retries.subscribe(listener),
+        },
+        options,
+      ),
+    );
     return report;
   }
 
   /** Batch API jobs recorded in this index, oldest first. */
   async batchJobs(): Promise<BatchJobRecord[]> {
-    return listBatchJobs(this.store);
+    return listBatchJobs(this.#store);
   }
 
   /**
    * Writes the documents of finished Batch API jobs into the index (all active jobs, or `only`).
    * With `wait`, polls every `pollMs` until no job is running. Takes the write lock.
    */
-  async collectBatches(
-    options: { only?: string; wait?: boolean; pollMs?: number; signal?: AbortSignal } = {},
-  ): Promise<CollectReport> {
+  async collectBatches(options: CollectBatchesOptions = {}): Promise<CollectReport> {
     const provider = this.#requireBatch();
-    const lock = await acquireWriteLock(this.store.uri, "gemindex batch collect");
-    try {
-      await this.store.refresh();
-      const total: CollectReport = { collected: [], running: [], dropped: [], documents: 0, chunks: 0, retried: 0 };
-      for (;;) {
-        const step = await collectBatchJobs({
-          store: this.store,
-          batch: provider.batch,
-          embedder: provider.embedder,
-          signal: options.signal,
-          only: options.only,
-        });
-        total.collected.push(...step.collected);
-        total.dropped.push(...step.dropped);
-        total.documents += step.documents;
-        total.chunks += step.chunks;
-        total.retried += step.retried;
-        total.running = step.running;
-        if (!options.wait || step.running.length === 0) break;
-        await sleep(options.pollMs ?? 30_000, undefined, { signal: options.signal });
-      }
-      if (total.documents > 0) await this.store.maintain();
-      return total;
-    } finally {
-      await lock.release();
-    }
+    return this.#write("batch collect", () => collectBatches(this.#store, provider, options));
   }
 
   /** Cancels a Batch API job (our id or the service's); its documents are indexed again by the next run. */
   async cancelBatch(id: string, options: { signal?: AbortSignal } = {}): Promise<BatchJobRecord> {
     const provider = this.#requireBatch();
-    const lock = await acquireWriteLock(this.store.uri, "gemindex batch cancel");
-    try {
-      await this.store.refresh();
-      return await cancelBatchJob(this.store, provider.batch, id, options.signal);
-    } finally {
-      await lock.release();
-    }
+    return this.#write("batch cancel", () => cancelBatchJob(this.#store, provider.batch, id, options.signal));
   }
 
   /** The service's view of a job (state, counts), by our id or the service's. */
@@ -221,7 +153,7 @@ export class GemIndex {
     id: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<{ job: BatchJobRecord; remote?: BatchJobInfo }> {
-    const job = (await listBatchJobs(this.store)).find((candidate) => candidate.id === id || candidate.batchId === id);
+    const job = await findBatchJob(this.#store, id);
     if (!job) throw new ConfigError(`No batch job ${id} in this index; see \`gemindex batch list\`.`);
     const remote =
       job.batchId && this.#provider?.batch ? await this.#provider.batch.get(job.batchId, options) : undefined;
@@ -238,7 +170,7 @@ export class GemIndex {
   /** Ranks chunks for a query (hybrid when vectors and a key are available, else lexical). */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     if (!query.trim()) throw new ConfigError("The query is empty.");
-    return retrieve(query, { store: this.store, embedder: this.#provider?.embedder, cwd: this.settings.cwd }, options);
+    return retrieve(query, { store: this.#store, embedder: this.#provider?.embedder, cwd: this.settings.cwd }, options);
   }
 
   /**
@@ -300,7 +232,7 @@ export class GemIndex {
 
   #answerContext(provider: GeminiProvider) {
     return {
-      store: this.store,
+      store: this.#store,
       embedder: provider.embedder,
       chat: provider.chat,
       cwd: this.settings.cwd,
@@ -310,7 +242,7 @@ export class GemIndex {
 
   /** Checks the index's health (full-text and ANN coverage, fragments, batch jobs, lock); see HealthReport. */
   async doctor(options: { annThreshold?: number } = {}): Promise<HealthReport> {
-    return checkHealth(this.store, options);
+    return checkHealth(this.#store, options);
   }
 
   /**
@@ -318,58 +250,41 @@ export class GemIndex {
    * index holds at least `annThreshold` vectors (or with `ann: true`), and prunes old versions.
    * Takes the write lock. Queries keep working meanwhile.
    */
-  async optimize(options: { annThreshold?: number; ann?: boolean } = {}): Promise<OptimizeReport> {
-    const started = Date.now();
-    const lock = await acquireWriteLock(this.store.uri, "gemindex optimize");
+  async optimize(options: OptimizeOptions = {}): Promise<OptimizeReport> {
+    return this.#write("optimize", () => optimizeIndex(this.#store, options));
+  }
+
+  /** Counts, embedding configuration, the last run and failed files. */
+  async status(): Promise<IndexStatus> {
+    return readStatus(this.#store);
+  }
+
+  /** Runs recorded in this index (pipeline runs), newest first; `pipeline` keeps one pipeline's. @default limit 50 */
+  async runs(options: { pipeline?: string; limit?: number } = {}): Promise<RunRecord[]> {
+    return listRuns(this.#store, options);
+  }
+
+  /** Appends a run to the index's history (kept in the index, so it travels with it). */
+  async recordRun(record: RunRecord): Promise<void> {
+    await recordRun(this.#store, record);
+  }
+
+  /**
+   * Runs `work` holding the index's write lock (named after `purpose` for whoever finds it held),
+   * on an up-to-date view of the tables: a writer never builds on a stale version.
+   */
+  async #write<T>(purpose: string, work: () => Promise<T>): Promise<T> {
+    const lock = await acquireWriteLock(this.#store.uri, `gemindex ${purpose}`);
     try {
-      await this.store.refresh();
-      if (!this.store.exists)
-        throw new ConfigError(`There is no index at ${this.store.uri} yet: run \`gemindex index <paths>\` first.`);
-      const before = await this.store.fragmentStats();
-      const notices: string[] = [];
-      const skipped = await this.store.optimize();
-      if (skipped) notices.push(skipped);
-      await this.store.rebuildTextIndex();
-      const chunks = await this.store.countChunks();
-      let ann = false;
-      if (
-        (await this.store.hasVectors()) &&
-        chunks > 0 &&
-        (options.ann || chunks >= (options.annThreshold ?? defaultAnnThreshold))
-      ) {
-        await this.store.buildVectorIndex();
-        ann = true;
-      }
-      const after = await this.store.fragmentStats();
-      return { before, after, chunks, vectorIndexBuilt: ann, notices, durationMs: Date.now() - started };
+      await this.#store.refresh();
+      return await work();
     } finally {
       await lock.release();
     }
   }
 
-  async status(): Promise<IndexStatus> {
-    const meta = await this.store.readMeta();
-    const failures: Array<{ path: string; reason: string }> = [];
-    let failed = 0;
-    for await (const record of this.store.documents("status = 'failed'") as AsyncGenerator<DocumentRecord>) {
-      failed++;
-      if (failures.length < 100) failures.push({ path: record.path, reason: record.error ?? "failed" });
-    }
-    return {
-      uri: this.store.uri,
-      exists: meta !== undefined,
-      documents: (await this.store.countDocuments()) - failed,
-      failedDocuments: failed,
-      chunks: await this.store.countChunks(),
-      embedding: meta?.embedding ?? null,
-      createdAt: meta?.createdAt,
-      lastRun: await this.store.readValue<IndexReport>("lastRun"),
-      failures,
-    };
-  }
-
   async close(): Promise<void> {
-    this.store.close();
+    this.#store.close();
   }
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { isAbort, ProviderError } from "../errors.js";
 import type { CachedContext, ContextCacheService } from "../providers/types.js";
+import { metaKeys, metaPrefixes } from "../store/meta-keys.js";
 import type { AnswerCacheInfo } from "./types.js";
 
 /** The part of a conversation that does not change between questions: what a context cache holds. */
@@ -79,10 +80,6 @@ export interface ContextCacheOptions {
   now?: () => number;
 }
 
-/** Registry rows: `answer-cache:<key>`; the minimum the service stated per model: `answer-cache-min:<model>`. */
-export const registryPrefix = "answer-cache:";
-const minimumPrefix = "answer-cache-min:";
-
 /**
  * A context smaller than this share of the model's minimum is not even offered to the service:
  * our token count is an estimate (Gemini's tokenizer is not public), so near the line the
@@ -145,7 +142,7 @@ export class ContextCache {
 
   /** Registry rows, oldest first. */
   async entries(): Promise<CacheRegistryEntry[]> {
-    const rows = await this.#registry.readValues<CacheRegistryEntry>(registryPrefix);
+    const rows = await this.#registry.readValues<CacheRegistryEntry>(metaPrefixes.answerCache);
     return rows.map((row) => row.value).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -166,7 +163,7 @@ export class ContextCache {
     let forgotten = 0;
     for (const entry of await this.entries()) {
       if (entry.name === undefined || entry.name.replace(/^cachedContents\//, "") !== id) continue;
-      await this.#registry.deleteValue(registryPrefix + entry.key);
+      await this.#registry.deleteValue(metaKeys.answerCache(entry.key));
       forgotten++;
     }
     return forgotten;
@@ -231,7 +228,8 @@ export class ContextCache {
     }
 
     const learned =
-      (await this.#registry.readValue<{ minTokens: number }>(minimumPrefix + context.model))?.minTokens ?? 0;
+      (await this.#registry.readValue<{ minTokens: number }>(metaKeys.answerCacheMinimum(context.model)))?.minTokens ??
+      0;
     const minimum = Math.max(service.minTokens(context.model), learned);
     if (context.tokens < minimum * estimateSlack) {
       return { notices: pinned ? [tooSmallNotice(context, context.tokens, minimum)] : [] };
@@ -268,7 +266,9 @@ export class ContextCache {
         updatedAt: now,
       });
       if (small.minTokens !== undefined)
-        writeNotices.push(...(await this.#writeValue(minimumPrefix + context.model, { minTokens: small.minTokens })));
+        writeNotices.push(
+          ...(await this.#writeValue(metaKeys.answerCacheMinimum(context.model), { minTokens: small.minTokens })),
+        );
       const shown =
         context.pins.length > 0 ? [tooSmallNotice(context, small.totalTokens ?? context.tokens, small.minTokens)] : [];
       return { notices: [...notices, ...shown, ...writeNotices] };
@@ -298,11 +298,11 @@ export class ContextCache {
   }
 
   async #read(key: string): Promise<CacheRegistryEntry | undefined> {
-    return this.#registry.readValue<CacheRegistryEntry>(registryPrefix + key);
+    return this.#registry.readValue<CacheRegistryEntry>(metaKeys.answerCache(key));
   }
 
   async #write(entry: CacheRegistryEntry): Promise<string[]> {
-    return this.#writeValue(registryPrefix + entry.key, entry);
+    return this.#writeValue(metaKeys.answerCache(entry.key), entry);
   }
 
   /** A registry write that fails costs reuse, not the answer: it becomes a notice. */
@@ -324,7 +324,7 @@ export class ContextCache {
     try {
       for (const entry of await this.entries()) {
         if (entry.key !== except && entry.status === "ready" && this.expired(entry))
-          await this.#registry.deleteValue(registryPrefix + entry.key);
+          await this.#registry.deleteValue(metaKeys.answerCache(entry.key));
       }
       return [];
     } catch (error) {

@@ -3,6 +3,7 @@ import { embedChunks } from "../embedding/embed-chunks.js";
 import { GemindexError } from "../errors.js";
 import type { BatchEmbedder, BatchJobInfo, Embedder } from "../providers/types.js";
 import type { BatchChunk, BatchDocument, BatchTables } from "../store/batch-tables.js";
+import { metaKeys, metaPrefixes } from "../store/meta-keys.js";
 import type { Store } from "../store/open-store.js";
 import type { StoredChunk } from "../store/types.js";
 import type { PendingDocument } from "./pending-document.js";
@@ -33,16 +34,20 @@ export interface BatchJobRecord {
   retriedInputs?: number;
 }
 
-const keyPrefix = "batch-job:";
-
+/** Batch API jobs recorded in the index, oldest first. */
 export async function listBatchJobs(store: Store): Promise<BatchJobRecord[]> {
-  const values = await store.readValues<BatchJobRecord>(keyPrefix);
+  const values = await store.readValues<BatchJobRecord>(metaPrefixes.batchJob);
   return values.map((entry) => entry.value).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
+/** A recorded job by our id or the service's. */
+export async function findBatchJob(store: Store, id: string): Promise<BatchJobRecord | undefined> {
+  return (await listBatchJobs(store)).find((candidate) => candidate.id === id || candidate.batchId === id);
 }
 
 async function saveJob(store: Store, job: BatchJobRecord, changes: Partial<BatchJobRecord>): Promise<BatchJobRecord> {
   Object.assign(job, changes, { updatedAt: new Date().toISOString() });
-  await store.writeValue(`${keyPrefix}${job.id}`, job);
+  await store.writeValue(metaKeys.batchJob(job.id), job);
   return job;
 }
 
@@ -303,7 +308,7 @@ export async function cancelBatchJob(
   id: string,
   signal?: AbortSignal,
 ): Promise<BatchJobRecord> {
-  const job = (await listBatchJobs(store)).find((candidate) => candidate.id === id || candidate.batchId === id);
+  const job = await findBatchJob(store, id);
   if (!job)
     throw new GemindexError(`No batch job ${id} in this index; see \`gemindex batch list\`.`, "BATCH_UNKNOWN", 2);
   if (!isActive(job)) return job;

@@ -6,6 +6,7 @@ import { loadDocument } from "../loaders/load-document.js";
 import type { DocumentSection, ImageReference, LoadedDocument, MediaContent } from "../loaders/types.js";
 import type { MediaDescriber, TranscriptSegment } from "../providers/types.js";
 import { hashBytes } from "../sources/fingerprint.js";
+import { metaKeys } from "../store/meta-keys.js";
 import type { Store } from "../store/open-store.js";
 
 export interface DescribeOptions {
@@ -37,7 +38,7 @@ async function cached(
   data: Uint8Array,
   make: () => Promise<string>,
 ): Promise<string> {
-  const key = `describe:${kind}:${model}:${hashBytes(data)}`;
+  const key = metaKeys.description(kind, model, hashBytes(data));
   const known = await store.readValue<string>(key);
   if (known !== undefined) return known;
   const text = await make();

@@ -1,4 +1,5 @@
 import type { IndexReport } from "../indexing/types.js";
+import { metaKeys, metaPrefixes } from "../store/meta-keys.js";
 import type { Store } from "../store/open-store.js";
 
 /** One pipeline run, as `gemindex runs` shows it. */
@@ -16,11 +17,9 @@ export interface RunRecord {
   error?: IndexReport["error"];
 }
 
-const keyPrefix = "run:";
-
 /** Appends a run to the index's history (kept in the index, so it travels with it). */
 export async function recordRun(store: Store, record: RunRecord): Promise<void> {
-  await store.writeValue(`${keyPrefix}${record.startedAt}:${record.pipeline}`, {
+  await store.writeValue(metaKeys.run(record.startedAt, record.pipeline), {
     ...record,
     failures: record.failures.slice(0, 50),
   });
@@ -31,7 +30,7 @@ export async function listRuns(
   store: Store,
   options: { pipeline?: string; limit?: number } = {},
 ): Promise<RunRecord[]> {
-  const runs = (await store.readValues<RunRecord>(keyPrefix))
+  const runs = (await store.readValues<RunRecord>(metaPrefixes.run))
     .map((entry) => entry.value)
     .filter((run) => !options.pipeline || run.pipeline === options.pipeline);
   runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt));

@@ -1,7 +1,7 @@
 import type { IndexProgress, IndexReport } from "../indexing/types.js";
 import { type OpenIndexOptions, openIndex } from "../open-index.js";
 import type { Pipeline } from "./load-pipeline.js";
-import { listRuns, type RunRecord, recordRun, toRunRecord } from "./run-history.js";
+import { type RunRecord, toRunRecord } from "./run-history.js";
 
 export interface RunPipelineOptions {
   /** Environment for GEMINI_API_KEY / GEMINI_BASE_URL (e.g. `process.env`). */
@@ -47,7 +47,7 @@ export async function runPipeline(
       onProgress: options.onProgress,
     });
     const record = toRunRecord(pipeline.name, report);
-    await recordRun(index.store, record);
+    await index.recordRun(record);
     return { report, record };
   } finally {
     await index.close();
@@ -61,7 +61,7 @@ export async function pipelineRuns(
 ): Promise<RunRecord[]> {
   const index = await openIndex({ uri: pipeline.index, env: options.env });
   try {
-    return await listRuns(index.store, { pipeline: pipeline.name, limit: options.limit });
+    return await index.runs({ pipeline: pipeline.name, limit: options.limit });
   } finally {
     await index.close();
   }

@@ -3,6 +3,7 @@ import * as lancedb from "@lancedb/lancedb";
 import type { Schema } from "apache-arrow";
 import { StoreError } from "../errors.js";
 import { BatchTables, batchTableNames } from "./batch-tables.js";
+import { metaKeys } from "./meta-keys.js";
 import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
@@ -127,7 +128,7 @@ export class Store {
   }
 
   async readMeta(): Promise<IndexMeta | undefined> {
-    const value = await this.readValue<IndexMeta>("index");
+    const value = await this.readValue<IndexMeta>(metaKeys.index);
     return value;
   }
 
@@ -152,7 +153,7 @@ export class Store {
     this.#documents ??= await this.#db.createEmptyTable(tables.documents, documentSchema, { existOk: true });
     // Meta last: an index whose meta exists has all its tables.
     this.#meta ??= await this.#db.createEmptyTable(tables.meta, metaSchema, { existOk: true });
-    await this.writeValue("index", meta);
+    await this.writeValue(metaKeys.index, meta);
   }
 
   async readValue<T>(key: string): Promise<T | undefined> {

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
+import { Store } from "../../src/store/open-store.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
 import { useEmulator } from "../support/use-emulator.js";
@@ -148,7 +149,9 @@ describe("a run that died between its chunk commit and its manifest commit", () 
     await helper.close();
     const paths = [...new Set(rewritten.map((chunk) => String(chunk.path)))];
     expect(paths).toHaveLength(3);
-    await index.store.replaceChunks(
+    // Written through a store handle of the test's own: GemIndex keeps its store private.
+    const store = await Store.open(workspace.db);
+    await store.replaceChunks(
       paths.map((path) => ({
         path,
         hash: String(scratchDump.documents.find((document) => document.path === path)!.hash),
@@ -170,6 +173,7 @@ describe("a run that died between its chunk commit and its manifest commit", () 
           })),
       })),
     );
+    store.close();
     await index.close();
 
     emulator.reset();

@@ -58,7 +58,10 @@ describe("rate limits and quotas", () => {
     emulator.options.limits = { "gemini-embedding-001": { rpd: 100 } };
     let index = await open();
     const first = await index.index(["docs"], { chunking, concurrency: 1, commitEvery: 10 });
+    // `gemindex status` shows the run as it ended, not as "completed".
+    const { lastRun } = await index.status();
     await index.close();
+    expect(lastRun).toMatchObject({ outcome: "failed", error: { code: "QUOTA_EXHAUSTED" } });
     expect(first.outcome).toBe("failed");
     expect(first.error).toMatchObject({ code: "QUOTA_EXHAUSTED", exitCode: 4 });
     expect(first.error!.message).toMatch(/daily quota/i);

@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from "vitest";
 import { type GemIndex, openIndex } from "../../src/index.js";
+import { Store } from "../../src/store/open-store.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { runGemindex } from "../support/run-cli.js";
@@ -21,6 +22,16 @@ afterEach(async () => {
   await index.close();
   await workspace.cleanup();
 });
+
+/** Reads the index's tables through a store handle of the test's own (GemIndex keeps its store private). */
+async function inspect<T>(read: (store: Store) => Promise<T>): Promise<T> {
+  const store = await Store.open(workspace.db);
+  try {
+    return await read(store);
+  } finally {
+    store.close();
+  }
+}
 
 function open(options: { embeddingModel?: string; offline?: boolean } = {}) {
   return openIndex({
@@ -82,7 +93,7 @@ describe("search modes", () => {
     expect((await index.doctor()).fullText.present).toBe(true);
     await workspace.write("late.md", "# Late arrival\n\nThe zeppelin hangar opened on a foggy Tuesday.\n");
     await index.index(["."]);
-    const stats = await index.store.textIndexStats();
+    const stats = await inspect((store) => store.textIndexStats());
     expect(stats!.unindexed).toBeGreaterThan(0);
     const hit = (await index.search("zeppelin hangar", { mode: "lexical" })).hits[0]!;
     expect(hit.displayPath).toBe("late.md");
@@ -114,7 +125,9 @@ describe("the ANN index", () => {
     await writeMany(300);
     const report = await index.index(["."], { annThreshold: 200 });
     expect(report.outcome).toBe("completed");
-    const stats = await index.store.vectorIndexStats();
+    const store = await Store.open(workspace.db);
+    onTestFinished(() => store.close());
+    const stats = await store.vectorIndexStats();
     expect(stats).toMatchObject({ type: "IVF_RQ" });
     expect(stats!.indexed).toBeGreaterThanOrEqual(300);
     let same = 0;
@@ -122,8 +135,8 @@ describe("the ANN index", () => {
       const vector = await (await import("../../src/providers/gemini/index.js"))
         .createGeminiProvider({ apiKey: emulator.apiKey, baseURL: emulator.baseURL })
         .embedder.embedQuery(`observation obs${i * 13}`);
-      const exact = await index.store.vectorSearch(vector, { k: 10, exact: true });
-      const ann = await index.store.vectorSearch(vector, { k: 10 });
+      const exact = await store.vectorSearch(vector, { k: 10, exact: true });
+      const ann = await store.vectorSearch(vector, { k: 10 });
       const found = new Set(ann.map((match) => match.id));
       same += exact.filter((match) => found.has(match.id)).length / exact.length;
     }

@@ -3,12 +3,12 @@ import {
   type CacheRegistryEntry,
   ContextCache,
   type KeyValueStore,
-  registryPrefix,
   type StableContext,
   stableContext,
 } from "../../src/answer/context-cache.js";
 import { ProviderError } from "../../src/errors.js";
 import type { CachedContext, ContextCacheService, CreateCachedContextRequest } from "../../src/providers/types.js";
+import { metaKeys } from "../../src/store/meta-keys.js";
 
 class GoneError extends Error {}
 class SmallError extends Error {
@@ -168,7 +168,7 @@ describe("ContextCache.acquire", () => {
         },
       },
     ]);
-    const entry = registry.values.get(registryPrefix + stable.key) as CacheRegistryEntry;
+    const entry = registry.values.get(metaKeys.answerCache(stable.key)) as CacheRegistryEntry;
     expect(entry).toMatchObject({
       key: stable.key,
       model: "gemini-2.5-flash",
@@ -198,7 +198,7 @@ describe("ContextCache.acquire", () => {
     });
     expect(fake.calls.map((call) => call.kind)).toEqual(["create", "update"]);
     expect(fake.calls[1]).toMatchObject({ name: "cachedContents/c1", ttl: 600 });
-    expect((registry.values.get(registryPrefix + stable.key) as CacheRegistryEntry).expireTime).toBe(
+    expect((registry.values.get(metaKeys.answerCache(stable.key)) as CacheRegistryEntry).expireTime).toBe(
       "2026-01-01T00:17:01.000Z",
     );
   });
@@ -225,7 +225,7 @@ describe("ContextCache.acquire", () => {
     expect(decision.notices).toEqual([
       expect.stringMatching(/\(3005 tokens with the instructions\) are below .* minimum of 5000/),
     ]);
-    expect(registry.values.get(registryPrefix + stable.key)).toMatchObject({
+    expect(registry.values.get(metaKeys.answerCache(stable.key))).toMatchObject({
       status: "too-small",
       totalTokens: 3005,
       minTokens: 5000,

@@ -2,7 +2,6 @@ import path from "node:path";
 import type { Command } from "commander";
 import {
   ExitCode,
-  listRuns,
   loadPipeline,
   loadPipelines,
   type Pipeline,
@@ -77,7 +76,7 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       const output = new Output(io, global);
       const runs: RunRecord[] = reference
         ? await pipelineRuns(await loadPipeline(reference, { cwd: io.cwd }), { env: io.env, limit: options.limit })
-        : await withIndex(io, global, (index) => listRuns(index.store, { limit: options.limit }));
+        : await withIndex(io, global, (index) => index.runs({ limit: options.limit }));
       output.emitJson({ runs });
       if (runs.length === 0) output.print("No runs recorded yet.");
       for (const run of runs) output.print(runLine(run));

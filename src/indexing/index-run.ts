@@ -1,0 +1,453 @@
+import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
+import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
+import { RequestPacer } from "../embedding/request-pacer.js";
+import { ConfigError, ExitCode, GemindexError } from "../errors.js";
+import { metaKeys } from "../store/meta-keys.js";
+import type { DocumentRecord } from "../store/types.js";
+import {
+  type BatchSection,
+  collectBeforeRun,
+  defaultBatchThreshold,
+  emptyBatchSection,
+  hasActiveBatchJobs,
+  routeThroughBatch,
+} from "./batch-routing.js";
+import { budgetGuard } from "./budget-guard.js";
+import { DocumentWriter, type PendingDocument, type WriteEntry } from "./pending-document.js";
+import { planRemovals } from "./plan-removals.js";
+import { type Prepared, prepareDocuments } from "./prepare-documents.js";
+import { prepareIndex } from "./prepare-index.js";
+import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
+import { type ScanResult, type SourceSpec, scanSources } from "./scan-sources.js";
+import type { FileFailure, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
+
+/** Everything a run counts, in one record: progress snapshots and the report both read it. */
+interface RunCounters {
+  files: IndexReport["files"];
+  chunks: IndexReport["chunks"];
+  requests: number;
+  tokens: number;
+  /** Files discovery yielded so far (progress while scanning; `files.seen` is the final count). */
+  filesSeen: number;
+  /** Files that need (re)indexing, known so far. */
+  filesToIndex: number;
+  /** Files (re)indexed and committed. */
+  filesIndexed: number;
+  /** Chunks in answered requests (`chunks.embedded` counts them once written back). */
+  chunksEmbedded: number;
+  /** Files that cannot be indexed in this configuration, by reason. */
+  skippedReasons: Map<string, number>;
+}
+
+/** The scan's result, with what the run read before it. */
+interface Scan extends ScanResult {
+  /** The manifest before the run: path → row. */
+  manifest: Map<string, DocumentRecord>;
+  /** Documents parked in Batch API jobs still running. */
+  waiting: Map<string, { job: string; hash: string }>;
+}
+
+/** What the index already holds for the run's work. */
+interface Plan {
+  /** Hashes of chunks with vectors (reused instead of embedded again); undefined for a lexical index. */
+  knownHashes?: Set<string>;
+  /** Paths with chunks in the index: other documents are appended rather than merged. */
+  pathsWithChunks: Set<string>;
+}
+
+type EmbedTag = { document: PendingDocument; index: number };
+
+/**
+ * One incremental run over a set of roots, in named phases: scan (collect finished Batch API jobs,
+ * discover files, skip those whose size and mtime match the manifest), plan (what the index
+ * already holds), load (hash, load and chunk the rest, reusing vectors of chunks embedded before),
+ * embed (the other chunks in batched requests, or through one Batch API job), commit (documents in
+ * groups — chunks first, manifest last — then removals and maintenance) and report. A bad file is a
+ * line in the report; a provider failure or an abort stops the run with finished work committed.
+ */
+export class IndexRun {
+  readonly #context: IndexContext;
+  readonly #options: IndexOptions;
+  readonly #sources: SourceSpec[];
+  readonly #startedAt = new Date();
+  readonly #counters: RunCounters = {
+    files: { seen: 0, new: 0, changed: 0, unchanged: 0, removed: 0, failed: 0, skipped: 0 },
+    chunks: { written: 0, embedded: 0, reused: 0 },
+    requests: 0,
+    tokens: 0,
+    filesSeen: 0,
+    filesToIndex: 0,
+    filesIndexed: 0,
+    chunksEmbedded: 0,
+    skippedReasons: new Map(),
+  };
+  readonly #failures: FileFailure[] = [];
+  readonly #notices: string[] = [];
+  #batch?: BatchSection;
+  #phase: IndexProgress["phase"] = "scanning";
+  #retrying?: IndexProgress["retrying"];
+  readonly #adaptive: AdaptiveConcurrency;
+  #started = false;
+  /** The error that ended the run early (the abort reason when aborted). */
+  #error: unknown;
+
+  constructor(roots: Array<string | IndexSource>, context: IndexContext, options: IndexOptions = {}) {
+    this.#context = context;
+    this.#options = options;
+    this.#sources = roots.map((root) =>
+      typeof root === "string"
+        ? { root: normalizeRoot(root, context.cwd) }
+        : { ...root, root: normalizeRoot(root.root, context.cwd) },
+    );
+    this.#adaptive = new AdaptiveConcurrency(options.concurrency ?? 4);
+  }
+
+  /**
+   * Runs every phase. Throws only before starting (a configuration the run cannot honour, an
+   * index built with another embedding); later failures come back as `error`, with the work
+   * finished before them committed.
+   */
+  async run(): Promise<IndexRunResult> {
+    if (this.#started) throw new Error("An IndexRun runs once.");
+    this.#started = true;
+    const { store, embedder, batch } = this.#context;
+    if (this.#options.batch === "always" && !(embedder && batch)) {
+      throw new ConfigError(
+        embedder
+          ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer."
+          : "--batch always needs GEMINI_API_KEY.",
+      );
+    }
+    this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset: this.#options.reset })));
+    const unsubscribe = this.#context.onRetry?.((event) => {
+      if (event.status === 429) this.#adaptive.rateLimited();
+      this.#retrying = { delayMs: event.delayMs, reason: event.reason };
+      this.#emit();
+    });
+    try {
+      const scan = await this.#scan();
+      const plan = await this.#plan(scan);
+      const writer = this.#writer(plan);
+      try {
+        await this.#embed(this.#load(scan, plan, writer), writer);
+      } catch (error) {
+        this.#fail(error);
+      }
+      await this.#commit(writer, scan);
+    } catch (error) {
+      this.#fail(error);
+    } finally {
+      unsubscribe?.();
+    }
+    return this.#report();
+  }
+
+  get #embedding() {
+    return this.#context.embedder?.config ?? null;
+  }
+
+  /** Scan: writes finished Batch API jobs first (so the diff sees them), then diffs the files against the manifest. */
+  async #scan(): Promise<Scan> {
+    const { store, embedder, batch } = this.#context;
+    const { signal } = this.#options;
+    let waiting = new Map<string, { job: string; hash: string }>();
+    if (embedder && batch && (await hasActiveBatchJobs(store))) {
+      this.#enter("collecting");
+      const collected = await collectBeforeRun({ store, batch, embedder, signal });
+      this.#batch = collected.section;
+      this.#notices.push(...collected.notices);
+      waiting = collected.waiting;
+    }
+    const manifest = new Map<string, DocumentRecord>();
+    for await (const record of store.documents()) manifest.set(record.path, record);
+    const counters = this.#counters;
+    const scan = await scanSources(this.#sources, manifest, {
+      cwd: this.#context.cwd,
+      include: this.#options.include,
+      exclude: this.#options.exclude,
+      signal,
+      onFile: () => {
+        counters.filesSeen++;
+        if (counters.filesSeen % 100 === 0) this.#emit();
+      },
+    });
+    counters.files.seen = scan.seen.size;
+    counters.files.unchanged = scan.unchanged;
+    counters.files.skipped = scan.skipped;
+    counters.files.failed += scan.failures.length;
+    this.#failures.push(...scan.failures);
+    counters.filesToIndex = scan.work.length;
+    this.#enter("indexing");
+    return { ...scan, manifest, waiting };
+  }
+
+  /**
+   * Plan: what the index holds for the work. Only hashes found here are looked up later, so a new
+   * corpus costs no lookups at all; documents with no chunk in the index are appended, not merged.
+   */
+  async #plan(scan: Scan): Promise<Plan> {
+    const knownHashes = this.#context.embedder ? new Set<string>() : undefined;
+    const pathsWithChunks = new Set<string>();
+    if (scan.work.length > 0) {
+      const vectors = await this.#context.store.hasVectors();
+      for await (const { path: chunkPath, hash } of this.#context.store.chunkKeys()) {
+        pathsWithChunks.add(chunkPath);
+        if (vectors) knownHashes?.add(hash);
+      }
+    }
+    return { knownHashes, pathsWithChunks };
+  }
+
+  /** The writer that commits documents in groups; each commit is counted and its hashes become reusable. */
+  #writer(plan: Plan): DocumentWriter {
+    const onCommit = (entries: WriteEntry[]) => {
+      for (const entry of entries) {
+        if (plan.knownHashes) for (const chunk of entry.chunks) plan.knownHashes.add(chunk.hash);
+        if (entry.change) {
+          this.#counters.files[entry.change]++;
+          this.#counters.chunks.written += entry.chunks.length;
+          this.#counters.filesIndexed++;
+        }
+      }
+      this.#emit();
+    };
+    const { commitEvery, collectGarbage } = this.#options;
+    return new DocumentWriter(this.#context.store, onCommit, { maxChunks: commitEvery, collectGarbage });
+  }
+
+  /**
+   * Load: hashes, loads and chunks each file of the work and routes the result. Failures, touched
+   * files and documents whose every vector was reused go to the writer; documents that still need
+   * vectors are yielded.
+   */
+  async *#load(scan: Scan, plan: Plan, writer: DocumentWriter): AsyncGenerator<PendingDocument> {
+    const { store, embedder, describer } = this.#context;
+    const { chunking, signal } = this.#options;
+    const prepared: AsyncIterable<Prepared> = prepareDocuments(scan.work, {
+      store,
+      knownHashes: plan.knownHashes,
+      chunking: embedder ? { maxInputTokens: embedder.limits.maxInputTokens, ...chunking } : chunking,
+      maxFileBytes: this.#options.maxFileBytes,
+      describer,
+      embedMediaBytes: embedder?.embedMedia !== undefined,
+      waiting: scan.waiting,
+      onSuperseded: async (path, job) => (await store.batchTables()).remove(job, [path]),
+      signal,
+    });
+    if (scan.waiting.size > 0) this.#batch ??= emptyBatchSection();
+    const counters = this.#counters;
+    for await (const item of prepared) {
+      if (item.type === "waiting") {
+        this.#batch!.waiting++;
+        counters.filesToIndex--;
+      } else if (item.type === "skipped") {
+        counters.files.skipped++;
+        counters.skippedReasons.set(item.reason, (counters.skippedReasons.get(item.reason) ?? 0) + 1);
+        counters.filesToIndex--;
+      } else if (item.type === "touched") {
+        counters.files.unchanged++;
+        writer.touch(item.record);
+      } else if (item.type === "failed") {
+        counters.files.failed++;
+        this.#failures.push({ path: item.file.path, reason: item.reason });
+        await writer.add(failedEntry(item, !plan.pathsWithChunks.has(item.file.path)));
+        counters.filesToIndex--;
+      } else {
+        const { document } = item;
+        document.fresh = !plan.pathsWithChunks.has(document.record.path);
+        counters.chunks.reused += document.reused;
+        if (document.missing === 0) await writer.add(document.entry());
+        else yield document;
+      }
+    }
+  }
+
+  /**
+   * Embed: documents go through the Batch API router, the rest is embedded in batched requests
+   * (paced, within the cost limit); each document is written once its last vector arrives.
+   * Without an embedder every document is complete as soon as it is chunked.
+   */
+  async #embed(documents: AsyncIterable<PendingDocument>, writer: DocumentWriter): Promise<void> {
+    const { embedder } = this.#context;
+    if (!embedder) {
+      for await (const _ of documents) {
+        // Nothing to embed.
+      }
+      return;
+    }
+    const counters = this.#counters;
+    const batches = embedChunks(chunksToEmbed(this.#throughBatch(documents)), embedder, {
+      adaptive: this.#adaptive,
+      pacer: new RequestPacer({ rpm: this.#options.rpm, tpm: this.#options.tpm }),
+      beforeRequest: budgetGuard(embedder, this.#options.maxCostUsd, () => counters.tokens),
+      // Stopping lets paid requests in flight finish and their documents be committed.
+      stop: this.#options.signal,
+      onRequest: (info) => {
+        counters.requests++;
+        counters.tokens += info.tokens;
+        counters.chunksEmbedded += info.inputs;
+        this.#retrying = undefined;
+        this.#emit();
+      },
+    });
+    for await (const batch of batches) {
+      counters.chunks.embedded += batch.length;
+      for (const { tag, vector } of batch)
+        if (tag.document.setVector(tag.index, vector)) await writer.add(tag.document.entry());
+    }
+  }
+
+  /** Routes documents to one Batch API job when the mode and their number call for it (see routeThroughBatch). */
+  #throughBatch(documents: AsyncIterable<PendingDocument>): AsyncIterable<PendingDocument> {
+    const mode = this.#options.batch ?? "auto";
+    return routeThroughBatch(documents, {
+      store: this.#context.store,
+      batch: mode === "never" ? undefined : this.#context.batch,
+      threshold: mode === "always" ? 0 : (this.#options.batchThreshold ?? defaultBatchThreshold),
+      signal: this.#options.signal,
+      onSubmitting: () => this.#enter("submitting"),
+      onSubmitted: (job) => {
+        this.#batch ??= emptyBatchSection();
+        this.#batch.submitted = { job: job.id, batchId: job.batchId!, documents: job.documents, inputs: job.inputs };
+        this.#batch.running.push(job.id);
+        this.#notices.push(
+          `Submitted batch job ${job.id} (${job.batchId}) for ${job.inputs} chunks of ${job.documents} documents; ` +
+            "the next run (or `gemindex batch collect`) writes them once it finishes.",
+        );
+      },
+    });
+  }
+
+  /**
+   * Commit: whatever happened, complete documents are written. After a run without error,
+   * documents whose files are gone are removed (see planRemovals); then the tables are maintained.
+   */
+  async #commit(writer: DocumentWriter, scan: Scan): Promise<void> {
+    const { store } = this.#context;
+    await writer.flush();
+    const committed = writer.committedDocuments;
+    if (this.#error === undefined) {
+      this.#enter("removing");
+      const roots = this.#sources.map((source) => source.root);
+      const plan = planRemovals(scan.manifest, scan.seen, roots, scan.problemRoots, this.#options.prune ?? false);
+      this.#notices.push(...plan.notices);
+      if (plan.paths.length > 0) {
+        await store.removeDocuments(plan.paths);
+        this.#counters.files.removed = plan.paths.length;
+      }
+    }
+    if (committed > 0 || this.#counters.files.removed > 0) {
+      this.#enter("optimizing");
+      this.#notices.push(...(await store.maintain({ annThreshold: this.#options.annThreshold })));
+    }
+  }
+
+  /** Report: assembles the run's report and records it as the index's last run. */
+  async #report(): Promise<IndexRunResult> {
+    const { store, embedder } = this.#context;
+    const counters = this.#counters;
+    for (const [reason, count] of counters.skippedReasons) this.#notices.push(`Skipped ${count} file(s): ${reason}.`);
+    const report: IndexReport = {
+      outcome: "completed",
+      uri: store.uri,
+      embedding: this.#embedding,
+      files: counters.files,
+      failures: this.#failures,
+      chunks: counters.chunks,
+      requests: counters.requests,
+      tokens: counters.tokens,
+      durationMs: Date.now() - this.#startedAt.getTime(),
+      notices: this.#notices,
+      startedAt: this.#startedAt.toISOString(),
+      ...(this.#batch ? { batch: this.#batch } : {}),
+    };
+    if (embedder?.pricing) report.estimatedCostUsd = (report.tokens / 1_000_000) * embedder.pricing.usdPerMillionTokens;
+    this.#enter("done");
+    if (!embedder) report.notices.push("No GEMINI_API_KEY: indexed for lexical (BM25) search only.");
+    this.#conclude(report);
+    try {
+      await store.writeValue(metaKeys.lastRun, { ...report, failures: report.failures.slice(0, 100) });
+    } catch (error) {
+      this.#fail(error);
+      this.#conclude(report);
+    }
+    return this.#error === undefined ? { report } : { report, error: this.#error };
+  }
+
+  /** Sets the report's outcome from the error that ended the run, if any. */
+  #conclude(report: IndexReport): void {
+    if (this.#error === undefined) return;
+    const error = this.#error;
+    const aborted = this.#options.signal?.aborted === true;
+    report.outcome = aborted ? "interrupted" : "failed";
+    report.error = aborted
+      ? { code: "ABORTED", message: "Interrupted; finished documents are committed.", exitCode: ExitCode.interrupted }
+      : error instanceof GemindexError
+        ? { code: error.code, message: error.message, exitCode: error.exitCode }
+        : {
+            code: "INTERNAL",
+            message: error instanceof Error ? error.message : String(error),
+            exitCode: ExitCode.internal,
+          };
+  }
+
+  #fail(error: unknown): void {
+    const { signal } = this.#options;
+    this.#error ??= signal?.aborted ? signal.reason : error;
+  }
+
+  #enter(phase: IndexProgress["phase"]): void {
+    this.#phase = phase;
+    this.#emit();
+  }
+
+  #emit(): void {
+    const counters = this.#counters;
+    this.#options.onProgress?.({
+      phase: this.#phase,
+      filesSeen: counters.filesSeen,
+      filesToIndex: counters.filesToIndex,
+      filesIndexed: counters.filesIndexed,
+      chunksEmbedded: counters.chunksEmbedded,
+      requests: counters.requests,
+      tokens: counters.tokens,
+      ...(this.#retrying ? { retrying: this.#retrying } : {}),
+    });
+  }
+}
+
+/** The manifest row (and no chunks) that records a file's failure, so the next run retries it only when it changes. */
+function failedEntry(item: Extract<Prepared, { type: "failed" }>, fresh: boolean): WriteEntry {
+  const { file } = item;
+  return {
+    record: {
+      path: file.path,
+      source: file.source,
+      hash: item.hash,
+      size: file.size,
+      mtimeMs: file.mtimeMs,
+      status: "failed",
+      error: item.reason,
+      chunks: 0,
+      indexedAt: new Date().toISOString(),
+    },
+    chunks: [],
+    fresh,
+  };
+}
+
+/** The chunks of each document that still need a vector, tagged to put the vector back. */
+async function* chunksToEmbed(documents: AsyncIterable<PendingDocument>): AsyncGenerator<EmbedItem<EmbedTag>> {
+  for await (const document of documents) {
+    for (const [index, chunk] of document.chunks.entries()) {
+      if (!chunk.vector)
+        yield {
+          text: chunk.text,
+          tokens: chunk.tokens,
+          title: document.title,
+          media: chunk.media,
+          tag: { document, index },
+        };
+    }
+  }
+}

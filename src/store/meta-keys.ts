@@ -1,0 +1,31 @@
+/**
+ * Every key of the index's meta table, in one place. The meta table is a small key-value table
+ * that travels with the index (so other processes and later runs see the same values); each
+ * stage owns the shape of its values, this module owns the names, so no two stages collide.
+ * A prefix key is followed by an id; `metaPrefixes` lists them for reads by prefix.
+ */
+export const metaKeys = {
+  /** The index's layout version, embedding configuration and creation time (`IndexMeta`). */
+  index: "index",
+  /** The report of the last `index()` run (`IndexReport`, failures capped at 100). */
+  lastRun: "lastRun",
+  /** One pipeline run (`RunRecord`), ordered by start time. */
+  run: (startedAt: string, pipeline: string) => `${metaPrefixes.run}${startedAt}:${pipeline}`,
+  /** One Batch API job (`BatchJobRecord`), by our job id. */
+  batchJob: (id: string) => `${metaPrefixes.batchJob}${id}`,
+  /** A caption or transcript kept by content hash, so re-indexing never pays for it twice. */
+  description: (kind: string, model: string, hash: string) => `${metaPrefixes.description}${kind}:${model}:${hash}`,
+  /** A context cache made for one stable answer context (`CacheRegistryEntry`), by its key. */
+  answerCache: (key: string) => `${metaPrefixes.answerCache}${key}`,
+  /** The smallest context a model will cache, as the service stated it (`{ minTokens }`). */
+  answerCacheMinimum: (model: string) => `${metaPrefixes.answerCacheMinimum}${model}`,
+} as const;
+
+/** Prefixes of the keyed families above (none is a prefix of another, so prefix reads never mix them). */
+export const metaPrefixes = {
+  run: "run:",
+  batchJob: "batch-job:",
+  description: "describe:",
+  answerCache: "answer-cache:",
+  answerCacheMinimum: "answer-cache-min:",
+} as const;
