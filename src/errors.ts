@@ -168,6 +168,22 @@ export class LoadError extends GemindexError {
   }
 }
 
+/**
+ * True when the service refused one input rather than the run: a 400 INVALID_ARGUMENT or 413 for
+ * that request (an unsupported image type, an input too long, invalid content), or a model reply
+ * with no usable output (code "NO_OUTPUT", e.g. a safety stop). The input's file fails with the
+ * reason; other files go on. Bad keys, quotas, unreachable services and FAILED_PRECONDITION
+ * (billing, region) are the run's.
+ */
+export function isInputFault(error: unknown): error is ProviderError {
+  if (!(error instanceof ProviderError)) return false;
+  if (error instanceof AuthenticationError || error instanceof QuotaExhaustedError || error instanceof ConnectionError)
+    return false;
+  if (error.code === "NO_OUTPUT") return true;
+  if (error.status === 413) return true;
+  return error.status === 400 && error.googleStatus !== "FAILED_PRECONDITION";
+}
+
 /** True when `error` is the abort reason of `signal` (or an AbortError): never wrap or retry these. */
 export function isAbort(error: unknown, signal?: AbortSignal): boolean {
   if (signal?.aborted && error === signal.reason) return true;

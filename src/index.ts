@@ -24,6 +24,7 @@ export {
   ExitCode,
   GemindexError,
   IndexLockedError,
+  isInputFault,
   LoadError,
   ProviderError,
   QuotaExhaustedError,

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { countTokens } from "../chunking/tokens.js";
 import type { Chunk } from "../chunking/types.js";
-import { LoadError } from "../errors.js";
+import { isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
 import type { DocumentSection, ImageReference, LoadedDocument, MediaContent } from "../loaders/types.js";
 import type { MediaDescriber, TranscriptSegment } from "../providers/types.js";
@@ -126,13 +126,21 @@ export async function describeMedia(
     }
     if (!image.media || image.kind !== "image") continue;
     const media = image.media;
-    const caption = await cached(store, "caption", describer.model, media.data, () =>
-      describer.describeImage(
-        media,
-        { name: path.basename(reference.path), alt: reference.alt, headings: reference.headings },
-        { signal },
-      ),
-    );
+    let caption: string;
+    try {
+      caption = await cached(store, "caption", describer.model, media.data, () =>
+        describer.describeImage(
+          media,
+          { name: path.basename(reference.path), alt: reference.alt, headings: reference.headings },
+          { signal },
+        ),
+      );
+    } catch (error) {
+      // The model refused this image: the document keeps its text (and the link's alt text).
+      // An image under an indexed folder is also a document of its own, whose failure is reported.
+      if (isInputFault(error)) continue;
+      throw error;
+    }
     linked.push({ reference, caption, media });
   }
   return { document, linked };

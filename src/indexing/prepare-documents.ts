@@ -1,6 +1,6 @@
 import { chunkDocument } from "../chunking/chunk-document.js";
 import type { Chunk, ChunkOptions } from "../chunking/types.js";
-import { GemindexError, isAbort, LoadError } from "../errors.js";
+import { GemindexError, isAbort, isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
 import type { MediaContent } from "../loaders/types.js";
 import type { MediaDescriber } from "../providers/types.js";
@@ -42,8 +42,9 @@ export interface PrepareOptions {
 
 /**
  * Hashes, loads and chunks each work item in turn and takes the vectors the index already has
- * for identical chunks. A file that cannot be read or parsed becomes a `failed` item with its
- * reason; aborts and errors of our own (configuration) stop the stream.
+ * for identical chunks. A file that cannot be read or parsed, or whose content the model refuses
+ * to describe (a 400 for that image, a safety stop), becomes a `failed` item with its reason;
+ * aborts, run-level provider faults and errors of our own (configuration) stop the stream.
  */
 export async function* prepareDocuments(work: Iterable<WorkItem>, options: PrepareOptions): AsyncGenerator<Prepared> {
   for (const { file, previous } of work) {
@@ -91,6 +92,8 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
         continue;
       }
       if (error instanceof LoadError) yield { type: "failed", file, hash, reason: error.reason };
+      // The model refused this file's content (an image type, a safety stop): this file fails, the run goes on.
+      else if (isInputFault(error)) yield { type: "failed", file, hash, reason: error.message };
       else if (error instanceof GemindexError) throw error;
       else yield { type: "failed", file, hash, reason: `could not be processed (${(error as Error).message})` };
     }

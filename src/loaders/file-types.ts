@@ -93,6 +93,12 @@ const FORMAT_EXTENSIONS: Readonly<Record<string, "html" | "image" | "audio" | "d
   jpeg: "image",
   gif: "image",
   webp: "image",
+  bmp: "image",
+  tif: "image",
+  tiff: "image",
+  heic: "image",
+  heif: "image",
+  avif: "image",
   wav: "audio",
   mp3: "audio",
   docx: "docx",
@@ -107,12 +113,6 @@ const FORMAT_EXTENSIONS: Readonly<Record<string, "html" | "image" | "audio" | "d
  * reason than "binary file", and SVG would load as text full of markup.
  */
 const UNSUPPORTED: Readonly<Record<string, DocumentKind>> = {
-  bmp: "image",
-  tif: "image",
-  tiff: "image",
-  heic: "image",
-  heif: "image",
-  avif: "image",
   svg: "image",
   m4a: "audio",
   flac: "audio",
@@ -163,9 +163,9 @@ const PASSED_OVER = new Set(
 
 /**
  * Whether discovery should hand `filePath` to the loaders: every extension except formats
- * gemindex cannot read (BMP, SVG, FLAC, legacy Office…) and content that is not a document
+ * gemindex cannot read (SVG, FLAC, legacy Office…) and content that is not a document
  * (archives, video, fonts, binaries, lock files), which are skipped without a report line.
- * Text, Markdown, code, PDF, HTML, Word, Excel, images (PNG, JPEG, GIF, WebP) and audio (WAV,
+ * Text, Markdown, code, PDF, HTML, Word, Excel, images (PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC, AVIF) and audio (WAV,
  * MP3) are handed over; unknown extensions and extension-less files are sniffed by the loader
  * (text, HTML, PDF, media and Office files load, other binary content becomes a "binary file"
  * failure). `loadDocument` still accepts any file when asked directly.

@@ -33,7 +33,8 @@ export const DEFAULT_MAX_AUDIO_BYTES = 20 * MIB;
  * model.
  *
  * The content decides, the name only where content cannot: bytes starting with `%PDF-` load as
- * a PDF, PNG/JPEG/GIF/WebP magic as an image and WAV/MP3 as audio (`media`, no sections), and a
+ * a PDF, PNG/JPEG/GIF/WebP/BMP/TIFF/HEIC/AVIF magic as an image (GIF, BMP, TIFF and AVIF
+ * converted to PNG, which Gemini reads) and WAV/MP3 as audio (`media`, no sections), and a
  * ZIP as a Word document or Excel workbook when its entries say so — whatever the file is
  * called. Text loads by extension: Markdown, code, HTML, plain text; a file of unknown type
  * that starts like an HTML page loads as HTML, any other as text. A file named like an image,
@@ -47,7 +48,7 @@ export const DEFAULT_MAX_AUDIO_BYTES = 20 * MIB;
  *
  * @throws LoadError for a file that cannot be indexed, with a reason for the run report:
  * "file not found", "permission denied", "larger than the 50 MiB limit (…)", "image larger
- * than the 20 MiB limit (…)", "binary file (…)", "unsupported file type (.bmp)", "unsupported
+ * than the 20 MiB limit (…)", "binary file (…)", "unsupported file type (.svg)", "unsupported
  * archive (ZIP)", "not a valid Word document (…)", "not a valid Excel workbook (…)", "not valid
  * UTF-8 and not recognisable as windows-1252 text", "empty PDF", "not a valid PDF (…)",
  * "encrypted PDF (password required)", "PDF has no extractable text (scanned?)…". An abort
@@ -92,7 +93,7 @@ async function loadContent(
     case "pdf":
       return loadPdf(path, bytes, signal);
     case "media":
-      return loadMedia(sniffed.media, bytes);
+      return loadMedia(path, sniffed.media, bytes);
     case "zip":
       return loadZip(path, bytes, type);
     case "ole":
@@ -178,7 +179,7 @@ function oleReason(type: FileType): string {
 function binaryReason(type: FileType, evidence: string): string {
   switch (type.kind) {
     case "image":
-      return `not a PNG, JPEG, GIF or WebP image (binary content without their signature: ${evidence})`;
+      return `not a PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC or AVIF image (binary content without their signature: ${evidence})`;
     case "audio":
       return `not a WAV or MP3 file (binary content without their signature: ${evidence})`;
     case "docx":

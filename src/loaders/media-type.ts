@@ -1,7 +1,10 @@
 /** An image or audio format recognised by its magic bytes. */
 export interface MediaType {
   kind: "image" | "audio";
-  /** `image/png`, `image/jpeg`, `image/gif`, `image/webp`, `audio/wav` or `audio/mpeg`. */
+  /**
+   * `image/png`, `image/jpeg`, `image/gif`, `image/webp`, `image/bmp`, `image/tiff`,
+   * `image/heic`, `image/heif`, `image/avif`, `audio/wav` or `audio/mpeg`.
+   */
   mimeType: string;
   /** Short name for messages ("PNG", "MP3"). */
   format: string;
@@ -9,11 +12,28 @@ export interface MediaType {
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** ISO-BMFF brands (`ftyp`) of HEIF images: HEVC-coded (HEIC), generic HEIF, AV1-coded (AVIF). */
+const HEIF_BRANDS: Readonly<Record<string, Omit<MediaType, "kind">>> = {
+  heic: { mimeType: "image/heic", format: "HEIC" },
+  heix: { mimeType: "image/heic", format: "HEIC" },
+  heim: { mimeType: "image/heic", format: "HEIC" },
+  heis: { mimeType: "image/heic", format: "HEIC" },
+  mif1: { mimeType: "image/heif", format: "HEIF" },
+  msf1: { mimeType: "image/heif", format: "HEIF" },
+  avif: { mimeType: "image/avif", format: "AVIF" },
+  avis: { mimeType: "image/avif", format: "AVIF" },
+};
+
+/** Sizes of the BMP info headers (BITMAPCOREHEADER … BITMAPV5HEADER). */
+const BMP_HEADER_SIZES = new Set([12, 40, 52, 56, 64, 108, 124]);
+
 /**
  * Recognises the image and audio formats gemindex hands to a model, from their first bytes:
  * PNG (`89 50 4E 47 0D 0A 1A 0A`), JPEG (`FF D8 FF`), GIF (`GIF87a`/`GIF89a`), WebP
- * (`RIFF….WEBP`), WAV (`RIFF….WAVE`), and MP3 (an `ID3` tag, or an MPEG Layer III frame
- * header). The name of the file plays no part. Undefined for anything else.
+ * (`RIFF….WEBP`), BMP (`BM`, zero reserved bytes and a known info-header size), TIFF
+ * (`II*\0`/`MM\0*`), HEIC/HEIF/AVIF (an ISO-BMFF `ftyp` box with an image brand), WAV
+ * (`RIFF….WAVE`), and MP3 (an `ID3` tag, or an MPEG Layer III frame header). The name of the
+ * file plays no part. Undefined for anything else.
  */
 export function detectMediaType(bytes: Uint8Array): MediaType | undefined {
   if (startsWith(bytes, PNG_SIGNATURE)) return { kind: "image", mimeType: "image/png", format: "PNG" };
@@ -21,6 +41,13 @@ export function detectMediaType(bytes: Uint8Array): MediaType | undefined {
     return { kind: "image", mimeType: "image/jpeg", format: "JPEG" };
   if (startsWithAscii(bytes, "GIF87a") || startsWithAscii(bytes, "GIF89a"))
     return { kind: "image", mimeType: "image/gif", format: "GIF" };
+  if (isBmp(bytes)) return { kind: "image", mimeType: "image/bmp", format: "BMP" };
+  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a]))
+    return { kind: "image", mimeType: "image/tiff", format: "TIFF" };
+  if (bytes.length >= 12 && startsWithAscii(bytes.subarray(4), "ftyp")) {
+    const brand = HEIF_BRANDS[String.fromCharCode(...bytes.subarray(8, 12))];
+    if (brand) return { kind: "image", ...brand };
+  }
   if (startsWithAscii(bytes, "RIFF") && bytes.length >= 12) {
     if (startsWithAscii(bytes.subarray(8), "WEBP")) return { kind: "image", mimeType: "image/webp", format: "WebP" };
     if (startsWithAscii(bytes.subarray(8), "WAVE")) return { kind: "audio", mimeType: "audio/wav", format: "WAV" };
@@ -70,6 +97,13 @@ function mp3FrameLength(bytes: Uint8Array, offset: number): number | undefined {
   const sampleRate = SAMPLE_RATES[version]![rateIndex]!;
   const padding = (b2 >> 1) & 0x01;
   return Math.floor(((version === 3 ? 144 : 72) * kbps * 1000) / sampleRate) + padding;
+}
+
+/** `BM`, a file size, two zero reserved words, a pixel offset, then an info header of a known size. */
+function isBmp(bytes: Uint8Array): boolean {
+  if (bytes.length < 18 || !startsWithAscii(bytes, "BM")) return false;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(6, true) === 0 && BMP_HEADER_SIZES.has(view.getUint32(14, true));
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {

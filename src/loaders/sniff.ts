@@ -17,7 +17,7 @@ export interface TextSniff {
 /** What the first bytes of a file say it is. */
 export type SniffResult =
   | { type: "pdf" }
-  /** An image or audio file (PNG, JPEG, GIF, WebP, WAV, MP3). */
+  /** An image or audio file (PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC/HEIF/AVIF, WAV, MP3). */
   | { type: "media"; media: MediaType }
   /** A ZIP archive: DOCX and XLSX files are ZIPs; which one the entries decide. */
   | { type: "zip" }

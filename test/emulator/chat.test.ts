@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import OpenAI from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
 import { useEmulator } from "../support/use-emulator.js";
+import { fixturesDir } from "../support/workspace.js";
 import type { Emulator } from "./index.js";
 import { compat, googleError, sdk, sseEvents } from "./testing.js";
 
@@ -176,7 +179,7 @@ describe("POST /chat/completions (non-streaming)", () => {
   });
 
   it("accepts inline image_url and input_audio parts but refuses remote image URLs", async () => {
-    const data = Buffer.from("img").toString("base64");
+    const data = (await readFile(path.join(fixturesDir, "media/gauge.png"))).toString("base64");
     const ok = await compat(emulator, "POST", "chat/completions", {
       model: "gemini-2.5-flash",
       messages: [

@@ -1,7 +1,10 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import OpenAI from "openai";
 import { beforeEach, describe, expect, it } from "vitest";
 import { countTokens } from "../../src/chunking/tokens.js";
 import { useEmulator } from "../support/use-emulator.js";
+import { fixturesDir } from "../support/workspace.js";
 import { cosineSimilarity, countEmbeddingTokens, type Emulator, embedText } from "./index.js";
 import { compat, googleError, native, sdk } from "./testing.js";
 
@@ -239,7 +242,8 @@ describe("native embedContent / batchEmbedContents", () => {
   });
 
   it("embeds inline images on gemini-embedding-2-preview and refuses them on 001", async () => {
-    const image = { inline_data: { mime_type: "image/png", data: Buffer.from("fake png bytes").toString("base64") } };
+    const png = await readFile(path.join(fixturesDir, "media/gauge.png"));
+    const image = { inline_data: { mime_type: "image/png", data: png.toString("base64") } };
     const ok = await native(emulator, "POST", "/v1beta/models/gemini-embedding-2-preview:embedContent", {
       content: { parts: [image] },
     });

@@ -4,6 +4,7 @@
  */
 import { badField, invalidArgument } from "./errors.js";
 import { invalidValue, isObject, type JsonObject, protoField, rejectUnknownFields } from "./fields.js";
+import { checkImage, EMBEDDING_IMAGE_TYPES, MAX_EMBEDDING_IMAGES } from "./images.js";
 import { bareModelName, type ModelInfo, resolveModel } from "./models.js";
 import { json, type Reply, type RequestContext } from "./route.js";
 import { countEmbeddingTokens, truncateToTokens } from "./tokens.js";
@@ -180,8 +181,10 @@ function nativeParts(
     if (typeof inline.data !== "string" || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(inline.data)) {
       throw invalidValue(`${partAt}.inline_data.data`, "string", inline.data ?? null);
     }
+    const bytes = Buffer.from(inline.data, "base64");
+    if (mimeType.startsWith("image/")) checkImage(mimeType, bytes, EMBEDDING_IMAGE_TYPES);
     tokens += 258;
-    return { bytes: Buffer.from(inline.data, "base64") };
+    return { bytes, ...(mimeType.startsWith("image/") ? { image: true } : {}) };
   });
   return { parts: out, tokens };
 }
@@ -211,6 +214,19 @@ function prepareNative(request: JsonObject, at: string, model: ModelInfo, option
   return { parts, dimensions, tokens };
 }
 
+/** Embedding 2 takes at most 6 images per request; counted over the whole call, the stricter reading. */
+function checkImageCount(requests: NativeEmbedding[]): void {
+  const images = requests.reduce(
+    (sum, request) => sum + request.parts.filter((part) => "image" in part && part.image).length,
+    0,
+  );
+  if (images > MAX_EMBEDDING_IMAGES) {
+    throw invalidArgument(
+      `* BatchEmbedContentsRequest: at most ${MAX_EMBEDDING_IMAGES} images can be embedded in one request, got ${images}.`,
+    );
+  }
+}
+
 function nativeVector(request: NativeEmbedding, model: ModelInfo): { values: number[] } {
   return { values: embedParts(request.parts, request.dimensions, { model: model.id }) };
 }
@@ -236,6 +252,7 @@ export function embedContent(context: RequestContext): Reply {
     );
   }
   const request = prepareNative(body, "", model, context.state.options);
+  checkImageCount([request]);
   context.state.limits.admit("embed", model.id, 1, request.tokens);
   return json({ embedding: nativeVector(request, model) });
 }
@@ -263,6 +280,7 @@ export function batchEmbedContents(context: RequestContext): Reply {
     }
     return prepareNative(request, at, model, options);
   });
+  checkImageCount(prepared);
   const tokens = prepared.reduce((sum, request) => sum + request.tokens, 0);
   context.state.limits.admit("embed", model.id, prepared.length, tokens);
   const reply: Record<string, unknown> = { embeddings: prepared.map((request) => nativeVector(request, model)) };

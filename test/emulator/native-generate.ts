@@ -77,13 +77,10 @@ function compatParts(content: unknown, at: string, state: EmulatorState): JsonOb
         type: "input_audio",
         input_audio: { data: data.toString("base64"), format: mimeType.includes("mp") ? "mp3" : "wav" },
       };
-    // Images, PDFs and video are all counted like one image.
-    return {
-      type: "image_url",
-      image_url: {
-        url: `data:image/${mimeType.startsWith("image/") ? mimeType.slice(6) : "png"};base64,${data.toString("base64")}`,
-      },
-    };
+    // Images go through the chat image checks (types, bytes); PDFs and video (documented natively) are read as-is.
+    if (mimeType.startsWith("image/"))
+      return { type: "image_url", image_url: { url: `data:${mimeType};base64,${data.toString("base64")}` } };
+    return { type: "text", text: `[${mimeType} attachment, ${data.length} bytes]` };
   });
 }
 

@@ -106,7 +106,9 @@ function bytesVector(bytes: Uint8Array, model: string): Float64Array {
   return scaled(vector, FULL_DIMENSIONS);
 }
 
-export type EmbedPart = { text: string } | { bytes: Uint8Array };
+export type EmbedPart =
+  | { text: string }
+  | { bytes: Uint8Array /** An image (counted against the per-request limit). */; image?: boolean };
 
 export interface EmbedOptions {
   /** @default "gemini-embedding-001" */

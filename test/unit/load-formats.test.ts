@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 
 import { PDFDocument, StandardFonts } from "pdf-lib";
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 
 import { LoadError } from "../../src/errors.js";
@@ -255,7 +256,6 @@ describe("loadDocument: images and audio", () => {
     const expected: Array<[string, string, string]> = [
       ["media/gauge.png", "image", "image/png"],
       ["media/gauge.jpg", "image", "image/jpeg"],
-      ["media/gauge.gif", "image", "image/gif"],
       ["media/gauge.webp", "image", "image/webp"],
       ["media/tone.wav", "audio", "audio/wav"],
       ["media/tone.mp3", "audio", "audio/mpeg"],
@@ -265,6 +265,45 @@ describe("loadDocument: images and audio", () => {
       expect(document, relative).toMatchObject({ kind, sections: [], media: { mimeType } });
       expect(Buffer.from(document.media!.data).equals(await readFile(fixture(relative))), relative).toBe(true);
     }
+  });
+
+  it("converts GIF, BMP and TIFF (which Gemini does not read) to PNG: the same picture, first frame, with a warning", async () => {
+    const reference = await sharp(await readFile(fixture("media/gauge.png")))
+      .raw()
+      .toBuffer();
+    for (const [relative, format] of [
+      ["media/gauge.gif", "GIF"],
+      ["media/gauge.bmp", "BMP"],
+      ["media/gauge.tiff", "TIFF"],
+    ] as const) {
+      const document = await load(fixture(relative));
+      expect(document, relative).toMatchObject({ kind: "image", sections: [], media: { mimeType: "image/png" } });
+      expect(document.warnings![0], relative).toMatch(new RegExp(`^converted from ${format} to PNG`));
+      const pixels = await sharp(document.media!.data).raw().toBuffer();
+      expect(pixels.equals(reference), relative).toBe(true);
+    }
+  });
+
+  it("takes the first frame of an animated GIF", async () => {
+    const red = { width: 8, height: 8, channels: 3 as const, background: { r: 255, g: 0, b: 0 } };
+    const blue = { ...red, background: { r: 0, g: 0, b: 255 } };
+    const frames = Buffer.concat([
+      await sharp({ create: red }).raw().toBuffer(),
+      await sharp({ create: blue }).raw().toBuffer(),
+    ]);
+    const gif = await sharp(frames, { raw: { width: 8, height: 16, channels: 3, pageHeight: 8 } })
+      .gif()
+      .toBuffer();
+    const document = await load(await temp("blink.gif", gif));
+    const { data, info } = await sharp(document.media!.data).raw().toBuffer({ resolveWithObject: true });
+    expect(info.height).toBe(8);
+    expect([data[0], data[1], data[2]]).toEqual([255, 0, 0]);
+  });
+
+  it("fails an image that cannot be decoded, naming the format", async () => {
+    expect(await failure(await temp("broken.gif", "GIF89a\u0001\u0000garbage"))).toMatch(
+      /^GIF image could not be converted to PNG \(/,
+    );
   });
 
   it("goes by content, not name: a .txt holding a PNG is an image, a .png holding text is text", async () => {
@@ -283,7 +322,7 @@ describe("loadDocument: images and audio", () => {
 
   it("refuses an image-named file of other binary content, and an empty one", async () => {
     expect(await failure(await temp("broken.png", Uint8Array.from([0x89, 0x50, 0x00, 0x01, 0x02, 0x03])))).toMatch(
-      /^not a PNG, JPEG, GIF or WebP image/,
+      /^not a PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC or AVIF image/,
     );
     expect(await failure(await temp("broken.mp3", Uint8Array.from([0x00, 0x01, 0x02, 0x03])))).toMatch(
       /^not a WAV or MP3 file/,

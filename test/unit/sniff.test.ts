@@ -70,6 +70,8 @@ describe("sniff: media, archives", () => {
       "media/gauge.jpg": "image/jpeg",
       "media/gauge.gif": "image/gif",
       "media/gauge.webp": "image/webp",
+      "media/gauge.bmp": "image/bmp",
+      "media/gauge.tiff": "image/tiff",
       "media/tone.wav": "audio/wav",
       "media/tone.mp3": "audio/mpeg",
       "media/really-a-png.txt": "image/png",
@@ -80,6 +82,16 @@ describe("sniff: media, archives", () => {
       expect(sniffed.type === "media" && sniffed.media.mimeType, relative).toBe(mimeType);
     }
     expect(sniff(await fixture("media/not-really.png")).type).toBe("text");
+  });
+
+  it("knows HEIC, HEIF and AVIF by their ftyp brand, and text starting with BM is no bitmap", () => {
+    const ftyp = (brand: string) =>
+      new Uint8Array(Buffer.from(`\u0000\u0000\u0000\u0018ftyp${brand}\u0000\u0000\u0000\u0000`, "latin1"));
+    expect(detectMediaType(ftyp("heic"))?.mimeType).toBe("image/heic");
+    expect(detectMediaType(ftyp("mif1"))?.mimeType).toBe("image/heif");
+    expect(detectMediaType(ftyp("avif"))?.mimeType).toBe("image/avif");
+    expect(detectMediaType(ftyp("isom"))).toBeUndefined();
+    expect(sniff(new Uint8Array(Buffer.from("BMW service intervals: every 15,000 km.\n"))).type).toBe("text");
   });
 
   it("knows an MP3 by an ID3 tag or by two valid Layer III frame headers", () => {

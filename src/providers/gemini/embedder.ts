@@ -12,6 +12,24 @@ export interface GeminiEmbedderOptions {
 }
 
 export const defaultEmbeddingModel = "gemini-embedding-001";
+
+/** Gemini Embedding 2 embeds PNG and JPEG images only (https://ai.google.dev/gemini-api/docs/embeddings). */
+const EMBEDDABLE_IMAGE_TYPES = new Set(["image/png", "image/jpeg"]);
+
+/**
+ * The image as Embedding 2 takes it: PNG and JPEG as they are, others (WebP, HEIC) re-encoded as
+ * PNG, or undefined when they cannot be decoded here (then the caption alone is embedded).
+ */
+async function embeddableImage(media: MediaInput): Promise<MediaInput | undefined> {
+  if (EMBEDDABLE_IMAGE_TYPES.has(media.mimeType)) return media;
+  try {
+    const { default: sharp } = await import("sharp");
+    return { mimeType: "image/png", data: new Uint8Array(await sharp(media.data, { pages: 1 }).png().toBuffer()) };
+  } catch {
+    // No decoder for it (sharp's prebuilt libvips has no HEVC, so no HEIC): caption only, by design.
+    return undefined;
+  }
+}
 export const defaultDimensions = 768;
 
 /**
@@ -85,16 +103,22 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
         `embedMedia takes at most ${limits.maxMediaPerRequest} items per call, got ${items.length}.`,
       );
     }
-    const requests = items.map((item) => ({
-      model: `models/${model}`,
-      content: {
-        parts: [
-          { inline_data: { mime_type: item.media.mimeType, data: Buffer.from(item.media.data).toString("base64") } },
-          { text: applyForm(config.document, item.text, item.title) },
-        ],
-      },
-      outputDimensionality: dimensions,
-    }));
+    const requests = await Promise.all(
+      items.map(async (item) => {
+        const media = await embeddableImage(item.media);
+        const text = { text: applyForm(config.document, item.text, item.title) };
+        return {
+          model: `models/${model}`,
+          content: {
+            // An image the model cannot take is embedded by its caption alone.
+            parts: media
+              ? [{ inline_data: { mime_type: media.mimeType, data: Buffer.from(media.data).toString("base64") } }, text]
+              : [text],
+          },
+          outputDimensionality: dimensions,
+        };
+      }),
+    );
     const { body } = await client.call(
       "media embedding",
       (_attempt, scoped) =>

@@ -69,8 +69,13 @@ export function createGeminiMediaDescriber(client: GeminiClient, model: string):
         ),
       signal,
     );
-    const text = response.choices[0]?.message?.content?.replace(/<thought>[\s\S]*?<\/thought>/g, "").trim();
-    if (!text) throw new ProviderError(`${operation}: the model returned no text.`, { operation });
+    const choice = response.choices[0];
+    const text = choice?.message?.content?.replace(/<thought>[\s\S]*?<\/thought>/g, "").trim();
+    if (!text) {
+      const reason = choice?.finish_reason ? ` (finish reason: ${choice.finish_reason})` : "";
+      // The model read the input and gave nothing back (a safety stop, …): that input's failure.
+      throw new ProviderError(`${operation}: the model returned no text${reason}.`, { operation }, "NO_OUTPUT");
+    }
     return text;
   }
   return {

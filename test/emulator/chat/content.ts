@@ -1,9 +1,11 @@
 /**
- * Chat messages and their parts (GEMINI.md §2.6): text, inline `image_url` data URIs and
- * `input_audio`; remote image URLs are refused unless the option allows them.
+ * Chat messages and their parts (GEMINI.md §2.6): text, inline `image_url` data URIs (PNG, JPEG,
+ * WebP, HEIC, HEIF only, and the bytes must be that type) and `input_audio`; remote image URLs
+ * are refused unless the option allows them.
  */
 import { invalidArgument } from "../errors.js";
 import { invalidValue, isObject, type JsonObject } from "../fields.js";
+import { CHAT_IMAGE_TYPES, checkImage } from "../images.js";
 import type { EmulatorOptions } from "../types.js";
 
 export interface ParsedMessage {
@@ -32,7 +34,7 @@ function imageTokens(part: JsonObject, at: string, options: EmulatorOptions): nu
   }
   const match = DATA_URI.exec(url);
   if (!match) throw invalidArgument(`Invalid image_url at '${at}': expected a base64 data URI.`);
-  if (!match[1]!.startsWith("image/")) throw invalidArgument(`Unsupported MIME type for image_url: ${match[1]}`);
+  checkImage(match[1]!, Buffer.from(match[2]!, "base64"), CHAT_IMAGE_TYPES);
   return IMAGE_TOKENS;
 }
 
