@@ -38,7 +38,14 @@ export type { CollectBatchesOptions } from "./indexing/collect-batches.js";
 export type { OptimizeOptions, OptimizeReport } from "./indexing/optimize.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { IndexStatus } from "./indexing/status.js";
-export type { FileFailure, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./indexing/types.js";
+export type {
+  FileFailure,
+  FileWarning,
+  IndexOptions,
+  IndexProgress,
+  IndexReport,
+  IndexSource,
+} from "./indexing/types.js";
 export * from "./jobs/index.js";
 export { GemIndex, type OpenIndexOptions, openIndex } from "./open-index.js";
 export {

@@ -89,7 +89,7 @@ export function transcriptSections(segments: TranscriptSegment[], targetTokens =
 export async function describeMedia(
   document: LoadedDocument,
   options: DescribeOptions,
-): Promise<{ document: LoadedDocument; linked: LinkedImage[] }> {
+): Promise<{ document: LoadedDocument; linked: LinkedImage[]; warnings?: string[] }> {
   const { describer, store, signal } = options;
   const name = path.basename(document.file.path);
   if (document.media) {
@@ -115,6 +115,7 @@ export async function describeMedia(
   }
   if (!describer || !document.images?.length) return { document, linked: [] };
   const linked: LinkedImage[] = [];
+  const warnings: string[] = [];
   for (const reference of document.images) {
     const stat = { path: reference.path, source: document.file.source, relativePath: "", size: 0, mtimeMs: 0 };
     let image: LoadedDocument;
@@ -138,12 +139,15 @@ export async function describeMedia(
     } catch (error) {
       // The model refused this image: the document keeps its text (and the link's alt text).
       // An image under an indexed folder is also a document of its own, whose failure is reported.
-      if (isInputFault(error)) continue;
+      if (isInputFault(error)) {
+        warnings.push(`linked image ${path.basename(reference.path)} left out: ${error.message}`);
+        continue;
+      }
       throw error;
     }
     linked.push({ reference, caption, media });
   }
-  return { document, linked };
+  return warnings.length > 0 ? { document, linked, warnings } : { document, linked };
 }
 
 /** Chunks for linked images, placed after the document's own chunks, in the context of their heading. */

@@ -19,7 +19,7 @@ import { type Prepared, prepareDocuments } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
 import { type ScanResult, type SourceSpec, scanSources } from "./scan-sources.js";
-import type { FileFailure, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
+import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
 
 /** Everything a run counts, in one record: progress snapshots and the report both read it. */
 interface RunCounters {
@@ -82,6 +82,7 @@ export class IndexRun {
     skippedReasons: new Map(),
   };
   readonly #failures: FileFailure[] = [];
+  readonly #warnings: FileWarning[] = [];
   readonly #notices: string[] = [];
   #batch?: BatchSection;
   #phase: IndexProgress["phase"] = "scanning";
@@ -254,6 +255,7 @@ export class IndexRun {
         counters.filesToIndex--;
       } else {
         const { document } = item;
+        for (const message of item.warnings ?? []) this.#warnings.push({ path: document.record.path, message });
         document.fresh = !plan.pathsWithChunks.has(document.record.path);
         counters.chunks.reused += document.reused;
         if (document.missing === 0) await writer.add(document.entry());
@@ -353,6 +355,7 @@ export class IndexRun {
       embedding: this.#embedding,
       files: counters.files,
       failures: this.#failures,
+      warnings: this.#warnings,
       chunks: counters.chunks,
       requests: counters.requests,
       tokens: counters.tokens,
@@ -366,7 +369,11 @@ export class IndexRun {
     if (!embedder) report.notices.push("No GEMINI_API_KEY: indexed for lexical (BM25) search only.");
     this.#conclude(report);
     try {
-      await store.writeValue(metaKeys.lastRun, { ...report, failures: report.failures.slice(0, 100) });
+      await store.writeValue(metaKeys.lastRun, {
+        ...report,
+        failures: report.failures.slice(0, 100),
+        warnings: report.warnings.slice(0, 100),
+      });
     } catch (error) {
       this.#fail(error);
       this.#conclude(report);

@@ -14,7 +14,8 @@ import type { WorkItem } from "./scan-sources.js";
 
 /** What processing one work item produced. */
 export type Prepared =
-  | { type: "document"; document: PendingDocument }
+  /** `warnings`: what the loader or the describer noted (a fallback encoding, a converted image, …). */
+  | { type: "document"; document: PendingDocument; warnings?: string[] }
   /** The content is unchanged (only the mtime moved): the manifest row gets the new stat. */
   | { type: "touched"; record: DocumentRecord }
   | { type: "failed"; file: SourceFile; hash: string; reason: string }
@@ -63,7 +64,11 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
       }
       if (parked) await options.onSuperseded?.(file.path, parked.job);
       const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal: options.signal });
-      const { document, linked } = await describeMedia(loaded, {
+      const {
+        document,
+        linked,
+        warnings: describeWarnings,
+      } = await describeMedia(loaded, {
         store: options.store,
         describer: options.describer,
         signal: options.signal,
@@ -74,8 +79,10 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
         for (const chunk of chunks) (chunk as { media?: MediaContent }).media = document.media;
       }
       if (!options.embedMediaBytes) for (const chunk of chunks) delete chunk.media;
+      const warnings = [...(loaded.warnings ?? []), ...(describeWarnings ?? [])];
       yield {
         type: "document",
+        ...(warnings.length > 0 ? { warnings } : {}),
         document: await prepareDocument(
           document,
           hash,

@@ -14,6 +14,12 @@ export interface FileFailure {
   reason: string;
 }
 
+/** Something a file's load noted without failing it (a fallback encoding, a converted image, a left-out linked image). */
+export interface FileWarning {
+  path: string;
+  message: string;
+}
+
 /** What an index run did; printed at the end of `gemindex index` and returned by `index()`. */
 export interface IndexReport {
   /** "completed", or how the run ended early (finished work is committed either way). */
@@ -36,6 +42,8 @@ export interface IndexReport {
     skipped: number;
   };
   failures: FileFailure[];
+  /** Files indexed with a caveat, and what it is. */
+  warnings: FileWarning[];
   chunks: {
     /** Chunks written for new and changed documents. */
     written: number;

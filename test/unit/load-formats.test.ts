@@ -364,16 +364,31 @@ describe("loadDocument: size limit and encodings", () => {
     expect(pdf.sections.map((section) => section.page)).toEqual([1, 2, 3, 4]);
   });
 
-  it("skips text it cannot decode, with a reason", async () => {
-    // Shift-JIS: invalid UTF-8, and far too many high bytes for windows-1252.
-    const shiftJis = Uint8Array.from([
-      0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea, 0x82, 0xcc, 0x83, 0x65, 0x83, 0x4c, 0x83, 0x58, 0x83, 0x67,
+  it("reads Shift_JIS text (detected), with a warning", async () => {
+    const document = await load(fixture("encodings/shift-jis.txt"));
+    expect(document.sections[0]!.text).toMatch(/^潮汐表の読み方\n\n港の潮位は正午に最も高くなります。/);
+    expect(document.warnings).toEqual(["not valid UTF-8; decoded as Shift_JIS"]);
+  });
+
+  it("keeps a UTF-8 file with one stray byte UTF-8: Café stays Café", async () => {
+    const document = await load(fixture("encodings/utf8-one-bad-byte.md"));
+    const text = document.sections.map((section) => section.text).join("\n");
+    expect(text).toContain("The café opens at nine; the crème brûlée sells out by noon.");
+    expect(text).toContain("\ufffd");
+    expect(text).not.toContain("Ã");
+    expect(document.title).toBe("Café on the pier");
+    expect(document.warnings).toEqual([
+      "not valid UTF-8 (1 invalid byte sequence); decoded as UTF-8 with U+FFFD replacement characters",
     ]);
-    expect(await failure(await temp("japanese.txt", shiftJis))).toBe(
-      "not valid UTF-8 and not recognisable as windows-1252 text",
+  });
+
+  it("skips text it cannot decode, with a reason", async () => {
+    const garbage = Uint8Array.from({ length: 200 }, (_, index) => 0xc0 + (index % 60));
+    expect(await failure(await temp("garbage.txt", garbage))).toBe(
+      "not valid UTF-8 and not in a text encoding gemindex recognises",
     );
-    expect(await failure(await temp("japanese.html", shiftJis))).toBe(
-      "not valid UTF-8 and not recognisable as windows-1252 text",
+    expect(await failure(await temp("garbage.html", garbage))).toBe(
+      "not valid UTF-8 and not in a text encoding gemindex recognises",
     );
     // UTF-16 with a lone surrogate.
     expect(

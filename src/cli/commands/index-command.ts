@@ -124,6 +124,7 @@ Examples:
       }
       output.emitJson(report);
       for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
+      for (const warning of report.warnings) output.notice(`note: ${warning.path}: ${warning.message}`);
       for (const notice of report.notices) if (!notice.startsWith("No GEMINI_API_KEY")) output.notice(notice);
       if (!output.quiet || report.outcome !== "completed") output.print(summarize(report, io.cwd));
       if (report.error) {
