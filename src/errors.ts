@@ -1,59 +1,175 @@
 /**
- * The error hierarchy every module throws. Each class has a stable `code` and the process exit
- * code the CLI uses for it; messages say what to do next. `cause` keeps the original error.
- * Aborts are never wrapped: callers get their own `signal.reason` back.
+ * The error hierarchy every module throws, and the convention for what the library says.
+ *
+ * THE CORE SPEAKS FACTS, THE CLI WORDS THEM.
+ * - Every error the library throws on purpose is a GemindexError with a stable `code` (the
+ *   {@link ErrorCode} union below: add a code there when a caller may need to tell a new case
+ *   apart) and, where a caller could act on it, `data` with the facts (paths, ids, limits, the
+ *   option at fault) typed in {@link ErrorData}. The `message` says what happened and what to do
+ *   in the library's own terms: option names (`reset`, `prune`, `dimensions`), never CLI flags
+ *   (`--reset`), never CLI commands (`gemindex optimize`), never an exit code.
+ * - Errors carry no exit code. `src/cli/exit-codes.ts` maps each code to the process exit code
+ *   (an exhaustive record: a new code does not compile until the CLI maps it), and
+ *   `src/cli/describe.ts` words the codes whose advice names a flag or a command.
+ * - Things a caller should know that are not errors are notices: `{ kind, message, ...data }`
+ *   from the {@link Notice} union in `src/notices.ts`, never bare strings. The CLI renders them by
+ *   `kind` (and may hide a kind); it never matches a notice's text.
+ * - Run reports and run records keep an error as `{ code, message, data? }` (see ErrorInfo).
+ * `cause` keeps the original error. Aborts are never wrapped: callers get their own
+ * `signal.reason` back.
  */
 
-/** Exit codes used by the CLI (documented in the README). */
-export const ExitCode = {
-  ok: 0,
-  /** An unexpected internal error. */
-  internal: 1,
-  /** Bad flags, bad configuration, a rejected API key. */
-  config: 2,
-  /** The run finished, but some files could not be indexed (see the report). */
-  someFilesFailed: 3,
-  /** The model provider failed (unreachable, quota exhausted, server errors after retries). */
-  provider: 4,
-  /** Another process holds the index lock. */
-  locked: 5,
-  /** `gemindex doctor` found the index unhealthy. */
-  unhealthy: 6,
-  /** A run stopped at its cost limit; finished work is kept and the next run continues. */
-  budget: 7,
-  /** Interrupted (Ctrl-C / SIGTERM) after committing finished work. */
-  interrupted: 130,
-} as const;
+/** Every stable error code. A caller switches on these; the CLI maps each to an exit code. */
+export type ErrorCode =
+  /** Invalid settings, options or pipeline files (the generic case). */
+  | "CONFIG"
+  /** An operation needs an index that does not exist yet. */
+  | "NO_INDEX"
+  /** The index is built with another embedding model or size than the one asked for. */
+  | "EMBEDDING_MISMATCH"
+  /** The index was written with another layout version. */
+  | "LAYOUT_VERSION"
+  /** The operation needs an API key and none is configured. */
+  | "NEEDS_API_KEY"
+  /** The service at the configured base URL offers no Batch API. */
+  | "NO_BATCH_API"
+  /** Two options that cannot be combined were both given. */
+  | "CONFLICTING_OPTIONS"
+  /** One option has a value it cannot take. */
+  | "INVALID_OPTION"
+  /** The index location is not a folder (or LanceDB URI). */
+  | "INDEX_LOCATION"
+  /** No Batch API job of that id is recorded in this index. */
+  | "BATCH_UNKNOWN"
+  /** A batch job's inputs are malformed. */
+  | "BATCH_INPUT"
+  /** A batch job's results were asked for before it succeeded. */
+  | "BATCH_STATE"
+  /** A collected batch job lacks a vector it should have. */
+  | "BATCH_INCOMPLETE"
+  /** A file changed while it was being uploaded. */
+  | "UPLOAD_SOURCE_CHANGED"
+  /** The service rejected the credentials. */
+  | "AUTH"
+  /** The service could not be reached. */
+  | "CONNECTION"
+  /** A remote call failed (after retries). */
+  | "PROVIDER"
+  /** A streamed answer broke off. */
+  | "STREAM_INTERRUPTED"
+  /** A quota that will not come back soon (daily limit, spend cap). */
+  | "QUOTA_EXHAUSTED"
+  /** The context cache named does not exist (expired or deleted). */
+  | "CACHE_NOT_FOUND"
+  /** The context is smaller than the model's minimum for a cache. */
+  | "CACHE_TOO_SMALL"
+  /** A run reached its cost limit. */
+  | "BUDGET_REACHED"
+  /** The index could not be read or written. */
+  | "STORE"
+  /** Another process is writing to this index. */
+  | "LOCKED"
+  /** One file could not be loaded. */
+  | "LOAD"
+  /** The caller's signal stopped the operation (reports only; aborts themselves are not wrapped). */
+  | "ABORTED"
+  /** Anything else: a bug or an unexpected failure. */
+  | "INTERNAL";
+
+/** The facts each code carries in `data`, for the codes whose callers act on them. */
+export interface ErrorData {
+  NO_INDEX: { uri: string };
+  EMBEDDING_MISMATCH: { uri: string; built: string; requested: string };
+  LAYOUT_VERSION: { uri: string; found: number; expected: number };
+  /**
+   * `feature`: what needs the key ("answers", "chat", "batch", "caches", "eval", "index": adding to an
+   * embedded index at `uri`, built with `built`); `option`: the option that asked for it; `modes`: search modes.
+   */
+  NEEDS_API_KEY: { feature: string; uri?: string; built?: string; option?: string; modes?: string[] };
+  /** `option`/`value`: the option that asked for it (e.g. batch "always"), if any. */
+  NO_BATCH_API: { option?: string; value?: string };
+  /** Library option names, e.g. ["pin", "cachedContent"], and why they cannot be combined. */
+  CONFLICTING_OPTIONS: { options: [string, string]; reason: string };
+  /** A library option name and what it accepts. */
+  INVALID_OPTION: { option: string; expected: string; got?: string };
+  INDEX_LOCATION: { uri: string };
+  BATCH_UNKNOWN: { id: string };
+  CACHE_NOT_FOUND: { name: string };
+}
+
+/** An error as reports and run records keep it (and `--json` prints it). */
+export interface ErrorInfo {
+  code: ErrorCode;
+  message: string;
+  data?: Record<string, unknown>;
+}
 
 export interface GemindexErrorOptions {
   cause?: unknown;
+  /** A more specific code than the class's (e.g. NO_INDEX for a ConfigError). */
+  code?: ErrorCode;
+  /** Facts for callers; typed per code in ErrorData. */
+  data?: Record<string, unknown>;
 }
 
 /** Base class of every error gemindex throws on purpose. */
 export class GemindexError extends Error {
   /** Stable machine-readable code. */
-  readonly code: string;
-  /** Exit code the CLI uses when this error ends a command. */
-  readonly exitCode: number;
+  readonly code: ErrorCode;
+  /** Facts about the failure (see ErrorData); empty when there is nothing to add to the message. */
+  readonly data: Readonly<Record<string, unknown>>;
 
-  constructor(
-    message: string,
-    code = "GEMINDEX_ERROR",
-    exitCode: number = ExitCode.internal,
-    options: GemindexErrorOptions = {},
-  ) {
+  constructor(message: string, code: ErrorCode = "INTERNAL", options: GemindexErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
-    this.exitCode = exitCode;
+    this.code = options.code ?? code;
+    this.data = options.data ?? {};
+  }
+
+  /** The error as a report keeps it. */
+  toInfo(): ErrorInfo {
+    return Object.keys(this.data).length > 0
+      ? { code: this.code, message: this.message, data: { ...this.data } }
+      : { code: this.code, message: this.message };
   }
 }
 
-/** Invalid settings, flags or pipeline files; also an index whose embedding configuration does not match. */
+/** True when `error` (thrown or kept in a report) has `code`; narrows `data` to its ErrorData shape. */
+export function hasCode<C extends keyof ErrorData>(
+  error: unknown,
+  code: C,
+): error is { code: C; message: string; data: ErrorData[C] } {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === code;
+}
+
+/** Any thrown value as a report keeps it: a GemindexError's code and data, else INTERNAL. */
+export function toErrorInfo(error: unknown): ErrorInfo {
+  if (error instanceof GemindexError) return error.toInfo();
+  return { code: "INTERNAL", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Invalid settings, options or pipeline files; also an index whose embedding configuration does not match. */
 export class ConfigError extends GemindexError {
   constructor(message: string, options: GemindexErrorOptions = {}) {
-    super(message, "CONFIG", ExitCode.config, options);
+    super(message, "CONFIG", options);
   }
+}
+
+/** An operation needs an index that does not exist yet. */
+export function noIndexError(uri: string): ConfigError {
+  return new ConfigError(`There is no index at ${uri} yet: index some files first.`, {
+    code: "NO_INDEX",
+    data: { uri },
+  });
+}
+
+/** `feature` (see ErrorData.NEEDS_API_KEY) needs an API key; `message` says what works without one. */
+export function needsApiKeyError(
+  feature: string,
+  message: string,
+  data: Omit<ErrorData["NEEDS_API_KEY"], "feature"> = {},
+): ConfigError {
+  return new ConfigError(message, { code: "NEEDS_API_KEY", data: { feature, ...data } });
 }
 
 export interface ProviderErrorDetails {
@@ -71,6 +187,8 @@ export interface ProviderErrorDetails {
   excerpt?: string;
   /** Which operation failed, e.g. `embeddings`, `chat`. */
   operation?: string;
+  /** Facts for callers beyond the fields above (see ErrorData). */
+  data?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -84,13 +202,8 @@ export class ProviderError extends GemindexError {
   readonly excerpt?: string;
   readonly operation?: string;
 
-  constructor(
-    message: string,
-    details: ProviderErrorDetails = {},
-    code = "PROVIDER",
-    exitCode: number = ExitCode.provider,
-  ) {
-    super(message, code, exitCode, { cause: details.cause });
+  constructor(message: string, details: ProviderErrorDetails = {}, code: ErrorCode = "PROVIDER") {
+    super(message, code, { cause: details.cause, data: details.data });
     this.status = details.status;
     this.googleStatus = details.googleStatus;
     this.reason = details.reason;
@@ -104,14 +217,14 @@ export class ProviderError extends GemindexError {
 /** The service rejected the credentials (bad or missing API key). Never retried. */
 export class AuthenticationError extends ProviderError {
   constructor(message: string, details: ProviderErrorDetails = {}) {
-    super(message, { ...details, retryable: false }, "AUTH", ExitCode.config);
+    super(message, { ...details, retryable: false }, "AUTH");
   }
 }
 
 /** The service could not be reached at all (DNS, refused connection, TLS). */
 export class ConnectionError extends ProviderError {
   constructor(message: string, details: ProviderErrorDetails = {}) {
-    super(message, details, "CONNECTION", ExitCode.provider);
+    super(message, details, "CONNECTION");
   }
 }
 
@@ -122,35 +235,35 @@ export class ConnectionError extends ProviderError {
  */
 export class StreamInterruptedError extends ProviderError {
   constructor(message: string, details: ProviderErrorDetails = {}) {
-    super(message, { ...details, retryable: false }, "STREAM_INTERRUPTED", ExitCode.provider);
+    super(message, { ...details, retryable: false }, "STREAM_INTERRUPTED");
   }
 }
 
 /** A quota that will not come back soon (daily limit, spend cap): the run stops cleanly. */
 export class QuotaExhaustedError extends ProviderError {
   constructor(message: string, details: ProviderErrorDetails = {}) {
-    super(message, { ...details, retryable: false }, "QUOTA_EXHAUSTED", ExitCode.provider);
+    super(message, { ...details, retryable: false }, "QUOTA_EXHAUSTED");
   }
 }
 
 /** A run reached its cost limit (`maxCostUsd`): it stops cleanly, finished work committed. */
 export class BudgetExceededError extends GemindexError {
   constructor(message: string) {
-    super(message, "BUDGET_REACHED", ExitCode.budget);
+    super(message, "BUDGET_REACHED");
   }
 }
 
 /** The index could not be read or written. */
 export class StoreError extends GemindexError {
   constructor(message: string, options: GemindexErrorOptions = {}) {
-    super(message, "STORE", ExitCode.internal, options);
+    super(message, "STORE", options);
   }
 }
 
 /** Another process is writing to this index. */
 export class IndexLockedError extends GemindexError {
   constructor(message: string, options: GemindexErrorOptions = {}) {
-    super(message, "LOCKED", ExitCode.locked, options);
+    super(message, "LOCKED", options);
   }
 }
 
@@ -162,7 +275,7 @@ export class LoadError extends GemindexError {
   readonly reason: string;
 
   constructor(path: string, reason: string, options: GemindexErrorOptions = {}) {
-    super(`${path}: ${reason}`, "LOAD", ExitCode.someFilesFailed, options);
+    super(`${path}: ${reason}`, "LOAD", options);
     this.path = path;
     this.reason = reason;
   }

@@ -21,8 +21,11 @@ export {
   BudgetExceededError,
   ConfigError,
   ConnectionError,
-  ExitCode,
+  type ErrorCode,
+  type ErrorData,
+  type ErrorInfo,
   GemindexError,
+  hasCode,
   IndexLockedError,
   isInputFault,
   LoadError,
@@ -30,6 +33,7 @@ export {
   QuotaExhaustedError,
   StoreError,
   StreamInterruptedError,
+  toErrorInfo,
 } from "./errors.js";
 export * from "./eval/index.js";
 export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";
@@ -47,6 +51,7 @@ export type {
   IndexSource,
 } from "./indexing/types.js";
 export * from "./jobs/index.js";
+export type { Notice, NoticeData, NoticeEmbedding, NoticeKind } from "./notices.js";
 export { GemIndex, type OpenIndexOptions, openIndex } from "./open-index.js";
 export {
   defaultChatModel,

@@ -3,13 +3,14 @@ import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
 import { type CacheRegistryEntry, ContextCache } from "./answer/context-cache.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { resolveSettings, resolveUri, type Settings, settingsFromEnv } from "./config/settings.js";
-import { ConfigError } from "./errors.js";
+import { ConfigError, needsApiKeyError } from "./errors.js";
 import {
   type BatchJobRecord,
   type CollectReport,
   cancelBatchJob,
   findBatchJob,
   listBatchJobs,
+  unknownBatchJobError,
 } from "./indexing/batch-jobs.js";
 import { checkHealth, type HealthReport } from "./indexing/check-health.js";
 import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-batches.js";
@@ -154,16 +155,18 @@ export class GemIndex {
     options: { signal?: AbortSignal } = {},
   ): Promise<{ job: BatchJobRecord; remote?: BatchJobInfo }> {
     const job = await findBatchJob(this.#store, id);
-    if (!job) throw new ConfigError(`No batch job ${id} in this index; see \`gemindex batch list\`.`);
+    if (!job) throw unknownBatchJobError(id);
     const remote =
       job.batchId && this.#provider?.batch ? await this.#provider.batch.get(job.batchId, options) : undefined;
     return { job, remote };
   }
 
   #requireBatch(): GeminiProvider & { batch: BatchEmbedder } {
-    if (!this.#provider) throw new ConfigError("Batch jobs need GEMINI_API_KEY.");
+    if (!this.#provider) throw needsApiKeyError("batch", "Batch jobs need an API key.");
     if (!this.#provider.batch)
-      throw new ConfigError("This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).");
+      throw new ConfigError("The service at this base URL offers no Batch API (it needs Gemini's native Files API).", {
+        code: "NO_BATCH_API",
+      });
     return this.#provider as GeminiProvider & { batch: BatchEmbedder };
   }
 
@@ -181,7 +184,8 @@ export class GemIndex {
    * }
    */
   answer(question: string, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
-    if (!this.#provider) throw new ConfigError("Generated answers need GEMINI_API_KEY; search() works without it.");
+    if (!this.#provider)
+      throw needsApiKeyError("answers", "Generated answers need an API key; search() works without it.");
     return answerQuestion(question, this.#answerContext(this.#provider), options);
   }
 
@@ -195,7 +199,7 @@ export class GemIndex {
    */
   chat(options: ChatSessionOptions = {}): ChatSession {
     if (!this.#provider)
-      throw new ConfigError("Chat needs GEMINI_API_KEY (it generates answers); `gemindex query` works without it.");
+      throw needsApiKeyError("chat", "Chat needs an API key (it generates answers); search() works without it.");
     return new ChatSession(this.#answerContext(this.#provider), options);
   }
 
@@ -226,7 +230,7 @@ export class GemIndex {
   }
 
   #requireCaches(): ContextCache {
-    if (!this.#caches) throw new ConfigError("Context caches need GEMINI_API_KEY.");
+    if (!this.#caches) throw needsApiKeyError("caches", "Context caches need an API key.");
     return this.#caches;
   }
 

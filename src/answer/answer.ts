@@ -37,11 +37,17 @@ export async function* answer(
 ): AsyncGenerator<AnswerEvent> {
   if (!question.trim()) throw new ConfigError("The question is empty.");
   if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined) {
-    throw new ConfigError("Use --reasoning-effort or --thinking-budget, not both (Gemini rejects the combination).");
+    throw new ConfigError("Give reasoningEffort or thinkingBudget, not both (Gemini rejects the combination).", {
+      code: "CONFLICTING_OPTIONS",
+      data: { options: ["reasoningEffort", "thinkingBudget"], reason: "Gemini rejects the combination" },
+    });
   }
   const pinPaths = options.pin ?? [];
   if (options.cachedContent !== undefined && pinPaths.length > 0) {
-    throw new ConfigError("Use --pin or --cached-content, not both: a given cache already holds its own context.");
+    throw new ConfigError("Give pin or cachedContent, not both: a given cache already holds its own context.", {
+      code: "CONFLICTING_OPTIONS",
+      data: { options: ["pin", "cachedContent"], reason: "a given cache already holds its own context" },
+    });
   }
   const { signal } = options;
   const pins = pinPaths.length > 0 ? await resolvePins(pinPaths, context) : [];
@@ -136,8 +142,8 @@ export async function* answer(
       if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
       if (cache?.state === "given") {
         throw new ConfigError(
-          `The context cache ${cachedContent} does not exist (it expired or was deleted); see \`gemindex cache list\`.`,
-          { cause: error },
+          `The context cache ${cachedContent} does not exist (it expired or was deleted); listCaches() shows those that do.`,
+          { code: "CACHE_NOT_FOUND", data: { name: cachedContent }, cause: error },
         );
       }
       if (attempt > 1) throw error;
@@ -188,6 +194,10 @@ async function retrieveBesidePins(
 /** `abc` → `cachedContents/abc`; a full name stays as it is. */
 function fullCacheName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === "") throw new ConfigError("--cached-content needs a cache name (cachedContents/<id>).");
+  if (trimmed === "")
+    throw new ConfigError("cachedContent needs a cache name (cachedContents/<id>).", {
+      code: "INVALID_OPTION",
+      data: { option: "cachedContent", expected: "a cache name (cachedContents/<id>)", got: name },
+    });
   return trimmed.includes("/") ? trimmed : `cachedContents/${trimmed}`;
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isAbort, ProviderError } from "../errors.js";
+import type { Notice } from "../notices.js";
 import type { CachedContext, ContextCacheService } from "../providers/types.js";
 import { metaKeys, metaPrefixes } from "../store/meta-keys.js";
 import type { AnswerCacheInfo } from "./types.js";
@@ -61,7 +62,7 @@ export interface KeyValueStore {
 /** What `acquire`/`renew` decided: a cache to use (or none), and what to tell the user. */
 export interface CacheDecision {
   cache?: AnswerCacheInfo;
-  notices: string[];
+  notices: Notice[];
 }
 
 export interface ContextCacheOptions {
@@ -189,7 +190,12 @@ export class ContextCache {
     if (!service) {
       return {
         notices: pinned
-          ? ["this endpoint offers no context caching: the pinned documents are sent with every question."]
+          ? [
+              {
+                kind: "cache-unavailable",
+                message: "this endpoint offers no context caching: the pinned documents are sent with every question.",
+              },
+            ]
           : [],
       };
     }
@@ -237,7 +243,7 @@ export class ContextCache {
     return this.#create(context, signal, []);
   }
 
-  async #create(context: StableContext, signal: AbortSignal | undefined, notices: string[]): Promise<CacheDecision> {
+  async #create(context: StableContext, signal: AbortSignal | undefined, notices: Notice[]): Promise<CacheDecision> {
     const service = this.#service!;
     let created: CachedContext;
     try {
@@ -290,29 +296,50 @@ export class ContextCache {
   }
 
   /** A failed cache call other than "too small": the answer goes on uncached, and says why. Aborts pass through. */
-  #fallback(error: unknown, signal: AbortSignal | undefined, context: StableContext, step: string): CacheDecision {
+  #fallback(
+    error: unknown,
+    signal: AbortSignal | undefined,
+    context: StableContext,
+    step: "create" | "refresh",
+  ): CacheDecision {
     if (isAbort(error, signal) || !(error instanceof ProviderError)) throw error;
     const what =
       context.pins.length > 0 ? "the pinned documents are sent uncached" : "the instructions are sent uncached";
-    return { notices: [`could not ${step} a context cache (${error.message}); ${what}.`] };
+    return {
+      notices: [
+        {
+          kind: "cache-failed",
+          step,
+          pinned: context.pins.length > 0,
+          error: error.message,
+          message: `could not ${step} a context cache (${error.message}); ${what}.`,
+        },
+      ],
+    };
   }
 
   async #read(key: string): Promise<CacheRegistryEntry | undefined> {
     return this.#registry.readValue<CacheRegistryEntry>(metaKeys.answerCache(key));
   }
 
-  async #write(entry: CacheRegistryEntry): Promise<string[]> {
+  async #write(entry: CacheRegistryEntry): Promise<Notice[]> {
     return this.#writeValue(metaKeys.answerCache(entry.key), entry);
   }
 
   /** A registry write that fails costs reuse, not the answer: it becomes a notice. */
-  async #writeValue(key: string, value: unknown): Promise<string[]> {
+  async #writeValue(key: string, value: unknown): Promise<Notice[]> {
     try {
       await this.#registry.writeValue(key, value);
       return [];
     } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
       return [
-        `could not record the context cache in the index (${error instanceof Error ? error.message : String(error)}); the next question makes a new one.`,
+        {
+          kind: "cache-registry-failed",
+          step: "record",
+          error: reason,
+          message: `could not record the context cache in the index (${reason}); the next question makes a new one.`,
+        },
       ];
     }
   }
@@ -320,7 +347,7 @@ export class ContextCache {
   /**
    * Drops registry rows of caches that have expired by now (the service deleted them itself); a failure is a notice.
    */
-  async #prune(except: string): Promise<string[]> {
+  async #prune(except: string): Promise<Notice[]> {
     try {
       for (const entry of await this.entries()) {
         if (entry.key !== except && entry.status === "ready" && this.expired(entry))
@@ -328,8 +355,14 @@ export class ContextCache {
       }
       return [];
     } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
       return [
-        `could not drop expired context caches from the index's registry (${error instanceof Error ? error.message : String(error)}).`,
+        {
+          kind: "cache-registry-failed",
+          step: "prune",
+          error: reason,
+          message: `could not drop expired context caches from the index's registry (${reason}).`,
+        },
       ];
     }
   }
@@ -343,11 +376,17 @@ function info(entry: CacheRegistryEntry, state: AnswerCacheInfo["state"]): Answe
   return { name: entry.name!, state, totalTokens: entry.totalTokens, expireTime: entry.expireTime };
 }
 
-function tooSmallNotice(context: StableContext, tokens: number | undefined, minimum: number | undefined): string {
-  return (
-    `the pinned documents (${tokens ?? context.tokens} tokens with the instructions) are below ${context.model}'s ` +
-    `context-cache minimum${minimum === undefined ? "" : ` of ${minimum}`}: they are sent with every question, uncached.`
-  );
+function tooSmallNotice(context: StableContext, tokens: number | undefined, minimum: number | undefined): Notice {
+  const counted = tokens ?? context.tokens;
+  return {
+    kind: "cache-too-small",
+    model: context.model,
+    tokens: counted,
+    ...(minimum === undefined ? {} : { minimum }),
+    message:
+      `the pinned documents (${counted} tokens with the instructions) are below ${context.model}'s ` +
+      `context-cache minimum${minimum === undefined ? "" : ` of ${minimum}`}: they are sent with every question, uncached.`,
+  };
 }
 
 /** Shown in the service's list: what the cache holds (Gemini allows 128 characters). */

@@ -1,4 +1,5 @@
 import type { StreamInterruptedError } from "../errors.js";
+import type { Notice } from "../notices.js";
 import type { ChatUsage } from "../providers/types.js";
 import type { Hit, SearchMode, SearchOptions } from "../retrieval/types.js";
 import type { Citation } from "./citations.js";
@@ -44,7 +45,7 @@ export type AnswerEvent =
       type: "sources";
       hits: Hit[];
       mode: SearchMode;
-      notices: string[];
+      notices: Notice[];
       /** Documents pinned whole (cited as `[P1]`…); empty without `pin`. */
       pinned: PinnedDocument[];
       /** The context cache the answer starts with, if any. */

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { ExitCode, environmentVariables, GemindexError } from "../index.js";
+import { environmentVariables, GemindexError, toErrorInfo } from "../index.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerCacheCommand } from "./commands/cache-command.js";
 import { registerChatCommand } from "./commands/chat-command.js";
@@ -9,6 +9,8 @@ import { registerMaintenanceCommands } from "./commands/maintenance-commands.js"
 import { registerPipelineCommands } from "./commands/pipeline-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
+import { describeError, jsonError } from "./describe.js";
+import { ExitCode, exitCodeOf } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
 import { version } from "./version.js";
 
@@ -67,15 +69,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       return ExitCode.interrupted;
     }
     const known = error instanceof GemindexError;
-    const message = error instanceof Error ? error.message : String(error);
+    const info = toErrorInfo(error);
+    const message = describeError(info);
     io.stderr.write(`gemindex: ${known ? message : `unexpected error: ${message}`}\n`);
-    if (json) {
-      const body = known
-        ? { code: error.code, message, exitCode: error.exitCode }
-        : { code: "INTERNAL", message, exitCode: ExitCode.internal };
-      io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
-    }
+    if (json) io.stdout.write(`${JSON.stringify({ error: jsonError(info) }, null, 2)}\n`);
     if (!known && error instanceof Error && io.env.GEMINDEX_DEBUG) io.stderr.write(`${error.stack}\n`);
-    return known ? error.exitCode : ExitCode.internal;
+    return exitCodeOf(info.code);
   }
 }

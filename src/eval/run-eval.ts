@@ -1,7 +1,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveSettings, settingsFromEnv } from "../config/settings.js";
-import { ConfigError, GemindexError } from "../errors.js";
+import { ConfigError, GemindexError, needsApiKeyError } from "../errors.js";
+import type { Notice } from "../notices.js";
 import { type GemIndex, openIndex } from "../open-index.js";
 import type { SearchMode } from "../retrieval/types.js";
 import { materializeCorpus } from "./materialize-corpus.js";
@@ -50,13 +51,16 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
     if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
   const chunking = options.chunking ?? {};
   const work = path.resolve(options.work);
-  const notices: string[] = [];
+  const notices: Notice[] = [];
   const online = Boolean(
     resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey,
   );
   if (!online && !modes.includes("lexical")) {
-    throw new ConfigError(
-      `${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only lexical search can be evaluated.`,
+    throw needsApiKeyError(
+      "eval",
+      `${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} an API key; without one only lexical ` +
+        "search can be evaluated.",
+      { modes },
     );
   }
 
@@ -81,17 +85,28 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   }
   const qrelsSummary = summarizeQrels(qrels, queries, corpusIds);
   if (qrelsSummary.unknownQueries > 0)
-    notices.push(
-      `${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`,
-    );
+    notices.push({
+      kind: "eval-unknown-queries",
+      count: qrelsSummary.unknownQueries,
+      qrels: options.qrels,
+      queries: options.queries,
+      message: `${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`,
+    });
   if (qrelsSummary.unknownDocuments > 0)
-    notices.push(
-      `${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`,
-    );
+    notices.push({
+      kind: "eval-unknown-documents",
+      count: qrelsSummary.unknownDocuments,
+      qrels: options.qrels,
+      message: `${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`,
+    });
   if (withoutRelevant > 0)
-    notices.push(
-      `${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`,
-    );
+    notices.push({
+      kind: "eval-unjudged-queries",
+      count: withoutRelevant,
+      message:
+        `${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ` +
+        `${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`,
+    });
   if (evaluated.length === 0)
     throw new ConfigError(
       `No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`,
@@ -120,19 +135,23 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       onProgress: onProgress && ((progress) => onProgress({ phase: "indexing", index: progress })),
     });
     signal?.throwIfAborted();
-    if (report.error) throw new GemindexError(report.error.message, report.error.code, report.error.exitCode);
+    if (report.error) throw new GemindexError(report.error.message, report.error.code, { data: report.error.data });
     if (report.batch && report.batch.waiting > 0) {
       throw new ConfigError(
-        `${report.batch.waiting} documents wait for a Batch API job; evaluate once \`gemindex batch collect\` has written them, or index with batch "never".`,
+        `${report.batch.waiting} documents wait for a Batch API job; evaluate once collectBatches() has written ` +
+          'them, or index with batch "never".',
       );
     }
     await mkdir(work, { recursive: true });
     await writeFile(stateFile, JSON.stringify(state));
     if (report.files.failed > 0) {
       const first = report.failures[0];
-      notices.push(
-        `${report.files.failed} documents could not be indexed and cannot be retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
-      );
+      notices.push({
+        kind: "eval-failed-documents",
+        count: report.files.failed,
+        ...(first ? { first: { path: first.path, reason: first.reason } } : {}),
+        message: `${report.files.failed} documents could not be indexed and cannot be retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
+      });
     }
     const seen = report.files.seen;
     if (seen < corpus.documents) {
@@ -200,7 +219,11 @@ async function evaluateMode(
     latencies.push(latencyMs);
     // search() falls back to lexical when vectors are unavailable: that is not this mode's result.
     if (result.mode !== mode)
-      return { mode, status: "skipped", reason: result.notices[0] ?? `${mode} search is not available for this index` };
+      return {
+        mode,
+        status: "skipped",
+        reason: result.notices[0]?.message ?? `${mode} search is not available for this index`,
+      };
     const ranking: string[] = [];
     for (const hit of result.hits) {
       const id = options.idsByFile.get(path.basename(hit.path));

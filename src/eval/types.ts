@@ -1,5 +1,6 @@
 import type { ChunkOptions } from "../chunking/types.js";
 import type { IndexOptions, IndexProgress, IndexReport } from "../indexing/types.js";
+import type { Notice } from "../notices.js";
 import type { OpenIndexOptions } from "../open-index.js";
 import type { SearchMode } from "../retrieval/types.js";
 import type { RankingMetrics } from "./retrieval-metrics.js";
@@ -131,6 +132,6 @@ export interface EvalReport {
   index: IndexReport;
   modes: EvalModeReport[];
   /** Things to know about the data or the run. */
-  notices: string[];
+  notices: Notice[];
   durationMs: number;
 }

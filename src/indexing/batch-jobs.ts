@@ -51,6 +51,13 @@ async function saveJob(store: Store, job: BatchJobRecord, changes: Partial<Batch
   return job;
 }
 
+/** No job of that id is recorded in the index. */
+export function unknownBatchJobError(id: string): GemindexError {
+  return new GemindexError(`No batch job ${id} in this index; batchJobs() lists them.`, "BATCH_UNKNOWN", {
+    data: { id },
+  });
+}
+
 /** Jobs whose documents are parked and still expected to come back. */
 export function isActive(job: BatchJobRecord): boolean {
   return job.state === "preparing" || job.state === "uploaded" || job.state === "submitted";
@@ -309,8 +316,7 @@ export async function cancelBatchJob(
   signal?: AbortSignal,
 ): Promise<BatchJobRecord> {
   const job = await findBatchJob(store, id);
-  if (!job)
-    throw new GemindexError(`No batch job ${id} in this index; see \`gemindex batch list\`.`, "BATCH_UNKNOWN", 2);
+  if (!job) throw unknownBatchJobError(id);
   if (!isActive(job)) return job;
   if (job.batchId) {
     const remote = await batch.cancel(job.batchId, { signal });

@@ -1,3 +1,4 @@
+import type { Notice } from "../notices.js";
 import type { BatchEmbedder, Embedder } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import { BatchJobBuilder, type BatchJobRecord, collectBatchJobs, isActive, listBatchJobs } from "./batch-jobs.js";
@@ -18,7 +19,7 @@ export function emptyBatchSection(): BatchSection {
 /** What a run learns from the jobs of earlier runs before it looks at the files. */
 export interface CollectedBeforeRun {
   section: BatchSection;
-  notices: string[];
+  notices: Notice[];
   /** Documents parked in jobs still running, with the content hash they were parked with. */
   waiting: Map<string, { job: string; hash: string }>;
 }
@@ -44,13 +45,20 @@ export async function collectBeforeRun(options: {
     waiting: 0,
     running: collected.running,
   };
-  const notices: string[] = [];
+  const notices: Notice[] = [];
   if (collected.collected.length > 0)
-    notices.push(
-      `Wrote ${collected.documents} documents from finished batch job(s) ${collected.collected.join(", ")}.`,
-    );
+    notices.push({
+      kind: "batch-collected",
+      jobs: collected.collected,
+      documents: collected.documents,
+      message: `Wrote ${collected.documents} documents from finished batch job(s) ${collected.collected.join(", ")}.`,
+    });
   for (const job of collected.dropped)
-    notices.push(`Batch job ${job} did not finish; its documents are indexed again.`);
+    notices.push({
+      kind: "batch-dropped",
+      job,
+      message: `Batch job ${job} did not finish; its documents are indexed again.`,
+    });
   const running = (await listBatchJobs(options.store)).filter(isActive).map((job) => job.id);
   const waiting = await (await options.store.batchTables()).waiting(running);
   return { section, notices, waiting };

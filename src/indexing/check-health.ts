@@ -1,17 +1,18 @@
+import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 import { defaultAnnThreshold, type Store } from "../store/open-store.js";
 import { schemaVersion } from "../store/schema.js";
 import { inspectWriteLock } from "../store/write-lock.js";
 import { type BatchJobRecord, isActive, listBatchJobs } from "./batch-jobs.js";
 
-/** What `gemindex doctor` reports. */
+/** What `doctor()` reports. */
 export interface HealthReport {
   healthy: boolean;
   uri: string;
-  /** Things that make the index broken or slow, each with what to run. */
-  problems: string[];
+  /** Things that make the index broken or slow (kinds `health-*`), each saying what fixes it. */
+  problems: Notice[];
   /** Things worth knowing that need no action now. */
-  warnings: string[];
+  warnings: Notice[];
   schemaVersion?: number;
   embedding: EmbeddingConfig | null;
   documents: number;
@@ -85,52 +86,102 @@ export async function checkHealth(
   };
   const { problems, warnings } = report;
   if (!meta) {
-    problems.push(`There is no index at ${store.uri}: run \`gemindex index <paths>\`.`);
+    problems.push({ kind: "health-no-index", uri: store.uri, message: `There is no index at ${store.uri}.` });
   } else {
     if (meta.schemaVersion !== schemaVersion)
-      problems.push(
-        `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: re-index with \`gemindex index --reset <paths>\`.`,
-      );
-    if (chunks > 0 && !report.fullText.present)
-      problems.push("There is no full-text index, so lexical search scans every chunk: run `gemindex optimize`.");
-    else if (report.fullText.coverage < 0.5)
-      problems.push(
-        `Only ${(report.fullText.coverage * 100).toFixed(0)}% of chunks are in the full-text index: run \`gemindex optimize\`.`,
-      );
-    else if (report.fullText.coverage < 0.9)
-      warnings.push(
-        `${report.fullText.unindexed} chunks are outside the full-text index (searched more slowly); the next run or \`gemindex optimize\` folds them in.`,
-      );
+      problems.push({
+        kind: "health-layout-version",
+        found: meta.schemaVersion,
+        expected: schemaVersion,
+        message: `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: index again with reset.`,
+      });
+    const fullText = fullTextFindings(report, chunks);
+    problems.push(...fullText.problems);
+    warnings.push(...fullText.warnings);
     if (report.vectorIndex.needed && !vector)
-      problems.push(`${chunks} chunks and no ANN index: vector search is exact and slow. Run \`gemindex optimize\`.`);
+      problems.push({
+        kind: "health-ann",
+        chunks,
+        unindexed: chunks,
+        present: false,
+        message: `${chunks} chunks and no ANN index: vector search is exact and slow. optimize() builds one.`,
+      });
     else if (vector && vector.unindexed > vector.indexed * 0.2)
-      warnings.push(
-        `${vector.unindexed} chunks are outside the ANN index (searched exactly); the next run or \`gemindex optimize\` rebuilds it.`,
-      );
-    if (fragments.small > 1024)
-      problems.push(`The chunks table has ${fragments.small} small fragments: run \`gemindex optimize\`.`);
-    else if (fragments.small > 128)
-      warnings.push(`The chunks table has ${fragments.small} small fragments; \`gemindex optimize\` merges them.`);
+      warnings.push({
+        kind: "health-ann",
+        chunks,
+        unindexed: vector.unindexed,
+        present: true,
+        message: `${vector.unindexed} chunks are outside the ANN index (searched exactly); the next run or optimize() rebuilds it.`,
+      });
+    if (fragments.small > 128)
+      (fragments.small > 1024 ? problems : warnings).push({
+        kind: "health-fragments",
+        small: fragments.small,
+        message: `The chunks table has ${fragments.small} small fragments; optimize() merges them.`,
+      });
     for (const job of report.batches.active) {
-      if (now.getTime() - Date.parse(job.createdAt) > batchLifetimeMs)
-        problems.push(
-          `Batch job ${job.id} (${job.batchId ?? "not submitted"}) is older than 48 hours: run \`gemindex batch collect\` or \`gemindex batch cancel ${job.id}\`.`,
-        );
-      else
-        warnings.push(
-          `Batch job ${job.id} (${job.state}) holds ${job.documents} documents: \`gemindex batch collect\` writes them once it finishes.`,
-        );
+      const expired = now.getTime() - Date.parse(job.createdAt) > batchLifetimeMs;
+      (expired ? problems : warnings).push({
+        kind: "health-batch-job",
+        job: job.id,
+        ...(job.batchId ? { batchId: job.batchId } : {}),
+        state: job.state,
+        documents: job.documents,
+        expired,
+        message: expired
+          ? `Batch job ${job.id} (${job.batchId ?? "not submitted"}) is older than 48 hours: collect or cancel it.`
+          : `Batch job ${job.id} (${job.state}) holds ${job.documents} documents: collecting writes them once it finishes.`,
+      });
     }
-    if (failedDocuments > 0) warnings.push(`${failedDocuments} files could not be indexed (see \`gemindex status\`).`);
+    if (failedDocuments > 0)
+      warnings.push({
+        kind: "health-failed-files",
+        count: failedDocuments,
+        message: `${failedDocuments} files could not be indexed (status() lists them).`,
+      });
   }
-  if (lock && !lock.alive)
-    warnings.push(
-      `A write lock was left by process ${lock.owner.pid}, which no longer runs; the next run takes it over.`,
-    );
-  else if (lock)
-    warnings.push(
-      `Process ${lock.owner.pid} on ${lock.owner.hostname} is writing to the index (since ${lock.owner.startedAt}).`,
-    );
+  if (lock) {
+    const { pid, hostname, startedAt } = lock.owner;
+    warnings.push({
+      kind: "health-lock",
+      pid,
+      hostname,
+      since: startedAt,
+      alive: lock.alive,
+      message: lock.alive
+        ? `Process ${pid} on ${hostname} is writing to the index (since ${startedAt}).`
+        : `A write lock was left by process ${pid}, which no longer runs; the next run takes it over.`,
+    });
+  }
   report.healthy = problems.length === 0;
   return report;
+}
+
+/** The full-text index: missing or below half coverage is a problem, below 90% worth knowing. */
+function fullTextFindings(report: HealthReport, chunks: number): { problems: Notice[]; warnings: Notice[] } {
+  const { coverage, unindexed, present } = report.fullText;
+  const finding = (message: string): Notice => ({ kind: "health-full-text", present, coverage, unindexed, message });
+  if (chunks > 0 && !present)
+    return {
+      problems: [finding("There is no full-text index, so lexical search scans every chunk: optimize() builds it.")],
+      warnings: [],
+    };
+  if (coverage < 0.5)
+    return {
+      problems: [
+        finding(`Only ${(coverage * 100).toFixed(0)}% of chunks are in the full-text index: optimize() rebuilds it.`),
+      ],
+      warnings: [],
+    };
+  if (coverage < 0.9)
+    return {
+      problems: [],
+      warnings: [
+        finding(
+          `${unindexed} chunks are outside the full-text index (searched more slowly); the next run or optimize() folds them in.`,
+        ),
+      ],
+    };
+  return { problems: [], warnings: [] };
 }

@@ -1,7 +1,8 @@
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
 import { RequestPacer } from "../embedding/request-pacer.js";
-import { ConfigError, ExitCode, GemindexError } from "../errors.js";
+import { ConfigError, needsApiKeyError, toErrorInfo } from "../errors.js";
+import type { Notice } from "../notices.js";
 import { metaKeys } from "../store/meta-keys.js";
 import type { DocumentRecord } from "../store/types.js";
 import {
@@ -83,7 +84,7 @@ export class IndexRun {
   };
   readonly #failures: FileFailure[] = [];
   readonly #warnings: FileWarning[] = [];
-  readonly #notices: string[] = [];
+  readonly #notices: Notice[] = [];
   #batch?: BatchSection;
   #phase: IndexProgress["phase"] = "scanning";
   #retrying?: IndexProgress["retrying"];
@@ -113,11 +114,12 @@ export class IndexRun {
     this.#started = true;
     const { store, embedder, batch } = this.#context;
     if (this.#options.batch === "always" && !(embedder && batch)) {
-      throw new ConfigError(
-        embedder
-          ? "--batch always needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer."
-          : "--batch always needs GEMINI_API_KEY.",
-      );
+      throw embedder
+        ? new ConfigError(
+            `batch "always" needs Gemini's native Batch API, which the service at this base URL does not offer.`,
+            { code: "NO_BATCH_API", data: { option: "batch", value: "always" } },
+          )
+        : needsApiKeyError("batch", `batch "always" needs an API key.`, { option: "batch" });
     }
     this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset: this.#options.reset })));
     const unsubscribe = this.#context.onRetry?.((event) => {
@@ -312,10 +314,16 @@ export class IndexRun {
         this.#batch ??= emptyBatchSection();
         this.#batch.submitted = { job: job.id, batchId: job.batchId!, documents: job.documents, inputs: job.inputs };
         this.#batch.running.push(job.id);
-        this.#notices.push(
-          `Submitted batch job ${job.id} (${job.batchId}) for ${job.inputs} chunks of ${job.documents} documents; ` +
-            "the next run (or `gemindex batch collect`) writes them once it finishes.",
-        );
+        this.#notices.push({
+          kind: "batch-submitted",
+          job: job.id,
+          batchId: job.batchId!,
+          inputs: job.inputs,
+          documents: job.documents,
+          message:
+            `Submitted batch job ${job.id} (${job.batchId}) for ${job.inputs} chunks of ${job.documents} documents; ` +
+            "the next run (or collectBatches()) writes them once it finishes.",
+        });
       },
     });
   }
@@ -348,7 +356,8 @@ export class IndexRun {
   async #report(): Promise<IndexRunResult> {
     const { store, embedder } = this.#context;
     const counters = this.#counters;
-    for (const [reason, count] of counters.skippedReasons) this.#notices.push(`Skipped ${count} file(s): ${reason}.`);
+    for (const [reason, count] of counters.skippedReasons)
+      this.#notices.push({ kind: "files-skipped", count, reason, message: `Skipped ${count} file(s): ${reason}.` });
     const report: IndexReport = {
       outcome: "completed",
       uri: store.uri,
@@ -366,7 +375,8 @@ export class IndexRun {
     };
     if (embedder?.pricing) report.estimatedCostUsd = (report.tokens / 1_000_000) * embedder.pricing.usdPerMillionTokens;
     this.#enter("done");
-    if (!embedder) report.notices.push("No GEMINI_API_KEY: indexed for lexical (BM25) search only.");
+    if (!embedder)
+      report.notices.push({ kind: "lexical-only", message: "No API key: indexed for lexical (BM25) search only." });
     this.#conclude(report);
     try {
       await store.writeValue(metaKeys.lastRun, {
@@ -388,14 +398,8 @@ export class IndexRun {
     const aborted = this.#options.signal?.aborted === true;
     report.outcome = aborted ? "interrupted" : "failed";
     report.error = aborted
-      ? { code: "ABORTED", message: "Interrupted; finished documents are committed.", exitCode: ExitCode.interrupted }
-      : error instanceof GemindexError
-        ? { code: error.code, message: error.message, exitCode: error.exitCode }
-        : {
-            code: "INTERNAL",
-            message: error instanceof Error ? error.message : String(error),
-            exitCode: ExitCode.internal,
-          };
+      ? { code: "ABORTED", message: "Interrupted; finished documents are committed." }
+      : toErrorInfo(error);
   }
 
   #fail(error: unknown): void {

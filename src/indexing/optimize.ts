@@ -1,4 +1,5 @@
-import { ConfigError } from "../errors.js";
+import { noIndexError } from "../errors.js";
+import type { Notice } from "../notices.js";
 import { defaultAnnThreshold, type Store } from "../store/open-store.js";
 
 /** What `optimize()` did. */
@@ -7,7 +8,7 @@ export interface OptimizeReport {
   after: { fragments: number; small: number; versions: number };
   chunks: number;
   vectorIndexBuilt: boolean;
-  notices: string[];
+  notices: Notice[];
   durationMs: number;
 }
 
@@ -25,10 +26,9 @@ export interface OptimizeOptions {
  */
 export async function optimizeIndex(store: Store, options: OptimizeOptions = {}): Promise<OptimizeReport> {
   const started = Date.now();
-  if (!store.exists)
-    throw new ConfigError(`There is no index at ${store.uri} yet: run \`gemindex index <paths>\` first.`);
+  if (!store.exists) throw noIndexError(store.uri);
   const before = await store.fragmentStats();
-  const notices: string[] = [];
+  const notices: Notice[] = [];
   const skipped = await store.optimize();
   if (skipped) notices.push(skipped);
   await store.rebuildTextIndex();

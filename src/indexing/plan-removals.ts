@@ -1,9 +1,10 @@
+import type { Notice } from "../notices.js";
 import type { DocumentRecord } from "../store/types.js";
 
 /** Which documents a run removes, and why it kept others. */
 export interface RemovalPlan {
   paths: string[];
-  notices: string[];
+  notices: Notice[];
 }
 
 /**
@@ -24,15 +25,25 @@ export function planRemovals(
     const gone = documents.filter((record) => !seen.has(record.path)).map((record) => record.path);
     if (gone.length === 0) continue;
     if (!prune && problemRoots.has(root)) {
-      plan.notices.push(
-        `${root} could not be read: kept its ${documents.length} documents (use --prune to remove them).`,
-      );
+      plan.notices.push({
+        kind: "removals-kept",
+        root,
+        reason: "root-unreadable",
+        documents: documents.length,
+        gone: gone.length,
+        message: `${root} could not be read: kept its ${documents.length} documents (prune removes them).`,
+      });
       continue;
     }
     if (!prune && gone.length > 1 && gone.length * 2 > documents.length) {
-      plan.notices.push(
-        `${gone.length} of ${documents.length} documents under ${root} are gone: kept them to be safe (use --prune to remove them).`,
-      );
+      plan.notices.push({
+        kind: "removals-kept",
+        root,
+        reason: "most-gone",
+        documents: documents.length,
+        gone: gone.length,
+        message: `${gone.length} of ${documents.length} documents under ${root} are gone: kept them to be safe (prune removes them).`,
+      });
       continue;
     }
     plan.paths.push(...gone);

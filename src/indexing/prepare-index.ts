@@ -1,4 +1,5 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError, needsApiKeyError } from "../errors.js";
+import type { Notice, NoticeEmbedding } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import { schemaVersion } from "../store/schema.js";
@@ -14,7 +15,13 @@ export function sameEmbedding(a: EmbeddingConfig, b: EmbeddingConfig): boolean {
   );
 }
 
-export function describeEmbedding(config: EmbeddingConfig | null): string {
+/** An embedding configuration as notices state it. */
+export function noticeEmbedding(config: EmbeddingConfig | null): NoticeEmbedding {
+  return config ? { model: config.model, dimensions: config.dimensions } : null;
+}
+
+/** "model (N dimensions)", or "no embeddings (lexical only)". */
+export function describeEmbedding(config: EmbeddingConfig | NoticeEmbedding): string {
   return config ? `${config.model} (${config.dimensions} dimensions)` : "no embeddings (lexical only)";
 }
 
@@ -22,14 +29,15 @@ export function describeEmbedding(config: EmbeddingConfig | null): string {
  * Makes sure the index is built with `embedding` (null: lexical only), creating it when new.
  * One index has one embedding configuration: another model or size is an error unless `reset`
  * rebuilds it; a lexical-only index is upgraded to vectors when a key becomes available.
- * Returns notices for the run report.
+ * Returns notices for the run report. Throws EMBEDDING_MISMATCH, LAYOUT_VERSION or NEEDS_API_KEY
+ * (an embedded index, no key) before anything is written.
  */
 export async function prepareIndex(
   store: Store,
   embedding: EmbeddingConfig | null,
   options: { reset?: boolean } = {},
-): Promise<string[]> {
-  const notices: string[] = [];
+): Promise<Notice[]> {
+  const notices: Notice[] = [];
   const meta = await store.readMeta();
   const fresh = { schemaVersion, embedding, createdAt: new Date().toISOString() };
   if (!meta) {
@@ -38,29 +46,44 @@ export async function prepareIndex(
   }
   if (options.reset) {
     await store.initialize(fresh, { replace: true });
-    notices.push(`Rebuilt the index from scratch with ${describeEmbedding(embedding)}.`);
+    notices.push({
+      kind: "index-rebuilt",
+      embedding: noticeEmbedding(embedding),
+      message: `Rebuilt the index from scratch with ${describeEmbedding(embedding)}.`,
+    });
     return notices;
   }
   if (meta.schemaVersion !== schemaVersion) {
     throw new ConfigError(
-      `The index at ${store.uri} has layout version ${meta.schemaVersion}; this gemindex writes version ${schemaVersion}. Re-index with --reset.`,
+      `The index at ${store.uri} has layout version ${meta.schemaVersion}; this gemindex writes version ` +
+        `${schemaVersion}. Index again with reset.`,
+      { code: "LAYOUT_VERSION", data: { uri: store.uri, found: meta.schemaVersion, expected: schemaVersion } },
     );
   }
   if (meta.embedding === null && embedding !== null) {
     await store.initialize(fresh, { replace: true });
-    notices.push(`The index was lexical-only; re-indexing every document to add ${describeEmbedding(embedding)}.`);
+    notices.push({
+      kind: "vectors-added",
+      embedding: noticeEmbedding(embedding),
+      message: `The index was lexical-only; re-indexing every document to add ${describeEmbedding(embedding)}.`,
+    });
     return notices;
   }
   if (meta.embedding !== null && embedding === null) {
-    throw new ConfigError(
-      `The index at ${store.uri} is built with ${describeEmbedding(meta.embedding)} and needs GEMINI_API_KEY to add documents. ` +
-        `Set the key, or use another --db for a lexical-only index.`,
+    throw needsApiKeyError(
+      "index",
+      `The index at ${store.uri} is built with ${describeEmbedding(meta.embedding)} and needs an API key to add ` +
+        "documents. Give one, or use another index location for a lexical-only index.",
+      { uri: store.uri, built: describeEmbedding(meta.embedding) },
     );
   }
   if (meta.embedding && embedding && !sameEmbedding(meta.embedding, embedding)) {
+    const built = describeEmbedding(meta.embedding);
+    const requested = describeEmbedding(embedding);
     throw new ConfigError(
-      `The index at ${store.uri} is built with ${describeEmbedding(meta.embedding)}, not ${describeEmbedding(embedding)}. ` +
-        `Run \`gemindex index --reset <paths>\` to rebuild it with the new model, or use the index's model and dimensions.`,
+      `The index at ${store.uri} is built with ${built}, not ${requested}. Index again with reset to rebuild it ` +
+        "with the new model, or use the index's model and dimensions.",
+      { code: "EMBEDDING_MISMATCH", data: { uri: store.uri, built, requested } },
     );
   }
   return notices;

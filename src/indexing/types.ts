@@ -1,4 +1,6 @@
 import type { ChunkOptions } from "../chunking/types.js";
+import type { ErrorInfo } from "../errors.js";
+import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 
 /** A folder or file to index, with patterns of its own (relative to it, .gitignore syntax). */
@@ -25,7 +27,7 @@ export interface IndexReport {
   /** "completed", or how the run ended early (finished work is committed either way). */
   outcome: "completed" | "failed" | "interrupted";
   /** Why the run ended early. */
-  error?: { code: string; message: string; exitCode: number };
+  error?: ErrorInfo;
   /** The index's location. */
   uri: string;
   /** null for a lexical-only index. */
@@ -67,8 +69,8 @@ export interface IndexReport {
     waiting: number;
     running: string[];
   };
-  /** Things the user should know ("no API key: lexical index only", "deletion skipped: root missing"). */
-  notices: string[];
+  /** Things the user should know (no API key: lexical index only; removals kept: a root is missing). */
+  notices: Notice[];
   startedAt: string;
 }
 

@@ -1,4 +1,5 @@
-import { ConfigError } from "../errors.js";
+import { ConfigError, noIndexError } from "../errors.js";
+import type { Notice } from "../notices.js";
 import type { Embedder } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import type { ChunkMatch } from "../store/types.js";
@@ -29,20 +30,27 @@ export async function retrieve(
   if (!context.store.exists) {
     // Maybe another process created it since this handle was opened.
     await context.store.refresh();
-    if (!context.store.exists)
-      throw new ConfigError(`There is no index at ${context.store.uri} yet: run \`gemindex index <paths>\` first.`);
+    if (!context.store.exists) throw noIndexError(context.store.uri);
   }
   const k = options.k ?? 8;
-  if (!Number.isInteger(k) || k < 1) throw new ConfigError(`-k must be a positive integer, got ${k}.`);
-  const notices: string[] = [];
+  if (!Number.isInteger(k) || k < 1)
+    throw new ConfigError(`k must be a positive integer, got ${k}.`, {
+      code: "INVALID_OPTION",
+      data: { option: "k", expected: "a positive integer", got: String(k) },
+    });
+  const notices: Notice[] = [];
   const vectorsAvailable =
     (context.embedder !== undefined || options.vector !== undefined) && (await context.store.hasVectors());
   let mode: SearchMode = options.mode ?? (vectorsAvailable ? "hybrid" : "lexical");
   if (mode !== "lexical" && !vectorsAvailable) {
     notices.push(
       context.embedder
-        ? "This index has no vectors (it was built without an API key): using lexical (BM25) search."
-        : "No GEMINI_API_KEY: using lexical (BM25) search.",
+        ? {
+            kind: "lexical-fallback",
+            reason: "no-vectors",
+            message: "This index has no vectors (it was built without an API key): using lexical (BM25) search.",
+          }
+        : { kind: "lexical-fallback", reason: "no-api-key", message: "No API key: using lexical (BM25) search." },
     );
     mode = "lexical";
   }

@@ -1,3 +1,4 @@
+import type { Notice } from "../notices.js";
 /** How chunks are ranked: by embedding similarity, by BM25, or by fusing both. */
 export type SearchMode = "vector" | "lexical" | "hybrid";
 
@@ -51,5 +52,5 @@ export interface SearchResult {
   mode: SearchMode;
   hits: Hit[];
   /** Why the mode differs from the one asked for, and similar things to tell the user. */
-  notices: string[];
+  notices: Notice[];
 }

@@ -2,6 +2,7 @@ import "./lance-env.js";
 import * as lancedb from "@lancedb/lancedb";
 import type { Schema } from "apache-arrow";
 import { StoreError } from "../errors.js";
+import type { Notice } from "../notices.js";
 import { BatchTables, batchTableNames } from "./batch-tables.js";
 import { metaKeys } from "./meta-keys.js";
 import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
@@ -346,7 +347,7 @@ export class Store {
     await this.#buildTextIndex();
   }
 
-  /** Rebuilds the full-text index over every chunk (`gemindex optimize`). */
+  /** Rebuilds the full-text index over every chunk (see optimizeIndex). */
   async rebuildTextIndex(): Promise<void> {
     if (this.#chunks && (await this.#chunks.countRows()) > 0) await this.#buildTextIndex();
   }
@@ -373,8 +374,8 @@ export class Store {
    * small fragments (compaction rewrites vectors and briefly needs a few hundred MB).
    * `optimize()` does everything unconditionally. Returns notices.
    */
-  async maintain(options: { maxSmallFragments?: number; annThreshold?: number } = {}): Promise<string[]> {
-    const notices: string[] = [];
+  async maintain(options: { maxSmallFragments?: number; annThreshold?: number } = {}): Promise<Notice[]> {
+    const notices: Notice[] = [];
     if (!this.#chunks) return notices;
     if (!this.#ftsReady) await this.#buildTextIndex();
     else {
@@ -469,11 +470,11 @@ export class Store {
   }
 
   /**
-   * Compacts fragments, brings indexes up to date and prunes old versions (`gemindex optimize`).
+   * Compacts fragments, brings indexes up to date and prunes old versions (see optimizeIndex).
    * Housekeeping only: a commit conflict with another process's compaction is reported
    * (returned) rather than failing the run.
    */
-  async optimize(): Promise<string | undefined> {
+  async optimize(): Promise<Notice | undefined> {
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
       if (!table) continue;
       const skipped = await this.#optimizeTable(table);
@@ -482,14 +483,18 @@ export class Store {
     return undefined;
   }
 
-  async #optimizeTable(table: lancedb.Table): Promise<string | undefined> {
+  async #optimizeTable(table: lancedb.Table): Promise<Notice | undefined> {
     try {
       await table.optimize();
       return undefined;
     } catch (error) {
       const message = (error as Error).message;
       if (!/commit conflict|preempted/i.test(message)) throw error;
-      return `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will run next time.`;
+      return {
+        kind: "compaction-skipped",
+        table: table.name,
+        message: `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will run next time.`,
+      };
     }
   }
 
@@ -520,7 +525,9 @@ export class Store {
 
   #require<T>(table: T | undefined): T {
     if (!table)
-      throw new StoreError(`The index at ${this.uri} has not been created yet: run \`gemindex index <paths>\` first.`);
+      throw new StoreError(`The index at ${this.uri} has not been created yet: index some files first.`, {
+        data: { uri: this.uri },
+      });
     return table;
   }
 }

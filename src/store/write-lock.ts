@@ -177,7 +177,10 @@ async function ensureFolder(uri: string): Promise<void> {
 }
 
 function notAFolder(uri: string): ConfigError {
-  return new ConfigError(`The index location ${uri} is a file, not a folder: give --db a folder (or a LanceDB URI).`);
+  return new ConfigError(`The index location ${uri} is a file, not a folder: give a folder (or a LanceDB URI).`, {
+    code: "INDEX_LOCATION",
+    data: { uri },
+  });
 }
 
 /** Turns a file-system refusal into a configuration error that says what is wrong. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
@@ -68,7 +69,8 @@ describe("gemindex without an API key", () => {
     expect(body.mode).toBe("lexical");
     expect(body.answer).toBeNull();
     expect(body.hits[0]).toMatchObject({ n: 1, path: "docs/handbook.pdf", page: 4, citation: "docs/handbook.pdf:p4" });
-    expect(body.notices[0]).toMatch(/GEMINI_API_KEY/);
+    expect(body.notices[0]).toMatchObject({ kind: "lexical-fallback", reason: "no-api-key" });
+    expect(body.notices[0].message).toMatch(/GEMINI_API_KEY/);
 
     const status = await offline(["--json", "status"]);
     expect(JSON.parse(status.stdout)).toMatchObject({ exists: true, documents: 6, embedding: null });
@@ -135,6 +137,31 @@ describe("gemindex with an API key (emulator)", () => {
     expect(rebuilt.code).toBe(0);
     const status = JSON.parse((await online(["--json", "status"])).stdout);
     expect(status.embedding.dimensions).toBe(1536);
+  });
+});
+
+describe("the library's facts in the CLI's words", () => {
+  it("keeps documents when most files are gone: the library names its option, the CLI says --prune", async () => {
+    await offline(["index", "docs"]);
+    for (const name of ["guide.md", "notes.txt", "reference.md", "handbook.pdf"])
+      await workspace.remove(`docs/${name}`);
+    const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus });
+    const report = await index.index(["docs"]);
+    await index.close();
+    const kept = report.notices.find((notice) => notice.kind === "removals-kept");
+    expect(kept).toMatchObject({ reason: "most-gone", documents: 6, gone: 4 });
+    expect(kept!.message).not.toMatch(/--/);
+
+    const run = await offline(["index", "docs"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /4 of 6 documents under .* are gone: kept them to be safe \(use --prune to remove them\)/,
+    );
+    const json = JSON.parse((await offline(["--json", "index", "docs"])).stdout);
+    expect(json.notices).toContainEqual(
+      expect.objectContaining({ kind: "removals-kept", gone: 4, message: expect.stringMatching(/--prune/) }),
+    );
+    expect((await offline(["index", "docs", "--prune"])).stdout).toMatch(/4 removed/);
   });
 });
 

@@ -241,7 +241,12 @@ describe("answer() with pinned documents and a context cache", () => {
     expect(creates()).toHaveLength(1);
     expect(creates()[0]!.status).toBe(400);
     expect(first.sources.cache).toBeUndefined();
-    expect(first.sources.notices.join("\n")).toMatch(/below gemini-3-flash-preview's context-cache minimum of 1000000/);
+    expect(first.sources.notices).toEqual([
+      expect.objectContaining({ kind: "cache-too-small", model: "gemini-3-flash-preview", minimum: 1_000_000 }),
+    ]);
+    expect(first.sources.notices[0]!.message).toMatch(
+      /below gemini-3-flash-preview's context-cache minimum of 1000000/,
+    );
     const chat = chats()[0]!;
     expect(cachedContentOf(chat)).toBeUndefined();
     expect(roles(chat)).toEqual(["system", "user", "user"]);
@@ -290,7 +295,7 @@ describe("answer() with pinned documents and a context cache", () => {
     emulator.advanceTime(700_000);
     await expect(collect(index.answer("Again?", { cachedContent: name }))).rejects.toThrow(ConfigError);
     await expect(collect(index.answer("Again?", { cachedContent: name }))).rejects.toThrow(
-      /does not exist .*gemindex cache list/,
+      /does not exist .*listCaches\(\)/,
     );
     expect(creates()).toHaveLength(1);
   });

@@ -73,7 +73,13 @@ describe("gemindex eval", () => {
     expect(report.corpus).toMatchObject({ documents: 12, written: 12, removed: 0 });
     expect(report.queries).toEqual({ file: files.queries, total: 9, evaluated: 7, unjudged: 1, withoutRelevant: 1 });
     expect(report.qrels).toMatchObject({ judgments: 12, relevant: 9, unknownQueries: 0, unknownDocuments: 0 });
-    expect(report.notices).toEqual(["1 query has no relevant judgment and is left out of the averages."]);
+    expect(report.notices).toEqual([
+      {
+        kind: "eval-unjudged-queries",
+        count: 1,
+        message: "1 query has no relevant judgment and is left out of the averages.",
+      },
+    ]);
     expect(report.index.files).toMatchObject({ seen: 12, new: 12, failed: 0 });
 
     const lexical = completed(report, "lexical");

@@ -148,7 +148,6 @@ describe("index() then search() against the emulator", () => {
     const report = await index.index(["."]);
     expect(report.outcome).toBe("failed");
     expect(report.error?.code).toBe("AUTH");
-    expect(report.error?.exitCode).toBe(2);
     expect(report.error?.message).toMatch(/API key/);
     expect(report.error?.message).toMatch(/GEMINI_API_KEY/);
     expect(JSON.stringify(report)).not.toContain(badKey);

@@ -79,7 +79,9 @@ describe("images and audio", () => {
     await index.close();
     expect(report.outcome).toBe("completed");
     expect(report.files).toMatchObject({ new: 1, skipped: 2, failed: 0 });
-    expect(report.notices.join("\n")).toMatch(/Skipped 1 file\(s\): image files need GEMINI_API_KEY/);
+    expect(report.notices).toContainEqual(
+      expect.objectContaining({ kind: "files-skipped", count: 1, reason: expect.stringMatching(/^image files need/) }),
+    );
   });
 
   it("embeds image bytes natively with gemini-embedding-2-preview, next to the caption", async () => {

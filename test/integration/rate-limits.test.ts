@@ -63,7 +63,7 @@ describe("rate limits and quotas", () => {
     await index.close();
     expect(lastRun).toMatchObject({ outcome: "failed", error: { code: "QUOTA_EXHAUSTED" } });
     expect(first.outcome).toBe("failed");
-    expect(first.error).toMatchObject({ code: "QUOTA_EXHAUSTED", exitCode: 4 });
+    expect(first.error).toMatchObject({ code: "QUOTA_EXHAUSTED" });
     expect(first.error!.message).toMatch(/daily quota/i);
     // Exactly one paid request, and its documents are committed.
     expect(embeddingCalls().filter((call) => call.status === 200)).toHaveLength(1);

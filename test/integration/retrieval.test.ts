@@ -55,7 +55,7 @@ describe("search modes", () => {
     const offline = await open({ offline: true });
     const result = await offline.search("glacier", { mode: "hybrid" });
     expect(result.mode).toBe("lexical");
-    expect(result.notices[0]).toMatch(/GEMINI_API_KEY/);
+    expect(result.notices).toEqual([expect.objectContaining({ kind: "lexical-fallback", reason: "no-api-key" })]);
     await offline.close();
   });
 

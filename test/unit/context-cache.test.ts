@@ -145,7 +145,14 @@ describe("ContextCache.acquire", () => {
   it("does not offer a context clearly below the model's minimum, and says so only when documents are pinned", async () => {
     const { cache, fake } = setup({ minTokens: 1000 });
     expect(await cache.acquire(context("x", 899))).toEqual({
-      notices: [expect.stringMatching(/below gemini-2\.5-flash's context-cache minimum of 1000/)],
+      notices: [
+        expect.objectContaining({
+          kind: "cache-too-small",
+          model: "gemini-2.5-flash",
+          minimum: 1000,
+          message: expect.stringMatching(/below gemini-2\.5-flash's context-cache minimum of 1000/),
+        }),
+      ],
     });
     expect(await cache.acquire(context("x", 10, []))).toEqual({ notices: [] });
     expect(fake.calls).toEqual([]);
@@ -223,7 +230,12 @@ describe("ContextCache.acquire", () => {
     const decision = await cache.acquire(stable);
     expect(decision.cache).toBeUndefined();
     expect(decision.notices).toEqual([
-      expect.stringMatching(/\(3005 tokens with the instructions\) are below .* minimum of 5000/),
+      expect.objectContaining({
+        kind: "cache-too-small",
+        tokens: 3005,
+        minimum: 5000,
+        message: expect.stringMatching(/\(3005 tokens with the instructions\) are below .* minimum of 5000/),
+      }),
     ]);
     expect(registry.values.get(metaKeys.answerCache(stable.key))).toMatchObject({
       status: "too-small",
@@ -244,7 +256,14 @@ describe("ContextCache.acquire", () => {
     fake.failNext("create", new ProviderError("Gemini cache create request failed (503 UNAVAILABLE)", { status: 503 }));
     expect(await cache.acquire(stable)).toEqual({
       notices: [
-        expect.stringMatching(/could not create a context cache \(.*503.*\); the pinned documents are sent uncached/),
+        expect.objectContaining({
+          kind: "cache-failed",
+          step: "create",
+          pinned: true,
+          message: expect.stringMatching(
+            /could not create a context cache \(.*503.*\); the pinned documents are sent uncached/,
+          ),
+        }),
       ],
     });
 
@@ -270,7 +289,12 @@ describe("ContextCache.acquire", () => {
     const decision = await cache.acquire(context("p".repeat(2000), 2000));
     expect(decision.cache?.state).toBe("created");
     expect(decision.notices).toEqual([
-      expect.stringMatching(/could not record the context cache in the index \(disk full\)/),
+      expect.objectContaining({
+        kind: "cache-registry-failed",
+        step: "record",
+        error: "disk full",
+        message: expect.stringMatching(/could not record the context cache in the index \(disk full\)/),
+      }),
     ]);
   });
 
@@ -278,7 +302,9 @@ describe("ContextCache.acquire", () => {
     const cache = new ContextCache();
     expect(cache.available).toBe(false);
     expect(await cache.acquire(context("p".repeat(2000), 2000))).toEqual({
-      notices: [expect.stringMatching(/offers no context caching/)],
+      notices: [
+        expect.objectContaining({ kind: "cache-unavailable", message: expect.stringMatching(/no context caching/) }),
+      ],
     });
     expect(await cache.acquire(context("x", 1, []))).toEqual({ notices: [] });
   });

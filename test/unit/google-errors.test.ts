@@ -75,7 +75,7 @@ describe("errorFromResponse", () => {
     const error = errorFromResponse(400, body, context);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toMatch(/GEMINI_API_KEY/);
-    expect(error.exitCode).toBe(2);
+    expect(error.code).toBe("AUTH");
   });
 
   it("never puts the key into a message or excerpt", () => {

@@ -31,7 +31,12 @@ describe("planRemovals", () => {
     const manifest = manifestOf("/r", ["a", "b"]);
     const kept = planRemovals(manifest, new Set(), ["/r"], new Set(["/r"]), false);
     expect(kept.paths).toEqual([]);
-    expect(kept.notices[0]).toMatch(/--prune/);
+    expect(kept.notices).toEqual([
+      expect.objectContaining({ kind: "removals-kept", root: "/r", reason: "root-unreadable", documents: 2, gone: 2 }),
+    ]);
+    // The library names its option, never the CLI's flag.
+    expect(kept.notices[0]!.message).toMatch(/prune removes them/);
+    expect(kept.notices[0]!.message).not.toMatch(/--/);
     expect(planRemovals(manifest, new Set(), ["/r"], new Set(["/r"]), true).paths).toHaveLength(2);
   });
 
@@ -39,7 +44,8 @@ describe("planRemovals", () => {
     const manifest = manifestOf("/r", ["a", "b", "c", "d"]);
     const plan = planRemovals(manifest, new Set(["/r/a"]), ["/r"], new Set(), false);
     expect(plan.paths).toEqual([]);
-    expect(plan.notices[0]).toMatch(/3 of 4/);
+    expect(plan.notices[0]).toMatchObject({ kind: "removals-kept", reason: "most-gone", documents: 4, gone: 3 });
+    expect(plan.notices[0]!.message).toMatch(/3 of 4/);
   });
 
   it("never touches documents of roots not in this run", () => {

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type BatchJobRecord, ExitCode } from "../../index.js";
+import type { BatchJobRecord } from "../../index.js";
+import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { Output } from "../output.js";

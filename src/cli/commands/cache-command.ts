@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { type CachedContext, type CacheRegistryEntry, ExitCode } from "../../index.js";
+import type { CachedContext, CacheRegistryEntry } from "../../index.js";
+import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";

@@ -5,12 +5,13 @@ import {
   type ChatSession,
   type ChatUsage,
   ConfigError,
-  ExitCode,
   GemindexError,
   type Hit,
   type SearchFilter,
   type SearchMode,
 } from "../../index.js";
+import { describeError, describeNotice } from "../describe.js";
+import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";
@@ -205,7 +206,7 @@ async function converse(
       try {
         for await (const event of session.ask(question, { signal: turn.signal })) {
           if (event.type === "sources") {
-            for (const notice of event.notices) output.notice(notice);
+            for (const notice of event.notices) output.notice(describeNotice(notice));
             if (event.cache && (event.cache.name !== lastCache || event.cache.state !== "reused"))
               output.notice(describeCache(event.cache));
             lastCache = event.cache?.name;
@@ -215,7 +216,7 @@ async function converse(
             output.print(sourcesLine(event.hits));
           } else {
             renderEvent(event, record, output);
-            if (event.type === "done" && event.interrupted) failure ??= event.interrupted.exitCode;
+            if (event.type === "done" && event.interrupted) failure ??= exitCodeOf(event.interrupted.code);
           }
         }
       } catch (error) {
@@ -223,11 +224,11 @@ async function converse(
           record.interrupted = true;
           output.stream("\n");
           output.notice(interrupts >= 2 ? "interrupted." : "answer interrupted (Ctrl-C again quits).");
-        } else if (error instanceof GemindexError && error.exitCode !== ExitCode.config) {
+        } else if (error instanceof GemindexError && exitCodeOf(error.code) !== ExitCode.config) {
           // A provider failure ends this question, not the conversation; the session's exit code says it happened.
-          output.warn(error.message);
-          record.error = { code: error.code, message: error.message };
-          failure ??= error.exitCode;
+          output.warn(describeError(error));
+          record.error = { code: error.code, message: describeError(error) };
+          failure ??= exitCodeOf(error.code);
         } else {
           throw error;
         }

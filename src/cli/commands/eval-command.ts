@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { homedir } from "node:os";
 import path from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { type EvalModeReport, type EvalReport, ExitCode, runEval, type SearchMode } from "../../index.js";
+import { type EvalModeReport, type EvalReport, runEval, type SearchMode } from "../../index.js";
+import { describeNotice, jsonReport } from "../describe.js";
+import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { formatCount, formatDuration, Output } from "../output.js";
 import { ProgressLine } from "../progress.js";
@@ -131,8 +133,8 @@ Examples:
         progress.end();
         if (lastSearchDraw > 0) output.stderr("\r\x1b[2K");
       }
-      output.emitJson(report);
-      for (const notice of report.notices) output.notice(notice);
+      output.emitJson(jsonReport(report));
+      for (const notice of report.notices) output.notice(describeNotice(notice));
       output.print(summarize(report, io.cwd));
       output.print("");
       output.print(formatTable(report));

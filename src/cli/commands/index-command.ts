@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { displayPath, ExitCode, type IndexReport } from "../../index.js";
+import { displayPath, type IndexReport } from "../../index.js";
+import { describeError, describeNotice, jsonReport } from "../describe.js";
+import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatDuration, Output, plural } from "../output.js";
@@ -122,14 +124,15 @@ Examples:
         progress.end();
         await index.close();
       }
-      output.emitJson(report);
+      output.emitJson(jsonReport(report));
       for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
       for (const warning of report.warnings) output.notice(`note: ${warning.path}: ${warning.message}`);
-      for (const notice of report.notices) if (!notice.startsWith("No GEMINI_API_KEY")) output.notice(notice);
+      // The offline notice was shown before the run, in the CLI's words.
+      for (const notice of report.notices) if (notice.kind !== "lexical-only") output.notice(describeNotice(notice));
       if (!output.quiet || report.outcome !== "completed") output.print(summarize(report, io.cwd));
       if (report.error) {
-        output.warn(report.error.message);
-        done(report.error.exitCode);
+        output.warn(describeError(report.error));
+        done(exitCodeOf(report.error.code));
       } else done(report.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok);
     });
 }

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
-import { describeEmbedding, ExitCode } from "../../index.js";
+import { describeEmbedding } from "../../index.js";
+import { describeNotice, jsonNotice, jsonReport } from "../describe.js";
+import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { formatCount, formatDuration, Output } from "../output.js";
@@ -21,8 +23,8 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
       const output = new Output(io, global);
       await withIndex(io, global, async (index) => {
         const report = await index.optimize({ ann: options.ann, annThreshold: options.annThreshold });
-        output.emitJson(report);
-        for (const notice of report.notices) output.notice(notice);
+        output.emitJson(jsonReport(report));
+        for (const notice of report.notices) output.notice(describeNotice(notice));
         output.print(
           `Optimized ${formatCount(report.chunks)} chunks in ${formatDuration(report.durationMs)}: fragments ${report.before.fragments} → ${report.after.fragments}, ` +
             `full-text index rebuilt${report.vectorIndexBuilt ? ", ANN index built" : ""}.`,
@@ -46,7 +48,11 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
       const output = new Output(io, global);
       await withIndex(io, global, async (index) => {
         const report = await index.doctor({ annThreshold: options.annThreshold });
-        output.emitJson(report);
+        output.emitJson({
+          ...report,
+          problems: report.problems.map(jsonNotice),
+          warnings: report.warnings.map(jsonNotice),
+        });
         const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
         output.print(`Index:        ${report.uri} (${report.healthy ? "healthy" : "needs attention"})`);
         output.print(`Embeddings:   ${describeEmbedding(report.embedding)}`);
@@ -65,8 +71,8 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         output.print(
           `Batch jobs:   ${report.batches.active.length ? report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ") : "none pending"}`,
         );
-        for (const problem of report.problems) output.print(`problem: ${problem}`);
-        for (const warning of report.warnings) output.print(`note:    ${warning}`);
+        for (const problem of report.problems) output.print(`problem: ${describeNotice(problem)}`);
+        for (const warning of report.warnings) output.print(`note:    ${describeNotice(warning)}`);
         done(report.healthy ? ExitCode.ok : ExitCode.unhealthy);
       });
     });

@@ -1,7 +1,6 @@
 import path from "node:path";
 import type { Command } from "commander";
 import {
-  ExitCode,
   loadPipeline,
   loadPipelines,
   type Pipeline,
@@ -9,7 +8,10 @@ import {
   type RunRecord,
   runPipeline,
   startScheduler,
+  toErrorInfo,
 } from "../../index.js";
+import { describeError } from "../describe.js";
+import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { formatDuration, Output } from "../output.js";
@@ -19,13 +21,13 @@ import { parsePositiveInteger } from "./parse.js";
 function runLine(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
   const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
-  const error = run.error ? ` — ${run.error.message}` : "";
+  const error = run.error ? ` — ${describeError(run.error)}` : "";
   return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
 }
 
 /** The exit code of a finished run, as documented for cron. */
-function exitCodeOf(record: RunRecord): number {
-  if (record.error) return record.error.exitCode;
+function runExitCode(record: RunRecord): number {
+  if (record.error) return exitCodeOf(record.error.code);
   return record.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok;
 }
 
@@ -57,10 +59,10 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
         collectGarbage: true,
       });
       output.emitJson(record);
-      const code = exitCodeOf(record);
+      const code = runExitCode(record);
       if (code !== ExitCode.ok || options.verbose) {
         for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
-        if (report.error) output.warn(report.error.message);
+        if (report.error) output.warn(describeError(report.error));
         output.print(`${pipeline.name}: ${summarize(report, io.cwd)}`);
       }
       done(code);
@@ -97,7 +99,7 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
         pipelines = await Promise.all(references.map((reference) => loadPipeline(reference, { cwd: io.cwd })));
       else {
         const loaded = await loadPipelines(path.join(io.cwd, "pipelines"));
-        for (const error of loaded.errors) output.warn(error.message);
+        for (const error of loaded.errors) output.warn(describeError(toErrorInfo(error)));
         pipelines = loaded.pipelines.filter((pipeline) => pipeline.schedule);
       }
       if (pipelines.length === 0) {
@@ -118,9 +120,7 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
           else if (event.type === "run-start") log(`${event.pipeline}: run started`);
           else if (event.type === "run-end") log(`${event.pipeline}: ${runLine(event.record)}`);
           else if (event.type === "run-error")
-            log(
-              `${event.pipeline}: run failed: ${event.error instanceof Error ? event.error.message : String(event.error)}`,
-            );
+            log(`${event.pipeline}: run failed: ${describeError(toErrorInfo(event.error))}`);
           else if (event.type === "skipped") log(`${event.pipeline}: tick skipped: ${event.reason}`);
           else log(`stopping${event.running.length ? `; finishing ${event.running.join(", ")}` : ""}`);
         },

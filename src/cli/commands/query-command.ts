@@ -1,16 +1,17 @@
 import type { Command } from "commander";
-import type { Citation } from "../../index.js";
+import type { Citation, Notice } from "../../index.js";
 import {
   type AnswerCacheInfo,
   type AnswerEvent,
   type ChatUsage,
-  ExitCode,
   type Hit,
   type PinnedDocument,
   type SearchFilter,
   type SearchMode,
   snippet,
 } from "../../index.js";
+import { describeNotice, jsonNotice } from "../describe.js";
+import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
 import { formatCount, Output, plural } from "../output.js";
@@ -86,7 +87,7 @@ Examples:
         if (!index.online || !options.answer) {
           const result = await index.search(question, search);
           if (!index.online) output.notice(offlineNotice);
-          else for (const notice of result.notices) output.notice(notice);
+          else for (const notice of result.notices) output.notice(describeNotice(notice));
           if (options.pin?.length || options.cachedContent)
             output.notice("--pin and --cached-content apply to generated answers: ignored.");
           printHits(output, result.hits, question, !index.online);
@@ -96,7 +97,10 @@ Examples:
             hits: result.hits.map(toJsonHit),
             answer: null,
             usage: null,
-            notices: index.online ? result.notices : [offlineNotice, ...result.notices],
+            notices: [
+              ...(index.online ? [] : [{ kind: "lexical-fallback", reason: "no-api-key", message: offlineNotice }]),
+              ...result.notices.map(jsonNotice),
+            ],
           });
           done(ExitCode.ok);
           return;
@@ -105,7 +109,7 @@ Examples:
         let answer = "";
         let usage: ChatUsage | undefined;
         let mode: SearchMode = "hybrid";
-        let notices: string[] = [];
+        let notices: Notice[] = [];
         let thinking = false;
         let pinned: PinnedDocument[] = [];
         let cachedContent: string | undefined;
@@ -125,7 +129,7 @@ Examples:
         for await (const event of index.answer(question, answerOptions)) {
           if (event.type === "sources") {
             ({ hits, mode, notices, pinned } = event);
-            for (const notice of notices) output.notice(notice);
+            for (const notice of notices) output.notice(describeNotice(notice));
             if (event.cache) output.notice(describeCache(event.cache));
             printPinned(output, pinned);
             printHits(output, hits, question, false);
@@ -165,9 +169,9 @@ Examples:
           citations,
           ...(options.thoughts ? { thoughts } : {}),
           usage: usage ?? null,
-          notices,
+          notices: notices.map(jsonNotice),
         });
-        done(end?.interrupted ? end.interrupted.exitCode : ExitCode.ok);
+        done(end?.interrupted ? exitCodeOf(end.interrupted.code) : ExitCode.ok);
       } finally {
         await index.close();
       }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
-import { describeEmbedding, ExitCode } from "../../index.js";
+import { describeEmbedding } from "../../index.js";
+import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { formatCount, formatDuration, Output } from "../output.js";

@@ -1,4 +1,4 @@
-import { ConfigError, ExitCode, ProviderError } from "../../errors.js";
+import { ConfigError, ProviderError } from "../../errors.js";
 import type {
   CacheCallOptions,
   CachedContext,
@@ -42,10 +42,10 @@ export class CacheNotFoundError extends ProviderError {
         googleStatus: cause.googleStatus,
         excerpt: cause.excerpt,
         operation: cause.operation,
+        data: { name: cacheName },
         cause,
       },
       "CACHE_NOT_FOUND",
-      ExitCode.provider,
     );
     this.cacheName = cacheName;
   }
@@ -70,7 +70,6 @@ export class CacheTooSmallError extends ProviderError {
         cause,
       },
       "CACHE_TOO_SMALL",
-      ExitCode.provider,
     );
     this.totalTokens = numbers.totalTokens;
     this.minTokens = numbers.minTokens;

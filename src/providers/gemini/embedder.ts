@@ -42,9 +42,11 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   const info = embeddingModels[model] ?? unknownEmbeddingModel;
   const dimensions = options.dimensions ?? defaultDimensions;
   if (!Number.isInteger(dimensions) || dimensions < info.minDimensions || dimensions > info.maxDimensions) {
-    throw new ConfigError(
-      `--dimensions must be an integer from ${info.minDimensions} to ${info.maxDimensions} for ${model}, got ${dimensions}.`,
-    );
+    const expected = `an integer from ${info.minDimensions} to ${info.maxDimensions} for ${model}`;
+    throw new ConfigError(`dimensions must be ${expected}, got ${dimensions}.`, {
+      code: "INVALID_OPTION",
+      data: { option: "dimensions", expected, got: String(dimensions) },
+    });
   }
   const query = info.query.kind === "task-type" && !client.hasNative ? { kind: "plain" as const } : info.query;
   const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document: info.document, query };

@@ -1,0 +1,147 @@
+import { type ErrorData, type ErrorInfo, hasCode, type Notice, type NoticeKind } from "../index.js";
+import { exitCodeOf } from "./exit-codes.js";
+
+/**
+ * The CLI's words for the library's facts: error codes and notice kinds whose advice names a flag
+ * or a command. Everything else is shown with the library's own message.
+ */
+
+/** The flag of each library option an error or notice may name. */
+const flags: Record<string, string> = {
+  k: "-k",
+  dimensions: "--dimensions",
+  cachedContent: "--cached-content",
+  pin: "--pin",
+  reasoningEffort: "--reasoning-effort",
+  thinkingBudget: "--thinking-budget",
+  batch: "--batch",
+  prune: "--prune",
+  reset: "--reset",
+  uri: "--db",
+};
+
+/** `--flag` for a library option name (the name itself when the CLI has no flag for it). */
+export function flagOf(option: string): string {
+  return flags[option] ?? option;
+}
+
+/** An error (thrown, or kept in a report) in the CLI's words: flags and commands instead of option names. */
+export function describeError(error: ErrorInfo | { code: string; message: string; data?: unknown }): string {
+  if (hasCode(error, "NO_INDEX"))
+    return `There is no index at ${error.data.uri} yet: run \`gemindex index <paths>\` first.`;
+  if (hasCode(error, "EMBEDDING_MISMATCH"))
+    return (
+      `The index at ${error.data.uri} is built with ${error.data.built}, not ${error.data.requested}. ` +
+      "Run `gemindex index --reset <paths>` to rebuild it with the new model, or use the index's model and dimensions."
+    );
+  if (hasCode(error, "LAYOUT_VERSION"))
+    return (
+      `The index at ${error.data.uri} has layout version ${error.data.found}; ` +
+      `this gemindex writes version ${error.data.expected}. Re-index with --reset.`
+    );
+  if (hasCode(error, "NEEDS_API_KEY")) return needsApiKey(error.data, error.message);
+  if (hasCode(error, "NO_BATCH_API"))
+    return error.data.option
+      ? `${flagOf(error.data.option)} ${error.data.value} needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer.`
+      : "This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).";
+  if (hasCode(error, "CONFLICTING_OPTIONS")) {
+    const [first, second] = error.data.options;
+    return `Use ${flagOf(first)} or ${flagOf(second)}, not both${error.data.reason ? `: ${error.data.reason}` : ""}.`;
+  }
+  if (hasCode(error, "INVALID_OPTION"))
+    return `${flagOf(error.data.option)} must be ${error.data.expected}${error.data.got ? `, got ${error.data.got}` : ""}.`;
+  if (hasCode(error, "INDEX_LOCATION"))
+    return `The index location ${error.data.uri} is a file, not a folder: give --db a folder (or a LanceDB URI).`;
+  if (hasCode(error, "BATCH_UNKNOWN"))
+    return `No batch job ${error.data.id} in this index; see \`gemindex batch list\`.`;
+  if (hasCode(error, "CACHE_NOT_FOUND"))
+    return `The context cache ${error.data.name} does not exist (it expired or was deleted); see \`gemindex cache list\`.`;
+  return error.message;
+}
+
+function needsApiKey(data: ErrorData["NEEDS_API_KEY"], message: string): string {
+  switch (data.feature) {
+    case "chat":
+      return "Chat needs GEMINI_API_KEY (it generates answers); `gemindex query` works without it.";
+    case "answers":
+      return "Generated answers need GEMINI_API_KEY; `gemindex query --no-answer` works without it.";
+    case "batch":
+      return data.option ? `${flagOf(data.option)} always needs GEMINI_API_KEY.` : "Batch jobs need GEMINI_API_KEY.";
+    case "caches":
+      return "Context caches need GEMINI_API_KEY.";
+    case "index":
+      return (
+        `The index at ${data.uri} is built with ${data.built} and needs GEMINI_API_KEY to add documents. ` +
+        "Set the key, or use another --db for a lexical-only index."
+      );
+    case "eval": {
+      const modes = data.modes ?? [];
+      return `${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only lexical search can be evaluated.`;
+    }
+    default:
+      return message;
+  }
+}
+
+/** The notice kinds the CLI words itself; the others are shown with their message. */
+const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) => string } = {
+  "lexical-only": () => "No GEMINI_API_KEY: indexed for lexical (BM25) search only.",
+  "lexical-fallback": (notice) =>
+    notice.reason === "no-api-key" ? "No GEMINI_API_KEY: using lexical (BM25) search." : notice.message,
+  "removals-kept": (notice) =>
+    notice.reason === "root-unreadable"
+      ? `${notice.root} could not be read: kept its ${notice.documents} documents (use --prune to remove them).`
+      : `${notice.gone} of ${notice.documents} documents under ${notice.root} are gone: kept them to be safe ` +
+        "(use --prune to remove them).",
+  "batch-submitted": (notice) =>
+    `Submitted batch job ${notice.job} (${notice.batchId}) for ${notice.inputs} chunks of ${notice.documents} ` +
+    "documents; the next run (or `gemindex batch collect`) writes them once it finishes.",
+  "health-no-index": (notice) => `There is no index at ${notice.uri}: run \`gemindex index <paths>\`.`,
+  "health-layout-version": (notice) =>
+    `The index has layout version ${notice.found}; this gemindex needs ${notice.expected}: ` +
+    "re-index with `gemindex index --reset <paths>`.",
+  "health-full-text": (notice) =>
+    !notice.present
+      ? "There is no full-text index, so lexical search scans every chunk: run `gemindex optimize`."
+      : `${notice.unindexed} chunks are outside the full-text index (${(notice.coverage * 100).toFixed(0)}% ` +
+        "covered; the others are searched more slowly): run `gemindex optimize` (the next run folds them in too).",
+  "health-ann": (notice) =>
+    notice.present
+      ? `${notice.unindexed} chunks are outside the ANN index (searched exactly); the next run or ` +
+        "`gemindex optimize` rebuilds it."
+      : `${notice.chunks} chunks and no ANN index: vector search is exact and slow. Run \`gemindex optimize\`.`,
+  "health-fragments": (notice) =>
+    `The chunks table has ${notice.small} small fragments: \`gemindex optimize\` merges them.`,
+  "health-batch-job": (notice) =>
+    notice.expired
+      ? `Batch job ${notice.job} (${notice.batchId ?? "not submitted"}) is older than 48 hours: ` +
+        `run \`gemindex batch collect\` or \`gemindex batch cancel ${notice.job}\`.`
+      : `Batch job ${notice.job} (${notice.state}) holds ${notice.documents} documents: ` +
+        "`gemindex batch collect` writes them once it finishes.",
+  "health-failed-files": (notice) => `${notice.count} files could not be indexed (see \`gemindex status\`).`,
+};
+
+/** A notice in the CLI's words. */
+export function describeNotice(notice: Notice): string {
+  const words = noticeWords[notice.kind] as ((notice: Notice) => string) | undefined;
+  return words ? words(notice) : notice.message;
+}
+
+/** A notice as `--json` prints it: its kind and facts, with the CLI's words as `message`. */
+export function jsonNotice(notice: Notice): Notice {
+  return { ...notice, message: describeNotice(notice) };
+}
+
+/** A run report as `--json` prints it: notices and the error in the CLI's words. */
+export function jsonReport<T extends { notices: Notice[]; error?: ErrorInfo }>(report: T): T {
+  return {
+    ...report,
+    notices: report.notices.map(jsonNotice),
+    ...(report.error ? { error: jsonError(report.error) } : {}),
+  };
+}
+
+/** An error as `--json` prints it: code and facts, the CLI's words as `message`, and the exit code. */
+export function jsonError(error: ErrorInfo): ErrorInfo & { exitCode: number } {
+  return { ...error, message: describeError(error), exitCode: exitCodeOf(error.code) };
+}

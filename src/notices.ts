@@ -1,0 +1,94 @@
+/**
+ * Notices: things a caller should know that are not errors, as typed facts. Each has a `kind`, the
+ * facts of its kind, and a `message` in the library's own terms (option names, never CLI flags or
+ * commands: see the convention at the top of `errors.ts`). The CLI renders each kind in its own
+ * words (`src/cli/describe.ts`) and decides which kinds to show; it never matches a notice's text.
+ * Add a kind here (with its facts) rather than pushing a bare string.
+ */
+
+/** An embedding configuration as a notice states it (null: lexical only). */
+export type NoticeEmbedding = { model: string; dimensions: number } | null;
+
+/** Every notice the library gives, by kind. */
+export type Notice =
+  // Indexing.
+  /** No API key: the run indexed for lexical (BM25) search only. */
+  | { kind: "lexical-only"; message: string }
+  /** `reset`: the index was dropped and rebuilt with `embedding`. */
+  | { kind: "index-rebuilt"; embedding: NoticeEmbedding; message: string }
+  /** A lexical-only index gained vectors: every document is indexed again. */
+  | { kind: "vectors-added"; embedding: NoticeEmbedding; message: string }
+  /**
+   * Documents of `root` whose files are gone were kept (pass `prune` to remove them): the root could
+   * not be read, or more than half of its documents are gone.
+   */
+  | {
+      kind: "removals-kept";
+      root: string;
+      reason: "root-unreadable" | "most-gone";
+      documents: number;
+      gone: number;
+      message: string;
+    }
+  /** Files passed over in this configuration (e.g. images without an API key), by reason. */
+  | { kind: "files-skipped"; count: number; reason: string; message: string }
+  /** Finished Batch API jobs whose documents this run wrote first. */
+  | { kind: "batch-collected"; jobs: string[]; documents: number; message: string }
+  /** A Batch API job failed, expired or was cancelled: its documents are indexed again. */
+  | { kind: "batch-dropped"; job: string; message: string }
+  /** This run parked documents in a new Batch API job; a later run (or collectBatches) writes them. */
+  | { kind: "batch-submitted"; job: string; batchId: string; inputs: number; documents: number; message: string }
+  /** Compaction of a table was skipped (another process compacted it); it runs next time. */
+  | { kind: "compaction-skipped"; table: string; message: string }
+  // Search.
+  /** Vector or hybrid search was asked for but is unavailable: lexical search was used. */
+  | { kind: "lexical-fallback"; reason: "no-api-key" | "no-vectors"; message: string }
+  // Answers and context caches.
+  /** The endpoint offers no context caching: pinned documents are sent with every question. */
+  | { kind: "cache-unavailable"; message: string }
+  /** The pinned context is below the model's context-cache minimum: sent uncached. */
+  | { kind: "cache-too-small"; model: string; tokens: number; minimum?: number; message: string }
+  /** A context-cache call failed: the context is sent uncached this time. */
+  | { kind: "cache-failed"; step: "create" | "refresh"; pinned: boolean; error: string; message: string }
+  /** The index's cache registry could not be written or pruned (reuse suffers, answers do not). */
+  | { kind: "cache-registry-failed"; step: "record" | "prune"; error: string; message: string }
+  // Health (doctor): problems need action, the others are worth knowing.
+  /** No index at `uri`. */
+  | { kind: "health-no-index"; uri: string; message: string }
+  /** The index has another layout version: it must be rebuilt (reset). */
+  | { kind: "health-layout-version"; found: number; expected: number; message: string }
+  /** The full-text index is missing or covers too few chunks (optimize rebuilds it). */
+  | { kind: "health-full-text"; present: boolean; coverage: number; unindexed: number; message: string }
+  /** An ANN index is needed and missing, or many chunks are outside it (optimize builds it). */
+  | { kind: "health-ann"; chunks: number; unindexed: number; present: boolean; message: string }
+  /** The chunks table has many small fragments (optimize merges them). */
+  | { kind: "health-fragments"; small: number; message: string }
+  /** A Batch API job holds documents: collect it (or cancel it once it is past its lifetime). */
+  | {
+      kind: "health-batch-job";
+      job: string;
+      batchId?: string;
+      state: string;
+      documents: number;
+      expired: boolean;
+      message: string;
+    }
+  /** Files that could not be indexed (status() lists them). */
+  | { kind: "health-failed-files"; count: number; message: string }
+  /** A process holds the write lock (`alive`) or left it behind. */
+  | { kind: "health-lock"; pid: number; hostname: string; since: string; alive: boolean; message: string }
+  // Evaluation.
+  /** Judgments name queries the queries file lacks: unused. */
+  | { kind: "eval-unknown-queries"; count: number; qrels: string; queries: string; message: string }
+  /** Judgments name documents the corpus lacks: they count as never retrieved. */
+  | { kind: "eval-unknown-documents"; count: number; qrels: string; message: string }
+  /** Queries without a relevant judgment are left out of the averages. */
+  | { kind: "eval-unjudged-queries"; count: number; message: string }
+  /** Corpus documents that could not be indexed (and so cannot be retrieved). */
+  | { kind: "eval-failed-documents"; count: number; first?: { path: string; reason: string }; message: string };
+
+/** The kinds of notice. */
+export type NoticeKind = Notice["kind"];
+
+/** The facts of one kind of notice, without its kind and message. */
+export type NoticeData<K extends NoticeKind> = Omit<Extract<Notice, { kind: K }>, "kind" | "message">;
