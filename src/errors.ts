@@ -55,6 +55,8 @@ export type ErrorCode =
   | "CONNECTION"
   /** A remote call failed (after retries). */
   | "PROVIDER"
+  /** The model answered without usable output (e.g. a safety stop): that input's fault, not the run's. */
+  | "NO_OUTPUT"
   /** A streamed answer broke off. */
   | "STREAM_INTERRUPTED"
   /** A quota that will not come back soon (daily limit, spend cap). */
