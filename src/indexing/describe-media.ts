@@ -28,6 +28,30 @@ export interface LinkedImage {
 export class NeedsDescriberError extends LoadError {}
 
 /**
+ * The reader of scanned PDF pages for the loader (`LoadOptions.readScannedPage`): the describer's
+ * OCR, cached by the rendered page's content like captions; a page the model refuses becomes a
+ * LoadError for that page. Undefined without a describer (an API key).
+ */
+export function scannedPageReader(
+  filePath: string,
+  options: Pick<DescribeOptions, "store" | "describer" | "signal">,
+): ((image: MediaContent, page: number) => Promise<string>) | undefined {
+  const { describer, store, signal } = options;
+  if (!describer) return undefined;
+  const name = path.basename(filePath);
+  return async (image, page) => {
+    try {
+      return await cached(store, "page-text", describer.model, image.data, () =>
+        describer.transcribePage(image, { name, page }, { signal }),
+      );
+    } catch (error) {
+      if (isInputFault(error)) throw new LoadError(filePath, error.message, { cause: error });
+      throw error;
+    }
+  };
+}
+
+/**
  * Descriptions cost a model call, so they are kept by content hash and model: re-indexing a
  * changed Markdown file does not caption its unchanged images again.
  */

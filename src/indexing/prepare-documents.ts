@@ -2,13 +2,14 @@ import { chunkDocument } from "../chunking/chunk-document.js";
 import type { Chunk, ChunkOptions } from "../chunking/types.js";
 import { GemindexError, isAbort, isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
+import { ScannedPdfError } from "../loaders/load-pdf.js";
 import type { MediaContent } from "../loaders/types.js";
 import type { MediaDescriber } from "../providers/types.js";
 import { hashFile } from "../sources/fingerprint.js";
 import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
-import { describeMedia, linkedImageChunks, NeedsDescriberError } from "./describe-media.js";
+import { describeMedia, linkedImageChunks, NeedsDescriberError, scannedPageReader } from "./describe-media.js";
 import { type PendingDocument, prepareDocument } from "./pending-document.js";
 import type { WorkItem } from "./scan-sources.js";
 
@@ -63,7 +64,11 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
         continue;
       }
       if (parked) await options.onSuperseded?.(file.path, parked.job);
-      const loaded = await loadDocument(file, { maxBytes: options.maxFileBytes, signal: options.signal });
+      const loaded = await loadDocument(file, {
+        maxBytes: options.maxFileBytes,
+        signal: options.signal,
+        readScannedPage: scannedPageReader(file.path, options),
+      });
       const {
         document,
         linked,
@@ -94,7 +99,7 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
       };
     } catch (error) {
       if (isAbort(error, options.signal)) throw error;
-      if (error instanceof NeedsDescriberError) {
+      if (error instanceof NeedsDescriberError || error instanceof ScannedPdfError) {
         yield { type: "skipped", path: file.path, reason: error.reason };
         continue;
       }

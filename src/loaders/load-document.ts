@@ -63,7 +63,7 @@ export async function loadDocument(file: SourceFile, options: LoadOptions = {}):
 
   const bytes = await readFileBytes(file.path, (head) => sizeLimit(head, type, options), options.signal);
   const hash = hashBytes(bytes);
-  const content = await loadContent(file.path, bytes, type, options.signal);
+  const content = await loadContent(file.path, bytes, type, options);
   return { file, hash, ...content };
 }
 
@@ -84,14 +84,16 @@ async function loadContent(
   path: string,
   bytes: Uint8Array,
   type: FileType,
-  signal?: AbortSignal,
+  options: LoadOptions,
 ): Promise<LoadedContent> {
+  const { signal } = options;
+  const pdf = { signal, readScannedPage: options.readScannedPage };
   // A PDF reader accepts a header up to 1 KiB in; sniffing only takes one at the very start.
-  if (type.kind === "pdf" && findPdfHeader(bytes) >= 0) return loadPdf(path, bytes, signal);
+  if (type.kind === "pdf" && findPdfHeader(bytes) >= 0) return loadPdf(path, bytes, pdf);
   const sniffed = sniff(bytes);
   switch (sniffed.type) {
     case "pdf":
-      return loadPdf(path, bytes, signal);
+      return loadPdf(path, bytes, pdf);
     case "media":
       return loadMedia(path, sniffed.media, bytes);
     case "zip":
@@ -99,10 +101,10 @@ async function loadContent(
     case "ole":
       throw new LoadError(path, oleReason(type));
     case "binary":
-      if (type.kind === "pdf") return loadPdf(path, bytes, signal);
+      if (type.kind === "pdf") return loadPdf(path, bytes, pdf);
       throw new LoadError(path, binaryReason(type, sniffed.evidence));
     case "text":
-      if (type.kind === "pdf") return loadPdf(path, bytes, signal);
+      if (type.kind === "pdf") return loadPdf(path, bytes, pdf);
       return loadTextFile(path, bytes, sniffed, type, signal);
   }
 }

@@ -2,7 +2,7 @@ import { LoadError } from "../errors.js";
 import { installArrayBufferTransfer } from "./install-array-buffer-transfer.js";
 import type { LoadedContent } from "./loaded-content.js";
 import { findPdfHeader } from "./sniff.js";
-import type { DocumentSection } from "./types.js";
+import type { DocumentSection, LoadOptions, MediaContent } from "./types.js";
 
 /**
  * pdf.js keeps per-page state (parsed content, fonts) on the document until it is cleaned up:
@@ -11,11 +11,25 @@ import type { DocumentSection } from "./types.js";
  */
 const CLEANUP_EVERY_PAGES = 25;
 
+/** Scans are rendered at twice the PDF's 72 dpi (144 dpi): enough for a model to read body text. */
+const SCAN_RENDER_SCALE = 2;
+
+/** A PDF whose pages have no text layer (a scan) and nothing was given to read them: skipped, not failed. */
+export class ScannedPdfError extends LoadError {}
+
+export interface PdfLoadOptions {
+  signal?: AbortSignal;
+  /** See `LoadOptions.readScannedPage`. */
+  readScannedPage?: LoadOptions["readScannedPage"];
+}
+
 /**
  * Loads a PDF page by page with unpdf (pdf.js): one section per page with text, numbered from
- * 1, so every chunk can cite its exact page; pages without text are left out, and a page that
- * cannot be read becomes a warning. The title comes from the document information dictionary
- * or XMP `dc:title` when present.
+ * 1, so every chunk can cite its exact page; a page that cannot be read becomes a warning. A
+ * page without a text layer that shows an image (a scan) is rendered to PNG (@napi-rs/canvas)
+ * and handed to `readScannedPage` when given; without it, it is left out with a warning. Blank
+ * and drawing-only pages are left out. The title comes from the document information
+ * dictionary or XMP `dc:title` when present.
  *
  * Memory stays near the file's size plus one page, whatever the page count: one page is
  * extracted at a time and released (`page.cleanup()`, a document cleanup every
@@ -24,9 +38,11 @@ const CLEANUP_EVERY_PAGES = 25;
  * caller must not use `bytes` afterwards.
  *
  * @throws LoadError with reason "empty PDF", "not a valid PDF (…)", "encrypted PDF (password
- * required)", "PDF has no extractable text (scanned?)" or "could not read PDF (…)".
+ * required)", "PDF has no extractable text…" or "could not read PDF (…)"; ScannedPdfError when
+ * every page is a scan and nothing reads scans.
  */
-export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSignal): Promise<LoadedContent> {
+export async function loadPdf(path: string, bytes: Uint8Array, options: PdfLoadOptions = {}): Promise<LoadedContent> {
+  const { signal, readScannedPage } = options;
   if (bytes.length === 0) throw new LoadError(path, "empty PDF");
   if (findPdfHeader(bytes) < 0) throw new LoadError(path, "not a valid PDF (no %PDF- header)");
 
@@ -42,7 +58,9 @@ export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSig
     // "Warning:" lines for recoverable damage.
     const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
     const data = whole ? new Uint8Array(bytes.buffer, 0, bytes.byteLength) : new Uint8Array(bytes);
-    document = await getDocumentProxy(data, { verbosity: 0 });
+    // Rendering scans needs a canvas in pdf.js as well (image masks, patterns).
+    const canvas = readScannedPage ? { CanvasFactory: await canvasFactory() } : {};
+    document = await getDocumentProxy(data, { verbosity: 0, ...canvas } as Parameters<typeof getDocumentProxy>[1]);
   } catch (error) {
     throw new LoadError(path, openFailureReason(error), { cause: error });
   }
@@ -50,30 +68,34 @@ export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSig
   try {
     const sections: DocumentSection[] = [];
     const warnings: string[] = [];
+    const unread: number[] = [];
     let firstFailure: unknown;
     for (let page = 1; page <= document.numPages; page++) {
       signal?.throwIfAborted();
       let text: string;
+      let scanned = false;
       try {
         text = await pageText(document, page);
+        scanned = text === "" && (await showsImage(document, page));
       } catch (error) {
         // One damaged page costs that page, not the rest of the document.
         firstFailure ??= error;
         warnings.push(`page ${page} could not be read (${messageOf(error)})`);
         continue;
       }
+      if (scanned && readScannedPage) {
+        const read = await readScan(document, page, readScannedPage);
+        if (read.text) text = read.text;
+        if (read.warning) warnings.push(read.warning);
+      } else if (scanned) unread.push(page);
       if (text.trim() !== "") sections.push({ text, page });
       if (page % CLEANUP_EVERY_PAGES === 0) await document.cleanup();
     }
-    if (sections.length === 0 && firstFailure !== undefined) {
-      throw new LoadError(path, `could not read PDF (${messageOf(firstFailure)})`, { cause: firstFailure });
-    }
-    if (sections.length === 0) {
-      throw new LoadError(
-        path,
-        `PDF has no extractable text (scanned?): ${document.numPages} page${document.numPages === 1 ? "" : "s"} without a text layer`,
+    if (sections.length === 0) throw noTextError(path, document.numPages, unread, firstFailure, warnings);
+    if (unread.length > 0)
+      warnings.push(
+        `${pageList(unread)} without a text layer (scanned) left out: with GEMINI_API_KEY a Gemini model reads them`,
       );
-    }
     const title = await pdfTitle(document);
     return {
       kind: "pdf",
@@ -87,6 +109,81 @@ export async function loadPdf(path: string, bytes: Uint8Array, signal?: AbortSig
 }
 
 type PdfDocument = Awaited<ReturnType<typeof import("unpdf")["getDocumentProxy"]>>;
+
+async function canvasFactory(): Promise<unknown> {
+  const { createIsomorphicCanvasFactory } = await import("unpdf");
+  return createIsomorphicCanvasFactory(() => import("@napi-rs/canvas"));
+}
+
+/** Why a PDF with no section at all cannot be indexed. */
+function noTextError(path: string, pages: number, unread: number[], failure: unknown, warnings: string[]): LoadError {
+  if (failure !== undefined)
+    return new LoadError(path, `could not read PDF (${messageOf(failure)})`, { cause: failure });
+  if (unread.length > 0)
+    return new ScannedPdfError(
+      path,
+      "scanned PDF without a text layer: needs GEMINI_API_KEY (a Gemini model reads the pages)",
+    );
+  // Scans were given to the model, and none came back readable.
+  if (warnings.length > 0) return new LoadError(path, `no page could be read: ${warnings.join("; ")}`);
+  return new LoadError(
+    path,
+    `PDF has no extractable text: ${pages} page${pages === 1 ? "" : "s"} without a text layer or a scanned image`,
+  );
+}
+
+/** "page 3" / "pages 2, 5, 9" */
+function pageList(pages: number[]): string {
+  return pages.length === 1 ? `page ${pages[0]}` : `pages ${pages.join(", ")}`;
+}
+
+/** Image painting operators: a page that paints one and has no text is a scan (or a photo). */
+const IMAGE_OPERATORS = [
+  "paintImageXObject",
+  "paintInlineImageXObject",
+  "paintImageMaskXObject",
+  "paintInlineImageXObjectGroup",
+  "paintImageXObjectRepeat",
+  "paintImageMaskXObjectRepeat",
+];
+
+async function showsImage(document: PdfDocument, pageNumber: number): Promise<boolean> {
+  const { getResolvedPDFJS } = await import("unpdf");
+  const { OPS } = (await getResolvedPDFJS()) as unknown as { OPS: Record<string, number> };
+  const wanted = new Set(IMAGE_OPERATORS.map((name) => OPS[name]));
+  const page = await document.getPage(pageNumber);
+  try {
+    const { fnArray } = await page.getOperatorList();
+    return fnArray.some((operator) => wanted.has(operator));
+  } finally {
+    page.cleanup();
+  }
+}
+
+/** Renders a scanned page and has it read; a LoadError from the reader leaves the page out with a warning. */
+async function readScan(
+  document: PdfDocument,
+  page: number,
+  read: (image: MediaContent, page: number) => Promise<string>,
+): Promise<{ text?: string; warning?: string }> {
+  let png: Uint8Array;
+  try {
+    const { renderPageAsImage } = await import("unpdf");
+    const rendered = await renderPageAsImage(document, page, {
+      canvasImport: () => import("@napi-rs/canvas"),
+      scale: SCAN_RENDER_SCALE,
+    });
+    png = new Uint8Array(rendered);
+  } catch (error) {
+    return { warning: `page ${page} is a scan that could not be rendered (${messageOf(error)})` };
+  }
+  try {
+    return { text: (await read({ mimeType: "image/png", data: png }, page)).trim() };
+  } catch (error) {
+    if (error instanceof LoadError) return { warning: `page ${page} (scanned): ${error.reason}` };
+    throw error;
+  }
+}
 
 async function pageText(document: PdfDocument, pageNumber: number): Promise<string> {
   const page = await document.getPage(pageNumber);

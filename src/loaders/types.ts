@@ -77,5 +77,13 @@ export interface LoadOptions {
   maxImageBytes?: number;
   /** Audio files (WAV, MP3) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data limit) */
   maxAudioBytes?: number;
+  /**
+   * Reads the text of a PDF page that has no text layer but shows an image (a scan), from the
+   * page rendered as PNG; given when a model can read it (an API key). It may throw a LoadError
+   * for that page (the page is then left out with a warning); other errors stop the load.
+   * Without it, such pages are left out with a warning, and a PDF made only of them is a
+   * {@link ScannedPdfError}.
+   */
+  readScannedPage?: (image: MediaContent, page: number) => Promise<string>;
   signal?: AbortSignal;
 }

@@ -104,6 +104,12 @@ export interface MediaDescriber {
     context: { name: string },
     options?: { signal?: AbortSignal },
   ): Promise<TranscriptSegment[]>;
+  /** The text of a scanned document page (an image of it), verbatim, in reading order (OCR). */
+  transcribePage(
+    image: MediaInput,
+    context: { name: string; page: number },
+    options?: { signal?: AbortSignal },
+  ): Promise<string>;
 }
 
 /** A message in a chat request. */

@@ -15,6 +15,12 @@ const transcriptInstruction = [
   "Mark speakers only when several speak (e.g. 'Speaker 1:'). No summary, no commentary.",
 ].join("\n");
 
+const pageInstruction = [
+  "This image is one page of a scanned document. Transcribe its text verbatim for a search index, in reading order.",
+  "Keep headings, paragraphs and list items on their own lines; write tables as Markdown tables.",
+  "Do not translate, summarise or comment. If the page holds no text, describe what it shows in one sentence.",
+].join("\n");
+
 function base64(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
 }
@@ -95,6 +101,17 @@ export function createGeminiMediaDescriber(client: GeminiClient, model: string):
           { type: "image_url", image_url: { url: `data:${image.mimeType};base64,${base64(image.data)}` } },
         ],
         captionInstruction,
+        options.signal,
+      );
+    },
+    async transcribePage(image: MediaInput, context, options = {}) {
+      return complete(
+        "page transcription",
+        [
+          { type: "text", text: `File: ${context.name}, page ${context.page}` },
+          { type: "image_url", image_url: { url: `data:${image.mimeType};base64,${base64(image.data)}` } },
+        ],
+        pageInstruction,
         options.signal,
       );
     },
