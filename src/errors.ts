@@ -255,6 +255,13 @@ export class BudgetExceededError extends GemindexError {
   }
 }
 
+/** The model's answer did not have the shape asked for (a JSON Schema), even when asked again. */
+export class InvalidAnswerError extends GemindexError {
+  constructor(message: string) {
+    super(message, "INVALID_ANSWER", ExitCode.provider);
+  }
+}
+
 /** The index could not be read or written. */
 export class StoreError extends GemindexError {
   constructor(message: string, options: GemindexErrorOptions = {}) {

@@ -14,7 +14,14 @@
 export { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
 export { type Citation, extractCitations } from "./answer/citations.js";
 export type { CacheRegistryEntry } from "./answer/context-cache.js";
-export type { AnswerCacheInfo, AnswerEvent, AnswerOptions, AnswerTurn, PinnedDocument } from "./answer/types.js";
+export type {
+  AgentStep,
+  AnswerCacheInfo,
+  AnswerEvent,
+  AnswerOptions,
+  AnswerTurn,
+  PinnedDocument,
+} from "./answer/types.js";
 export { environmentVariables, resolveSettings, type Settings, settingsFromEnv } from "./config/settings.js";
 export {
   AuthenticationError,
@@ -27,6 +34,7 @@ export {
   GemindexError,
   hasCode,
   IndexLockedError,
+  InvalidAnswerError,
   isInputFault,
   LoadError,
   ProviderError,
@@ -70,5 +78,7 @@ export type {
   EmbeddingConfig,
 } from "./providers/types.js";
 export { displayPath, formatCitation } from "./retrieval/citation.js";
+export type { DocumentInfo, ListDocumentsOptions } from "./retrieval/list-documents.js";
+export type { DocumentText, ReadOptions } from "./retrieval/read-document.js";
 export { snippet } from "./retrieval/snippet.js";
 export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";

@@ -1,6 +1,8 @@
+import { agentAnswer } from "./answer/agent.js";
 import { answer as answerQuestion } from "./answer/answer.js";
 import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
 import { type CacheRegistryEntry, ContextCache } from "./answer/context-cache.js";
+import { structuredAnswer } from "./answer/structured.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { resolveSettings, resolveUri, type Settings, settingsFromEnv } from "./config/settings.js";
 import { ConfigError, needsApiKeyError } from "./errors.js";
@@ -23,6 +25,8 @@ import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
 import type { BatchEmbedder, BatchJobInfo, CachedContext, EmbeddingConfig } from "./providers/types.js";
+import { type DocumentInfo, type ListDocumentsOptions, listDocuments } from "./retrieval/list-documents.js";
+import { type DocumentText, type ReadOptions, readDocument } from "./retrieval/read-document.js";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
 import { Store } from "./store/open-store.js";
@@ -186,7 +190,23 @@ export class GemIndex {
   answer(question: string, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
     if (!this.#provider)
       throw needsApiKeyError("answers", "Generated answers need an API key; search() works without it.");
-    return answerQuestion(question, this.#answerContext(this.#provider), options);
+    const context = this.#answerContext(this.#provider);
+    if (options.schema) return structuredAnswer(question, context, { ...options, schema: options.schema });
+    if (options.agent) return agentAnswer(question, context, options);
+    return answerQuestion(question, context, options);
+  }
+
+  /**
+   * The text of an indexed document, or of one page or line range (`reference` may also be a
+   * citation such as `guide.md:L10-L24`). Only indexed documents can be read.
+   */
+  async read(reference: string, options: ReadOptions = {}): Promise<DocumentText> {
+    return readDocument(reference, { store: this.#store, cwd: this.settings.cwd }, options);
+  }
+
+  /** The indexed documents sorted by path, a page at a time (pass `nextCursor` back for the next). */
+  async documents(options: ListDocumentsOptions = {}): Promise<{ documents: DocumentInfo[]; nextCursor?: string }> {
+    return listDocuments({ store: this.#store, cwd: this.settings.cwd }, options);
   }
 
   /**

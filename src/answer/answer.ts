@@ -1,6 +1,6 @@
 import { countTokens } from "../chunking/tokens.js";
 import { ConfigError, StreamInterruptedError } from "../errors.js";
-import type { ChatModel, ChatUsage } from "../providers/types.js";
+import type { ChatModel, ChatRequest, ChatUsage } from "../providers/types.js";
 import { type RetrieveContext, retrieve } from "../retrieval/retrieve.js";
 import type { SearchResult } from "../retrieval/types.js";
 import { extractCitations } from "./citations.js";
@@ -34,6 +34,8 @@ export async function* answer(
   question: string,
   context: AnswerContext,
   options: AnswerOptions = {},
+  /** Request fields a wrapper adds (structured answers ask for a JSON schema). */
+  extra: Pick<ChatRequest, "jsonSchema"> = {},
 ): AsyncGenerator<AnswerEvent> {
   if (!question.trim()) throw new ConfigError("The question is empty.");
   if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined) {
@@ -103,6 +105,7 @@ export async function* answer(
         serviceTier: options.serviceTier,
         maxOutputTokens: options.maxOutputTokens,
         cachedContent,
+        ...extra,
       },
       { signal },
     );
@@ -124,7 +127,7 @@ export async function* answer(
         } else if (event.type === "usage") {
           usage = event.usage;
           yield event;
-        } else finishReason = event.reason;
+        } else if (event.type === "finish") finishReason = event.reason;
       }
       break;
     } catch (error) {

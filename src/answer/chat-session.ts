@@ -1,8 +1,9 @@
 import { countTokens } from "../chunking/tokens.js";
+import { agentAnswer } from "./agent.js";
 import { type AnswerContext, answer } from "./answer.js";
 import type { AnswerEvent, AnswerOptions, AnswerTurn } from "./types.js";
 
-export interface ChatSessionOptions extends Omit<AnswerOptions, "history" | "searchText" | "signal"> {
+export interface ChatSessionOptions extends Omit<AnswerOptions, "history" | "searchText" | "signal" | "schema"> {
   /** Tokens of earlier turns sent with each question; the oldest turns are dropped first. @default 8000 */
   historyTokens?: number;
 }
@@ -11,7 +12,8 @@ export interface ChatSessionOptions extends Omit<AnswerOptions, "history" | "sea
  * A follow-up conversation over the index. Each question retrieves afresh (with the previous
  * question, so "and the second one?" still finds its sources), and is sent with the earlier
  * turns (questions and answers, newest kept within `historyTokens`). Pinned documents and the
- * instructions stay in one context cache for the whole session. Create with `GemIndex.chat()`.
+ * instructions stay in one context cache for the whole session (not with `agent`, where the model
+ * searches for itself and pinned documents go with each request). Create with `GemIndex.chat()`.
  */
 export class ChatSession {
   readonly #context: AnswerContext;
@@ -32,7 +34,8 @@ export class ChatSession {
   async *ask(question: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<AnswerEvent> {
     const { historyTokens, ...answerOptions } = this.#options;
     const previous = this.#turns.at(-1)?.question;
-    const events = answer(question, this.#context, {
+    // In agent mode the model searches for itself, with the earlier turns to go by.
+    const events = (answerOptions.agent ? agentAnswer : answer)(question, this.#context, {
       ...answerOptions,
       history: trimHistory(this.#turns, historyTokens ?? 8000),
       searchText: previous === undefined ? undefined : `${previous}\n${question}`,

@@ -53,7 +53,16 @@ export type AnswerEvent =
     }
   | { type: "thought"; text: string }
   | { type: "text-delta"; text: string }
-  | { type: "usage"; usage: ChatUsage }
+  /** Usage of one model request; in agent mode one per step (`step` set), the total is in `done`. */
+  | { type: "usage"; usage: ChatUsage; step?: number }
+  /** Agent mode: the model asked to run a tool (arguments parsed; `{}` when they were not valid JSON). */
+  | { type: "tool-call"; step: number; id: string; name: string; arguments: Record<string, unknown> }
+  /**
+   * Agent mode: what a tool call returned to the model. `hits` are the passages it was given,
+   * numbered as the answer cites them (a passage met before keeps its number); `error` is what
+   * the model was told instead when the call could not run (bad arguments, unknown document).
+   */
+  | { type: "tool-result"; step: number; id: string; name: string; hits: Hit[]; error?: string }
   | {
       type: "done";
       text: string;
@@ -72,7 +81,41 @@ export type AnswerEvent =
       interrupted?: StreamInterruptedError;
       /** The cache the answer was generated with (differs from `sources.cache` when it had to be recreated). */
       cachedContent?: string;
+      /** With `schema`: the answer as JSON, valid against the schema (`text` is the raw reply). */
+      data?: unknown;
+      /** With `schema`: requests it took (2 when the first reply did not match the schema). */
+      attempts?: number;
+      /** Agent mode: every passage gathered across the steps, numbered as cited. */
+      hits?: Hit[];
+      /** Agent mode: each model request, its tool calls and usage (`usage` above is the total). */
+      steps?: AgentStep[];
+      /**
+       * Agent mode: the model still wanted tools at the last step (`maxSteps`), so `text` is the
+       * best answer it gave so far (possibly empty).
+       */
+      stepLimitReached?: boolean;
     };
+
+/** One model request of an agent answer. */
+export interface AgentStep {
+  /** 1-based. */
+  step: number;
+  /** Text the model wrote in this step. */
+  text: string;
+  toolCalls: Array<{
+    id: string;
+    name: string;
+    arguments: Record<string, unknown>;
+    /** Numbers of the passages the call returned. */
+    passages: number[];
+    error?: string;
+  }>;
+  usage?: ChatUsage;
+  /** Why the model stopped; null when its stream broke off before it said. */
+  finishReason: string | null;
+  /** Thought summaries of this step were shown. */
+  thoughts?: boolean;
+}
 
 export interface AnswerOptions extends SearchOptions {
   /** Chat model. @default "gemini-3-flash-preview" */
@@ -102,6 +145,20 @@ export interface AnswerOptions extends SearchOptions {
   cache?: boolean;
   /** Earlier turns of a conversation, oldest first (see `GemIndex.chat()`, which keeps them for you). */
   history?: AnswerTurn[];
+  /**
+   * Let the model search and read the index itself through function calling, over several steps,
+   * instead of one retrieval before it answers. Pinned documents go with the request (a context
+   * cache cannot be combined with tools), so `cachedContent` is refused. @default false
+   */
+  agent?: boolean;
+  /** Agent mode: model requests at most; the last one must answer without tools. @default 4 */
+  maxSteps?: number;
+  /**
+   * A JSON Schema the answer must match: it comes back as `done.data`, validated locally, with
+   * the citations of the sources it names. A reply that does not match is asked for once more;
+   * then InvalidAnswerError. Not with `agent` (Gemini refuses tools with JSON output).
+   */
+  schema?: Record<string, unknown>;
   /**
    * What to retrieve sources with, when it differs from the question (a follow-up adds the previous question). @default
    * the question

@@ -112,10 +112,41 @@ export interface MediaDescriber {
   ): Promise<string>;
 }
 
+/** A function call the model asked for, as it must be sent back in later turns. */
+export interface ChatToolCall {
+  /** The call's id (may be empty from some models; a caller replaying it must keep ids consistent). */
+  id: string;
+  name: string;
+  /** The arguments as the model wrote them: a JSON object text (not yet validated). */
+  arguments: string;
+  /**
+   * Opaque data the provider requires back with the call in later turns (Gemini 3's thought
+   * signature: a replayed call without it is refused). Replay it untouched.
+   */
+  signature?: string;
+}
+
 /** A message in a chat request. */
-export interface ChatMessage {
-  role: "system" | "user" | "assistant";
-  content: string;
+export type ChatMessage =
+  | { role: "system" | "user"; content: string }
+  | {
+      role: "assistant";
+      content: string;
+      /** Calls the model made in this turn, replayed as they came (with their signatures). */
+      toolCalls?: ChatToolCall[];
+    }
+  | {
+      role: "tool";
+      /** The id of the call this answers. */
+      toolCallId: string;
+      content: string;
+    };
+
+/** A function the model may call: a name, what it does, and a JSON Schema of its arguments. */
+export interface ChatTool {
+  name: string;
+  description: string;
+  parameters: Record<string, unknown>;
 }
 
 /** Token usage of one chat call. */
@@ -141,8 +172,12 @@ export interface ChatRequest {
   serviceTier?: "flex" | "priority";
   /** A Gemini cachedContent name holding the system instruction and pinned context. */
   cachedContent?: string;
-  /** A JSON schema the answer must follow. */
+  /** A JSON schema the answer must follow (not with `tools`: Gemini refuses the combination). */
   jsonSchema?: { name: string; schema: Record<string, unknown> };
+  /** Functions the model may call instead of answering; calls arrive as one `tool-calls` event. */
+  tools?: ChatTool[];
+  /** "auto" lets the model choose, "none" makes it answer in text, "required" makes it call. @default "auto" */
+  toolChoice?: "auto" | "none" | "required";
 }
 
 /** Items of a streamed chat reply. */
@@ -150,6 +185,8 @@ export type ChatStreamEvent =
   | { type: "text-delta"; text: string }
   | { type: "thought"; text: string }
   | { type: "usage"; usage: ChatUsage }
+  /** Every function call of the reply, complete, once the stream has ended (before `usage`). */
+  | { type: "tool-calls"; calls: ChatToolCall[] }
   | { type: "finish"; reason: string };
 
 /**

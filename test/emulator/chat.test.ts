@@ -464,8 +464,7 @@ describe("chat option variants", () => {
     expect(body.choices[0]!.message.content).toBeNull();
   });
 
-  it("requires the thought_signature on replayed Gemini 3 tool calls in strict mode", async () => {
-    emulator.options.requireThoughtSignatures = true;
+  it("requires the thought_signature on replayed Gemini 3 tool calls by default, not when the option is off", async () => {
     const first = (await compat(emulator, "POST", "chat/completions", toolRequest)).body as OpenAI.ChatCompletion;
     const assistant = first.choices[0]!.message;
     const followUp = (message: unknown) =>
@@ -486,6 +485,8 @@ describe("chat option variants", () => {
     const refused = await followUp(stripped);
     expect(refused.status).toBe(400);
     expect(googleError(refused.body).message).toMatch(/^Function call is missing a thought_signature/);
+    emulator.options.requireThoughtSignatures = false;
+    expect((await followUp(stripped)).status).toBe(200);
   });
 
   it("sends bare thought text when thoughtTags is 'bare'", async () => {

@@ -147,7 +147,11 @@ export interface EmulatorOptions {
   toolCallFinishReason?: "stop" | "tool_calls";
   /** Tool call ids: "call_N" like newer models, or "" like older ones. @default "call" */
   toolCallIds?: "call" | "empty";
-  /** 400 when a Gemini 3 assistant turn with tool calls is replayed without its thought_signature. @default false */
+  /**
+   * 400 when a Gemini 3 assistant turn with tool calls is replayed without its thought_signature
+   * (documented: https://ai.google.dev/gemini-api/docs/thought-signatures). `false` mimics a lenient server.
+   * @default true
+   */
   requireThoughtSignatures?: boolean;
   /** `image_url` with an http(s) URL: "reject" (400) or "accept". @default "reject" */
   remoteImageUrls?: "reject" | "accept";

@@ -16,6 +16,7 @@ import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatCount, Output } from "../output.js";
 import { oneOf, parsePositiveInteger } from "./parse.js";
+import { describeToolCall, describeToolResult, stepLimitNotice } from "./query-agent.js";
 import { describeCache, describeEnd, printPinned } from "./query-command.js";
 
 interface ChatCommandOptions {
@@ -31,6 +32,8 @@ interface ChatCommandOptions {
   cachedContent?: string;
   cache: boolean;
   historyTokens: number;
+  agent?: boolean;
+  maxSteps: number;
 }
 
 /** One finished (or interrupted) turn, for --json. */
@@ -73,6 +76,8 @@ export function registerChatCommand(program: Command, io: CliIO, done: (code: nu
       parsePositiveInteger,
       8000,
     )
+    .option("--agent", "let the model search and read the index itself for each question (function calling)")
+    .option("--max-steps <n>", "with --agent: model requests per question at most", parsePositiveInteger, 4)
     .addHelpText(
       "after",
       `
@@ -106,8 +111,10 @@ Examples:
           cachedContent: options.cachedContent,
           cache: options.cache,
           historyTokens: options.historyTokens,
+          agent: options.agent,
+          maxSteps: options.maxSteps,
         });
-        done(await converse(session, io, io.stdin, output));
+        done(await converse(session, io, io.stdin, output, options.agent === true));
       } finally {
         await index.close();
       }
@@ -124,6 +131,8 @@ async function converse(
   io: CliIO,
   stdin: NonNullable<CliIO["stdin"]>,
   output: Output,
+  /** Sources come from the model's tool calls, step by step, instead of before the answer. */
+  agent: boolean,
 ): Promise<number> {
   const terminalOutput = io.stdout as Partial<NodeJS.WritableStream>;
   const terminal = stdin.isTTY === true && typeof terminalOutput.on === "function" && !output.json;
@@ -213,7 +222,14 @@ async function converse(
             if (!pinnedShown) printPinned(output, event.pinned);
             pinnedShown = true;
             record.hits = event.hits.map((hit) => ({ n: hit.rank, citation: hit.citation, path: hit.displayPath }));
-            output.print(sourcesLine(event.hits));
+            if (!agent) output.print(sourcesLine(event.hits));
+          } else if (event.type === "tool-call") {
+            output.print(`  (${describeToolCall(event.name, event.arguments)})`);
+          } else if (event.type === "tool-result") {
+            for (const line of describeToolResult(event)) output.print(line);
+            for (const hit of event.hits)
+              if (!record.hits.some((known) => known.n === hit.rank))
+                record.hits.push({ n: hit.rank, citation: hit.citation, path: hit.displayPath });
           } else {
             renderEvent(event, record, output);
             if (event.type === "done" && event.interrupted) failure ??= exitCodeOf(event.interrupted.code);
@@ -260,6 +276,7 @@ function renderEvent(event: Exclude<AnswerEvent, { type: "sources" }>, record: T
     const stop = describeEnd(event);
     if (stop) output.warn(stop);
     output.stream("\n");
+    if (event.stepLimitReached) output.notice(stepLimitNotice(event.steps?.length ?? 0));
     if (event.usage) output.notice(describeUsage(event.usage));
   }
 }

@@ -3,7 +3,10 @@ import type { Citation, Notice } from "../../index.js";
 import {
   type AnswerCacheInfo,
   type AnswerEvent,
+  type AnswerOptions,
   type ChatUsage,
+  ConfigError,
+  type GemIndex,
   type Hit,
   type PinnedDocument,
   type SearchFilter,
@@ -16,6 +19,8 @@ import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
 import { formatCount, Output, plural } from "../output.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
+import { queryAgent } from "./query-agent.js";
+import { queryStructured, readSchemaFile } from "./query-schema.js";
 
 interface QueryCommandOptions {
   top: number;
@@ -32,6 +37,9 @@ interface QueryCommandOptions {
   pin?: string[];
   cachedContent?: string;
   cache: boolean;
+  agent?: boolean;
+  maxSteps: number;
+  schema?: string;
 }
 
 export function registerQueryCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -67,11 +75,16 @@ export function registerQueryCommand(program: Command, io: CliIO, done: (code: n
     .option("--pin <paths...>", "indexed documents to give the model whole (kept in a context cache when big enough)")
     .option("--cached-content <name>", "answer with this existing context cache (cachedContents/<id>) as it is")
     .option("--no-cache", "send pinned documents with the question instead of in a context cache")
+    .option("--agent", "let the model search and read the index itself, over several steps (function calling)")
+    .option("--max-steps <n>", "with --agent: model requests at most (the last must answer)", parsePositiveInteger, 4)
+    .option("--schema <file.json>", "answer as JSON matching this JSON Schema (validated; one retry, then exit 4)")
     .addHelpText(
       "after",
       `
 Examples:
   $ gemindex query "how are crashed runs recovered?"
+  $ gemindex query "which keys must be rotated, and how often?" --agent --max-steps 6
+  $ gemindex query "list every command with its purpose" --schema commands.schema.json
   $ gemindex query "retry policy" --mode lexical --no-answer -k 3
   $ gemindex query "what does chapter 2 say about pricing?" --path "*.pdf" --json
   $ gemindex query "which steps does the runbook skip?" --pin docs/runbook.md`,
@@ -84,6 +97,10 @@ Examples:
       const filter: SearchFilter = { paths: options.path, kinds: options.kind, sources: options.source };
       const search = { k: options.top, mode: options.mode, filter, signal: io.signal };
       try {
+        if (options.agent || options.schema) {
+          done(await generatedOnly(index, question, options, search, output, io));
+          return;
+        }
         if (!index.online || !options.answer) {
           const result = await index.search(question, search);
           if (!index.online) output.notice(offlineNotice);
@@ -232,8 +249,42 @@ function printHits(output: Output, hits: Hit[], question: string, full: boolean)
   }
 }
 
+/** `--agent` and `--schema`: answers only the model can give (refused offline and with --no-answer). */
+async function generatedOnly(
+  index: GemIndex,
+  question: string,
+  options: QueryCommandOptions,
+  search: AnswerOptions,
+  output: Output,
+  io: CliIO,
+): Promise<number> {
+  const flag = options.schema !== undefined ? "--schema" : "--agent";
+  if (!index.online)
+    throw new ConfigError(
+      `${flag} needs GEMINI_API_KEY (the model answers); without a key, gemindex query prints BM25-ranked passages.`,
+    );
+  if (!options.answer) throw new ConfigError(`${flag} cannot be combined with --no-answer.`);
+  const answerOptions: AnswerOptions = {
+    ...search,
+    reasoningEffort: options.reasoningEffort,
+    thinkingBudget: options.thinkingBudget,
+    thoughts: options.thoughts,
+    serviceTier: options.serviceTier,
+    pin: options.pin,
+    cachedContent: options.cachedContent,
+    cache: options.cache,
+    agent: options.agent,
+    maxSteps: options.maxSteps,
+  };
+  if (options.schema !== undefined) {
+    const schema = await readSchemaFile(options.schema, io.cwd);
+    return queryStructured(index, question, { ...answerOptions, schema }, output);
+  }
+  return queryAgent(index, question, { ...answerOptions, maxSteps: options.maxSteps }, output);
+}
+
 /** The JSON shape of a hit: citation parts spelled out for scripts. */
-function toJsonHit(hit: Hit): Record<string, unknown> {
+export function toJsonHit(hit: Hit): Record<string, unknown> {
   return {
     n: hit.rank,
     score: hit.score,

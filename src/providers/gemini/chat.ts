@@ -3,6 +3,7 @@ import { StreamInterruptedError } from "../../errors.js";
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../types.js";
 import { type GeminiClient, linkSignal } from "./client.js";
 import { ThoughtSplitter } from "./thought-splitter.js";
+import { ToolCallCollector, toWireMessage, toWireTools } from "./tool-calls.js";
 
 export const defaultChatModel = "gemini-3-flash-preview";
 
@@ -62,7 +63,7 @@ export function thinkingForEffort(
 export function chatRequestBody(model: string, request: ChatRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
     model: request.model ?? model,
-    messages: request.messages,
+    messages: request.messages.map(toWireMessage),
     stream: true,
     stream_options: { include_usage: true },
   };
@@ -74,6 +75,10 @@ export function chatRequestBody(model: string, request: ChatRequest): Record<str
       type: "json_schema",
       json_schema: { name: request.jsonSchema.name, schema: request.jsonSchema.schema, strict: true },
     };
+  }
+  if (request.tools?.length) {
+    body.tools = toWireTools(request.tools);
+    if (request.toolChoice !== undefined) body.tool_choice = request.toolChoice;
   }
   const google: Record<string, unknown> = {};
   if (request.thinkingBudget !== undefined || request.includeThoughts) {
@@ -118,6 +123,7 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
           signal,
         );
         const splitter = new ThoughtSplitter();
+        const toolCalls = new ToolCallCollector();
         let usage: ChatUsage | undefined;
         let finish: string | undefined;
         try {
@@ -125,8 +131,9 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
             if (chunk.usage) usage = readUsage(chunk.usage as RawUsage);
             for (const choice of chunk.choices ?? []) {
               const delta = choice.delta as
-                | { content?: string | null; extra_content?: { google?: { thought?: boolean } } }
+                | { content?: string | null; tool_calls?: unknown; extra_content?: { google?: { thought?: boolean } } }
                 | undefined;
+              toolCalls.push(delta?.tool_calls);
               const content = delta?.content ?? "";
               if (content) {
                 if (delta?.extra_content?.google?.thought)
@@ -148,6 +155,7 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
         if (signal?.aborted) throw signal.reason;
         for (const piece of splitter.end())
           yield piece.thought ? { type: "thought", text: piece.text } : { type: "text-delta", text: piece.text };
+        if (toolCalls.calls.length > 0) yield { type: "tool-calls", calls: toolCalls.calls };
         if (usage) yield { type: "usage", usage };
         // Gemini sends a finish reason on the last chunk; a stream that ends without one was cut
         // (a proxy, a load balancer), however cleanly it closed.

@@ -156,7 +156,7 @@ function checkTools(body: JsonObject): unknown[] | undefined {
   return tools;
 }
 
-/** Gemini 3 turns replayed without the first tool call's thought_signature (strict option). */
+/** Gemini 3 turns replayed without the first tool call's thought_signature (refused unless the option is off). */
 function checkThoughtSignatures(messages: ParsedMessage[], model: ModelInfo): void {
   messages.forEach((message, position) => {
     const first = message.toolCalls[0];
@@ -225,7 +225,7 @@ export function parseChatRequest(body: JsonObject, state: EmulatorState, batch =
   const thinking = resolveThinking(body, google, model, options);
   const hasTools = (tools?.length ?? 0) > 0 || (body.tool_choice !== undefined && body.tool_choice !== null);
   const cache = cacheFor(google, model, messages, hasTools, state);
-  if (options.requireThoughtSignatures) checkThoughtSignatures(messages, model);
+  if (options.requireThoughtSignatures ?? true) checkThoughtSignatures(messages, model);
 
   const systemTexts = messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => m.text);
   const system = [cache?.systemText ?? "", ...systemTexts].filter((text) => text !== "").join("\n\n");
