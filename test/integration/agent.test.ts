@@ -231,6 +231,47 @@ describe("answer({ agent: true })", () => {
   });
 });
 
+describe("answer({ agent: true }): streams that break off", () => {
+  it("asks a step again when its stream broke off before anything was shown", async () => {
+    const script = scriptedModel([[{ name: "search", arguments: { query: "tomato" } }]]);
+    emulator.options.toolResponder = (request) => {
+      const calls = script(request);
+      // While step 1 is answered, the next request (step 2) is set to end before its first chunk.
+      if (calls) emulator.inject({ path: "chat/completions", status: 503, afterStreamChunks: 0, streamEnd: "eof" });
+      return calls;
+    };
+    const done = (await collect(index.answer("Tomato?", { agent: true }))).at(-1) as Done;
+    expect(done.complete).toBe(true);
+    expect(done.steps!.map((step) => step.step)).toEqual([1, 2]);
+    expect(chatBodies()).toHaveLength(3);
+    expect(done.text).toMatch(/\[1\]/);
+  });
+
+  it("ends the answer, marked incomplete, when the stream breaks off after text was shown (exit 4)", async () => {
+    emulator.options.toolResponder = scriptedModel([[{ name: "search", arguments: { query: "tomato" } }]]);
+    emulator.options.chatResponder = () => "Water the tomatoes at the roots, never the leaves, in the morning [1].";
+    const env = { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
+    const first = await collect(index.answer("Tomato?", { agent: true }));
+    expect((first.at(-1) as Done).complete).toBe(true);
+    emulator.reset();
+    emulator.options.toolResponder = (request) => {
+      const calls = scriptedModel([[{ name: "search", arguments: { query: "tomato" } }]])(request);
+      if (calls) emulator.inject({ path: "chat/completions", status: 503, afterStreamChunks: 2, dropConnection: true });
+      return calls;
+    };
+    const run = await runGemindex(["--db", workspace.db, "--json", "query", "--agent", "Tomato?"], {
+      cwd: workspace.corpus,
+      env,
+    });
+    expect(run.code).toBe(4);
+    const body = JSON.parse(run.stdout) as { complete: boolean; error: { code: string }; answer: string };
+    expect(body.complete).toBe(false);
+    expect(body.error.code).toBe("STREAM_INTERRUPTED");
+    expect(body.answer.length).toBeGreaterThan(0);
+    expect("Water the tomatoes at the roots, never the leaves, in the morning [1].").toContain(body.answer);
+  });
+});
+
 describe("gemindex query --agent / chat --agent", () => {
   const env = () => ({ GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL });
 
