@@ -230,11 +230,11 @@ function checkAgentOptions(question: string, options: AnswerOptions): void {
     throw new ConfigError("Use --reasoning-effort or --thinking-budget, not both (Gemini rejects the combination).");
   if (options.cachedContent !== undefined)
     throw new ConfigError(
-      "--cached-content cannot be used with --agent: Gemini refuses a context cache together with tools.",
+      "A given context cache (cachedContent) cannot be used in agent mode: Gemini refuses a cache together with tools.",
     );
   const maxSteps = options.maxSteps ?? defaultMaxSteps;
   if (!Number.isInteger(maxSteps) || maxSteps < 1)
-    throw new ConfigError(`--max-steps must be a positive integer, got ${maxSteps}.`);
+    throw new ConfigError(`maxSteps must be a positive integer, got ${maxSteps}.`);
 }
 
 /** Field-by-field sum of two requests' usage. */

@@ -49,7 +49,7 @@ export async function* structuredAnswer(
 ): AsyncGenerator<AnswerEvent> {
   if (options.agent)
     throw new ConfigError(
-      "--schema cannot be combined with --agent: Gemini refuses function calling with JSON output.",
+      "A schema cannot be combined with agent mode: Gemini refuses function calling together with JSON output.",
     );
   const schema = compileSchema(options.schema);
   const jsonSchema = { name: "answer", schema: wrapSchema(options.schema) };

@@ -314,7 +314,7 @@ describe("gemindex query --agent / chat --agent", () => {
       env: env(),
     });
     expect(both.code).toBe(2);
-    expect(both.stderr).toContain("--schema cannot be combined with --agent");
+    expect(both.stderr).toContain("A schema cannot be combined with agent mode");
   });
 
   it("chat --agent searches for each question and keeps the turns", async () => {
