@@ -59,6 +59,8 @@ export type ErrorCode =
   | "NO_OUTPUT"
   /** A streamed answer broke off. */
   | "STREAM_INTERRUPTED"
+  /** The model's answer did not match the JSON Schema asked for, even when asked again. */
+  | "INVALID_ANSWER"
   /** A quota that will not come back soon (daily limit, spend cap). */
   | "QUOTA_EXHAUSTED"
   /** The context cache named does not exist (expired or deleted). */
@@ -257,8 +259,8 @@ export class BudgetExceededError extends GemindexError {
 
 /** The model's answer did not have the shape asked for (a JSON Schema), even when asked again. */
 export class InvalidAnswerError extends GemindexError {
-  constructor(message: string) {
-    super(message, "INVALID_ANSWER", ExitCode.provider);
+  constructor(message: string, options: GemindexErrorOptions = {}) {
+    super(message, "INVALID_ANSWER", options);
   }
 }
 

@@ -227,14 +227,24 @@ async function* runToolCalls(
 function checkAgentOptions(question: string, options: AnswerOptions): void {
   if (!question.trim()) throw new ConfigError("The question is empty.");
   if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined)
-    throw new ConfigError("Use --reasoning-effort or --thinking-budget, not both (Gemini rejects the combination).");
+    throw new ConfigError("Give reasoningEffort or thinkingBudget, not both (Gemini rejects the combination).", {
+      code: "CONFLICTING_OPTIONS",
+      data: { options: ["reasoningEffort", "thinkingBudget"], reason: "Gemini rejects the combination" },
+    });
   if (options.cachedContent !== undefined)
     throw new ConfigError(
-      "A given context cache (cachedContent) cannot be used in agent mode: Gemini refuses a cache together with tools.",
+      "Give agent or cachedContent, not both: Gemini refuses a context cache together with tools.",
+      {
+        code: "CONFLICTING_OPTIONS",
+        data: { options: ["agent", "cachedContent"], reason: "Gemini refuses a context cache together with tools" },
+      },
     );
   const maxSteps = options.maxSteps ?? defaultMaxSteps;
   if (!Number.isInteger(maxSteps) || maxSteps < 1)
-    throw new ConfigError(`maxSteps must be a positive integer, got ${maxSteps}.`);
+    throw new ConfigError(`maxSteps must be a positive integer, got ${maxSteps}.`, {
+      code: "INVALID_OPTION",
+      data: { option: "maxSteps", expected: "a positive integer", got: String(maxSteps) },
+    });
 }
 
 /** Field-by-field sum of two requests' usage. */

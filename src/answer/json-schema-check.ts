@@ -33,13 +33,20 @@ export interface SchemaCheck {
  */
 export function compileSchema(schema: unknown, origin = "the schema"): SchemaCheck {
   if (typeof schema !== "object" || schema === null || Array.isArray(schema))
-    throw new ConfigError(`${origin} must be a JSON Schema object.`);
+    throw new ConfigError(`${origin} must be a JSON Schema object.`, {
+      code: "INVALID_OPTION",
+      data: { option: "schema", expected: "a JSON Schema object" },
+    });
   const ajv = ajvFor(schema as Record<string, unknown>);
   let validate: Validate;
   try {
     validate = ajv.compile(schema);
   } catch (error) {
-    throw new ConfigError(`${origin} is not a valid JSON Schema: ${(error as Error).message}`, { cause: error });
+    throw new ConfigError(`${origin} is not a valid JSON Schema: ${(error as Error).message}`, {
+      code: "INVALID_OPTION",
+      data: { option: "schema", expected: "a valid JSON Schema", got: (error as Error).message },
+      cause: error,
+    });
   }
   return {
     check(value, dataVar = "data") {

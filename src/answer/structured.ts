@@ -49,7 +49,11 @@ export async function* structuredAnswer(
 ): AsyncGenerator<AnswerEvent> {
   if (options.agent)
     throw new ConfigError(
-      "A schema cannot be combined with agent mode: Gemini refuses function calling together with JSON output.",
+      "Give schema or agent, not both: Gemini refuses function calling together with JSON output.",
+      {
+        code: "CONFLICTING_OPTIONS",
+        data: { options: ["schema", "agent"], reason: "Gemini refuses function calling together with JSON output" },
+      },
     );
   const schema = compileSchema(options.schema);
   const jsonSchema = { name: "answer", schema: wrapSchema(options.schema) };
@@ -105,7 +109,9 @@ export async function* structuredAnswer(
     ask = `That reply does not match the schema: ${problem}. ${replyRule}`;
   }
   if (interrupted) throw interrupted;
-  throw new InvalidAnswerError(`The model's answer did not match the schema, twice: ${problem}`);
+  throw new InvalidAnswerError(`The model's answer did not match the schema, twice: ${problem}`, {
+    data: { problem },
+  });
 }
 
 /** The reply's data and sources, or what is wrong with it. */

@@ -18,6 +18,9 @@ const flags: Record<string, string> = {
   prune: "--prune",
   reset: "--reset",
   uri: "--db",
+  agent: "--agent",
+  maxSteps: "--max-steps",
+  schema: "--schema",
 };
 
 /** `--flag` for a library option name (the name itself when the CLI has no flag for it). */

@@ -43,6 +43,7 @@ const exitCodes: Record<ErrorCode, number> = {
   CONNECTION: ExitCode.provider,
   PROVIDER: ExitCode.provider,
   STREAM_INTERRUPTED: ExitCode.provider,
+  INVALID_ANSWER: ExitCode.provider,
   NO_OUTPUT: ExitCode.provider,
   QUOTA_EXHAUSTED: ExitCode.provider,
   CACHE_NOT_FOUND: ExitCode.provider,

@@ -314,7 +314,9 @@ describe("gemindex query --agent / chat --agent", () => {
       env: env(),
     });
     expect(both.code).toBe(2);
-    expect(both.stderr).toContain("A schema cannot be combined with agent mode");
+    expect(both.stderr).toContain(
+      "Use --schema or --agent, not both: Gemini refuses function calling together with JSON output.",
+    );
   });
 
   it("chat --agent searches for each question and keeps the turns", async () => {

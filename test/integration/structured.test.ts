@@ -114,7 +114,7 @@ describe("answer({ schema })", () => {
     await expect(lastEvent(index.answer("Commands?", { schema: commandsSchema }))).rejects.toThrow(
       /did not match the schema, twice: it is not JSON/,
     );
-    expect(new InvalidAnswerError("x").exitCode).toBe(4);
+    expect(new InvalidAnswerError("x").code).toBe("INVALID_ANSWER");
   });
 
   it("takes citations from [n] markers inside the data's strings too", async () => {
@@ -179,7 +179,10 @@ describe("gemindex query --schema", () => {
     const broken = await run("broken.json");
     expect([broken.code, broken.stderr]).toEqual([2, expect.stringContaining("--schema broken.json: not valid JSON")]);
     const wrong = await run("wrong.json");
-    expect([wrong.code, wrong.stderr]).toEqual([2, expect.stringContaining("the schema is not a valid JSON Schema")]);
+    expect([wrong.code, wrong.stderr]).toEqual([
+      2,
+      expect.stringContaining("--schema must be a valid JSON Schema, got schema is invalid: data/type"),
+    ]);
     expect(chatBodies()).toHaveLength(0);
   });
 });

@@ -1,13 +1,5 @@
-import {
-  type AgentStep,
-  type AnswerEvent,
-  type AnswerOptions,
-  type ChatUsage,
-  type Citation,
-  ExitCode,
-  type GemIndex,
-  type Hit,
-} from "../../index.js";
+import type { AgentStep, AnswerEvent, AnswerOptions, ChatUsage, Citation, GemIndex, Hit } from "../../index.js";
+import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import { type Output, plural } from "../output.js";
 import { describeEnd, printPinned, toJsonHit } from "./query-command.js";
 
@@ -98,5 +90,5 @@ export async function queryAgent(
     stepLimitReached: limited,
     notices,
   });
-  return end?.interrupted ? end.interrupted.exitCode : ExitCode.ok;
+  return end?.interrupted ? exitCodeOf(end.interrupted.code) : ExitCode.ok;
 }

@@ -1,13 +1,8 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  type AnswerOptions,
-  type ChatUsage,
-  type Citation,
-  ConfigError,
-  ExitCode,
-  type GemIndex,
-} from "../../index.js";
+import { type AnswerOptions, type ChatUsage, type Citation, ConfigError, type GemIndex } from "../../index.js";
+import { describeNotice } from "../describe.js";
+import { ExitCode } from "../exit-codes.js";
 import type { Output } from "../output.js";
 
 /** Reads the `--schema` file: a JSON Schema object, or a ConfigError naming the file. */
@@ -48,7 +43,7 @@ export async function queryStructured(
   let usage: ChatUsage | undefined;
   let attempts = 1;
   for await (const event of index.answer(question, options)) {
-    if (event.type === "sources") for (const notice of event.notices) output.notice(notice);
+    if (event.type === "sources") for (const notice of event.notices) output.notice(describeNotice(notice));
     else if (event.type === "done") {
       ({ data, citations, usage } = event);
       attempts = event.attempts ?? 1;
