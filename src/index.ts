@@ -12,7 +12,7 @@
  */
 
 export { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
-export { type Citation, extractCitations } from "./answer/citations.js";
+export { extractCitations } from "./answer/citations.js";
 export type { CacheRegistryEntry } from "./answer/context-cache.js";
 export type {
   AgentStep,
@@ -20,6 +20,7 @@ export type {
   AnswerEvent,
   AnswerOptions,
   AnswerTurn,
+  Citation,
   PinnedDocument,
 } from "./answer/types.js";
 export { environmentVariables, resolveSettings, type Settings, settingsFromEnv } from "./config/settings.js";

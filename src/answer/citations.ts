@@ -1,17 +1,5 @@
 import type { Hit } from "../retrieval/types.js";
-import type { PinnedDocument } from "./types.js";
-
-/** A source an answer cites, in the order the answer first cites it. */
-export interface Citation {
-  /** The marker used in the answer: `1` for `[1]`, `"P1"` for a pinned document. */
-  n: number | string;
-  /** `guide.md:L10-L24`, `report.pdf:p3`, or the pinned document's path. */
-  citation: string;
-  path: string;
-  page?: number;
-  lines?: { start: number; end: number };
-  location?: string;
-}
+import type { Citation, PinnedDocument } from "./types.js";
 
 /**
  * The sources an answer cites: `[2]`, `[1][3]`, `[1, 2]` and `[P1]` markers, each once, in order

@@ -2,7 +2,18 @@ import type { StreamInterruptedError } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { ChatUsage } from "../providers/types.js";
 import type { Hit, SearchMode, SearchOptions } from "../retrieval/types.js";
-import type { Citation } from "./citations.js";
+
+/** A source an answer cites, in the order the answer first cites it. */
+export interface Citation {
+  /** The marker used in the answer: `1` for `[1]`, `"P1"` for a pinned document. */
+  n: number | string;
+  /** `guide.md:L10-L24`, `report.pdf:p3`, or the pinned document's path. */
+  citation: string;
+  path: string;
+  page?: number;
+  lines?: { start: number; end: number };
+  location?: string;
+}
 
 /** A whole indexed document placed before the conversation (`--pin`). */
 export interface PinnedDocument {

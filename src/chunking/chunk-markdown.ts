@@ -1,4 +1,4 @@
-import { parseMarkdown } from "../loaders/parse-markdown.js";
+import { parseMarkdown } from "../loaders/markdown/parse-markdown.js";
 import type { DocumentSection } from "../loaders/types.js";
 import { chunkPlain, TEXT_LEVELS } from "./chunk-plain.js";
 import { headingLine } from "./heading-line.js";

@@ -1,4 +1,4 @@
-import type { MarkdownBlock } from "../loaders/parse-markdown.js";
+import type { MarkdownBlock } from "../loaders/markdown/parse-markdown.js";
 
 /** A heading and the blocks up to the next heading of any level. */
 export interface MarkdownSection {

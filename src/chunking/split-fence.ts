@@ -1,4 +1,4 @@
-import type { MarkdownBlock } from "../loaders/parse-markdown.js";
+import type { MarkdownBlock } from "../loaders/markdown/parse-markdown.js";
 import { type Piece, wholePiece } from "./piece.js";
 import { splitText } from "./split-text.js";
 import { countTokens } from "./tokens.js";

@@ -2,7 +2,7 @@ import { chunkDocument } from "../chunking/chunk-document.js";
 import type { Chunk, ChunkOptions } from "../chunking/types.js";
 import { GemindexError, isAbort, isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
-import { ScannedPdfError } from "../loaders/load-pdf.js";
+import { ScannedPdfError } from "../loaders/pdf/load-pdf.js";
 import type { MediaContent } from "../loaders/types.js";
 import type { MediaDescriber } from "../providers/types.js";
 import { hashFile } from "../sources/fingerprint.js";

@@ -1,5 +1,5 @@
 import type { LoadError } from "../errors.js";
-import { isSupportedPath } from "../loaders/file-types.js";
+import { isSupportedPath } from "../loaders/detect/file-types.js";
 import { discoverFiles } from "../sources/discover-files.js";
 import type { SourceFile } from "../sources/types.js";
 import type { DocumentRecord } from "../store/types.js";

@@ -2,7 +2,7 @@ import { open, stat } from "node:fs/promises";
 
 import { LoadError } from "../errors.js";
 import { fsErrorReason } from "../sources/fs-error-reason.js";
-import { SNIFF_BYTES } from "./sniff.js";
+import { SNIFF_BYTES } from "./detect/sniff.js";
 
 const MIB = 1024 * 1024;
 

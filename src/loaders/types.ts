@@ -87,3 +87,6 @@ export interface LoadOptions {
   readScannedPage?: (image: MediaContent, page: number) => Promise<string>;
   signal?: AbortSignal;
 }
+
+/** What a format loader produces; `loadDocument` adds the file and its hash. */
+export type LoadedContent = Omit<LoadedDocument, "file" | "hash">;

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type BatchOutputLine, parseBatchOutputLine } from "../../src/embedding/batch/parse-batch-output.js";
-import { embeddingRequestLine, writeBatchInput } from "../../src/embedding/batch/write-batch-input.js";
+import { type BatchOutputLine, parseBatchOutputLine } from "../../src/providers/gemini/parse-batch-output.js";
+import { embeddingRequestLine, writeBatchInput } from "../../src/providers/gemini/write-batch-input.js";
 import type { BatchEmbedItem } from "../../src/providers/types.js";
 
 const DIMS = 4;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { chunkDocument } from "../../src/chunking/chunk-document.js";
 import type { Chunk } from "../../src/chunking/types.js";
 import { ConfigError } from "../../src/errors.js";
-import { htmlToMarkdown } from "../../src/loaders/html-to-markdown.js";
+import { htmlToMarkdown } from "../../src/loaders/html/html-to-markdown.js";
 import { loadDocument } from "../../src/loaders/load-document.js";
 import type { DocumentKind, DocumentSection, LoadedDocument } from "../../src/loaders/types.js";
 import { contentOf, expectWellFormed } from "./chunk-assertions.js";

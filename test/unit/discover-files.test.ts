@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { LoadError } from "../../src/errors.js";
-import { isSupportedPath } from "../../src/loaders/file-types.js";
+import { isSupportedPath } from "../../src/loaders/detect/file-types.js";
 import { type DiscoverOptions, discoverFiles } from "../../src/sources/discover-files.js";
 import type { SourceFile } from "../../src/sources/types.js";
 import { makeTempTree, type TempTree } from "./make-temp-tree.js";

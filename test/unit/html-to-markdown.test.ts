@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { htmlToMarkdown } from "../../src/loaders/html-to-markdown.js";
-import { parseMarkdown } from "../../src/loaders/parse-markdown.js";
+import { htmlToMarkdown } from "../../src/loaders/html/html-to-markdown.js";
+import { parseMarkdown } from "../../src/loaders/markdown/parse-markdown.js";
 
 const page = (body: string, head = "<title>Page</title>") =>
   `<!DOCTYPE html><html><head>${head}</head><body>${body}</body></html>`;

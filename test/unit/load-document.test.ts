@@ -3,7 +3,7 @@ import path from "node:path";
 
 import { describe, expect, it } from "vitest";
 
-import { isSupportedPath } from "../../src/loaders/file-types.js";
+import { isSupportedPath } from "../../src/loaders/detect/file-types.js";
 import { hashFile } from "../../src/sources/fingerprint.js";
 import { failure, fixture, load, useTempFiles } from "./load-helpers.js";
 

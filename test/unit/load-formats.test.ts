@@ -6,9 +6,9 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 
 import { LoadError } from "../../src/errors.js";
-import { loadDocx } from "../../src/loaders/load-docx.js";
-import { loadXlsx } from "../../src/loaders/load-xlsx.js";
-import { readZipDirectory } from "../../src/loaders/read-zip-directory.js";
+import { loadDocx } from "../../src/loaders/office/load-docx.js";
+import { loadXlsx } from "../../src/loaders/office/load-xlsx.js";
+import { readZipDirectory } from "../../src/loaders/office/read-zip-directory.js";
 import { hashFile } from "../../src/sources/fingerprint.js";
 import { failure, fixture, load, useTempFiles } from "./load-helpers.js";
 

@@ -1,7 +1,7 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { LoadError } from "../../src/errors.js";
-import { ScannedPdfError } from "../../src/loaders/load-pdf.js";
+import { ScannedPdfError } from "../../src/loaders/pdf/load-pdf.js";
 import type { MediaContent } from "../../src/loaders/types.js";
 import { failure, fixture, load } from "./load-helpers.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { columnLetters, formatCell, sheetSection } from "../../src/loaders/sheet-section.js";
+import { columnLetters, formatCell, sheetSection } from "../../src/loaders/office/sheet-section.js";
 
 const limits = { maxRows: 1000, maxColumns: 100, maxCellCharacters: 200 };
 

@@ -2,12 +2,11 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 
-import { classifyZip } from "../../src/loaders/classify-zip.js";
-import { decodeText, UndecodableTextError } from "../../src/loaders/decode-text.js";
-import { looksLikeHtml } from "../../src/loaders/looks-like-html.js";
-import { detectMediaType } from "../../src/loaders/media-type.js";
-import { readZipDirectory, readZipEntry, ZipFormatError } from "../../src/loaders/read-zip-directory.js";
-import { sniff } from "../../src/loaders/sniff.js";
+import { classifyZip } from "../../src/loaders/detect/classify-zip.js";
+import { detectMediaType } from "../../src/loaders/detect/media-type.js";
+import { looksLikeHtml, sniff } from "../../src/loaders/detect/sniff.js";
+import { readZipDirectory, readZipEntry, ZipFormatError } from "../../src/loaders/office/read-zip-directory.js";
+import { decodeText, UndecodableTextError } from "../../src/loaders/text/decode-text.js";
 
 const fixtures = path.resolve(import.meta.dirname, "../fixtures");
 const fixture = async (relative: string) => new Uint8Array(await readFile(path.join(fixtures, relative)));

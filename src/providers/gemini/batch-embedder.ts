@@ -1,8 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { parseBatchOutputLine } from "../../embedding/batch/parse-batch-output.js";
-import { writeBatchInput } from "../../embedding/batch/write-batch-input.js";
 import { ConfigError, GemindexError, ProviderError } from "../../errors.js";
 import type {
   BatchCallOptions,
@@ -20,6 +18,8 @@ import { cancelBatch, createBatch, getBatch, listBatches } from "./batches.js";
 import type { GeminiClient } from "./client.js";
 import { deleteFile, downloadFile, uploadFile } from "./files.js";
 import { applyForm } from "./models.js";
+import { parseBatchOutputLine } from "./parse-batch-output.js";
+import { writeBatchInput } from "./write-batch-input.js";
 
 export interface GeminiBatchEmbedderOptions {
   /** Bytes per upload request (a multiple of 8 MiB on Gemini; smaller values are for tests). @default 8 MiB */

@@ -1,5 +1,5 @@
-import { fitVector } from "../../embedding/vectors.js";
 import { ConfigError, ProviderError } from "../../errors.js";
+import { fitVector } from "../fit-vector.js";
 import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult, MediaInput } from "../types.js";
 import type { GeminiClient } from "./client.js";
 import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";

@@ -7,35 +7,11 @@ import { GeminiClient } from "./client.js";
 import { createGeminiEmbedder } from "./embedder.js";
 import { createGeminiMediaDescriber } from "./media.js";
 
-export { createGeminiBatchEmbedder, type GeminiBatchEmbedderOptions } from "./batch-embedder.js";
-export { batchPath, batchStateOf, cancelBatch, createBatch, getBatch, listBatches, toBatchJobInfo } from "./batches.js";
-export {
-  CacheNotFoundError,
-  CacheTooSmallError,
-  cacheMinTokens,
-  cacheName,
-  createCachedContent,
-  createGeminiContextCaches,
-  deleteCachedContent,
-  getCachedContent,
-  isCacheGone,
-  listCachedContents,
-  minCacheTokens,
-  readCacheTooSmall,
-  updateCachedContentTtl,
-} from "./caches.js";
-export { createGeminiChat, defaultChatModel } from "./chat.js";
-export { GeminiClient, type GeminiClientOptions } from "./client.js";
-export { createGeminiEmbedder, defaultDimensions, defaultEmbeddingModel } from "./embedder.js";
-export { defaultGeminiBaseURL, deriveEndpoints } from "./endpoints.js";
-export {
-  defaultUploadChunkSize,
-  deleteFile,
-  downloadFile,
-  type GeminiFile,
-  type UploadFileOptions,
-  uploadFile,
-} from "./files.js";
+// Only what callers outside the provider use: the composition root (open-index.ts) and the public
+// defaults. Everything else is imported from its own module.
+export { defaultChatModel } from "./chat.js";
+export { defaultDimensions, defaultEmbeddingModel } from "./embedder.js";
+export { defaultGeminiBaseURL } from "./endpoints.js";
 
 export interface GeminiProviderOptions {
   apiKey: string;
@@ -63,6 +39,7 @@ export interface GeminiProvider {
   caches?: ContextCacheService;
 }
 
+/** Wires the Gemini parts on one client; the batch embedder and caches only where the native API exists. */
 export function createGeminiProvider(options: GeminiProviderOptions): GeminiProvider {
   const client = new GeminiClient(options);
   const embedder = createGeminiEmbedder(client, { model: options.embeddingModel, dimensions: options.dimensions });

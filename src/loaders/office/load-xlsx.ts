@@ -1,10 +1,8 @@
-import { LoadError } from "../errors.js";
-import { summarizeError } from "./error-summary.js";
-import type { LoadedContent } from "./loaded-content.js";
-import { checkUnpackedSize, officeTitle } from "./office-package.js";
+import { LoadError } from "../../errors.js";
+import type { DocumentSection, LoadedContent } from "../types.js";
+import { checkUnpackedSize, officeTitle, summarizeError } from "./office-package.js";
 import type { ZipEntry } from "./read-zip-directory.js";
 import { type SheetLimits, sheetSection } from "./sheet-section.js";
-import type { DocumentSection } from "./types.js";
 
 /** What one workbook may contribute; beyond it the rest is left out with a warning. */
 export const XLSX_LIMITS: Readonly<SheetLimits> = { maxRows: 50_000, maxColumns: 500, maxCellCharacters: 2_000 };

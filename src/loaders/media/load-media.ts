@@ -1,7 +1,7 @@
-import { LoadError } from "../errors.js";
+import { LoadError } from "../../errors.js";
+import type { MediaType } from "../detect/media-type.js";
+import type { LoadedContent } from "../types.js";
 import { convertToPng, MODEL_READABLE_IMAGE_TYPES } from "./convert-image.js";
-import type { LoadedContent } from "./loaded-content.js";
-import type { MediaType } from "./media-type.js";
 
 /**
  * An image or audio file as a document without text: `media` holds its bytes and MIME type

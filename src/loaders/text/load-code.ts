@@ -1,6 +1,6 @@
+import type { LoadedContent } from "../types.js";
 import type { FileText } from "./decode-text.js";
-import type { LoadedContent } from "./loaded-content.js";
-import { textSections } from "./text-sections.js";
+import { textSections } from "./load-text.js";
 
 /**
  * Loads a source file as one section starting at line 1, recording its `language`

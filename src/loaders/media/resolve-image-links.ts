@@ -1,10 +1,10 @@
 import { type FileHandle, open, stat } from "node:fs/promises";
 import path from "node:path";
 
-import { toPosixPath } from "../sources/to-posix-path.js";
-import { extensionOf } from "./file-types.js";
-import { detectMediaType } from "./media-type.js";
-import type { ImageReference } from "./types.js";
+import { toPosixPath } from "../../sources/to-posix-path.js";
+import { extensionOf } from "../detect/file-types.js";
+import { detectMediaType } from "../detect/media-type.js";
+import type { ImageReference } from "../types.js";
 
 /** An image link as written in a document, before it is resolved to a file. */
 export interface ImageLink {

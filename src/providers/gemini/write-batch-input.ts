@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { finished } from "node:stream/promises";
 import { GemindexError } from "../../errors.js";
-import type { BatchEmbedItem } from "../../providers/types.js";
+import type { BatchEmbedItem } from "../types.js";
 
 /** The `body` of one embeddings request line: what the compat `/embeddings` endpoint takes for one input. */
 export interface EmbeddingRequestBody {

@@ -1,10 +1,10 @@
-import type { FileText } from "./decode-text.js";
+import { resolveImageLinks } from "../media/resolve-image-links.js";
+import type { FileText } from "../text/decode-text.js";
+import { textSections } from "../text/load-text.js";
+import type { LoadedContent } from "../types.js";
 import { frontMatterTitle, splitFrontMatter } from "./front-matter.js";
-import type { LoadedContent } from "./loaded-content.js";
 import { findMarkdownImageLinks } from "./markdown-image-links.js";
 import { parseMarkdown } from "./parse-markdown.js";
-import { resolveImageLinks } from "./resolve-image-links.js";
-import { textSections } from "./text-sections.js";
 
 /**
  * Loads Markdown (`.md`, `.markdown`, `.mdx`): front matter is dropped from the indexed text

@@ -1,8 +1,8 @@
-import { LoadError } from "../errors.js";
-import type { FileText } from "./decode-text.js";
+import { LoadError } from "../../errors.js";
+import { resolveImageLinks } from "../media/resolve-image-links.js";
+import type { FileText } from "../text/decode-text.js";
+import type { LoadedContent } from "../types.js";
 import { HtmlTooDeepError, htmlToMarkdown } from "./html-to-markdown.js";
-import type { LoadedContent } from "./loaded-content.js";
-import { resolveImageLinks } from "./resolve-image-links.js";
 
 /**
  * Loads an HTML page (`.html`, `.htm`, `.xhtml`, or a file of unknown type that starts like

@@ -1,4 +1,4 @@
-import type { ZipEntry } from "./read-zip-directory.js";
+import type { ZipEntry } from "../office/read-zip-directory.js";
 
 /** What a ZIP archive holds: a format gemindex reads, or a name for the "unsupported archive" reason. */
 export type ZipKind =

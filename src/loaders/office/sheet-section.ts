@@ -1,4 +1,4 @@
-import type { DocumentSection } from "./types.js";
+import type { DocumentSection } from "../types.js";
 
 /** Bounds on what one workbook contributes to the index. */
 export interface SheetLimits {

@@ -1,8 +1,7 @@
-import { LoadError } from "../errors.js";
-import { summarizeError } from "./error-summary.js";
-import { htmlToMarkdown } from "./html-to-markdown.js";
-import type { LoadedContent } from "./loaded-content.js";
-import { checkUnpackedSize, officeTitle } from "./office-package.js";
+import { LoadError } from "../../errors.js";
+import { htmlToMarkdown } from "../html/html-to-markdown.js";
+import type { LoadedContent } from "../types.js";
+import { checkUnpackedSize, officeTitle, summarizeError } from "./office-package.js";
 import type { ZipEntry } from "./read-zip-directory.js";
 
 /**

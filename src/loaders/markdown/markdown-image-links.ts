@@ -1,5 +1,5 @@
+import type { ImageLink } from "../media/resolve-image-links.js";
 import { parseMarkdown } from "./parse-markdown.js";
-import type { ImageLink } from "./resolve-image-links.js";
 
 /** `![alt](target "title")`; the target may be `<wrapped in angle brackets>`. */
 const INLINE_IMAGE = /!\[((?:\\.|[^\\\]])*)\]\(\s*(<[^>\n]*>|[^\s)]+)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*\)/g;

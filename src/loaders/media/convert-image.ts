@@ -1,4 +1,4 @@
-import type { MediaType } from "./media-type.js";
+import type { MediaType } from "../detect/media-type.js";
 
 /**
  * Image types a Gemini chat model reads inline: PNG, JPEG, WebP, HEIC and HEIF. Anything else

@@ -1,4 +1,4 @@
-import { fitVector } from "../vectors.js";
+import { fitVector } from "../fit-vector.js";
 
 /** One output line of an embeddings batch, read. */
 export type BatchOutputLine =

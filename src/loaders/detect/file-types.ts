@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import type { DocumentKind } from "./types.js";
+import type { DocumentKind } from "../types.js";
 
 /**
  * How a file is loaded, as far as its name says. Content has the last word: `loadDocument`

@@ -1,8 +1,6 @@
-import { LoadError } from "../errors.js";
-import { installArrayBufferTransfer } from "./install-array-buffer-transfer.js";
-import type { LoadedContent } from "./loaded-content.js";
-import { findPdfHeader } from "./sniff.js";
-import type { DocumentSection, LoadOptions, MediaContent } from "./types.js";
+import { LoadError } from "../../errors.js";
+import { findPdfHeader } from "../detect/sniff.js";
+import type { DocumentSection, LoadedContent, LoadOptions, MediaContent } from "../types.js";
 
 /**
  * pdf.js keeps per-page state (parsed content, fonts) on the document until it is cleaned up:
@@ -224,4 +222,26 @@ function openFailureReason(error: unknown): string {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Adds `ArrayBuffer.prototype.transferToFixedLength` (and `transfer`) where missing (Node 20).
+ * The pdf.js bundled in unpdf calls it when moving image and font data; without it Node 20
+ * only logs a warning, then silently loses embedded images and renders blank pages. The copy
+ * below leaves the source buffer intact instead of detaching it, which callers cannot tell
+ * apart for these uses. Idempotent; a no-op on Node 21+.
+ */
+export function installArrayBufferTransfer(): void {
+  const prototype = ArrayBuffer.prototype as ArrayBuffer & { transferToFixedLength?: unknown; transfer?: unknown };
+  if (typeof prototype.transferToFixedLength === "function") return;
+  const transfer = function (this: ArrayBuffer, newLength?: number): ArrayBuffer {
+    const length = newLength ?? this.byteLength;
+    const copy = new ArrayBuffer(length);
+    new Uint8Array(copy).set(new Uint8Array(this, 0, Math.min(length, this.byteLength)));
+    return copy;
+  };
+  Object.defineProperty(prototype, "transferToFixedLength", { value: transfer, configurable: true, writable: true });
+  if (typeof prototype.transfer !== "function") {
+    Object.defineProperty(prototype, "transfer", { value: transfer, configurable: true, writable: true });
+  }
 }
