@@ -73,6 +73,8 @@ export type ErrorCode =
   | "STORE"
   /** Another process is writing to this index. */
   | "LOCKED"
+  /** Tables of the index are missing or unreadable: it needs a repair (or a reset). */
+  | "DAMAGED"
   /** One file could not be loaded. */
   | "LOAD"
   /** The caller's signal stopped the operation (reports only; aborts themselves are not wrapped). */
@@ -97,8 +99,16 @@ export interface ErrorData {
   /** A library option name and what it accepts. */
   INVALID_OPTION: { option: string; expected: string; got?: string };
   INDEX_LOCATION: { uri: string };
+  DAMAGED: { uri: string; tables: TableDamageInfo[] };
   BATCH_UNKNOWN: { id: string };
   CACHE_NOT_FOUND: { name: string };
+}
+
+/** A table of the index that is gone or cannot be read (see IndexDamagedError). */
+export interface TableDamageInfo {
+  table: string;
+  problem: "missing" | "unreadable";
+  reason: string;
 }
 
 /** An error as reports and run records keep it (and `--json` prints it). */
@@ -268,6 +278,24 @@ export class InvalidAnswerError extends GemindexError {
 export class StoreError extends GemindexError {
   constructor(message: string, options: GemindexErrorOptions = {}) {
     super(message, "STORE", options);
+  }
+}
+
+/**
+ * Tables of the index are missing or unreadable (a deleted folder, a truncated file): `gemindex
+ * doctor` says what, `gemindex doctor --repair` fixes it. `tables` names each damaged table.
+ */
+export class IndexDamagedError extends GemindexError {
+  readonly tables: ReadonlyArray<TableDamageInfo>;
+
+  constructor(uri: string, tables: ReadonlyArray<TableDamageInfo>, options: GemindexErrorOptions = {}) {
+    super(
+      `The index at ${uri} is damaged (${tables.map((table) => `${table.table} table ${table.problem}`).join(", ")}): ` +
+        "repair it, or rebuild it from scratch (reset).",
+      "DAMAGED",
+      { ...options, data: { uri, tables: tables.map((table) => ({ ...table })) } },
+    );
+    this.tables = tables;
   }
 }
 

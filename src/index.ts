@@ -34,6 +34,7 @@ export {
   type ErrorInfo,
   GemindexError,
   hasCode,
+  IndexDamagedError,
   IndexLockedError,
   InvalidAnswerError,
   isInputFault,
@@ -48,6 +49,7 @@ export * from "./eval/index.js";
 export type { BatchJobRecord, BatchJobState, CollectReport } from "./indexing/batch-jobs.js";
 export type { HealthReport } from "./indexing/check-health.js";
 export type { CollectBatchesOptions } from "./indexing/collect-batches.js";
+export type { TableCheck } from "./indexing/inspect-index.js";
 export type { OptimizeOptions, OptimizeReport } from "./indexing/optimize.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { IndexStatus } from "./indexing/status.js";

@@ -43,6 +43,12 @@ export type Notice =
   // Search.
   /** Vector or hybrid search was asked for but is unavailable: lexical search was used. */
   | { kind: "lexical-fallback"; reason: "no-api-key" | "no-vectors"; message: string }
+  /**
+   * The index has no full-text index yet (a run ended before building it, or it was removed):
+   * passages were found by scanning chunks for the query's words. Optimizing (or the next index
+   * run) builds it; a reader never does.
+   */
+  | { kind: "full-text-scan"; message: string }
   // Answers and context caches.
   /** The endpoint offers no context caching: pinned documents are sent with every question. */
   | { kind: "cache-unavailable"; message: string }
@@ -57,7 +63,36 @@ export type Notice =
   | { kind: "health-no-index"; uri: string; message: string }
   /** The index has another layout version: it must be rebuilt (reset). */
   | { kind: "health-layout-version"; found: number; expected: number; message: string }
-  /** The full-text index is missing or covers too few chunks (optimize rebuilds it). */
+  /**
+   * A table is gone (`missing`) or cannot be read (`unreadable`: it cannot be opened, or
+   * `unreadableRows` of it are in damaged files). A repair rebuilds what can be rebuilt.
+   */
+  | {
+      kind: "health-table";
+      table: string;
+      problem: "missing" | "unreadable";
+      reason?: string;
+      unreadableRows: number;
+      message: string;
+    }
+  /** Indexed documents whose chunks are not all there (or are more than the manifest says): a repair re-indexes them. */
+  | { kind: "health-chunks-missing"; documents: number; missingChunks: number; examples: string[]; message: string }
+  /** Extra copies of chunk rows or manifest rows (two writers wrote them): a repair (or the next run) removes them. */
+  | { kind: "health-duplicates"; chunkRows: number; documents: number; manifestRows: number; message: string }
+  /** Chunk rows of document versions no manifest row describes (`writing`: a run is writing right now). */
+  | { kind: "health-orphans"; rows: number; versions: number; writing: boolean; message: string }
+  /** Documents whose vectors have missing values: a repair embeds them again. */
+  | { kind: "health-vectors-damaged"; documents: number; message: string }
+  /** The chunks' vectors were made with another configuration than the index's: rebuild it (reset). */
+  | {
+      kind: "health-embedding-mismatch";
+      index: NoticeEmbedding;
+      chunks: { dimensions: number; model?: string } | null;
+      message: string;
+    }
+  /** Documents marked for re-indexing (by a repair): the next index run re-indexes them. */
+  | { kind: "health-stale"; documents: number; message: string }
+  /** The full-text index is missing or covers too few chunks (the next run or optimize builds it). */
   | { kind: "health-full-text"; present: boolean; coverage: number; unindexed: number; message: string }
   /** An ANN index is needed and missing, or many chunks are outside it (optimize builds it). */
   | { kind: "health-ann"; chunks: number; unindexed: number; present: boolean; message: string }

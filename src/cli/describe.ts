@@ -55,6 +55,11 @@ export function describeError(error: ErrorInfo | { code: string; message: string
     return `${flagOf(error.data.option)} must be ${error.data.expected}${error.data.got ? `, got ${error.data.got}` : ""}.`;
   if (hasCode(error, "INDEX_LOCATION"))
     return `The index location ${error.data.uri} is a file, not a folder: give --db a folder (or a LanceDB URI).`;
+  if (hasCode(error, "DAMAGED"))
+    return (
+      `The index at ${error.data.uri} is damaged (${error.data.tables.map((table) => `${table.table} table ${table.problem}`).join(", ")}): ` +
+      "run `gemindex doctor --repair` to repair it, or `gemindex index --reset <paths>` to start over."
+    );
   if (hasCode(error, "BATCH_UNKNOWN"))
     return `No batch job ${error.data.id} in this index; see \`gemindex batch list\`.`;
   if (hasCode(error, "CACHE_NOT_FOUND"))
@@ -99,13 +104,41 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
   "batch-submitted": (notice) =>
     `Submitted batch job ${notice.job} (${notice.batchId}) for ${notice.inputs} chunks of ${notice.documents} ` +
     "documents; the next run (or `gemindex batch collect`) writes them once it finishes.",
+  "full-text-scan": () =>
+    "This index has no full-text index yet, so passages were found by scanning for the query's words; " +
+    "`gemindex optimize` (or the next `gemindex index` run) builds it.",
   "health-no-index": (notice) => `There is no index at ${notice.uri}: run \`gemindex index <paths>\`.`,
   "health-layout-version": (notice) =>
     `The index has layout version ${notice.found}; this gemindex needs ${notice.expected}: ` +
     "re-index with `gemindex index --reset <paths>`.",
+  "health-table": (notice) =>
+    notice.problem === "missing"
+      ? `The ${notice.table} table is missing (its folder is gone): run \`gemindex doctor --repair\` (${tableRepair(notice.table)}).`
+      : `The ${notice.table} table cannot be read (${notice.unreadableRows ? `${notice.unreadableRows} rows in damaged files` : "it cannot be opened"}: ${notice.reason}): ` +
+        `run \`gemindex doctor --repair\` (it keeps what can be read${notice.table === "chunks" ? " and re-indexes the rest" : ""}).`,
+  "health-chunks-missing": (notice) =>
+    `${notice.documents} documents are missing ${notice.missingChunks} chunks (e.g. ${notice.examples[0]}): ` +
+    "run `gemindex doctor --repair` to re-index them (the next `gemindex index` run does too).",
+  "health-duplicates": (notice) =>
+    `${notice.chunkRows} chunk rows (in ${notice.documents} documents)${notice.manifestRows ? ` and ${notice.manifestRows} manifest rows` : ""} ` +
+    "are extra copies (two writers wrote them): run `gemindex doctor --repair` (the next `gemindex index` run removes them too).",
+  "health-orphans": (notice) =>
+    notice.writing
+      ? `${notice.rows} chunk rows belong to no indexed document yet (a run is writing right now).`
+      : `${notice.rows} chunk rows of ${notice.versions} document versions belong to no indexed document ` +
+        "(left by an interrupted run): run `gemindex doctor --repair`.",
+  "health-vectors-damaged": (notice) =>
+    `${notice.documents} documents have damaged vectors: run \`gemindex doctor --repair\` (it embeds them again).`,
+  "health-embedding-mismatch": (notice) =>
+    `The chunks' vectors were made with ${notice.chunks ? `${notice.chunks.model ?? "an unknown model"} (${notice.chunks.dimensions} dimensions)` : "no model"}, ` +
+    `but the index is set up for ${notice.index ? `${notice.index.model} (${notice.index.dimensions} dimensions)` : "lexical search only"}: ` +
+    "rebuild it with `gemindex index --reset <paths>`.",
+  "health-stale": (notice) =>
+    `${notice.documents} documents wait to be re-indexed: run \`gemindex index <paths>\` (or \`gemindex doctor --repair\`).`,
   "health-full-text": (notice) =>
     !notice.present
-      ? "There is no full-text index, so lexical search scans every chunk: run `gemindex optimize`."
+      ? "There is no full-text index, so lexical search scans every chunk: the next `gemindex index` run builds it " +
+        "(a run ended before it could), or run `gemindex optimize`."
       : `${notice.unindexed} chunks are outside the full-text index (${(notice.coverage * 100).toFixed(0)}% ` +
         "covered; the others are searched more slowly): run `gemindex optimize` (the next run folds them in too).",
   "health-ann": (notice) =>
@@ -123,6 +156,12 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
         "`gemindex batch collect` writes them once it finishes.",
   "health-failed-files": (notice) => `${notice.count} files could not be indexed (see \`gemindex status\`).`,
 };
+
+function tableRepair(table: string): string {
+  if (table === "chunks") return "it re-indexes the documents, reusing any vectors still present";
+  if (table === "documents") return "it rebuilds the list of documents from the chunks";
+  return "it restores the index's settings from the chunks";
+}
 
 /** A notice in the CLI's words. */
 export function describeNotice(notice: Notice): string {

@@ -13,7 +13,7 @@ export const ExitCode = {
   provider: 4,
   /** Another process holds the index lock. */
   locked: 5,
-  /** `gemindex doctor` found the index unhealthy. */
+  /** `gemindex doctor` found the index unhealthy, or a command found it damaged (doctor --repair fixes it). */
   unhealthy: 6,
   /** A run stopped at its cost limit; finished work is kept and the next run continues. */
   budget: 7,
@@ -50,6 +50,7 @@ const exitCodes: Record<ErrorCode, number> = {
   CACHE_TOO_SMALL: ExitCode.provider,
   BUDGET_REACHED: ExitCode.budget,
   LOCKED: ExitCode.locked,
+  DAMAGED: ExitCode.unhealthy,
   LOAD: ExitCode.someFilesFailed,
   ABORTED: ExitCode.interrupted,
 };

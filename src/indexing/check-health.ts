@@ -4,6 +4,7 @@ import { defaultAnnThreshold, type Store } from "../store/open-store.js";
 import { schemaVersion } from "../store/schema.js";
 import { inspectWriteLock } from "../store/write-lock.js";
 import { type BatchJobRecord, isActive, listBatchJobs } from "./batch-jobs.js";
+import { type IndexInspection, inspectIndex, type TableCheck } from "./inspect-index.js";
 
 /** What `doctor()` reports. */
 export interface HealthReport {
@@ -13,6 +14,8 @@ export interface HealthReport {
   problems: Notice[];
   /** Things worth knowing that need no action now. */
   warnings: Notice[];
+  /** Each table of the index, read whole. */
+  tables: TableCheck[];
   schemaVersion?: number;
   embedding: EmbeddingConfig | null;
   documents: number;
@@ -36,8 +39,10 @@ export interface HealthReport {
 const batchLifetimeMs = 48 * 3600 * 1000;
 
 /**
- * Checks an index's health: layout version, full-text index coverage, ANN index presence above
- * the threshold, fragment count, batch jobs left behind, a stale write lock, failed documents.
+ * Checks an index's health: every table opened and read whole (around damaged files), each
+ * document's chunks against its manifest row and the embedding fingerprint, duplicates and
+ * leftovers, layout version, full-text and ANN indexes a run did not finish, fragments, batch
+ * jobs left behind, the write lock, failed documents. Reads only; damage is reported, never thrown.
  */
 export async function checkHealth(
   store: Store,
@@ -46,22 +51,25 @@ export async function checkHealth(
   const threshold = options.annThreshold ?? defaultAnnThreshold;
   const now = options.now ?? new Date();
   await store.refresh();
-  const meta = await store.readMeta();
-  const chunks = await store.countChunks();
-  const failedDocuments = await store.countDocuments("status = 'failed'");
-  const text = await store.textIndexStats();
-  const vector = await store.vectorIndexStats();
-  const hasVectors = await store.hasVectors();
-  const fragments = await store.fragmentStats();
+  const inspection = await inspectIndex(store);
+  const meta = inspection.meta;
+  const chunks = inspection.chunkRows;
+  const records = [...inspection.manifest.values()];
+  const failedDocuments = records.filter((record) => record.status === "failed").length;
+  const text = await store.textIndexStats().catch(() => undefined);
+  const vector = await store.vectorIndexStats().catch(() => undefined);
+  const hasVectors = inspection.vectors !== undefined;
+  const fragments = await store.fragmentStats().catch(() => ({ fragments: 0, small: 0, versions: 0 }));
   const lock = await inspectWriteLock(store.uri);
   const report: HealthReport = {
     healthy: true,
     uri: store.uri,
     problems: [],
     warnings: [],
+    tables: inspection.tables,
     schemaVersion: meta?.schemaVersion,
     embedding: meta?.embedding ?? null,
-    documents: (await store.countDocuments()) - failedDocuments,
+    documents: records.length - failedDocuments,
     failedDocuments,
     chunks,
     fullText: {
@@ -79,16 +87,17 @@ export async function checkHealth(
       needed: hasVectors && chunks >= threshold,
     },
     fragments,
-    batches: { active: meta ? (await listBatchJobs(store)).filter(isActive) : [] },
+    batches: { active: meta ? (await listBatchJobs(store).catch(() => [])).filter(isActive) : [] },
     lock: lock
       ? { pid: lock.owner.pid, hostname: lock.owner.hostname, since: lock.owner.startedAt, alive: lock.alive }
       : undefined,
   };
   const { problems, warnings } = report;
-  if (!meta) {
+  if (!store.exists) {
     problems.push({ kind: "health-no-index", uri: store.uri, message: `There is no index at ${store.uri}.` });
   } else {
-    if (meta.schemaVersion !== schemaVersion)
+    damageFindings(inspection, problems, warnings, lock?.alive === true);
+    if (meta && meta.schemaVersion !== schemaVersion)
       problems.push({
         kind: "health-layout-version",
         found: meta.schemaVersion,
@@ -184,4 +193,87 @@ function fullTextFindings(report: HealthReport, chunks: number): { problems: Not
       ],
     };
   return { problems: [], warnings: [] };
+}
+
+/** Missing and unreadable tables, and documents whose chunks do not match their manifest row. */
+function damageFindings(inspection: IndexInspection, problems: Notice[], warnings: Notice[], writing: boolean): void {
+  const gone = new Set<string>();
+  for (const table of inspection.tables) {
+    if (table.state === "ok") continue;
+    const unopened = table.state === "missing" || (table.rows === 0 && table.unreadableRows === 0);
+    if (unopened) gone.add(table.table);
+    problems.push({
+      kind: "health-table",
+      table: table.table,
+      problem: table.state,
+      ...(table.reason ? { reason: table.reason } : {}),
+      unreadableRows: table.unreadableRows,
+      message:
+        table.state === "missing"
+          ? `The ${table.table} table is missing: repairing the index rebuilds it.`
+          : `The ${table.table} table cannot be read (${table.reason}): repairing the index keeps what can be read.`,
+    });
+  }
+  // A table that is gone explains everything about its rows: no finding per document on top.
+  const missing = inspection.incomplete.filter((entry) => entry.reason !== "vectors");
+  if (missing.length > 0 && !gone.has("chunks")) {
+    const missingChunks = missing.reduce((sum, entry) => sum + Math.max(0, entry.record.chunks - entry.found), 0);
+    problems.push({
+      kind: "health-chunks-missing",
+      documents: missing.length,
+      missingChunks,
+      examples: missing.slice(0, 5).map((entry) => entry.record.path),
+      message: `${missing.length} documents are missing ${missingChunks} chunks: repairing the index (or the next index run) re-indexes them.`,
+    });
+  }
+  const damaged = inspection.incomplete.length - missing.length;
+  if (damaged > 0)
+    problems.push({
+      kind: "health-vectors-damaged",
+      documents: damaged,
+      message: `${damaged} documents have damaged vectors: repairing the index embeds them again.`,
+    });
+  const stale = [...inspection.manifest.values()].filter((record) => record.status === "stale").length;
+  if (stale > 0)
+    problems.push({
+      kind: "health-stale",
+      documents: stale,
+      message: `${stale} documents wait to be re-indexed: the next index run does it.`,
+    });
+  const chunkRows = inspection.duplicateChunkRows.length;
+  const manifestRows = inspection.duplicateManifestRows.length;
+  if (chunkRows > 0 || manifestRows > 0)
+    problems.push({
+      kind: "health-duplicates",
+      chunkRows,
+      documents: inspection.duplicatedDocuments,
+      manifestRows,
+      message: `${chunkRows} chunk rows and ${manifestRows} manifest rows are extra copies: repairing the index (or the next index run) removes them.`,
+    });
+  if (inspection.orphans.length > 0 && !gone.has("documents")) {
+    const rows = inspection.orphans.reduce((sum, orphan) => sum + orphan.chunks, 0);
+    // While a run writes, a document's chunks precede its manifest row: expected, not damage.
+    (writing ? warnings : problems).push({
+      kind: "health-orphans",
+      rows,
+      versions: inspection.orphans.length,
+      writing,
+      message: writing
+        ? `${rows} chunk rows belong to no indexed document yet (a run is writing).`
+        : `${rows} chunk rows belong to no indexed document (left by an interrupted run): repairing the index removes them.`,
+    });
+  }
+  if (inspection.embeddingMismatch) {
+    const index = inspection.meta?.embedding;
+    const vectors = inspection.vectors;
+    problems.push({
+      kind: "health-embedding-mismatch",
+      index: index ? { model: index.model, dimensions: index.dimensions } : null,
+      chunks: vectors
+        ? { dimensions: vectors.dimensions, ...(vectors.embedding ? { model: vectors.embedding.model } : {}) }
+        : null,
+      message:
+        "The chunks' vectors were made with another embedding configuration than the index's: rebuild it (reset).",
+    });
+  }
 }

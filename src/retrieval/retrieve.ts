@@ -1,4 +1,4 @@
-import { ConfigError, noIndexError } from "../errors.js";
+import { ConfigError, IndexDamagedError, noIndexError } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { Embedder } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
@@ -32,6 +32,8 @@ export async function retrieve(
     await context.store.refresh();
     if (!context.store.exists) throw noIndexError(context.store.uri);
   }
+  const chunksDamage = context.store.damage.filter((damage) => damage.table === "chunks");
+  if (chunksDamage.length > 0) throw new IndexDamagedError(context.store.uri, chunksDamage);
   const k = options.k ?? 8;
   if (!Number.isInteger(k) || k < 1)
     throw new ConfigError(`k must be a positive integer, got ${k}.`, {
@@ -54,6 +56,13 @@ export async function retrieve(
     );
     mode = "lexical";
   }
+  if (mode !== "vector" && !context.store.hasTextIndex)
+    notices.push({
+      kind: "full-text-scan",
+      message:
+        "This index has no full-text index yet, so passages were found by scanning for the query's words; " +
+        "optimizing the index (or the next index run) builds it.",
+    });
   const where = filterToWhere(options.filter, context.cwd);
   // Each list goes deeper than k so that fusion can promote a passage ranked lower by one engine.
   const depth = mode === "hybrid" ? Math.max(k * 2, 20) : k;

@@ -1,12 +1,19 @@
-import "./lance-env.js";
+import { rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
-import type { Schema } from "apache-arrow";
-import { StoreError } from "../errors.js";
+import type { Table as ArrowTable, Schema } from "apache-arrow";
+import { isRemoteUri } from "../config/settings.js";
+import { ConfigError, IndexDamagedError, StoreError } from "../errors.js";
 import type { Notice } from "../notices.js";
+import type { EmbeddingConfig } from "../providers/types.js";
+import { arrow } from "./arrow.js";
 import { BatchTables, batchTableNames } from "./batch-tables.js";
+import { type ConnectOptions, connectIndex, firstLine, storeFailure } from "./connect.js";
 import { metaKeys } from "./meta-keys.js";
 import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
-import { chunkSchema, documentSchema, metaSchema, schemaVersion } from "./schema.js";
+import { queryTerms, scanLimit, scanScore } from "./scan-search.js";
+import { type ScanTableOptions, scanTable, type TableScan } from "./scan-table.js";
+import { chunkSchema, documentSchema, embeddingMetadataKey, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
 import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
 
@@ -28,6 +35,30 @@ export interface OpenStoreOptions {
 }
 
 const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
+
+/** The index's own tables: chunks, the documents manifest, the meta key/value table. */
+export type IndexTable = (typeof tables)[keyof typeof tables];
+
+/** Suffixes of a table being rebuilt (incomplete) and rebuilt (complete, waiting to replace the old one). */
+const buildingSuffix = "_rebuilding";
+const builtSuffix = "_rebuilt";
+
+/**
+ * Puts a rebuilt table in place of the old one (local folders): the old folder goes, the rebuilt
+ * one is renamed. Also finishes a swap a crash interrupted, and drops an unfinished rebuild.
+ */
+async function finishSwap(uri: string, name: string): Promise<void> {
+  const built = path.join(uri, `${name}${builtSuffix}.lance`);
+  const exists = await stat(built).then(
+    () => true,
+    () => false,
+  );
+  if (exists) {
+    await rm(path.join(uri, `${name}.lance`), { recursive: true, force: true });
+    await rename(built, path.join(uri, `${name}.lance`));
+  }
+  await rm(path.join(uri, `${name}${buildingSuffix}.lance`), { recursive: true, force: true });
+}
 
 /** Rows above which runs build an ANN index (exact search takes ~50 ms per 10k × 768 here). */
 export const defaultAnnThreshold = 20_000;
@@ -54,52 +85,89 @@ const chunkColumns = [
   "hash",
 ];
 
+/** A table of the index that exists but cannot be used, and why (see `Store.damage`). */
+export interface TableDamage {
+  table: string;
+  /** "missing": gone while other tables exist; "unreadable": present but LanceDB cannot open or read it. */
+  problem: "missing" | "unreadable";
+  reason: string;
+}
+
 /**
  * The LanceDB side of an index: a `chunks` table (text, location, vector), a `documents`
  * manifest and a `meta` table. Writes follow "chunks first, manifest last", each in one LanceDB
  * commit, so a process killed at any instant leaves a readable, consistent index.
- * `close()` releases it.
+ *
+ * Opening never writes: a missing folder is an index that does not exist yet (a writer creates
+ * it), and a table LanceDB cannot open is recorded in `damage` instead of failing the open, so
+ * `doctor` can report it and `index --reset` can start over. `close()` releases it; any use
+ * after that throws a StoreError.
  */
 export class Store {
   readonly uri: string;
-  readonly #db: lancedb.Connection;
+  readonly #connect: ConnectOptions;
+  #db?: lancedb.Connection;
   #chunks?: lancedb.Table;
   #documents?: lancedb.Table;
   #meta?: lancedb.Table;
+  #damage: TableDamage[] = [];
   #ftsReady = false;
   #batchTables?: BatchTables;
   #chunkSchema?: Schema;
+  #closed = false;
 
-  private constructor(uri: string, db: lancedb.Connection) {
+  private constructor(uri: string, connect: ConnectOptions) {
     this.uri = uri;
-    this.#db = db;
+    this.#connect = connect;
   }
 
-  /** Opens (without creating anything) the index at `uri`: a folder or any LanceDB URI. */
+  /** Opens (without creating or changing anything) the index at `uri`: a folder or any LanceDB URI. */
   static async open(uri: string, options: OpenStoreOptions = {}): Promise<Store> {
-    try {
-      const session = new lancedb.Session(
-        BigInt(options.indexCacheBytes ?? 256 * 1024 ** 2),
-        BigInt(options.metadataCacheBytes ?? 64 * 1024 ** 2),
-      );
-      const db = await lancedb.connect(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1, session });
-      const store = new Store(uri, db);
-      await store.#openExisting();
-      return store;
-    } catch (error) {
-      throw new StoreError(`Cannot open the index at ${uri}: ${(error as Error).message}`, { cause: error });
-    }
+    const session = new lancedb.Session(
+      BigInt(options.indexCacheBytes ?? 256 * 1024 ** 2),
+      BigInt(options.metadataCacheBytes ?? 64 * 1024 ** 2),
+    );
+    const store = new Store(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1, session });
+    store.#db = await connectIndex(uri, store.#connect, false);
+    await store.#openExisting();
+    return store;
   }
 
   async #openExisting(): Promise<void> {
-    const names = new Set(await this.#db.tableNames());
-    if (names.has(tables.meta)) this.#meta = await this.#db.openTable(tables.meta);
-    if (names.has(tables.documents)) this.#documents = await this.#db.openTable(tables.documents);
-    if (names.has(tables.chunks)) {
-      this.#chunks = await this.#db.openTable(tables.chunks);
-      this.#ftsReady = (await this.#chunks.listIndices()).some(
-        (index) => index.columns.includes("text") && index.indexType === "FTS",
-      );
+    this.#damage = [];
+    if (!this.#db) return;
+    let names: Set<string>;
+    try {
+      names = new Set(await this.#db.tableNames());
+    } catch (error) {
+      throw storeFailure(error, this.uri, "open");
+    }
+    const open = async (name: string): Promise<lancedb.Table | undefined> => {
+      if (!names.has(name)) return undefined;
+      try {
+        return await this.#db!.openTable(name);
+      } catch (error) {
+        const failure = storeFailure(error, this.uri, "open");
+        if (failure instanceof ConfigError) throw failure;
+        this.#damage.push({ table: name, problem: "unreadable", reason: firstLine((error as Error).message) });
+        return undefined;
+      }
+    };
+    this.#meta = await open(tables.meta);
+    this.#documents = await open(tables.documents);
+    this.#chunks = await open(tables.chunks);
+    if (this.#damage.length > 0 || this.#meta || this.#documents || this.#chunks) {
+      for (const name of Object.values(tables))
+        if (!names.has(name)) this.#damage.push({ table: name, problem: "missing", reason: "its folder is gone" });
+    }
+    if (this.#chunks) {
+      try {
+        this.#ftsReady = (await this.#chunks.listIndices()).some(
+          (index) => index.columns.includes("text") && index.indexType === "FTS",
+        );
+      } catch (error) {
+        this.#damage.push({ table: tables.chunks, problem: "unreadable", reason: firstLine((error as Error).message) });
+      }
     }
   }
 
@@ -108,89 +176,283 @@ export class Store {
    * process created). A writer calls it after taking the lock, so it never builds on a stale view.
    */
   async refresh(): Promise<void> {
+    this.#assertOpen();
+    this.#closeTables();
+    this.#db ??= await connectIndex(this.uri, this.#connect, false);
+    await this.#openExisting();
+  }
+
+  #closeTables(): void {
     this.#batchTables?.close();
     this.#batchTables = undefined;
     this.#chunkSchema = undefined;
     for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
     this.#chunks = this.#documents = this.#meta = undefined;
-    await this.#openExisting();
+    this.#ftsReady = false;
   }
 
-  /** True once something was written. */
+  /** True once something was written (even when some of it is damaged now). */
   get exists(): boolean {
-    return this.#meta !== undefined;
+    this.#assertOpen();
+    return this.#meta !== undefined || this.#damage.length > 0;
+  }
+
+  /** Tables that are missing or cannot be opened (empty for a healthy or a not-yet-created index). */
+  get damage(): readonly TableDamage[] {
+    this.#assertOpen();
+    return this.#damage;
   }
 
   /** True when chunks carry vectors. */
   async hasVectors(): Promise<boolean> {
+    this.#assertOpen();
     if (!this.#chunks) return false;
     this.#chunkSchema ??= await this.#chunks.schema();
     return this.#chunkSchema.fields.some((field) => field.name === "vector");
   }
 
+  /** True when the chunks table has its full-text (BM25) index. */
+  get hasTextIndex(): boolean {
+    this.#assertOpen();
+    return this.#ftsReady;
+  }
+
   async readMeta(): Promise<IndexMeta | undefined> {
+    this.#assertOpen();
     const value = await this.readValue<IndexMeta>(metaKeys.index);
     return value;
   }
 
   /**
-   * Creates the tables for a new index (or, with `replace`, drops everything first: a re-index
-   * from scratch with another embedding configuration).
+   * Creates the tables for a new index (or, with `replace`, removes everything first: a re-index
+   * from scratch with another embedding configuration, or a fresh start after damage). Tables of
+   * a damaged index are removed even when LanceDB cannot open them.
    */
   async initialize(meta: IndexMeta, options: { replace?: boolean } = {}): Promise<void> {
-    if (options.replace) {
-      this.#batchTables?.close();
-      this.#batchTables = undefined;
-      for (const name of [...Object.values(tables), ...Object.values(batchTableNames)]) {
-        if ((await this.#db.tableNames()).includes(name)) await this.#db.dropTable(name);
-      }
-      this.#chunks = this.#documents = this.#meta = undefined;
-      this.#chunkSchema = undefined;
-      this.#ftsReady = false;
+    this.#assertOpen();
+    try {
+      if (options.replace) await this.#removeOwnedTables();
+      this.#db ??= await connectIndex(this.uri, this.#connect, true);
+      const db = this.#db!;
+      this.#chunks ??= await db.createEmptyTable(tables.chunks, chunkSchema(meta.embedding), {
+        existOk: true,
+      });
+      this.#documents ??= await db.createEmptyTable(tables.documents, documentSchema, { existOk: true });
+      // Meta last: an index whose meta exists has all its tables.
+      this.#meta ??= await db.createEmptyTable(tables.meta, metaSchema, { existOk: true });
+      this.#damage = [];
+      await this.writeValue(metaKeys.index, meta);
+    } catch (error) {
+      throw storeFailure(error, this.uri, "create");
     }
-    this.#chunks ??= await this.#db.createEmptyTable(tables.chunks, chunkSchema(meta.embedding?.dimensions), {
-      existOk: true,
-    });
-    this.#documents ??= await this.#db.createEmptyTable(tables.documents, documentSchema, { existOk: true });
-    // Meta last: an index whose meta exists has all its tables.
-    this.#meta ??= await this.#db.createEmptyTable(tables.meta, metaSchema, { existOk: true });
-    await this.writeValue(metaKeys.index, meta);
+  }
+
+  /**
+   * Removes every table gemindex made. A local index's table folders are deleted directly (LanceDB
+   * cannot drop a table it cannot open); other files in the folder (the write lock, anything of
+   * the user's) stay.
+   */
+  async #removeOwnedTables(): Promise<void> {
+    this.#closeTables();
+    const names = [...Object.values(tables), ...Object.values(batchTableNames)];
+    if (!isRemoteUri(this.uri)) {
+      for (const name of [...names.map((table) => `${table}.lance`), "__manifest"])
+        await rm(path.join(this.uri, name), { recursive: true, force: true });
+      this.#db?.close();
+      this.#db = undefined;
+    } else if (this.#db) {
+      const present = await this.#db.tableNames();
+      for (const name of names) if (present.includes(name)) await this.#db.dropTable(name);
+    }
+    this.#damage = [];
   }
 
   async readValue<T>(key: string): Promise<T | undefined> {
+    this.#assertOpen();
     if (!this.#meta) return undefined;
-    const rows = await this.#meta
-      .query()
-      .where(`key = ${sqlString(key)}`)
-      .limit(1)
-      .toArray();
+    const rows = await this.#read(
+      "meta",
+      this.#meta
+        .query()
+        .where(`key = ${sqlString(key)}`)
+        .limit(1)
+        .toArray(),
+    );
     return rows[0] ? (JSON.parse(String(rows[0].value)) as T) : undefined;
   }
 
   /** Every value whose key starts with `prefix`. */
   async readValues<T>(prefix: string): Promise<Array<{ key: string; value: T }>> {
+    this.#assertOpen();
     if (!this.#meta) return [];
-    const rows = await this.#meta
-      .query()
-      .where(`starts_with(key, ${sqlString(prefix)})`)
-      .toArray();
+    const rows = await this.#read(
+      "meta",
+      this.#meta
+        .query()
+        .where(`starts_with(key, ${sqlString(prefix)})`)
+        .toArray(),
+    );
     return rows.map((row) => ({ key: String(row.key), value: JSON.parse(String(row.value)) as T }));
   }
 
   async deleteValue(key: string): Promise<void> {
+    this.#assertOpen();
     await this.#meta?.delete(`key = ${sqlString(key)}`);
+  }
+
+  /**
+   * Reads every row of one of the index's tables, around damaged fragments (see scanTable).
+   * Undefined when the table does not exist or cannot be opened (see `damage`).
+   */
+  async scan(name: IndexTable, options: ScanTableOptions): Promise<TableScan | undefined> {
+    this.#assertOpen();
+    const table = this.#table(name);
+    return table ? scanTable(table, options) : undefined;
+  }
+
+  /**
+   * The vector column: its dimensions and the embedding configuration recorded with it (indexes
+   * made before it was recorded have none). Undefined for a lexical-only index.
+   */
+  async vectorColumn(): Promise<{ dimensions: number; embedding?: EmbeddingConfig } | undefined> {
+    this.#assertOpen();
+    if (!this.#chunks) return undefined;
+    this.#chunkSchema ??= await this.#chunks.schema();
+    const field = this.#chunkSchema.fields.find((candidate) => candidate.name === "vector");
+    if (!field) return undefined;
+    const recorded = field.metadata.get(embeddingMetadataKey);
+    return {
+      dimensions: (field.type as { listSize: number }).listSize,
+      embedding: recorded ? (JSON.parse(recorded) as EmbeddingConfig) : undefined,
+    };
+  }
+
+  /** Deletes particular rows of a table (duplicate copies of a chunk), by `_rowid`. */
+  async deleteRows(name: IndexTable, rowIds: bigint[]): Promise<void> {
+    this.#assertOpen();
+    const table = this.#require(this.#table(name));
+    for (const piece of inPieces(rowIds, 1000)) await table.delete(`_rowid IN (${piece.join(", ")})`);
+  }
+
+  /** Deletes the chunk rows of document versions that no manifest row describes. */
+  async deleteChunkVersions(versions: Array<{ path: string; hash: string }>): Promise<void> {
+    this.#assertOpen();
+    const chunks = this.#require(this.#chunks);
+    for (const piece of inPieces(versions, 100))
+      await chunks.delete(
+        piece
+          .map((version) => `(path = ${sqlString(version.path)} AND doc_hash = ${sqlString(version.hash)})`)
+          .join(" OR "),
+      );
+  }
+
+  /**
+   * Replaces a table by the rows `fill` writes into a fresh table of the same schema (what could
+   * be read of a damaged table, or rows rebuilt from another table). A local index builds the new
+   * table beside the old one and swaps the folders, so a crash leaves either table whole
+   * ({@link Store.open} finishes a swap it finds half done); on object storage the copy is
+   * written twice (build, then copy back).
+   */
+  async rebuildTable(
+    name: IndexTable,
+    schema: Schema,
+    fill: (add: (rows: ArrowTable | Array<Record<string, unknown>>) => Promise<void>) => Promise<void>,
+  ): Promise<void> {
+    this.#assertOpen();
+    const db = this.#require(this.#db);
+    const building = `${name}${buildingSuffix}`;
+    if ((await db.tableNames()).includes(building)) await db.dropTable(building);
+    const target = await db.createEmptyTable(building, schema);
+    try {
+      // The old table stays open while `fill` reads it.
+      await fill(async (rows) => {
+        await target.add(rows);
+      });
+    } finally {
+      target.close();
+    }
+    this.#closeTables();
+    if (!isRemoteUri(this.uri)) {
+      await rename(path.join(this.uri, `${building}.lance`), path.join(this.uri, `${name}${builtSuffix}.lance`));
+      await finishSwap(this.uri, name);
+    } else {
+      if ((await db.tableNames()).includes(name)) await db.dropTable(name);
+      const copy = await db.createEmptyTable(name, schema);
+      const source = await db.openTable(building);
+      for await (const batch of source.query()) await copy.add(new arrow.Table([batch]));
+      source.close();
+      copy.close();
+      await db.dropTable(building);
+    }
+    await this.#openExisting();
+  }
+
+  /**
+   * Completes a table rebuild a crash interrupted (a local index only; see `rebuildTable`). A
+   * writer calls it after taking the lock; readers never change anything.
+   */
+  async finishInterruptedRebuilds(): Promise<void> {
+    this.#assertOpen();
+    if (isRemoteUri(this.uri) || !this.#db) return;
+    for (const name of Object.values(tables)) await finishSwap(this.uri, name);
+    await this.refresh();
+  }
+
+  /** The schema of one of the index's tables (undefined when it is absent or cannot be opened). */
+  async tableSchema(name: IndexTable): Promise<Schema | undefined> {
+    this.#assertOpen();
+    return this.#table(name)?.schema();
+  }
+
+  /**
+   * Removes one of the index's tables, even one LanceDB cannot open (a local table's folder is
+   * deleted). Used by repairs, for a table whose data is gone anyway.
+   */
+  async dropTable(name: IndexTable): Promise<void> {
+    this.#assertOpen();
+    this.#closeTables();
+    if (!isRemoteUri(this.uri)) await rm(path.join(this.uri, `${name}.lance`), { recursive: true, force: true });
+    else if (this.#db && (await this.#db.tableNames()).includes(name)) await this.#db.dropTable(name);
+    await this.#openExisting();
+  }
+
+  /** Creates tables that are missing (after damage) from the index's configuration. */
+  async createMissingTables(meta: IndexMeta): Promise<string[]> {
+    this.#assertOpen();
+    const db = this.#require(this.#db);
+    const present = new Set(await db.tableNames());
+    const created: string[] = [];
+    const schemas: Record<IndexTable, Schema> = {
+      chunks: chunkSchema(meta.embedding),
+      documents: documentSchema,
+      meta: metaSchema,
+    };
+    for (const name of [tables.chunks, tables.documents, tables.meta] as IndexTable[]) {
+      if (present.has(name)) continue;
+      await db.createEmptyTable(name, schemas[name]);
+      created.push(name);
+    }
+    if (created.length > 0) await this.refresh();
+    if (created.includes(tables.meta)) await this.writeValue(metaKeys.index, meta);
+    return created;
+  }
+
+  #table(name: IndexTable): lancedb.Table | undefined {
+    return name === "chunks" ? this.#chunks : name === "documents" ? this.#documents : this.#meta;
   }
 
   /** The tables holding documents that wait for Batch API jobs (created on first use). */
   async batchTables(): Promise<BatchTables> {
+    this.#assertOpen();
     if (this.#batchTables) return this.#batchTables;
     const meta = await this.readMeta();
-    if (!meta?.embedding) throw new StoreError("Batch jobs need an index with embeddings.");
+    if (!meta?.embedding || !this.#db) throw new StoreError("Batch jobs need an index with embeddings.");
     this.#batchTables = await BatchTables.open(this.#db, meta.embedding.dimensions);
     return this.#batchTables;
   }
 
   async writeValue(key: string, value: unknown): Promise<void> {
+    this.#assertOpen();
     const meta = this.#require(this.#meta);
     await meta
       .mergeInsert("key")
@@ -201,11 +463,16 @@ export class Store {
 
   /** Every manifest row, streamed in batches (never the whole table as one array of Arrow objects). */
   async *documents(where?: string): AsyncGenerator<DocumentRecord> {
+    this.#assertOpen();
     if (!this.#documents) return;
     const query = this.#documents.query();
     if (where) query.where(where);
-    for await (const batch of query) {
-      for (const row of batch.toArray()) yield toDocumentRecord(row);
+    try {
+      for await (const batch of query) {
+        for (const row of batch.toArray()) yield toDocumentRecord(row);
+      }
+    } catch (error) {
+      throw this.#readFailure("documents", error);
     }
   }
 
@@ -218,6 +485,7 @@ export class Store {
   async commitDocuments(
     entries: Array<{ record: DocumentRecord; chunks: StoredChunk[]; fresh?: boolean }>,
   ): Promise<void> {
+    this.#assertOpen();
     if (entries.length === 0) return;
     const fresh = entries
       .filter((entry) => entry.fresh)
@@ -240,6 +508,7 @@ export class Store {
    * against the whole table and needs a few hundred MB more at 100k chunks.
    */
   async replaceChunks(documents: Array<{ path: string; hash: string; chunks: StoredChunk[] }>): Promise<void> {
+    this.#assertOpen();
     const chunks = this.#require(this.#chunks);
     for (const piece of inPieces(documents, 100)) {
       const version = (equal: boolean) =>
@@ -266,6 +535,7 @@ export class Store {
 
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */
   async updateDocuments(records: DocumentRecord[]): Promise<void> {
+    this.#assertOpen();
     if (records.length === 0) return;
     await this.#require(this.#documents)
       .mergeInsert("path")
@@ -276,6 +546,7 @@ export class Store {
 
   /** Deletes documents: chunks first, then manifest rows. */
   async removeDocuments(paths: string[]): Promise<void> {
+    this.#assertOpen();
     for (const piece of inPieces(paths, 500)) {
       await this.#require(this.#chunks).delete(sqlIn("path", piece));
       await this.#require(this.#documents).delete(sqlIn("path", piece));
@@ -287,21 +558,30 @@ export class Store {
    * texts already have vectors, known without a query per document.
    */
   async *chunkKeys(): AsyncGenerator<{ path: string; hash: string }> {
+    this.#assertOpen();
     if (!this.#chunks) return;
-    for await (const batch of this.#chunks.query().select(["path", "hash"])) {
-      const paths = batch.getChild("path");
-      const hashes = batch.getChild("hash");
-      if (!paths || !hashes) continue;
-      for (let i = 0; i < batch.numRows; i++) yield { path: String(paths.get(i)), hash: String(hashes.get(i)) };
+    try {
+      for await (const batch of this.#chunks.query().select(["path", "hash"])) {
+        const paths = batch.getChild("path");
+        const hashes = batch.getChild("hash");
+        if (!paths || !hashes) continue;
+        for (let i = 0; i < batch.numRows; i++) yield { path: String(paths.get(i)), hash: String(hashes.get(i)) };
+      }
+    } catch (error) {
+      throw this.#readFailure("chunks", error);
     }
   }
 
   /** Vectors already paid for, by chunk-text hash. */
   async vectorsByHash(hashes: string[]): Promise<Map<string, Float32Array>> {
+    this.#assertOpen();
     const found = new Map<string, Float32Array>();
     if (!this.#chunks || hashes.length === 0 || !(await this.hasVectors())) return found;
     for (const piece of inPieces([...new Set(hashes)], 500)) {
-      const rows = await this.#chunks.query().where(sqlIn("hash", piece)).select(["hash", "vector"]).toArray();
+      const rows = await this.#read(
+        "chunks",
+        this.#chunks.query().where(sqlIn("hash", piece)).select(["hash", "vector"]).toArray(),
+      );
       for (const row of rows) {
         if (!found.has(row.hash)) found.set(String(row.hash), Float32Array.from(row.vector as ArrayLike<number>));
       }
@@ -311,6 +591,7 @@ export class Store {
 
   /** Nearest chunks by cosine distance. */
   async vectorSearch(vector: Float32Array, options: SearchOptions & { exact?: boolean }): Promise<ChunkMatch[]> {
+    this.#assertOpen();
     if (!this.#chunks) return [];
     // Naming _distance keeps LanceDB from warning on every query that it adds the column itself.
     const query = this.#chunks
@@ -323,32 +604,46 @@ export class Store {
     // restores the recall that quantization loses (measured in `npm run bench -- retrieval`).
     else query.nprobes(annSearch.nprobes).refineFactor(annSearch.refineFactor);
     if (options.where) query.where(options.where);
-    const rows = await query.toArray();
+    const rows = await this.#read("chunks", query.toArray());
     return rows.map((row) => ({ ...toChunkMatch(row), distance: Number(row._distance) }));
   }
 
-  /** Best chunks by BM25 over the full-text index (rows written after the index was built included). */
+  /**
+   * Best chunks by BM25 over the full-text index (rows written after the index was built
+   * included). Never builds the index (a reader must not write): without it, chunks containing
+   * the query's words are found by a scan and ranked by {@link scanScore}; see `hasTextIndex`.
+   */
   async textSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
+    this.#assertOpen();
     if (!this.#chunks || !text.trim()) return [];
-    await this.ensureTextIndex();
+    if (!this.#ftsReady) return this.#scanSearch(text, options);
     const query = this.#chunks
       .query()
       .fullTextSearch(new lancedb.MatchQuery(text, "text"))
       .select([...chunkColumns, "_score"])
       .limit(options.k);
     if (options.where) query.where(options.where);
-    const rows = await query.toArray();
+    const rows = await this.#read("chunks", query.toArray());
     return rows.map((row) => ({ ...toChunkMatch(row), bm25: Number(row._score) }));
   }
 
-  /** Builds the full-text index once; later rows are searched unindexed until `maintain()` folds them in. */
-  async ensureTextIndex(): Promise<void> {
-    if (this.#ftsReady || !this.#chunks) return;
-    await this.#buildTextIndex();
+  async #scanSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
+    const terms = queryTerms(text);
+    if (terms.length === 0) return [];
+    const contains = terms.map((term) => `lower(text) LIKE ${sqlString(`%${term}%`)}`).join(" OR ");
+    const query = this.#chunks!.query()
+      .where(options.where ? `(${contains}) AND (${options.where})` : contains)
+      .select(chunkColumns)
+      .limit(scanLimit);
+    const matches = (await this.#read("chunks", query.toArray())).map(toChunkMatch);
+    return scanScore(matches, terms)
+      .slice(0, options.k)
+      .map(({ match, score }) => ({ ...match, bm25: score }));
   }
 
   /** Rebuilds the full-text index over every chunk (see optimizeIndex). */
   async rebuildTextIndex(): Promise<void> {
+    this.#assertOpen();
     if (this.#chunks && (await this.#chunks.countRows()) > 0) await this.#buildTextIndex();
   }
 
@@ -375,6 +670,7 @@ export class Store {
    * `optimize()` does everything unconditionally. Returns notices.
    */
   async maintain(options: { maxSmallFragments?: number; annThreshold?: number } = {}): Promise<Notice[]> {
+    this.#assertOpen();
     const notices: Notice[] = [];
     if (!this.#chunks) return notices;
     if (!this.#ftsReady) await this.#buildTextIndex();
@@ -398,6 +694,7 @@ export class Store {
 
   /** Facts about the vector index, or undefined when the table has none. */
   async vectorIndexStats(): Promise<{ indexed: number; unindexed: number; type: string } | undefined> {
+    this.#assertOpen();
     if (!this.#chunks || !(await this.hasVectors())) return undefined;
     const stats = await this.#chunks.indexStats("vector_idx").catch(() => null);
     return stats
@@ -407,6 +704,7 @@ export class Store {
 
   /** Facts about the full-text index, or undefined when there is none. */
   async textIndexStats(): Promise<{ indexed: number; unindexed: number } | undefined> {
+    this.#assertOpen();
     if (!this.#chunks) return undefined;
     const stats = await this.#chunks.indexStats("text_idx").catch(() => null);
     return stats ? { indexed: stats.numIndexedRows, unindexed: stats.numUnindexedRows } : undefined;
@@ -414,6 +712,7 @@ export class Store {
 
   /** Fragment counts of the chunks table (many small fragments slow scans; `optimize` merges them). */
   async fragmentStats(): Promise<{ fragments: number; small: number; versions: number }> {
+    this.#assertOpen();
     if (!this.#chunks) return { fragments: 0, small: 0, versions: 0 };
     const { fragmentStats } = await this.#chunks.stats();
     return {
@@ -455,6 +754,7 @@ export class Store {
 
   /** (Re)builds the ANN index: IVF with residual quantization (see `annSearch` for how it is queried). */
   async buildVectorIndex(): Promise<void> {
+    this.#assertOpen();
     const chunks = this.#require(this.#chunks);
     const rows = await chunks.countRows();
     // A training sample of 32 vectors per partition (not 256) builds faster and needs ~200 MB less
@@ -475,6 +775,7 @@ export class Store {
    * (returned) rather than failing the run.
    */
   async optimize(): Promise<Notice | undefined> {
+    this.#assertOpen();
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
       if (!table) continue;
       const skipped = await this.#optimizeTable(table);
@@ -499,36 +800,71 @@ export class Store {
   }
 
   async countChunks(where?: string): Promise<number> {
+    this.#assertOpen();
     return this.#chunks ? this.#chunks.countRows(where) : 0;
   }
 
   async countDocuments(where?: string): Promise<number> {
+    this.#assertOpen();
     return this.#documents ? this.#documents.countRows(where) : 0;
   }
 
   /** The chunks of one document in order (for pinning whole documents, and tests). */
   async chunksOf(path: string): Promise<ChunkMatch[]> {
+    this.#assertOpen();
     if (!this.#chunks) return [];
-    const rows = await this.#chunks
-      .query()
-      .where(`path = ${sqlString(path)}`)
-      .select(chunkColumns)
-      .toArray();
+    const rows = await this.#read(
+      "chunks",
+      this.#chunks
+        .query()
+        .where(`path = ${sqlString(path)}`)
+        .select(chunkColumns)
+        .toArray(),
+    );
     return rows.map(toChunkMatch).sort((a, b) => a.ordinal - b.ordinal);
   }
 
+  /** Releases the tables; the handle cannot be used afterwards (a second close does nothing). */
   close(): void {
-    this.#batchTables?.close();
-    for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
-    this.#db.close();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeTables();
+    this.#db?.close();
+    this.#db = undefined;
+  }
+
+  /** Awaits a read of `table`, turning LanceDB's failure into a gemindex error (damage, permissions). */
+  async #read<T>(table: IndexTable, work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw this.#readFailure(table, error);
+    }
+  }
+
+  #readFailure(table: IndexTable, error: unknown): Error {
+    const message = error instanceof Error ? error.message : String(error);
+    // Data files that are cut short, corrupt or gone: the table is damaged, and doctor can repair it.
+    if (
+      /LanceError\(IO\)|failed to fill whole buffer|Invalid range|Not found:/i.test(message) &&
+      !/permission denied/i.test(message)
+    )
+      return new IndexDamagedError(this.uri, [{ table, problem: "unreadable", reason: firstLine(message) }], {
+        cause: error,
+      });
+    return storeFailure(error, this.uri, "read");
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError(`The index at ${this.uri} was closed; open it again to use it.`);
   }
 
   #require<T>(table: T | undefined): T {
-    if (!table)
-      throw new StoreError(`The index at ${this.uri} has not been created yet: index some files first.`, {
-        data: { uri: this.uri },
-      });
-    return table;
+    if (table) return table;
+    if (this.#damage.length > 0) throw new IndexDamagedError(this.uri, this.#damage);
+    throw new StoreError(`The index at ${this.uri} has not been created yet: index some files first.`, {
+      data: { uri: this.uri },
+    });
   }
 }
 

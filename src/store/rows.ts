@@ -74,7 +74,7 @@ export function toDocumentRecord(row: Record<string, unknown>): DocumentRecord {
     hash: String(row.hash),
     size: Number(row.size),
     mtimeMs: Number(row.mtime_ms),
-    status: row.status === "failed" ? "failed" : "indexed",
+    status: row.status === "failed" || row.status === "stale" ? row.status : "indexed",
     error: row.error === null || row.error === undefined ? undefined : String(row.error),
     chunks: Number(row.chunks),
     title: row.title === null || row.title === undefined ? undefined : String(row.title),

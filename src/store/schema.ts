@@ -1,4 +1,5 @@
 import type { Field as FieldType, Schema as SchemaType } from "apache-arrow";
+import type { EmbeddingConfig } from "../providers/types.js";
 import { arrow } from "./arrow.js";
 
 const { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } = arrow;
@@ -8,15 +9,27 @@ type Field = FieldType;
 /** Bumped when a table layout changes incompatibly; an index of another version asks for a re-index. */
 export const schemaVersion = 3;
 
-/** One row per chunk. `vector` exists only when the index has an embedding configuration. */
-export function chunkSchema(dimensions: number | undefined): Schema {
+/**
+ * One row per chunk. `vector` exists only when the index has an embedding configuration, and
+ * carries that configuration in its field metadata (`gemindex.embedding`, JSON): the fingerprint
+ * of what made the vectors, kept with them even if the meta table is lost.
+ */
+export function chunkSchema(embedding: EmbeddingConfig | null | undefined): Schema {
   const fields = chunkFields();
-  if (dimensions !== undefined) fields.push(vectorField(dimensions, false));
+  if (embedding) fields.push(vectorField(embedding.dimensions, false, embedding));
   return new Schema(fields);
 }
 
-function vectorField(dimensions: number, nullable: boolean): Field {
-  return new Field("vector", new FixedSizeList(dimensions, new Field("item", new Float32(), true)), nullable);
+/** The field-metadata key of the vector column that records its embedding configuration. */
+export const embeddingMetadataKey = "gemindex.embedding";
+
+function vectorField(dimensions: number, nullable: boolean, embedding?: EmbeddingConfig): Field {
+  return new Field(
+    "vector",
+    new FixedSizeList(dimensions, new Field("item", new Float32(), true)),
+    nullable,
+    embedding ? new Map([[embeddingMetadataKey, JSON.stringify(embedding)]]) : undefined,
+  );
 }
 
 /**

@@ -24,8 +24,12 @@ export interface DocumentRecord {
   hash: string;
   size: number;
   mtimeMs: number;
-  /** "failed" rows remember a file that could not be loaded, so an unchanged bad file is not retried. */
-  status: "indexed" | "failed";
+  /**
+   * "failed" rows remember a file that could not be loaded, so an unchanged bad file is not
+   * retried; "stale" rows describe documents whose chunks were found damaged or missing: the next
+   * run re-indexes them (reusing whatever vectors are left) even though the file is unchanged.
+   */
+  status: "indexed" | "failed" | "stale";
   error?: string;
   chunks: number;
   title?: string;

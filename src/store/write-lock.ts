@@ -5,6 +5,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isRemoteUri } from "../config/settings.js";
 import { ConfigError, IndexLockedError } from "../errors.js";
+import { notAFolder } from "./connect.js";
 
 /** Who holds an index's write lock. */
 export interface LockOwner {
@@ -174,13 +175,6 @@ async function ensureFolder(uri: string): Promise<void> {
   }
   const info = await stat(uri);
   if (!info.isDirectory()) throw notAFolder(uri);
-}
-
-function notAFolder(uri: string): ConfigError {
-  return new ConfigError(`The index location ${uri} is a file, not a folder: give a folder (or a LanceDB URI).`, {
-    code: "INDEX_LOCATION",
-    data: { uri },
-  });
 }
 
 /** Turns a file-system refusal into a configuration error that says what is wrong. */

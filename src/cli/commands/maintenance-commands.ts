@@ -1,11 +1,25 @@
 import type { Command } from "commander";
-import { describeEmbedding } from "../../index.js";
+import { describeEmbedding, type HealthReport } from "../../index.js";
 import { describeNotice, jsonNotice, jsonReport } from "../describe.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
-import { formatCount, formatDuration, Output } from "../output.js";
+import { formatCount, formatDuration, Output, plural } from "../output.js";
 import { parsePositiveInteger } from "./parse.js";
+
+/** Each table of the index in a few words: `chunks ok (1,234 rows), documents MISSING`. */
+function describeTables(report: HealthReport): string {
+  if (report.tables.length === 0) return "none";
+  return report.tables
+    .map((table) =>
+      table.state === "ok"
+        ? `${table.table} ok (${plural(table.rows, "row")})`
+        : table.state === "missing"
+          ? `${table.table} MISSING`
+          : `${table.table} UNREADABLE${table.unreadableRows ? ` (${plural(table.unreadableRows, "row")})` : ""}`,
+    )
+    .join(", ");
+}
 
 export function registerMaintenanceCommands(program: Command, io: CliIO, done: (code: number) => void): void {
   program
@@ -71,6 +85,7 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         output.print(
           `Batch jobs:   ${report.batches.active.length ? report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ") : "none pending"}`,
         );
+        output.print(`Tables:       ${describeTables(report)}`);
         for (const problem of report.problems) output.print(`problem: ${describeNotice(problem)}`);
         for (const warning of report.warnings) output.print(`note:    ${describeNotice(warning)}`);
         done(report.healthy ? ExitCode.ok : ExitCode.unhealthy);

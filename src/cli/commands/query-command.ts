@@ -104,7 +104,8 @@ Examples:
         if (!index.online || !options.answer) {
           const result = await index.search(question, search);
           if (!index.online) output.notice(offlineNotice);
-          else for (const notice of result.notices) output.notice(describeNotice(notice));
+          for (const notice of result.notices)
+            if (index.online || notice.kind !== "lexical-fallback") output.notice(describeNotice(notice));
           if (options.pin?.length || options.cachedContent)
             output.notice("--pin and --cached-content apply to generated answers: ignored.");
           printHits(output, result.hits, question, !index.online);
