@@ -37,6 +37,8 @@ export type ErrorCode =
   | "CONFLICTING_OPTIONS"
   /** One option has a value it cannot take. */
   | "INVALID_OPTION"
+  /** A model id the service does not offer (not in its model list, or not for this use). */
+  | "UNKNOWN_MODEL"
   /** The index location is not a folder (or LanceDB URI). */
   | "INDEX_LOCATION"
   /** No Batch API job of that id is recorded in this index. */
@@ -98,6 +100,8 @@ export interface ErrorData {
   CONFLICTING_OPTIONS: { options: [string, string]; reason: string };
   /** A library option name and what it accepts. */
   INVALID_OPTION: { option: string; expected: string; got?: string };
+  /** `model` as given, what it was for, and the nearest ids the service does offer for that use. */
+  UNKNOWN_MODEL: { model: string; kind: "embedding" | "chat"; suggestions: string[] };
   INDEX_LOCATION: { uri: string };
   DAMAGED: { uri: string; tables: TableDamageInfo[] };
   BATCH_UNKNOWN: { id: string };

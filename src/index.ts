@@ -23,6 +23,7 @@ export type {
   Citation,
   PinnedDocument,
 } from "./answer/types.js";
+export { MODEL_LIST_MAX_AGE_MS, type ModelListing } from "./config/model-catalog.js";
 export { environmentVariables, resolveSettings, type Settings, settingsFromEnv } from "./config/settings.js";
 export {
   AuthenticationError,
@@ -79,6 +80,7 @@ export type {
   ChatUsage,
   Embedder,
   EmbeddingConfig,
+  ServiceModel,
 } from "./providers/types.js";
 export { displayPath, formatCitation } from "./retrieval/citation.js";
 export type { DocumentInfo, ListDocumentsOptions } from "./retrieval/list-documents.js";

@@ -4,6 +4,7 @@ import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
 import { type CacheRegistryEntry, ContextCache } from "./answer/context-cache.js";
 import { structuredAnswer } from "./answer/structured.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
+import { ModelCatalog, type ModelListing } from "./config/model-catalog.js";
 import { resolveSettings, resolveUri, type Settings, settingsFromEnv } from "./config/settings.js";
 import { ConfigError, needsApiKeyError } from "./errors.js";
 import {
@@ -76,6 +77,7 @@ export class GemIndex {
   readonly #provider?: GeminiProvider;
   readonly #retries: RetryHub;
   readonly #caches?: ContextCache;
+  readonly #models?: ModelCatalog;
 
   /** @internal use {@link openIndex} */
   constructor(
@@ -91,6 +93,16 @@ export class GemIndex {
     this.#retries = retries;
     // The registry lives in the index's meta table, so other processes reuse the same caches.
     if (provider) this.#caches = new ContextCache({ service: provider.caches, registry: store, now: options.now });
+    if (provider) this.#models = new ModelCatalog({ list: provider.listModels, store, now: options.now });
+  }
+
+  /**
+   * The embedding and chat models the key can use, with their token limits and supported
+   * methods, as the service lists them now (one or more requests; nothing is written).
+   */
+  async models(options: { signal?: AbortSignal } = {}): Promise<ModelListing> {
+    if (!this.#models) throw needsApiKeyError("models", "Listing the service's models needs an API key.");
+    return this.#models.listing({ refresh: true, signal: options.signal });
   }
 
   /** Location of the index. */
@@ -112,12 +124,19 @@ export class GemIndex {
    * Indexes files and folders incrementally: new and changed files are (re)indexed, unchanged
    * ones skipped, removed ones deleted. Never throws for a bad file (see `report.failures`) or a
    * provider failure mid-run (see `report.outcome`/`report.error`; finished work is committed);
-   * throws ConfigError before starting when the index's embedding configuration differs.
+   * throws ConfigError before starting when the index's embedding configuration differs, or
+   * when the service does not offer its embedding or chat model (code UNKNOWN_MODEL).
    */
   async index(paths: Array<string | IndexSource>, options: IndexOptions = {}): Promise<IndexReport> {
     if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
-    const { report } = await this.#write("index", () =>
-      indexFiles(
+    const provider = this.#provider;
+    const { report } = await this.#write("index", async () => {
+      // Before any other request; the list is kept in the index for a day.
+      await this.#models?.check(
+        { embedding: provider?.embedder.config.model, chat: provider?.describer.model },
+        { signal: options.signal },
+      );
+      const result = await indexFiles(
         paths,
         {
           store: this.#store,
@@ -128,8 +147,10 @@ export class GemIndex {
           onRetry: (listener) => this.#retries.subscribe(listener),
         },
         options,
-      ),
-    );
+      );
+      if (result.report.outcome === "completed") await this.#models?.save();
+      return result;
+    });
     return report;
   }
 
@@ -261,6 +282,9 @@ export class GemIndex {
       chat: provider.chat,
       cwd: this.settings.cwd,
       caches: this.#caches,
+      // A reader: the list is read from the index or fetched, never written.
+      checkModels: (models: { chat?: string }, options: { signal?: AbortSignal } = {}) =>
+        this.#models?.check({ ...models, embedding: provider.embedder.config.model }, options) ?? Promise.resolve(),
     };
   }
 

@@ -13,6 +13,11 @@ export interface AnswerContext extends RetrieveContext {
   chat: ChatModel;
   /** Keeps instructions and pinned documents in context caches; without it nothing is cached. */
   caches?: ContextCache;
+  /**
+   * Checks model ids against the service's model list before any request; throws ConfigError
+   * (code UNKNOWN_MODEL) for one the service does not offer. Absent: nothing is checked.
+   */
+  checkModels?: (models: { chat?: string; embedding?: string }, options?: { signal?: AbortSignal }) => Promise<void>;
 }
 
 /**
@@ -52,6 +57,14 @@ export async function* answer(
     });
   }
   const { signal } = options;
+  // Options the model can never take are refused before any request (retrieval embeds the question).
+  const { reasoningEffort } = context.chat.prepare?.({
+    messages: [],
+    model: options.model,
+    reasoningEffort: options.reasoningEffort,
+    thinkingBudget: options.thinkingBudget,
+  }) ?? { reasoningEffort: options.reasoningEffort };
+  await context.checkModels?.({ chat: options.model ?? context.chat.model }, { signal });
   const pins = pinPaths.length > 0 ? await resolvePins(pinPaths, context) : [];
   const instruction = instructionFor({ pinned: pins.length > 0 });
   const pinned = pins.length > 0 ? formatPinned(pins.map((pin) => pin.text)) : undefined;
@@ -99,7 +112,7 @@ export async function* answer(
           history: options.history,
         }),
         model: options.model,
-        reasoningEffort: options.reasoningEffort,
+        reasoningEffort,
         thinkingBudget: options.thinkingBudget,
         includeThoughts: options.thoughts,
         serviceTier: options.serviceTier,

@@ -53,6 +53,7 @@ export function describeError(error: ErrorInfo | { code: string; message: string
   }
   if (hasCode(error, "INVALID_OPTION"))
     return `${flagOf(error.data.option)} must be ${error.data.expected}${error.data.got ? `, got ${error.data.got}` : ""}.`;
+  if (hasCode(error, "UNKNOWN_MODEL")) return `${error.message} \`gemindex models\` lists the models this key can use.`;
   if (hasCode(error, "INDEX_LOCATION"))
     return `The index location ${error.data.uri} is a file, not a folder: give --db a folder (or a LanceDB URI).`;
   if (hasCode(error, "DAMAGED"))
@@ -77,6 +78,8 @@ function needsApiKey(data: ErrorData["NEEDS_API_KEY"], message: string): string 
       return data.option ? `${flagOf(data.option)} always needs GEMINI_API_KEY.` : "Batch jobs need GEMINI_API_KEY.";
     case "caches":
       return "Context caches need GEMINI_API_KEY.";
+    case "models":
+      return "Listing the service's models needs GEMINI_API_KEY.";
     case "index":
       return (
         `The index at ${data.uri} is built with ${data.built} and needs GEMINI_API_KEY to add documents. ` +

@@ -31,6 +31,7 @@ const exitCodes: Record<ErrorCode, number> = {
   NO_BATCH_API: ExitCode.config,
   CONFLICTING_OPTIONS: ExitCode.config,
   INVALID_OPTION: ExitCode.config,
+  UNKNOWN_MODEL: ExitCode.config,
   INDEX_LOCATION: ExitCode.config,
   BATCH_UNKNOWN: ExitCode.config,
   AUTH: ExitCode.config,

@@ -6,6 +6,7 @@ import { registerChatCommand } from "./commands/chat-command.js";
 import { registerEvalCommand } from "./commands/eval-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
 import { registerMaintenanceCommands } from "./commands/maintenance-commands.js";
+import { registerModelsCommand } from "./commands/models-command.js";
 import { registerPipelineCommands } from "./commands/pipeline-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
@@ -43,6 +44,7 @@ and queries print cited passages instead of a generated answer.`,
   registerQueryCommand(program, io, done);
   registerChatCommand(program, io, done);
   registerCacheCommand(program, io, done);
+  registerModelsCommand(program, io, done);
   registerStatusCommand(program, io, done);
   registerBatchCommand(program, io, done);
   registerEvalCommand(program, io, done);

@@ -74,6 +74,21 @@ export interface Embedder {
   ): Promise<EmbedResult>;
 }
 
+/** A model the service offers to this key, as its model list says. */
+export interface ServiceModel {
+  /** Id without the `models/` prefix. */
+  id: string;
+  /** "embedding" (embedContent), "chat" (generateContent), or "other"; guessed from the id when the list gives no methods. */
+  kind: "embedding" | "chat" | "other";
+  displayName?: string;
+  /** Tokens per request input, when the list says. */
+  inputTokenLimit?: number;
+  /** Tokens per answer, when the list says (chat models). */
+  outputTokenLimit?: number;
+  /** Gemini's `supportedGenerationMethods`, when the list has them (the native list does, the compat one does not). */
+  methods?: string[];
+}
+
 /** Bytes of an image or an audio clip. */
 export interface MediaInput {
   mimeType: string;
@@ -196,6 +211,12 @@ export type ChatStreamEvent =
  */
 export interface ChatModel {
   readonly model: string;
+  /**
+   * Checks a request's options against its model before anything is sent: returns the request
+   * with options mapped to what the model takes, or throws ConfigError for one it can never
+   * take (e.g. a reasoning effort the model refuses).
+   */
+  prepare?(request: ChatRequest): ChatRequest;
   stream(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatStreamEvent>;
 }
 

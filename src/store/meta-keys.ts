@@ -17,6 +17,8 @@ export const metaKeys = {
   description: (kind: string, model: string, hash: string) => `${metaPrefixes.description}${kind}:${model}:${hash}`,
   /** A context cache made for one stable answer context (`CacheRegistryEntry`), by its key. */
   answerCache: (key: string) => `${metaPrefixes.answerCache}${key}`,
+  /** The service's model list and when it was fetched (`ModelListing`), refreshed daily. */
+  models: "models",
   /** The smallest context a model will cache, as the service stated it (`{ minTokens }`). */
   answerCacheMinimum: (model: string) => `${metaPrefixes.answerCacheMinimum}${model}`,
 } as const;

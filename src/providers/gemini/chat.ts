@@ -1,5 +1,5 @@
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
-import { StreamInterruptedError } from "../../errors.js";
+import { ConfigError, StreamInterruptedError } from "../../errors.js";
 import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../types.js";
 import { type GeminiClient, linkSignal } from "./client.js";
 import { ThoughtSplitter } from "./thought-splitter.js";
@@ -59,6 +59,27 @@ export function thinkingForEffort(
   return { thinking_budget: { minimal: 1024, low: 1024, medium: 8192, high: 24576, none: 0 }[effort] };
 }
 
+/**
+ * Maps a reasoning effort to one the model takes, or refuses it (https://ai.google.dev/gemini-api/docs/openai#thinking):
+ * Gemini 3 and 2.5 Pro cannot stop thinking ("none" is a 400 there); Gemini 2.5 has no
+ * "minimal", whose budget (1,024 tokens) is what "low" gives. Other models pass unchanged.
+ */
+export function mapReasoningEffort(
+  model: string,
+  effort: NonNullable<ChatRequest["reasoningEffort"]>,
+): NonNullable<ChatRequest["reasoningEffort"]> {
+  const name = model.replace(/^models\//, "");
+  const family = /^gemini-3/.test(name) ? "Gemini 3" : /^gemini-2\.5-pro/.test(name) ? "Gemini 2.5 Pro" : undefined;
+  if (effort === "none" && family) {
+    throw new ConfigError(
+      `Reasoning effort "none" is not available for ${name}: ${family} models always think. Use "${family === "Gemini 3" ? "minimal" : "low"}" for the least thinking.`,
+      { data: { model: name, reasoningEffort: effort } },
+    );
+  }
+  if (effort === "minimal" && /^gemini-2\.5/.test(name)) return "low";
+  return effort;
+}
+
 /** Builds the compat request body, Gemini-only options under the literal `extra_body.google` key. */
 export function chatRequestBody(model: string, request: ChatRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -106,6 +127,10 @@ export function createGeminiChat(client: GeminiClient, options: GeminiChatOption
   const model = options.model ?? defaultChatModel;
   return {
     model,
+    prepare(request: ChatRequest): ChatRequest {
+      if (request.reasoningEffort === undefined) return request;
+      return { ...request, reasoningEffort: mapReasoningEffort(request.model ?? model, request.reasoningEffort) };
+    },
     async *stream(request: ChatRequest, callOptions: { signal?: AbortSignal } = {}): AsyncGenerator<ChatStreamEvent> {
       // One link to the caller's signal for the whole stream, cut when it ends (see GeminiClient.call).
       const link = linkSignal(callOptions.signal);

@@ -1,11 +1,19 @@
 import type { RetryNotice, RetryPolicy } from "../retry.js";
-import type { BatchEmbedder, ChatModel, ContextCacheService, Embedder, MediaDescriber } from "../types.js";
+import type {
+  BatchEmbedder,
+  ChatModel,
+  ContextCacheService,
+  Embedder,
+  MediaDescriber,
+  ServiceModel,
+} from "../types.js";
 import { createGeminiBatchEmbedder } from "./batch-embedder.js";
 import { createGeminiContextCaches } from "./caches.js";
 import { createGeminiChat } from "./chat.js";
 import { GeminiClient } from "./client.js";
 import { createGeminiEmbedder } from "./embedder.js";
 import { createGeminiMediaDescriber } from "./media.js";
+import { listServiceModels } from "./models.js";
 
 // Only what callers outside the provider use: the composition root (open-index.ts) and the public
 // defaults. Everything else is imported from its own module.
@@ -37,6 +45,8 @@ export interface GeminiProvider {
   describer: MediaDescriber;
   /** Context caches (cachedContents); only where Gemini's native API exists. */
   caches?: ContextCacheService;
+  /** The models the key can use, as the service lists them (one or more requests). */
+  listModels(options?: { signal?: AbortSignal }): Promise<ServiceModel[]>;
 }
 
 /** Wires the Gemini parts on one client; the batch embedder and caches only where the native API exists. */
@@ -49,6 +59,7 @@ export function createGeminiProvider(options: GeminiProviderOptions): GeminiProv
     embedder,
     chat,
     describer: createGeminiMediaDescriber(client, options.mediaModel ?? chat.model),
+    listModels: (listOptions = {}) => listServiceModels(client, listOptions.signal),
     ...(client.hasNative
       ? { batch: createGeminiBatchEmbedder(client, embedder.config), caches: createGeminiContextCaches(client) }
       : {}),

@@ -1,4 +1,5 @@
-import type { EmbeddingForm } from "../types.js";
+import type { EmbeddingForm, ServiceModel } from "../types.js";
+import type { GeminiClient } from "./client.js";
 
 /** What we know about an embedding model: its input limit and how documents and queries are phrased. */
 export interface EmbeddingModelInfo {
@@ -62,4 +63,68 @@ export function bareModelName(model: string): string {
 export function applyForm(form: EmbeddingForm, content: string, title?: string): string {
   if (form.kind !== "prefix" || !form.value) return content;
   return form.value.replace("{title}", () => title?.trim() || "none").replace("{content}", () => content);
+}
+
+interface NativeModel {
+  name?: string;
+  displayName?: string;
+  inputTokenLimit?: number;
+  outputTokenLimit?: number;
+  supportedGenerationMethods?: string[];
+}
+
+function kindOf(id: string, methods: string[] | undefined): ServiceModel["kind"] {
+  if (methods === undefined) return /embed/i.test(id) ? "embedding" : "chat";
+  if (methods.some((method) => /embed/i.test(method))) return "embedding";
+  if (methods.includes("generateContent")) return "chat";
+  return "other";
+}
+
+/**
+ * The models the key can use: the native list (`GET models`, with token limits and
+ * `supportedGenerationMethods`, every page) where the endpoint has it, else the compat list
+ * (ids only; the kind is then guessed from the id).
+ */
+export async function listServiceModels(client: GeminiClient, signal?: AbortSignal): Promise<ServiceModel[]> {
+  if (!client.hasNative) {
+    const page = await client.call(
+      "model list",
+      (_attempt, scoped) => client.openai.models.list({ signal: scoped }),
+      signal,
+    );
+    return page.data.map((model) => {
+      const id = bareModelName(model.id);
+      return { id, kind: kindOf(id, undefined) };
+    });
+  }
+  const models: ServiceModel[] = [];
+  let pageToken: string | undefined;
+  do {
+    const query = `models?pageSize=1000${pageToken ? `&pageToken=${encodeURIComponent(pageToken)}` : ""}`;
+    const { body } = await client.call(
+      "model list",
+      (_attempt, scoped) =>
+        client.native<{ models?: NativeModel[]; nextPageToken?: string }>("model list", {
+          method: "GET",
+          path: query,
+          signal: scoped,
+        }),
+      signal,
+    );
+    for (const model of body.models ?? []) {
+      if (!model.name) continue;
+      const id = bareModelName(model.name);
+      const methods = model.supportedGenerationMethods;
+      models.push({
+        id,
+        kind: kindOf(id, methods),
+        ...(model.displayName ? { displayName: model.displayName } : {}),
+        ...(model.inputTokenLimit ? { inputTokenLimit: model.inputTokenLimit } : {}),
+        ...(model.outputTokenLimit ? { outputTokenLimit: model.outputTokenLimit } : {}),
+        ...(methods ? { methods } : {}),
+      });
+    }
+    pageToken = body.nextPageToken || undefined;
+  } while (pageToken);
+  return models;
 }
