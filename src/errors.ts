@@ -190,6 +190,18 @@ export function needsApiKeyError(
   return new ConfigError(message, { code: "NEEDS_API_KEY", data: { feature, ...data } });
 }
 
+/** The quota a 429 names (Google's `QuotaFailure`), as far as a client can act on it. */
+export interface QuotaViolation {
+  /** What the quota counts: requests (for Gemini embeddings, each input) or input tokens. */
+  unit: "requests" | "tokens";
+  /** The quota's window. */
+  window: "minute" | "day";
+  /** The limit (`quotaValue`), when the service gave a usable one. */
+  limit?: number;
+  /** The service's id for the quota, e.g. `EmbedContentInputTokensPerMinutePerUserPerProjectPerModel-FreeTier`. */
+  id: string;
+}
+
 export interface ProviderErrorDetails {
   /** HTTP status, when the service answered. */
   status?: number;
@@ -207,6 +219,8 @@ export interface ProviderErrorDetails {
   operation?: string;
   /** Facts for callers beyond the fields above (see ErrorData). */
   data?: Record<string, unknown>;
+  /** For a 429: the quota it names. */
+  quota?: QuotaViolation;
   cause?: unknown;
 }
 
@@ -219,6 +233,7 @@ export class ProviderError extends GemindexError {
   readonly retryDelayMs?: number;
   readonly excerpt?: string;
   readonly operation?: string;
+  readonly quota?: QuotaViolation;
 
   constructor(message: string, details: ProviderErrorDetails = {}, code: ErrorCode = "PROVIDER") {
     super(message, code, { cause: details.cause, data: details.data });
@@ -229,6 +244,7 @@ export class ProviderError extends GemindexError {
     this.retryDelayMs = details.retryDelayMs;
     this.excerpt = details.excerpt;
     this.operation = details.operation;
+    this.quota = details.quota;
   }
 }
 

@@ -61,6 +61,7 @@ export type {
   IndexProgress,
   IndexReport,
   IndexSource,
+  RunWait,
 } from "./indexing/types.js";
 export * from "./jobs/index.js";
 export type { Notice, NoticeData, NoticeEmbedding, NoticeKind } from "./notices.js";

@@ -5,6 +5,7 @@
  * words (`src/cli/describe.ts`) and decides which kinds to show; it never matches a notice's text.
  * Add a kind here (with its facts) rather than pushing a bare string.
  */
+import type { ErrorInfo } from "./errors.js";
 
 /** An embedding configuration as a notice states it (null: lexical only). */
 export type NoticeEmbedding = { model: string; dimensions: number } | null;
@@ -38,6 +39,10 @@ export type Notice =
   | { kind: "batch-dropped"; job: string; message: string }
   /** This run parked documents in a new Batch API job; a later run (or collectBatches) writes them. */
   | { kind: "batch-submitted"; job: string; batchId: string; inputs: number; documents: number; message: string }
+  /** Files that failed in an earlier run are unchanged and were not tried again (`retryFailed` tries them). */
+  | { kind: "failed-files-kept"; count: number; message: string }
+  /** The run sized and paced its embedding requests to a per-minute quota the service named in a 429. */
+  | { kind: "quota-learned"; rpm?: number; tpm?: number; message: string }
   /** Compaction of a table was skipped (another process compacted it); it runs next time. */
   | { kind: "compaction-skipped"; table: string; message: string }
   // Search.
@@ -110,6 +115,15 @@ export type Notice =
     }
   /** Files that could not be indexed (status() lists them). */
   | { kind: "health-failed-files"; count: number; message: string }
+  /** The last run ended early (`outcome`) with `filesLeft` files not reached: the index is consistent but incomplete. */
+  | {
+      kind: "health-run-stopped";
+      outcome: "stopped" | "interrupted";
+      startedAt: string;
+      filesLeft: number;
+      error?: ErrorInfo;
+      message: string;
+    }
   /** A process holds the write lock (`alive`) or left it behind. */
   | { kind: "health-lock"; pid: number; hostname: string; since: string; alive: boolean; message: string }
   // Evaluation.

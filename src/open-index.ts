@@ -17,7 +17,7 @@ import {
 } from "./indexing/batch-jobs.js";
 import { checkHealth, type HealthReport } from "./indexing/check-health.js";
 import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-batches.js";
-import { indexFiles, type RetryEvent } from "./indexing/index-files.js";
+import { type IndexContext, indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
 import { type IndexStatus, readStatus } from "./indexing/status.js";
@@ -46,9 +46,14 @@ export interface OpenIndexOptions extends Partial<Settings> {
   readConsistencyInterval?: number;
   /**
    * The clock context-cache lifetimes are judged by (ms since the epoch); tests move it together
-   * with an emulator's. @default Date.now
+   * with an emulator's; quota pacing reads it too. @default Date.now
    */
   now?: () => number;
+  /**
+   * How the library waits (rate-limit retries, pacing to a quota). Tests pass one that moves an
+   * emulator's clock instead of sleeping. @default a timer
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 type RetryListener = (notice: RetryEvent) => void;
@@ -76,6 +81,7 @@ export class GemIndex {
   readonly #store: Store;
   readonly #provider?: GeminiProvider;
   readonly #retries: RetryHub;
+  readonly #clock: IndexContext["clock"];
   readonly #caches?: ContextCache;
   readonly #models?: ModelCatalog;
 
@@ -85,12 +91,13 @@ export class GemIndex {
     store: Store,
     provider: GeminiProvider | undefined,
     retries: RetryHub,
-    options: { now?: () => number } = {},
+    options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
   ) {
     this.settings = settings;
     this.#store = store;
     this.#provider = provider;
     this.#retries = retries;
+    this.#clock = { now: options.now, sleep: options.sleep };
     // The registry lives in the index's meta table, so other processes reuse the same caches.
     if (provider) this.#caches = new ContextCache({ service: provider.caches, registry: store, now: options.now });
     if (provider) this.#models = new ModelCatalog({ list: provider.listModels, store, now: options.now });
@@ -145,6 +152,7 @@ export class GemIndex {
           describer: this.#provider?.describer,
           cwd: this.settings.cwd,
           onRetry: (listener) => this.#retries.subscribe(listener),
+          clock: this.#clock,
         },
         options,
       );
@@ -348,7 +356,7 @@ export class GemIndex {
  * await index.close();
  */
 export async function openIndex(options: OpenIndexOptions = {}): Promise<GemIndex> {
-  const { env, retry, timeoutMs, readConsistencyInterval, now, ...explicit } = options;
+  const { env, retry, timeoutMs, readConsistencyInterval, now, sleep, ...explicit } = options;
   const settings = resolveSettings(env ? settingsFromEnv(env) : undefined, explicit);
   const uri = resolveUri(settings.uri, settings.cwd);
   const store = await Store.open(uri, { readConsistencyInterval });
@@ -370,11 +378,17 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
           chatModel: settings.chatModel,
           timeoutMs,
           retry,
+          sleep,
           onRetry: (notice: RetryNotice) =>
-            retries.emit({ delayMs: notice.delayMs, reason: notice.error.message, status: notice.error.status }),
+            retries.emit({
+              delayMs: notice.delayMs,
+              resumeAt: notice.resumeAt,
+              reason: notice.error.message,
+              status: notice.error.status,
+            }),
         })
       : undefined;
-    return new GemIndex({ ...settings, uri }, store, provider, retries, { now });
+    return new GemIndex({ ...settings, uri }, store, provider, retries, { now, sleep });
   } catch (error) {
     store.close();
     throw error;

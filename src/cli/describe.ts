@@ -21,6 +21,10 @@ const flags: Record<string, string> = {
   agent: "--agent",
   maxSteps: "--max-steps",
   schema: "--schema",
+  tier: "--tier",
+  rpm: "--rpm",
+  tpm: "--tpm",
+  retryFailed: "--retry-failed",
 };
 
 /** `--flag` for a library option name (the name itself when the CLI has no flag for it). */
@@ -158,6 +162,19 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
       : `Batch job ${notice.job} (${notice.state}) holds ${notice.documents} documents: ` +
         "`gemindex batch collect` writes them once it finishes.",
   "health-failed-files": (notice) => `${notice.count} files could not be indexed (see \`gemindex status\`).`,
+  "health-run-stopped": (notice) =>
+    `The last run (${notice.startedAt}) ${notice.outcome} early with ${notice.filesLeft} file(s) left` +
+    `${notice.error ? ` (${describeError(notice.error)})` : ""}: run \`gemindex index\` again to finish.`,
+  "failed-files-kept": (notice) =>
+    `${notice.count} file(s) that failed before are unchanged and were not tried again ` +
+    "(see `gemindex status`; --retry-failed tries them).",
+  "quota-learned": (notice) =>
+    `Sized requests to the embedding quota the service named: ${[
+      notice.rpm === undefined ? "" : `${notice.rpm} requests (inputs) per minute`,
+      notice.tpm === undefined ? "" : `${notice.tpm} tokens per minute`,
+    ]
+      .filter(Boolean)
+      .join(", ")} (start with it next time: --tier, or --rpm/--tpm).`,
 };
 
 function tableRepair(table: string): string {

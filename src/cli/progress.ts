@@ -1,4 +1,4 @@
-import type { IndexProgress } from "../index.js";
+import type { IndexProgress, RunWait } from "../index.js";
 import { formatCount, formatDuration, type Output } from "./output.js";
 
 /**
@@ -40,8 +40,7 @@ export class ProgressLine {
       if (left > 0 && progress.filesIndexed > 0)
         parts.push(`ETA ${formatDuration((elapsed / progress.filesIndexed) * left)}`);
     }
-    if (progress.retrying)
-      parts.push(`waiting ${formatDuration(progress.retrying.delayMs)} (rate limited or server busy)`);
+    if (progress.waiting) parts.push(describeWait(progress.waiting));
     this.#output.stderr(`\r\x1b[2K${parts.join(" · ")}`);
     this.#drawn = true;
   }
@@ -50,5 +49,44 @@ export class ProgressLine {
   end(): void {
     if (this.#drawn) this.#output.stderr("\r\x1b[2K");
     this.#drawn = false;
+  }
+}
+
+/** A wait in words: how long, why, and when sending resumes. */
+export function describeWait(wait: RunWait): string {
+  const why =
+    wait.cause === "pacing"
+      ? `pacing to the quota of ${formatCount(wait.quota?.perMinute ?? 0)} ${wait.quota?.unit === "tokens" ? "tokens" : "requests"}/min`
+      : wait.cause === "rate-limited"
+        ? "rate limited by the service"
+        : "the service is busy or unreachable, retrying";
+  const resume = new Date(wait.resumeAt).toLocaleTimeString("en-GB", { hour12: false });
+  return `waiting ${formatDuration(wait.delayMs)} (${why}), resuming at ${resume}`;
+}
+
+/**
+ * Off a terminal (pipes, CI, logs), one stderr line per wait of a second or more, so a run that
+ * waits on a quota is never silent: at most one line every `everyMs` unless the cause changes.
+ * Nothing under --json or --quiet, and nothing on a terminal (the progress line shows waits).
+ */
+export class WaitLog {
+  readonly #output: Output;
+  readonly #everyMs: number;
+  #last?: { at: number; cause: RunWait["cause"]; resumeAt: string };
+
+  constructor(output: Output, options: { everyMs?: number } = {}) {
+    this.#output = output;
+    this.#everyMs = options.everyMs ?? 10_000;
+  }
+
+  update(progress: IndexProgress): void {
+    const wait = progress.waiting;
+    if (!wait || wait.delayMs < 1000 || this.#output.interactive || this.#output.json || this.#output.quiet) return;
+    const now = Date.now();
+    const last = this.#last;
+    if (last && last.resumeAt === wait.resumeAt) return;
+    if (last && last.cause === wait.cause && now - last.at < this.#everyMs) return;
+    this.#last = { at: now, cause: wait.cause, resumeAt: wait.resumeAt };
+    this.#output.notice(describeWait(wait));
   }
 }

@@ -1,10 +1,15 @@
 import PQueue from "p-queue";
+import { countTokens } from "../chunking/tokens.js";
 import type { Embedder, MediaInput } from "../providers/types.js";
 import type { AdaptiveConcurrency } from "./adaptive-concurrency.js";
-import type { RequestPacer } from "./request-pacer.js";
+import { type Entry, embedRequest, entryTokens, type RequestContext } from "./embed-request.js";
+import { billedTokens, inputBudget, inputTokenBound, splitToFit } from "./input-size.js";
+import { collapseLayout } from "./layout-padding.js";
+import type { QuotaPlan, RequestCaps } from "./quota-plan.js";
 
 /** One text to embed, with whatever the caller needs to put the vector back (`tag`). */
 export interface EmbedItem<T> {
+  /** The text as stored; what is sent has its layout padding collapsed (see collapseLayout). */
   text: string;
   /** Token estimate of `text`. */
   tokens: number;
@@ -18,11 +23,26 @@ export interface EmbedItem<T> {
 export interface EmbeddedItem<T> extends EmbedItem<T> {
   /** Unit-length vector of the embedder's dimensions. */
   vector: Float32Array;
+  failure?: undefined;
 }
+
+/** An item the service refused (its content, not the run): its document fails with the reason. */
+export interface FailedEmbedItem<T> extends EmbedItem<T> {
+  vector?: undefined;
+  failure: {
+    /** The service's status and message, e.g. `400 INVALID_ARGUMENT: Unsupported MIME type: image/gif`. */
+    reason: string;
+  };
+}
+
+export type EmbedResultItem<T> = EmbeddedItem<T> | FailedEmbedItem<T>;
 
 /** Told after each request, for progress and the run report. */
 export interface EmbedRequestInfo {
+  /** Inputs sent (an item split to fit the input limit sends several). */
   inputs: number;
+  /** Items those inputs embedded. */
+  items: number;
   tokens: number;
   durationMs: number;
 }
@@ -32,13 +52,17 @@ export interface EmbedChunksOptions {
   concurrency?: number;
   /** Lowers and raises the number of requests in flight as the service rate-limits (overrides `concurrency`). */
   adaptive?: AdaptiveConcurrency;
-  /** Spaces request starts to stay within requests- and tokens-per-minute limits. */
-  pacer?: RequestPacer;
+  /**
+   * Sizes requests to the quota (never more inputs or tokens in one request than a quarter of a
+   * per-minute limit), paces their starts, and learns the quotas the service names in 429s.
+   */
+  plan?: QuotaPlan;
   /** Called before each request with its tokens; throwing stops the stream like a failed request (a spending limit). */
   beforeRequest?: (tokens: number) => void;
   /**
-   * A graceful stop: once aborted, no new request starts, requests in flight complete and are
-   * yielded (they are paid for), then its reason is thrown. `signal` instead cancels requests.
+   * A graceful stop: once aborted, no new request starts and waits (pacing, rate-limit retries)
+   * end at once; requests in flight complete and are yielded (they are paid for), then its
+   * reason is thrown. `signal` instead cancels requests.
    */
   stop?: AbortSignal;
   signal?: AbortSignal;
@@ -46,23 +70,24 @@ export interface EmbedChunksOptions {
 }
 
 /**
- * Embeds a stream of texts: packs them into requests within the embedder's limits (inputs per
- * request, tokens per input and per request), keeps up to `concurrency` requests in flight (a
- * sliding window, not waves), and yields each request's items with their vectors as it
- * completes — not in input order. Inputs above the per-input token limit are cut to fit.
+ * Embeds a stream of texts: sends each with its layout padding collapsed, split into parts when
+ * it is over the per-input limit by a conservative count (the parts' vectors are averaged);
+ * packs them into requests within the embedder's limits and the quota plan's caps; keeps up to
+ * `concurrency` requests in flight (a sliding window, not waves), and yields each request's
+ * items as it completes — not in input order. An item the service refuses comes back with its
+ * `failure` (one bad input never fails the others: see embedRequest).
  *
- * When a request fails (after the provider's own retries) no new request starts; the ones in
- * flight finish and are yielded, because they are paid for, and then the error is thrown.
+ * When a request fails for the run (after the provider's own retries) no new request starts; the
+ * ones in flight finish and are yielded, because they are paid for, and then the error is thrown.
  */
 export async function* embedChunks<T>(
   items: AsyncIterable<EmbedItem<T>>,
   embedder: Embedder,
   options: EmbedChunksOptions = {},
-): AsyncGenerator<Array<EmbeddedItem<T>>> {
-  const { maxInputsPerRequest, maxInputTokens, maxRequestTokens } = embedder.limits;
+): AsyncGenerator<Array<EmbedResultItem<T>>> {
   const queue = new PQueue({ concurrency: options.adaptive?.current ?? options.concurrency ?? 4 });
   const unfollow = options.adaptive?.follow((value) => (queue.concurrency = value));
-  const completed: Array<Array<EmbeddedItem<T>>> = [];
+  const completed: Array<Array<EmbedResultItem<T>>> = [];
   let failure: { error: unknown } | undefined;
   let producing = true;
   // Counted here rather than read from p-queue, whose `pending` drops only after our task's
@@ -78,32 +103,21 @@ export async function* embedChunks<T>(
     resume?.();
     resume = undefined;
   };
+  const context: RequestContext = {
+    embedder,
+    plan: options.plan,
+    beforeRequest: options.beforeRequest,
+    onRequest: options.onRequest,
+    onSuccess: () => options.adaptive?.succeeded(),
+    stop: options.stop,
+    signal: options.signal,
+  };
 
-  const send = (batch: Array<EmbedItem<T>>, media: boolean) => {
-    const tokens = batch.reduce((sum, item) => sum + item.tokens, 0);
+  const send = (batch: Array<Entry<T>>) => {
     inFlight++;
     void queue.add(async () => {
       try {
-        options.stop?.throwIfAborted();
-        options.beforeRequest?.(tokens);
-        await options.pacer?.acquire(tokens, options.stop ?? options.signal);
-        const started = performance.now();
-        const result = media
-          ? await embedder.embedMedia!(
-              batch.map((item) => ({ media: item.media!, text: item.text, title: item.title })),
-              { signal: options.signal },
-            )
-          : await embedder.embedDocuments(
-              batch.map((item) => item.text),
-              { signal: options.signal, titles: batch.map((item) => item.title) },
-            );
-        completed.push(batch.map((item, i) => ({ ...item, vector: result.vectors[i]! })));
-        options.adaptive?.succeeded();
-        options.onRequest?.({
-          inputs: batch.length,
-          tokens: result.tokens ?? tokens,
-          durationMs: performance.now() - started,
-        });
+        completed.push(await embedRequest(batch, context));
       } catch (error) {
         failure ??= { error };
         release();
@@ -114,19 +128,24 @@ export async function* embedChunks<T>(
     });
   };
 
+  const budget = inputBudget(embedder.limits.maxInputTokens);
   const mediaLimit = embedder.embedMedia ? (embedder.limits.maxMediaPerRequest ?? 1) : 0;
+  const caps = (): RequestCaps =>
+    options.plan?.caps() ?? { inputs: embedder.limits.maxInputsPerRequest, tokens: embedder.limits.maxRequestTokens };
   const producer = (async () => {
     // Text and media inputs travel in separate requests (different endpoints and limits).
-    const open = { text: [] as Array<EmbedItem<T>>, media: [] as Array<EmbedItem<T>> };
-    const tokens = { text: 0, media: 0 };
+    const open = { text: [] as Array<Entry<T>>, media: [] as Array<Entry<T>> };
+    const size = { text: { inputs: 0, tokens: 0 }, media: { inputs: 0, tokens: 0 } };
     for await (const raw of items) {
       if (failure) return;
-      const item = fitInput(raw.media && mediaLimit > 0 ? raw : { ...raw, media: undefined }, maxInputTokens);
-      const lane = item.media ? "media" : "text";
+      const entry = prepareEntry(raw, budget, mediaLimit > 0);
+      const lane = entry.media ? "media" : "text";
+      const tokens = entryTokens(entry);
+      const limit = caps();
       const full =
         lane === "media"
-          ? open.media.length >= mediaLimit
-          : open.text.length >= maxInputsPerRequest || tokens.text + item.tokens > maxRequestTokens;
+          ? open.media.length >= Math.min(mediaLimit, limit.inputs)
+          : size.text.inputs + entry.parts.length > limit.inputs || size.text.tokens + tokens > limit.tokens;
       if (open[lane].length > 0 && full) {
         // Backpressure: hold the producer while the window is full, and while results wait for a
         // slower consumer (a fast service must not pile up every vector in memory).
@@ -135,16 +154,17 @@ export async function* embedChunks<T>(
           await new Promise<void>((resolve) => (resume = resolve));
         }
         if (failure) return;
-        send(open[lane], lane === "media");
+        send(open[lane]);
         open[lane] = [];
-        tokens[lane] = 0;
+        size[lane] = { inputs: 0, tokens: 0 };
       }
-      open[lane].push(item);
-      tokens[lane] += item.tokens;
+      open[lane].push(entry);
+      size[lane].inputs += entry.parts.length;
+      size[lane].tokens += tokens;
     }
     if (failure) return;
-    if (open.text.length > 0) send(open.text, false);
-    if (open.media.length > 0) send(open.media, true);
+    if (open.text.length > 0) send(open.text);
+    if (open.media.length > 0) send(open.media);
   })()
     .catch((error: unknown) => {
       failure ??= { error };
@@ -173,9 +193,21 @@ export async function* embedChunks<T>(
   }
 }
 
-/** Cuts a text above the per-input limit (proportionally, with a margin for tokenizer drift). */
-function fitInput<T>(item: EmbedItem<T>, maxInputTokens: number): EmbedItem<T> {
-  if (item.tokens <= maxInputTokens) return item;
-  const keep = Math.floor((item.text.length * maxInputTokens * 0.9) / item.tokens);
-  return { ...item, text: item.text.slice(0, keep), tokens: Math.floor(maxInputTokens * 0.9) };
+/**
+ * What is sent for an item: its text with layout padding collapsed, in parts that each fit one
+ * input by the conservative count (text items only; media travels whole with its caption).
+ */
+function prepareEntry<T>(item: EmbedItem<T>, budget: number, mediaAllowed: boolean): Entry<T> {
+  const media = item.media !== undefined && mediaAllowed;
+  const own = media ? item : { ...item, media: undefined };
+  const collapsed = collapseLayout(item.text);
+  // A text of nothing but padding still says something; never send an empty input.
+  const sent = collapsed === "" ? item.text : collapsed;
+  // The chunk's own count holds when collapsing changed nothing (most prose), saving a tokenizer pass.
+  const tokens = sent === item.text ? item.tokens : countTokens(sent);
+  if (media || inputTokenBound(sent, tokens) <= budget)
+    return { item: own, parts: [sent], partTokens: [billedTokens(sent, tokens)], media };
+  const parts = splitToFit(sent, budget);
+  const partTokens = parts.map((part) => billedTokens(part));
+  return { item: own, parts, partTokens, media };
 }

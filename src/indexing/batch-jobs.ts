@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { embedChunks } from "../embedding/embed-chunks.js";
+import { collapseLayout } from "../embedding/layout-padding.js";
 import { GemindexError } from "../errors.js";
 import type { BatchEmbedder, BatchJobInfo, Embedder } from "../providers/types.js";
 import type { BatchChunk, BatchDocument, BatchTables } from "../store/batch-tables.js";
@@ -7,6 +8,7 @@ import { metaKeys, metaPrefixes } from "../store/meta-keys.js";
 import type { Store } from "../store/open-store.js";
 import type { StoredChunk } from "../store/types.js";
 import type { PendingDocument } from "./pending-document.js";
+import type { FileFailure } from "./types.js";
 
 /** Where a batch job is in its life; persisted before each remote step so a crash never pays twice. */
 export type BatchJobState = "preparing" | "uploaded" | "submitted" | "collected" | "failed" | "cancelled" | "expired";
@@ -131,7 +133,10 @@ async function uploadAndSubmit(
   signal?: AbortSignal,
 ): Promise<BatchJobRecord> {
   if (job.state === "preparing") {
-    const uploaded = await batch.upload(tables.inputs(job.id), { displayName: `gemindex ${job.id}`, signal });
+    const uploaded = await batch.upload(collapsedInputs(tables.inputs(job.id)), {
+      displayName: `gemindex ${job.id}`,
+      signal,
+    });
     await saveJob(store, job, { state: "uploaded", fileName: uploaded.fileName });
   }
   if (job.state === "uploaded") {
@@ -144,6 +149,11 @@ async function uploadAndSubmit(
     await saveJob(store, job, { state: "submitted", batchId: remote.id, remoteState: remote.state });
   }
   return job;
+}
+
+/** The job's inputs as sent: layout padding collapsed, as for synchronous requests (the chunks keep their text). */
+async function* collapsedInputs<T extends { text: string }>(inputs: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const input of inputs) yield { ...input, text: collapseLayout(input.text) || input.text };
 }
 
 /** What collecting did. */
@@ -159,6 +169,8 @@ export interface CollectReport {
   chunks: number;
   /** Inputs a job could not embed, embedded synchronously instead. */
   retried: number;
+  /** Documents the service refused an input of (also synchronously): recorded as failed. */
+  failures: FileFailure[];
 }
 
 export interface CollectOptions {
@@ -181,7 +193,15 @@ export interface CollectOptions {
  */
 export async function collectBatchJobs(options: CollectOptions): Promise<CollectReport> {
   const { store, batch, signal } = options;
-  const report: CollectReport = { collected: [], running: [], dropped: [], documents: 0, chunks: 0, retried: 0 };
+  const report: CollectReport = {
+    collected: [],
+    running: [],
+    dropped: [],
+    documents: 0,
+    chunks: 0,
+    retried: 0,
+    failures: [],
+  };
   const jobs = (await listBatchJobs(store)).filter(
     (job) => isActive(job) && (!options.only || job.id === options.only || job.batchId === options.only),
   );
@@ -252,7 +272,8 @@ async function writeResults(
   }
   await tables.addResults(job.id, group);
 
-  // Lines the job failed (or never answered) are embedded synchronously.
+  // Lines the job failed (or never answered) are embedded synchronously; an input the service
+  // refuses there too fails its document alone.
   async function* failedInputs() {
     for await (const input of tables.inputs(job.id)) {
       if (!returned.has(input.customId))
@@ -260,11 +281,13 @@ async function writeResults(
     }
   }
   let retried = 0;
+  const refused = new Map<string, string>();
   for await (const done of embedChunks(failedInputs(), embedder, { signal })) {
     retried += done.length;
+    for (const item of done) if (item.failure) refused.set(item.tag, `embedding refused: ${item.failure.reason}`);
     await tables.addResults(
       job.id,
-      done.map((item) => ({ customId: item.tag, vector: item.vector })),
+      done.map((item) => ({ customId: item.tag, vector: item.vector, error: item.failure?.reason })),
     );
   }
   report.retried += retried;
@@ -279,8 +302,14 @@ async function writeResults(
       chunks.flatMap((chunk) => (chunk.customId ? [chunk.customId] : [])),
     );
     const byPath = new Map<string, StoredChunk[]>();
+    const failedPaths = new Map<string, string>();
     for (const { customId, title: _title, ...chunk } of chunks) {
       const vector = chunk.vector ?? (customId ? vectors.get(customId) : undefined);
+      const reason = customId ? refused.get(customId) : undefined;
+      if (!vector && reason !== undefined) {
+        if (!failedPaths.has(chunk.path)) failedPaths.set(chunk.path, reason);
+        continue;
+      }
       if (!vector)
         throw new GemindexError(
           `Batch job ${job.id}: no vector for chunk ${chunk.id} after collection.`,
@@ -291,10 +320,15 @@ async function writeResults(
       byPath.set(chunk.path, list);
     }
     await store.commitDocuments(
-      documents.map((document) => ({ record: document.record, chunks: byPath.get(document.record.path) ?? [] })),
+      documents.map((document) => {
+        const reason = failedPaths.get(document.record.path);
+        if (reason === undefined) return { record: document.record, chunks: byPath.get(document.record.path) ?? [] };
+        report.failures.push({ path: document.record.path, reason });
+        return { record: { ...document.record, status: "failed" as const, error: reason, chunks: 0 }, chunks: [] };
+      }),
     );
     await tables.remove(job.id, paths);
-    report.documents += documents.length;
+    report.documents += documents.length - failedPaths.size;
     report.chunks += chunks.length;
     options.onDocuments?.(documents.length);
     documents = [];

@@ -3,7 +3,7 @@ import type { BatchEmbedder, Embedder } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
 import { BatchJobBuilder, type BatchJobRecord, collectBatchJobs, isActive, listBatchJobs } from "./batch-jobs.js";
 import type { PendingDocument } from "./pending-document.js";
-import type { IndexReport } from "./types.js";
+import type { FileFailure, IndexReport } from "./types.js";
 
 /** Chunks needing embedding above which `batch: "auto"` uses the Batch API. */
 export const defaultBatchThreshold = 20_000;
@@ -22,6 +22,8 @@ export interface CollectedBeforeRun {
   notices: Notice[];
   /** Documents parked in jobs still running, with the content hash they were parked with. */
   waiting: Map<string, { job: string; hash: string }>;
+  /** Collected documents the service refused an input of (recorded as failed). */
+  failures: FileFailure[];
 }
 
 /**
@@ -61,7 +63,7 @@ export async function collectBeforeRun(options: {
     });
   const running = (await listBatchJobs(options.store)).filter(isActive).map((job) => job.id);
   const waiting = await (await options.store.batchTables()).waiting(running);
-  return { section, notices, waiting };
+  return { section, notices, waiting, failures: collected.failures };
 }
 
 /** True when the index records a Batch API job that is not finished yet. */

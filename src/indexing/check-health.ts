@@ -1,10 +1,12 @@
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
+import { metaKeys } from "../store/meta-keys.js";
 import { defaultAnnThreshold, type Store } from "../store/open-store.js";
 import { schemaVersion } from "../store/schema.js";
 import { inspectWriteLock } from "../store/write-lock.js";
 import { type BatchJobRecord, isActive, listBatchJobs } from "./batch-jobs.js";
 import { type IndexInspection, inspectIndex, type TableCheck } from "./inspect-index.js";
+import type { IndexReport } from "./types.js";
 
 /** What `doctor()` reports. */
 export interface HealthReport {
@@ -33,6 +35,8 @@ export interface HealthReport {
   fragments: { fragments: number; small: number; versions: number };
   batches: { active: BatchJobRecord[] };
   lock?: { pid: number; hostname: string; since: string; alive: boolean };
+  /** Set when the last run ended early: the index is consistent but incomplete. */
+  lastRun?: { outcome: IndexReport["outcome"]; filesLeft: number; startedAt: string };
 }
 
 /** A batch job still unfinished after this long has expired at the service (48 h). */
@@ -149,6 +153,19 @@ export async function checkHealth(
         count: failedDocuments,
         message: `${failedDocuments} files could not be indexed (status() lists them).`,
       });
+    const lastRun = await store.readValue<IndexReport>(metaKeys.lastRun);
+    if (lastRun && lastRun.outcome !== "completed") {
+      const filesLeft = lastRun.filesLeft ?? 0;
+      report.lastRun = { outcome: lastRun.outcome, filesLeft, startedAt: lastRun.startedAt };
+      problems.push({
+        kind: "health-run-stopped",
+        outcome: lastRun.outcome,
+        startedAt: lastRun.startedAt,
+        filesLeft,
+        ...(lastRun.error ? { error: lastRun.error } : {}),
+        message: `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ${filesLeft} file(s) left${lastRun.error ? ` (${lastRun.error.message})` : ""}: index again to finish.`,
+      });
+    }
   }
   if (lock) {
     const { pid, hostname, startedAt } = lock.owner;

@@ -23,7 +23,15 @@ export async function collectBatches(
   provider: { batch: BatchEmbedder; embedder: Embedder },
   options: CollectBatchesOptions = {},
 ): Promise<CollectReport> {
-  const total: CollectReport = { collected: [], running: [], dropped: [], documents: 0, chunks: 0, retried: 0 };
+  const total: CollectReport = {
+    collected: [],
+    running: [],
+    dropped: [],
+    documents: 0,
+    chunks: 0,
+    retried: 0,
+    failures: [],
+  };
   for (;;) {
     const step = await collectBatchJobs({
       store,
@@ -37,6 +45,7 @@ export async function collectBatches(
     total.documents += step.documents;
     total.chunks += step.chunks;
     total.retried += step.retried;
+    total.failures.push(...step.failures);
     total.running = step.running;
     if (!options.wait || step.running.length === 0) break;
     await sleep(options.pollMs ?? 30_000, undefined, { signal: options.signal });

@@ -1,6 +1,7 @@
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
-import { RequestPacer } from "../embedding/request-pacer.js";
+import { QuotaPlan } from "../embedding/quota-plan.js";
+import { type QuotaLimits, resolveQuotaLimits } from "../embedding/quota-tiers.js";
 import { ConfigError, needsApiKeyError, toErrorInfo } from "../errors.js";
 import type { Notice } from "../notices.js";
 import { metaKeys } from "../store/meta-keys.js";
@@ -38,6 +39,8 @@ interface RunCounters {
   chunksEmbedded: number;
   /** Files that cannot be indexed in this configuration, by reason. */
   skippedReasons: Map<string, number>;
+  /** Unchanged files that failed in an earlier run and were not tried again. */
+  unchangedFailed: number;
 }
 
 /** The scan's result, with what the run read before it. */
@@ -81,13 +84,16 @@ export class IndexRun {
     filesIndexed: 0,
     chunksEmbedded: 0,
     skippedReasons: new Map(),
+    unchangedFailed: 0,
   };
   readonly #failures: FileFailure[] = [];
   readonly #warnings: FileWarning[] = [];
   readonly #notices: Notice[] = [];
   #batch?: BatchSection;
   #phase: IndexProgress["phase"] = "scanning";
-  #retrying?: IndexProgress["retrying"];
+  #waiting?: IndexProgress["waiting"];
+  /** The per-minute limits the run starts with (flags, a tier preset). */
+  #quota: QuotaLimits = {};
   readonly #adaptive: AdaptiveConcurrency;
   #started = false;
   /** The error that ended the run early (the abort reason when aborted). */
@@ -121,11 +127,16 @@ export class IndexRun {
           )
         : needsApiKeyError("batch", `batch "always" needs an API key.`, { option: "batch" });
     }
+    this.#quota = resolveQuotaLimits(this.#options);
     this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset: this.#options.reset })));
     const unsubscribe = this.#context.onRetry?.((event) => {
       if (event.status === 429) this.#adaptive.rateLimited();
-      this.#retrying = { delayMs: event.delayMs, reason: event.reason };
-      this.#emit();
+      this.#wait({
+        cause: event.status === 429 ? "rate-limited" : "retrying",
+        delayMs: event.delayMs,
+        resumeAt: new Date(event.resumeAt).toISOString(),
+        message: event.reason,
+      });
     });
     try {
       const scan = await this.#scan();
@@ -159,6 +170,8 @@ export class IndexRun {
       const collected = await collectBeforeRun({ store, batch, embedder, signal });
       this.#batch = collected.section;
       this.#notices.push(...collected.notices);
+      this.#failures.push(...collected.failures);
+      this.#counters.files.failed += collected.failures.length;
       waiting = collected.waiting;
     }
     const manifest = new Map<string, DocumentRecord>();
@@ -168,6 +181,7 @@ export class IndexRun {
       cwd: this.#context.cwd,
       include: this.#options.include,
       exclude: this.#options.exclude,
+      retryFailed: this.#options.retryFailed,
       signal,
       onFile: () => {
         counters.filesSeen++;
@@ -176,6 +190,7 @@ export class IndexRun {
     });
     counters.files.seen = scan.seen.size;
     counters.files.unchanged = scan.unchanged;
+    counters.unchangedFailed = scan.unchangedFailed;
     counters.files.skipped = scan.skipped;
     counters.files.failed += scan.failures.length;
     this.#failures.push(...scan.failures);
@@ -231,6 +246,7 @@ export class IndexRun {
       knownHashes: plan.knownHashes,
       chunking: embedder ? { maxInputTokens: embedder.limits.maxInputTokens, ...chunking } : chunking,
       maxFileBytes: this.#options.maxFileBytes,
+      retryFailed: this.#options.retryFailed,
       describer,
       embedMediaBytes: embedder?.embedMedia !== undefined,
       waiting: scan.waiting,
@@ -249,6 +265,8 @@ export class IndexRun {
         counters.filesToIndex--;
       } else if (item.type === "touched") {
         counters.files.unchanged++;
+        if (item.record.status === "failed") counters.unchangedFailed++;
+        counters.filesToIndex--;
         writer.touch(item.record);
       } else if (item.type === "failed") {
         counters.files.failed++;
@@ -280,25 +298,71 @@ export class IndexRun {
       return;
     }
     const counters = this.#counters;
+    const plan = new QuotaPlan(embedder.limits, {
+      limits: this.#quota,
+      ...this.#context.clock,
+      onWait: (wait) =>
+        this.#wait({
+          cause: "pacing",
+          delayMs: wait.delayMs,
+          resumeAt: new Date((this.#context.clock?.now ?? Date.now)() + wait.delayMs).toISOString(),
+          quota: {
+            unit: wait.limit,
+            perMinute: (wait.limit === "tokens" ? wait.tpm : wait.rpm) ?? 0,
+          },
+        }),
+    });
     const batches = embedChunks(chunksToEmbed(this.#throughBatch(documents)), embedder, {
       adaptive: this.#adaptive,
-      pacer: new RequestPacer({ rpm: this.#options.rpm, tpm: this.#options.tpm }),
+      plan,
       beforeRequest: budgetGuard(embedder, this.#options.maxCostUsd, () => counters.tokens),
-      // Stopping lets paid requests in flight finish and their documents be committed.
+      // Stopping lets paid requests in flight finish and their documents be committed; waits end at once.
       stop: this.#options.signal,
       onRequest: (info) => {
         counters.requests++;
         counters.tokens += info.tokens;
-        counters.chunksEmbedded += info.inputs;
-        this.#retrying = undefined;
+        counters.chunksEmbedded += info.items;
+        this.#waiting = undefined;
         this.#emit();
       },
     });
-    for await (const batch of batches) {
-      counters.chunks.embedded += batch.length;
-      for (const { tag, vector } of batch)
-        if (tag.document.setVector(tag.index, vector)) await writer.add(tag.document.entry());
+    try {
+      for await (const batch of batches) {
+        for (const result of batch) {
+          const { document, index } = result.tag;
+          if (result.failure === undefined) counters.chunks.embedded++;
+          const done = result.failure
+            ? document.fail(index, `embedding refused: ${result.failure.reason}`)
+            : document.setVector(index, result.vector);
+          if (done) await writer.add(this.#settle(document));
+        }
+      }
+    } finally {
+      const { learned } = plan;
+      if (learned.rpm !== undefined || learned.tpm !== undefined)
+        this.#notices.push({
+          kind: "quota-learned",
+          ...(learned.rpm === undefined ? {} : { rpm: learned.rpm }),
+          ...(learned.tpm === undefined ? {} : { tpm: learned.tpm }),
+          message: `Sized requests to the embedding quota the service named: ${[
+            learned.rpm === undefined ? "" : `${learned.rpm} requests (inputs) per minute`,
+            learned.tpm === undefined ? "" : `${learned.tpm} tokens per minute`,
+          ]
+            .filter(Boolean)
+            .join(", ")} (pass tier, or rpm/tpm, to start with it).`,
+        });
     }
+  }
+
+  /** A document whose chunks are all answered: counted as a failure when the service refused one of them. */
+  #settle(document: PendingDocument): WriteEntry {
+    const entry = document.entry();
+    if (document.failure !== undefined) {
+      this.#counters.files.failed++;
+      this.#counters.filesToIndex--;
+      this.#failures.push({ path: document.record.path, reason: document.failure });
+    }
+    return entry;
   }
 
   /** Routes documents to one Batch API job when the mode and their number call for it (see routeThroughBatch). */
@@ -358,6 +422,12 @@ export class IndexRun {
     const counters = this.#counters;
     for (const [reason, count] of counters.skippedReasons)
       this.#notices.push({ kind: "files-skipped", count, reason, message: `Skipped ${count} file(s): ${reason}.` });
+    if (counters.unchangedFailed > 0)
+      this.#notices.push({
+        kind: "failed-files-kept",
+        count: counters.unchangedFailed,
+        message: `${counters.unchangedFailed} file(s) that failed before are unchanged and were not tried again (status() lists them; retryFailed tries them).`,
+      });
     const report: IndexReport = {
       outcome: "completed",
       uri: store.uri,
@@ -369,6 +439,7 @@ export class IndexRun {
       requests: counters.requests,
       tokens: counters.tokens,
       durationMs: Date.now() - this.#startedAt.getTime(),
+      filesLeft: 0,
       notices: this.#notices,
       startedAt: this.#startedAt.toISOString(),
       ...(this.#batch ? { batch: this.#batch } : {}),
@@ -396,7 +467,9 @@ export class IndexRun {
     if (this.#error === undefined) return;
     const error = this.#error;
     const aborted = this.#options.signal?.aborted === true;
-    report.outcome = aborted ? "interrupted" : "failed";
+    report.outcome = aborted ? "interrupted" : "stopped";
+    // Files the run had found to (re)index and neither committed nor failed.
+    report.filesLeft = Math.max(0, this.#counters.filesToIndex - this.#counters.filesIndexed);
     report.error = aborted
       ? { code: "ABORTED", message: "Interrupted; finished documents are committed." }
       : toErrorInfo(error);
@@ -422,8 +495,13 @@ export class IndexRun {
       chunksEmbedded: counters.chunksEmbedded,
       requests: counters.requests,
       tokens: counters.tokens,
-      ...(this.#retrying ? { retrying: this.#retrying } : {}),
+      ...(this.#waiting ? { waiting: this.#waiting } : {}),
     });
+  }
+
+  #wait(wait: NonNullable<IndexProgress["waiting"]>): void {
+    this.#waiting = wait;
+    this.#emit();
   }
 }
 

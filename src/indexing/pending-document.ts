@@ -25,6 +25,7 @@ export class PendingDocument {
   /** Chunks whose vector came from the index instead of the API. */
   readonly reused: number;
   #missing: number;
+  #failure?: string;
 
   constructor(
     record: DocumentRecord,
@@ -60,8 +61,30 @@ export class PendingDocument {
     return this.#missing === 0;
   }
 
+  /**
+   * Records that the service refused chunk `index` (its content, not the run): the document
+   * fails with `reason` (the first refusal's). True when no chunk is left waiting.
+   */
+  fail(index: number, reason: string): boolean {
+    if (!this.chunks[index]!.vector) this.#missing--;
+    this.#failure ??= reason;
+    return this.#missing === 0;
+  }
+
+  /** Why the document cannot be indexed, once a chunk was refused. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /** What to commit once nothing is missing: the document, or its failure (no chunks) when a chunk was refused. */
   entry(): WriteEntry {
-    return { record: this.record, chunks: this.chunks, change: this.change, fresh: this.fresh };
+    if (this.#failure === undefined)
+      return { record: this.record, chunks: this.chunks, change: this.change, fresh: this.fresh };
+    return {
+      record: { ...this.record, status: "failed", error: this.#failure, chunks: 0 },
+      chunks: [],
+      fresh: this.fresh,
+    };
   }
 }
 

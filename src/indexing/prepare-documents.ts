@@ -35,6 +35,8 @@ export interface PrepareOptions {
   /** Link images to their text for a multimodal embedder instead of embedding the caption alone. */
   embedMediaBytes?: boolean;
   maxFileBytes?: number;
+  /** Process files that failed before even when their content did not change. @default false */
+  retryFailed?: boolean;
   /** Documents parked for running batch jobs, with the content hash they were parked with. */
   waiting?: Map<string, { job: string; hash: string }>;
   /** Told when a parked document changed again: its parked copy must be dropped. */
@@ -54,7 +56,7 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
     let hash = "";
     try {
       hash = await hashFile(file.path, options.signal);
-      if (previous?.status === "indexed" && previous.hash === hash) {
+      if (previous?.hash === hash && (previous.status === "indexed" || !options.retryFailed)) {
         yield { type: "touched", record: { ...previous, size: file.size, mtimeMs: file.mtimeMs } };
         continue;
       }

@@ -17,11 +17,18 @@ export interface IndexContext {
   cwd: string;
   /** Subscribes to the provider's retry notices for the duration of the run. */
   onRetry?: (listener: (notice: RetryEvent) => void) => () => void;
+  /** The clock quota pacing reads and waits on. @default Date.now and a timer */
+  clock?: {
+    now?: () => number;
+    sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  };
 }
 
 /** A provider retry, as the run sees it. */
 export interface RetryEvent {
   delayMs: number;
+  /** When the retry starts (ms since the epoch). */
+  resumeAt: number;
   reason: string;
   /** HTTP status of the failed attempt (429: rate limited). */
   status?: number;

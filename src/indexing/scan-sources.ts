@@ -19,6 +19,8 @@ export interface ScanResult {
   /** Roots that could not be read (their documents are kept). */
   problemRoots: Set<string>;
   unchanged: number;
+  /** Of `unchanged`: files that failed before and are not retried (same size and mtime). */
+  unchangedFailed: number;
   /** Files of types no loader handles, passed over quietly. */
   skipped: number;
   failures: FileFailure[];
@@ -37,6 +39,8 @@ export interface ScanOptions {
   /** Patterns for every root (a root's own `include` replaces these; `exclude` adds to them). */
   include?: string[];
   exclude?: string[];
+  /** Treat files that failed before as work even when unchanged. @default false */
+  retryFailed?: boolean;
   signal?: AbortSignal;
   /** Told about each file as it is found (progress). */
   onFile?: () => void;
@@ -56,6 +60,7 @@ export async function scanSources(
     seen: new Set(),
     problemRoots: new Set(),
     unchanged: 0,
+    unchangedFailed: 0,
     skipped: 0,
     failures: [],
   };
@@ -93,8 +98,16 @@ async function scanSource(
     result.seen.add(file.path);
     options.onFile?.();
     const previous = manifest.get(file.path);
-    if (previous?.status === "indexed" && previous.size === file.size && previous.mtimeMs === file.mtimeMs) {
+    const sameStat = previous?.size === file.size && previous?.mtimeMs === file.mtimeMs;
+    if (sameStat && previous?.status === "indexed") {
       result.unchanged++;
+      continue;
+    }
+    // A file that failed is tried again only once it changes (or when asked): the same bytes
+    // would meet the same refusal, and paid requests for its other chunks would be wasted again.
+    if (sameStat && previous?.status === "failed" && !options.retryFailed) {
+      result.unchanged++;
+      result.unchangedFailed++;
       continue;
     }
     result.work.push({ file, previous });

@@ -1,4 +1,5 @@
 import type { ChunkOptions } from "../chunking/types.js";
+import type { QuotaTier } from "../embedding/quota-tiers.js";
 import type { ErrorInfo } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
@@ -24,10 +25,16 @@ export interface FileWarning {
 
 /** What an index run did; printed at the end of `gemindex index` and returned by `index()`. */
 export interface IndexReport {
-  /** "completed", or how the run ended early (finished work is committed either way). */
-  outcome: "completed" | "failed" | "interrupted";
+  /**
+   * "completed"; "stopped" when a run-level fault ended it early (bad key, unreachable service,
+   * daily quota); "interrupted" by its signal. Finished work is committed either way, and the next
+   * run continues with the files left.
+   */
+  outcome: "completed" | "stopped" | "interrupted";
   /** Why the run ended early. */
   error?: ErrorInfo;
+  /** Files that needed (re)indexing and were not reached because the run ended early (0 when completed). */
+  filesLeft: number;
   /** The index's location. */
   uri: string;
   /** null for a lexical-only index. */
@@ -84,8 +91,24 @@ export interface IndexProgress {
   chunksEmbedded: number;
   requests: number;
   tokens: number;
-  /** Set while waiting after a rate limit or server error. */
-  retrying?: { delayMs: number; reason: string };
+  /** Set while the run waits before sending more: pacing to a quota, or retrying after a refusal. */
+  waiting?: RunWait;
+}
+
+/** A wait of the run, as progress reports it. */
+export interface RunWait {
+  /**
+   * "pacing": spacing requests to stay within a per-minute quota; "rate-limited": the service
+   * answered 429 and asked to wait; "retrying": a server error or timeout is retried after a backoff.
+   */
+  cause: "pacing" | "rate-limited" | "retrying";
+  delayMs: number;
+  /** When sending resumes (ISO 8601). */
+  resumeAt: string;
+  /** For pacing: the per-minute limit being kept. */
+  quota?: { unit: "requests" | "tokens"; perMinute: number };
+  /** For rate-limited and retrying: the service's message. */
+  message?: string;
 }
 
 export interface IndexOptions {
@@ -98,10 +121,27 @@ export interface IndexOptions {
   maxFileBytes?: number;
   /** Most embedding requests in flight; fewer while the service rate-limits. @default 4 */
   concurrency?: number;
-  /** Embedding requests per minute to stay under (your quota). @default no limit */
+  /**
+   * Embedding requests per minute to stay under (your quota). For Gemini every input of a request
+   * counts as one. Wins over `tier`. @default the tier's, else none until the service names its quota
+   */
   rpm?: number;
-  /** Embedding tokens per minute to stay under. @default no limit */
+  /**
+   * Embedding tokens per minute to stay under; no request holds more than a quarter of it. Wins over
+   * `tier`. @default the tier's, else none until the service names its quota
+   */
   tpm?: number;
+  /**
+   * Presets `rpm` and `tpm` to a Gemini usage tier's published embedding limits: "free" (100 RPM,
+   * 30,000 TPM, 1,000 a day), "1" (3,000 RPM, 1M TPM), "2" (5,000 RPM, 5M TPM), "3" (10,000 RPM, 10M
+   * TPM). Without it (and without rpm/tpm) requests are sized down to the quota a 429 names.
+   */
+  tier?: QuotaTier;
+  /**
+   * Retry files that failed in an earlier run although they did not change (a file that failed is
+   * otherwise retried only once it changes). @default false
+   */
+  retryFailed?: boolean;
   /** Stop once this run's estimated embedding cost (list price) would pass this many USD. @default no limit */
   maxCostUsd?: number;
   /**

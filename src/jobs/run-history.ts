@@ -15,6 +15,8 @@ export interface RunRecord {
   estimatedCostUsd?: number;
   failures: IndexReport["failures"];
   error?: IndexReport["error"];
+  /** Files a run that ended early did not reach (see IndexReport.filesLeft). */
+  filesLeft?: number;
 }
 
 /** Appends a run to the index's history (kept in the index, so it travels with it). */
@@ -51,5 +53,6 @@ export function toRunRecord(pipeline: string, report: IndexReport): RunRecord {
     estimatedCostUsd: report.estimatedCostUsd,
     failures: report.failures,
     error: report.error,
+    filesLeft: report.filesLeft,
   };
 }

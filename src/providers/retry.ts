@@ -31,12 +31,25 @@ export interface RetryNotice {
   operation: string;
   attempt: number;
   delayMs: number;
+  /** When the next attempt starts (ms since the epoch). */
+  resumeAt: number;
   error: ProviderError;
 }
 
 export interface WithRetryOptions {
   policy?: Partial<RetryPolicy>;
+  /** Cancels the call, the attempt in flight included. */
   signal?: AbortSignal;
+  /**
+   * A graceful stop: ends a wait between attempts at once and starts no further attempt (the
+   * attempt in flight, which may be paid for, is left to finish). Throws `stop.reason`.
+   */
+  stop?: AbortSignal;
+  /**
+   * Vetoes retrying an otherwise retryable error, e.g. a 429 for a quota the request is too big
+   * to ever pass, which only a smaller request can get through.
+   */
+  retryIf?: (error: ProviderError) => boolean;
   onRetry?: (notice: RetryNotice) => void;
   /** Turns anything thrown into a ProviderError (or returns it unchanged when it already is one). */
   normalize: (error: unknown) => unknown;
@@ -69,16 +82,20 @@ export async function withRetry<T>(
 ): Promise<T> {
   const policy = { ...defaultRetryPolicy, ...options.policy };
   const wait = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
+  const { signal, stop } = options;
+  const waitSignal = stop && signal ? AbortSignal.any([signal, stop]) : (stop ?? signal);
   let rateLimitedMs = 0;
   let failures = 0;
   for (let attempt = 1; ; attempt++) {
-    options.signal?.throwIfAborted();
+    signal?.throwIfAborted();
+    stop?.throwIfAborted();
     try {
       return await call(attempt);
     } catch (thrown) {
-      if (isAbort(thrown, options.signal) || options.signal?.aborted) throw options.signal?.reason ?? thrown;
+      if (isAbort(thrown, signal) || signal?.aborted) throw signal?.reason ?? thrown;
       const error = options.normalize(thrown);
       if (!(error instanceof ProviderError) || !error.retryable) throw error;
+      if (options.retryIf && !options.retryIf(error)) throw error;
       if (error.retryDelayMs !== undefined && error.retryDelayMs > policy.maxDelayMs) {
         throw new QuotaExhaustedError(
           `${error.message} — the service asks to wait ${Math.ceil(error.retryDelayMs / 1000)} s, longer than the retry cap of ${policy.maxDelayMs / 1000} s; finished work is kept, run again later.`,
@@ -87,6 +104,7 @@ export async function withRetry<T>(
             googleStatus: error.googleStatus,
             retryDelayMs: error.retryDelayMs,
             operation,
+            quota: error.quota,
             cause: error,
           },
         );
@@ -96,8 +114,14 @@ export async function withRetry<T>(
       const delayMs = retryDelay(error, rateLimited ? attempt : failures, policy, options.random);
       if (rateLimited) rateLimitedMs += delayMs;
       if (rateLimited && rateLimitedMs > policy.maxRateLimitedMs) throw error;
-      options.onRetry?.({ operation, attempt, delayMs, error });
-      await wait(delayMs, options.signal);
+      stop?.throwIfAborted();
+      options.onRetry?.({ operation, attempt, delayMs, resumeAt: Date.now() + delayMs, error });
+      try {
+        await wait(delayMs, waitSignal);
+      } catch (aborted) {
+        if (stop?.aborted && !signal?.aborted) throw stop.reason;
+        throw aborted;
+      }
     }
   }
 }

@@ -2,6 +2,7 @@
  * The interfaces every stage depends on. Only the composition root (src/open-index.ts)
  * knows which concrete provider implements them.
  */
+import type { ProviderError } from "../errors.js";
 
 /** Limits an embedder declares, so batching never sends a request the service refuses. */
 export interface EmbedderLimits {
@@ -13,6 +14,12 @@ export interface EmbedderLimits {
   maxRequestTokens: number;
   /** Media items per `embedMedia` call (Gemini Embedding 2: 6 images). */
   maxMediaPerRequest?: number;
+  /**
+   * The service counts every input of a request as one request against its requests-per-minute
+   * and per-day quotas (Gemini does for embeddings), so quota pacing counts inputs, not calls.
+   * @default false
+   */
+  inputsCountAsRequests?: boolean;
 }
 
 /** How an embedder turns a document or a query into the text it sends; recorded in the index. */
@@ -41,7 +48,22 @@ export interface EmbedResult {
 }
 
 export interface EmbedCallOptions {
+  /** Cancels the call, a request in flight included. */
   signal?: AbortSignal;
+  /**
+   * A graceful stop: ends a wait between retries at once and sends nothing more; a request in
+   * flight is left to finish. The call then throws `stop.reason`.
+   */
+  stop?: AbortSignal;
+  /**
+   * The caller's token estimate of the whole request. A rate limit (429) whose quota is smaller
+   * than the request (more tokens than the tokens-per-minute limit, more inputs than the
+   * requests-per-minute limit where inputs count) is thrown at once instead of retried: only a
+   * smaller request can pass it.
+   */
+  tokens?: number;
+  /** Told of each rate limit (429) before the call waits it out, e.g. to learn the quota it names. */
+  onRateLimited?: (error: ProviderError) => void;
 }
 
 /** List prices for cost estimates in run reports (USD per million input tokens). */

@@ -43,14 +43,15 @@ const INLINE_MIME_TYPES = new Set([
  * Gemini), or embed the first `inputTokenLimit` tokens (Vertex's autoTruncate).
  */
 function fitToLimit(text: string, model: ModelInfo, options: EmulatorOptions): string {
+  const refusal = options.refuseEmbeddingInput?.(text);
+  if (refusal !== undefined) throw invalidArgument(refusal);
+  const limit = options.inputTokenLimits?.[model.id] ?? model.inputTokenLimit;
   const tokens = countEmbeddingTokens(text);
-  if (tokens <= model.inputTokenLimit) return text;
+  if (tokens <= limit) return text;
   if ((options.overlongInput ?? "error") === "error") {
-    throw invalidArgument(
-      `The input token count (${tokens}) exceeds the maximum number of tokens allowed (${model.inputTokenLimit}).`,
-    );
+    throw invalidArgument(`The input token count (${tokens}) exceeds the maximum number of tokens allowed (${limit}).`);
   }
-  return truncateToTokens(text, model.inputTokenLimit);
+  return truncateToTokens(text, limit);
 }
 
 function checkDimensions(value: unknown, at: string): number | undefined {

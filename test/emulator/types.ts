@@ -99,6 +99,17 @@ export interface EmulatorOptions {
    * `countEmbeddingTokens`, which charges layout padding heavily. @default "error"
    */
   overlongInput?: "error" | "truncate";
+  /**
+   * Input token limits per embedding model, replacing the catalog's (2,048 / 8,192): plays a
+   * service whose tokenizer counts more than the client expects. @default the catalog's
+   */
+  inputTokenLimits?: Record<string, number>;
+  /**
+   * Refuses embedding inputs the way the service refuses content it will not embed: when it returns
+   * a message for a text input, the whole request is a 400 INVALID_ARGUMENT with that message (no
+   * input index named). For tests of per-input faults. @default none
+   */
+  refuseEmbeddingInput?: (text: string) => string | undefined;
   /** Produces the assistant's text. @default the responder in chat/responder.ts */
   chatResponder?: (request: ChatRequestInfo) => string;
   /**

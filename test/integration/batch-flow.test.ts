@@ -132,7 +132,7 @@ describe("indexing through the Batch API", () => {
   it("after a failed create, the next collection submits the uploaded file exactly once, adopting a job the service did create", async () => {
     emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 500, times: 1 });
     const failed = await index.index(["."], { batch: "always" });
-    expect(failed.outcome).toBe("failed");
+    expect(failed.outcome).toBe("stopped");
     const [job] = await index.batchJobs();
     expect(job).toMatchObject({ state: "uploaded" });
     expect(uploads().length).toBeGreaterThan(0);

@@ -146,7 +146,7 @@ describe("index() then search() against the emulator", () => {
     const badKey = "AIza-not-a-real-key-0123456789";
     index = await open({ apiKey: badKey });
     const report = await index.index(["."]);
-    expect(report.outcome).toBe("failed");
+    expect(report.outcome).toBe("stopped");
     expect(report.error?.code).toBe("AUTH");
     expect(report.error?.message).toMatch(/API key/);
     expect(report.error?.message).toMatch(/GEMINI_API_KEY/);

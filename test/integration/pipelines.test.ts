@@ -134,11 +134,12 @@ describe("the scheduler", () => {
   it("runs a pipeline on its schedule, survives a failing run, and never overlaps itself", async () => {
     const events: SchedulerEvent[] = [];
     const ends = () => events.filter((event) => event.type === "run-end" || event.type === "run-error");
-    // The first run fails on a non-retryable error; the next one succeeds.
+    // The first run stops on a run-level fault (not one input's); the next one succeeds.
     emulator.inject({
       path: /\/openai\/embeddings$/,
       status: 400,
-      message: "Request contains an invalid argument.",
+      googleStatus: "FAILED_PRECONDITION",
+      message: "User location is not supported for the API use.",
       times: 1,
     });
     const pipeline = await loadPipeline("notes", { cwd: workspace.corpus });
@@ -152,8 +153,8 @@ describe("the scheduler", () => {
     await until(() => ends().length >= 2);
     await scheduler.stop();
     const [failed, succeeded] = ends() as Array<Extract<SchedulerEvent, { type: "run-end" }>>;
-    expect(failed!.record.outcome).toBe("failed");
-    expect(failed!.record.error?.message).toMatch(/invalid argument/);
+    expect(failed!.record.outcome).toBe("stopped");
+    expect(failed!.record.error?.message).toMatch(/User location is not supported/);
     expect(succeeded!.record).toMatchObject({ outcome: "completed", files: { new: 12 } });
     // Never overlapping: every run ends before the next one starts.
     const sequence = events

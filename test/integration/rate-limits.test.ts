@@ -61,8 +61,8 @@ describe("rate limits and quotas", () => {
     // `gemindex status` shows the run as it ended, not as "completed".
     const { lastRun } = await index.status();
     await index.close();
-    expect(lastRun).toMatchObject({ outcome: "failed", error: { code: "QUOTA_EXHAUSTED" } });
-    expect(first.outcome).toBe("failed");
+    expect(lastRun).toMatchObject({ outcome: "stopped", error: { code: "QUOTA_EXHAUSTED" } });
+    expect(first.outcome).toBe("stopped");
     expect(first.error).toMatchObject({ code: "QUOTA_EXHAUSTED" });
     expect(first.error!.message).toMatch(/daily quota/i);
     // Exactly one paid request, and its documents are committed.
@@ -82,27 +82,41 @@ describe("rate limits and quotas", () => {
     expect(second.chunks.embedded + paid).toBe(status.chunks);
   });
 
-  it("the CLI exits 4 with the quota message when the daily quota is gone", async () => {
+  it("the CLI exits 4 with the quota message when the daily quota is gone; status, doctor and runs say stopped", async () => {
     emulator.options.limits = { "gemini-embedding-001": { rpd: 0 } };
-    const run = await runGemindex(["--db", workspace.db, "index", "docs"], {
-      cwd: workspace.corpus,
-      env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
-    });
+    const cli = (args: string[]) =>
+      runGemindex(["--db", workspace.db, ...args], {
+        cwd: workspace.corpus,
+        env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+      });
+    const run = await cli(["index", "docs"]);
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/daily quota is used up/);
+    expect(run.stdout).toMatch(/^Stopped after indexing .*\n20 files left: run the same command again to continue\./m);
+
+    const status = await cli(["status"]);
+    expect(status.stdout).toMatch(/Last run: .*\(stopped, /);
+    expect(status.stdout).toMatch(/stopped early with 20 file\(s\) left: The daily quota is used up/);
+    const doctor = await cli(["doctor"]);
+    expect(doctor.code).toBe(6);
+    expect(doctor.stdout + doctor.stderr).toMatch(/The last run \(.*\) stopped early with 20 file\(s\) left/);
   });
 
-  it("--rpm spaces requests evenly", async () => {
+  it("--rpm counts every input as a request and spaces requests by their inputs", async () => {
+    // 60,000 inputs a minute: a request of n inputs reserves n ms.
     const run = await runGemindex(
-      ["--db", workspace.db, "index", "docs", "--rpm", "600", "--chunk-tokens", "32", "--chunk-overlap", "0"],
+      ["--db", workspace.db, "index", "docs", "--rpm", "60000", "--chunk-tokens", "32", "--chunk-overlap", "0"],
       {
         cwd: workspace.corpus,
         env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
       },
     );
     expect(run.code).toBe(0);
-    const starts = embeddingCalls().map((call) => call.at);
-    expect(starts.length).toBeGreaterThanOrEqual(2);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(95);
+    const calls = embeddingCalls();
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < calls.length; i++) {
+      const inputs = (calls[i - 1]!.body as { input: string[] }).input.length;
+      expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(inputs * 0.95);
+    }
   });
 });

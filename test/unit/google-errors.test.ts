@@ -112,3 +112,43 @@ describe("parseDuration", () => {
     expect(parseDuration("soon")).toBeUndefined();
   });
 });
+
+describe("the quota a 429 names", () => {
+  it("reads QuotaFailure into unit, window and limit, and keeps a daily quota's short RetryInfo from mattering", () => {
+    const body = (quotaId: string, quotaValue: string, retryDelay = "18s") => ({
+      error: {
+        code: 429,
+        message: `You exceeded your current quota.\n* Quota exceeded for metric: m, limit: ${quotaValue}\nPlease retry in 18.41s.`,
+        status: "RESOURCE_EXHAUSTED",
+        details: [
+          { "@type": "type.googleapis.com/google.rpc.Help", links: [] },
+          {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            violations: [{ quotaMetric: "m", quotaId, quotaValue }],
+          },
+          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay },
+        ],
+      },
+    });
+    const tokens = errorFromResponse(
+      429,
+      body("EmbedContentInputTokensPerMinutePerUserPerProjectPerModel-FreeTier", "30000"),
+      context,
+    );
+    expect(tokens.retryable).toBe(true);
+    expect(tokens.quota).toEqual({
+      unit: "tokens",
+      window: "minute",
+      limit: 30_000,
+      id: "EmbedContentInputTokensPerMinutePerUserPerProjectPerModel-FreeTier",
+    });
+    const daily = errorFromResponse(
+      429,
+      body("EmbedContentRequestsPerDayPerUserPerProjectPerModel-FreeTier", "1000"),
+      context,
+    );
+    expect(daily).toBeInstanceOf(QuotaExhaustedError);
+    expect(daily.quota).toMatchObject({ unit: "requests", window: "day", limit: 1000 });
+    expect(errorFromResponse(429, body("SomethingElse", "0"), context).quota).toBeUndefined();
+  });
+});

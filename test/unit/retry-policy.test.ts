@@ -142,3 +142,47 @@ describe("retryDelay", () => {
     ).toBe(8000);
   });
 });
+
+describe("withRetry per-call controls", () => {
+  it("throws a 429 at once when retryIf vetoes it (a request too big for the quota it names)", async () => {
+    const { waits, sleep } = recorder();
+    const refused = new ProviderError("rate limited", {
+      status: 429,
+      retryable: true,
+      retryDelayMs: 1000,
+      quota: { unit: "tokens", window: "minute", limit: 30_000, id: "tpm" },
+    });
+    await expect(
+      withRetry(
+        "embeddings",
+        async () => {
+          throw refused;
+        },
+        { normalize, sleep, retryIf: (error) => (error.quota?.limit ?? Infinity) >= 50_000 },
+      ),
+    ).rejects.toBe(refused);
+    expect(waits).toEqual([]);
+  });
+
+  it("ends a wait at once when the graceful stop fires, and throws its reason", async () => {
+    const stop = new AbortController();
+    let calls = 0;
+    const started = Date.now();
+    const pending = withRetry(
+      "embeddings",
+      async () => {
+        calls++;
+        throw new ProviderError("rate limited", { status: 429, retryable: true, retryDelayMs: 50_000 });
+      },
+      {
+        normalize,
+        stop: stop.signal,
+        policy: { maxDelayMs: 60_000 },
+        onRetry: () => stop.abort(new Error("interrupted by SIGTERM")),
+      },
+    );
+    await expect(pending).rejects.toThrow("interrupted by SIGTERM");
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});

@@ -5,7 +5,7 @@ import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { formatDuration, Output, plural } from "../output.js";
-import { ProgressLine } from "../progress.js";
+import { ProgressLine, WaitLog } from "../progress.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 
 interface IndexCommandOptions {
@@ -20,6 +20,8 @@ interface IndexCommandOptions {
   concurrency?: number;
   rpm?: number;
   tpm?: number;
+  tier?: "free" | "1" | "2" | "3";
+  retryFailed?: boolean;
   maxFileMb?: number;
   commitEvery?: number;
   batch: "auto" | "always" | "never";
@@ -50,8 +52,18 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
       parsePositiveInteger,
       4,
     )
-    .option("--rpm <n>", "stay under this many embedding requests per minute (your quota)", parsePositiveInteger)
+    .option(
+      "--tier <tier>",
+      "preset --rpm/--tpm to a Gemini usage tier's embedding limits: free (100 RPM, 30K TPM), 1, 2 or 3 (default: learn the quota from the service)",
+      oneOf(["free", "1", "2", "3"] as const),
+    )
+    .option(
+      "--rpm <n>",
+      "stay under this many embedding requests per minute (each input counts as one on Gemini)",
+      parsePositiveInteger,
+    )
     .option("--tpm <n>", "stay under this many embedding tokens per minute", parsePositiveInteger)
+    .option("--retry-failed", "retry files that failed before even if they did not change")
     .option("--max-file-mb <n>", "skip files larger than this many MiB", parsePositiveInteger, 50)
     .option(
       "--commit-every <chunks>",
@@ -84,6 +96,8 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
       `
 Exit codes: 0 done, 2 bad usage or configuration, 3 some files failed (see the list), 4 the model API failed
 (finished documents are kept; run again to resume), 5 another process is writing this index, 130 interrupted.
+A file the service refuses (too long, unsupported, blocked) fails alone; it is retried once it changes, or with
+--retry-failed. Requests are sized and paced to the quota (--tier, --rpm/--tpm, or the limit a 429 names).
 
 Examples:
   $ gemindex index docs/ notes/
@@ -95,6 +109,7 @@ Examples:
       const output = new Output(io, global);
       const index = await openFromCli(io, global, { embeddingModel: options.model, dimensions: options.dimensions });
       const progress = new ProgressLine(output);
+      const waits = new WaitLog(output);
       let report: IndexReport;
       try {
         if (!index.online)
@@ -116,9 +131,14 @@ Examples:
           batchThreshold: options.batchThreshold,
           rpm: options.rpm,
           tpm: options.tpm,
+          tier: options.tier,
+          retryFailed: options.retryFailed,
           maxFileBytes: options.maxFileMb === undefined ? undefined : options.maxFileMb * 1024 * 1024,
           signal: io.signal,
-          onProgress: (event) => progress.update(event),
+          onProgress: (event) => {
+            progress.update(event);
+            waits.update(event);
+          },
         });
       } finally {
         progress.end();
@@ -155,5 +175,7 @@ export function summarize(report: IndexReport, cwd: string): string {
       : "";
     lines.push(`${plural(chunks.written, "chunk")} written${embedding}.`);
   }
+  if (report.outcome !== "completed" && report.filesLeft > 0)
+    lines.push(`${plural(report.filesLeft, "file")} left: run the same command again to continue.`);
   return lines.join("\n");
 }

@@ -22,7 +22,7 @@ function runLine(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
   const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
   const error = run.error ? ` — ${describeError(run.error)}` : "";
-  return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
+  return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
 }
 
 /** The exit code of a finished run, as documented for cron. */

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { describeEmbedding } from "../../index.js";
+import { describeError } from "../describe.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
@@ -29,6 +30,10 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
             output.print(
               `Last run:   ${run.startedAt} (${run.outcome}, ${formatDuration(run.durationMs)}): ${run.files.new} new, ${run.files.changed} changed, ${run.files.unchanged} unchanged, ${run.files.removed} removed, ${run.files.failed} failed`,
             );
+            if (run.outcome !== "completed")
+              output.print(
+                `            ${run.outcome} early with ${formatCount(run.filesLeft ?? 0)} file(s) left${run.error ? `: ${describeError(run.error)}` : ""} (run \`gemindex index\` again to continue)`,
+              );
           }
           for (const failure of status.failures) output.print(`  failed: ${failure.path}: ${failure.reason}`);
         }

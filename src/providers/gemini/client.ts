@@ -1,6 +1,6 @@
 import OpenAI from "openai";
 import { ConfigError, GemindexError } from "../../errors.js";
-import { type RetryNotice, type RetryPolicy, withRetry } from "../retry.js";
+import { type RetryNotice, type RetryPolicy, type WithRetryOptions, withRetry } from "../retry.js";
 import { defaultGeminiBaseURL, deriveEndpoints, type GeminiEndpoints } from "./endpoints.js";
 import { createRedactor, errorFromResponse, errorFromStream, normalizeError, type Redactor } from "./errors.js";
 
@@ -13,9 +13,14 @@ export interface GeminiClientOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   onRetry?: (notice: RetryNotice) => void;
+  /** How retries wait (tests move an emulator clock instead). @default a timer */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Replaces global fetch (proxies, tests of the transport itself). */
   fetch?: typeof fetch;
 }
+
+/** Per-call additions to the client's retry policy (see {@link WithRetryOptions}). */
+export type CallOptions = Pick<WithRetryOptions, "stop" | "retryIf" | "onRetry">;
 
 /** Options of one native call. */
 export interface NativeRequest {
@@ -71,6 +76,7 @@ export class GeminiClient {
     operation: string,
     run: (attempt: number, signal?: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
+    options: CallOptions = {},
   ): Promise<T> {
     const attempt = async (number: number) => {
       const link = linkSignal(signal);
@@ -80,11 +86,22 @@ export class GeminiClient {
         link.dispose();
       }
     };
+    const onRetry = this.#options.onRetry;
+    const own = options.onRetry;
     return withRetry(operation, attempt, {
       policy: this.#options.retry,
       signal,
-      onRetry: this.#options.onRetry,
+      stop: options.stop,
+      retryIf: options.retryIf,
+      onRetry:
+        onRetry && own
+          ? (notice) => {
+              own(notice);
+              onRetry(notice);
+            }
+          : (own ?? onRetry),
       normalize: (error) => this.normalize(operation, error),
+      ...(this.#options.sleep ? { sleep: this.#options.sleep } : {}),
     });
   }
 

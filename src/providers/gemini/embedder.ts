@@ -1,7 +1,8 @@
 import { ConfigError, ProviderError } from "../../errors.js";
 import { fitVector } from "../fit-vector.js";
+import type { RetryNotice } from "../retry.js";
 import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult, MediaInput } from "../types.js";
-import type { GeminiClient } from "./client.js";
+import type { CallOptions, GeminiClient } from "./client.js";
 import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";
 
 export interface GeminiEmbedderOptions {
@@ -57,11 +58,14 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
     maxInputTokens: info.maxInputTokens,
     // Keeps one request well under the 20 MB payload limit and the per-request deadline.
     maxRequestTokens: 100 * Math.min(info.maxInputTokens, 2048),
+    // Each input of a batch counts as one request against the RPM and RPD quotas: free-tier
+    // users see `limit: 1000` requests a day used up by 1,000 inputs, whatever the batching.
+    inputsCountAsRequests: true,
   };
 
   async function embedCompat(
     inputs: string[],
-    signal: AbortSignal | undefined,
+    callOptions: EmbedCallOptions,
     operation: string,
   ): Promise<Float32Array[]> {
     const response = await client.call(
@@ -71,7 +75,8 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
           { model, input: inputs, encoding_format: "float", dimensions },
           { signal: scoped },
         ),
-      signal,
+      callOptions.signal,
+      quotaAware(inputs.length, callOptions),
     );
     const data = response.data ?? [];
     if (data.length !== inputs.length) {
@@ -130,6 +135,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
           signal: scoped,
         }),
       callOptions.signal,
+      quotaAware(items.length, callOptions),
     );
     const embeddings = body.embeddings ?? [];
     if (embeddings.length !== items.length) {
@@ -160,11 +166,11 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
         );
       }
       const inputs = texts.map((text, i) => applyForm(config.document, text, callOptions.titles?.[i]));
-      return { vectors: await embedCompat(inputs, callOptions.signal, "embeddings") };
+      return { vectors: await embedCompat(inputs, callOptions, "embeddings") };
     },
     async embedQuery(text: string, callOptions: EmbedCallOptions = {}): Promise<Float32Array> {
       if (config.query.kind !== "task-type") {
-        const [vector] = await embedCompat([applyForm(config.query, text)], callOptions.signal, "query embedding");
+        const [vector] = await embedCompat([applyForm(config.query, text)], callOptions, "query embedding");
         return vector!;
       }
       const { body } = await client.call(
@@ -176,11 +182,34 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
             signal: scoped,
           }),
         callOptions.signal,
+        quotaAware(1, callOptions),
       );
       const values = body.embedding?.values;
       if (!values)
         throw new ProviderError("query embedding: the reply holds no embedding.", { operation: "query embedding" });
       return fitVector(values, dimensions, `query embedding (${model})`);
     },
+  };
+}
+
+/**
+ * Retry options for a request of `inputs` inputs: a 429 for a per-minute quota the request can
+ * never pass (more inputs than the requests-per-minute limit, or more than 90% of the
+ * tokens-per-minute limit by the caller's estimate, leaving room for the service counting a
+ * little more) is thrown for the caller to split the request, not waited out.
+ */
+function quotaAware(inputs: number, options: EmbedCallOptions): CallOptions {
+  const { onRateLimited } = options;
+  return {
+    stop: options.stop,
+    retryIf: (error) => {
+      const quota = error.quota;
+      if (error.status !== 429 || quota?.window !== "minute" || quota.limit === undefined) return true;
+      if (quota.unit === "requests") return inputs <= quota.limit;
+      return options.tokens === undefined || options.tokens <= 0.9 * quota.limit;
+    },
+    ...(onRateLimited
+      ? { onRetry: (notice: RetryNotice) => (notice.error.status === 429 ? onRateLimited(notice.error) : undefined) }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@ import {
   GemindexError,
   ProviderError,
   QuotaExhaustedError,
+  type QuotaViolation,
   StreamInterruptedError,
 } from "../../errors.js";
 
@@ -66,11 +67,22 @@ export function retryDelayOf(body: GoogleErrorBody): number | undefined {
   return match ? Math.round(Number(match[1]) * 1000) : undefined;
 }
 
-/** True when a 429 names a per-day quota (requests per day): waiting minutes will not help. */
-function isDailyQuota(body: GoogleErrorBody): boolean {
+/**
+ * The quota a 429 names, from `QuotaFailure.violations` (the first one with a per-minute or
+ * per-day quota id; `quotaValue` is the limit, e.g. "30000" for 30,000 tokens a minute).
+ */
+export function quotaOf(body: GoogleErrorBody): QuotaViolation | undefined {
   const violations = detailOfType(body, "google.rpc.QuotaFailure")?.violations;
-  if (!Array.isArray(violations)) return false;
-  return violations.some((violation) => /PerDay/i.test(String((violation as Record<string, unknown>).quotaId ?? "")));
+  if (!Array.isArray(violations)) return undefined;
+  for (const violation of violations as Array<Record<string, unknown>>) {
+    const id = String(violation.quotaId ?? "");
+    const window = /PerDay/i.test(id) ? "day" : /PerMinute/i.test(id) ? "minute" : undefined;
+    if (!window) continue;
+    const unit = /Token/i.test(id) || /token/i.test(String(violation.quotaMetric ?? "")) ? "tokens" : "requests";
+    const value = Number(violation.quotaValue);
+    return { unit, window, id, ...(Number.isFinite(value) && value > 0 ? { limit: value } : {}) };
+  }
+  return undefined;
 }
 
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
@@ -110,16 +122,20 @@ export function errorFromResponse(status: number, body: unknown, context: ErrorC
   }
   if (status === 429) {
     const retryDelayMs = google ? retryDelayOf(google) : undefined;
-    if (google && isDailyQuota(google)) {
+    const quota = google ? quotaOf(google) : undefined;
+    // A daily quota comes with a RetryInfo of seconds, like a per-minute one: waiting it out
+    // would only spend the rest of the run on refusals until midnight Pacific.
+    if (quota?.window === "day") {
       return new QuotaExhaustedError(
         `The daily quota is used up (${label}: ${message}). Finished work is kept; run again after the quota resets.`,
-        { ...details, retryDelayMs },
+        { ...details, retryDelayMs, quota },
       );
     }
     return new ProviderError(`Rate limited during ${context.operation} (${label}: ${message})`, {
       ...details,
       retryable: true,
       retryDelayMs,
+      quota,
     });
   }
   return new ProviderError(`Gemini ${context.operation} request failed (${label}: ${message})`, {

@@ -32,6 +32,8 @@ export interface GeminiProviderOptions {
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   onRetry?: (notice: RetryNotice) => void;
+  /** How retries wait (tests move an emulator clock instead). @default a timer */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The Gemini parts gemindex needs, sharing one client. */
