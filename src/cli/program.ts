@@ -13,6 +13,7 @@ import { registerStatusCommand } from "./commands/status-command.js";
 import { describeError, jsonError } from "./describe.js";
 import { ExitCode, exitCodeOf } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
+import { escapeControl } from "./output.js";
 import { version } from "./version.js";
 
 /** Builds the `gemindex` program for one invocation; `done` receives the exit code. */
@@ -26,8 +27,9 @@ export function createProgram(io: CliIO, done: (code: number) => void): Command 
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
+      // Usage errors quote the arguments given, which may hold anything.
+      writeOut: (text) => io.stdout.write(escapeControl(text, { newlines: "keep" })),
+      writeErr: (text) => io.stderr.write(escapeControl(text, { newlines: "keep" })),
     })
     .addHelpText(
       "after",
@@ -73,7 +75,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     const known = error instanceof GemindexError;
     const info = toErrorInfo(error);
     const message = describeError(info);
-    io.stderr.write(`gemindex: ${known ? message : `unexpected error: ${message}`}\n`);
+    io.stderr.write(
+      `gemindex: ${escapeControl(known ? message : `unexpected error: ${message}`, { newlines: "keep" })}\n`,
+    );
     if (json) io.stdout.write(`${JSON.stringify({ error: jsonError(info) }, null, 2)}\n`);
     if (!known && error instanceof Error && io.env.GEMINDEX_DEBUG) io.stderr.write(`${error.stack}\n`);
     return exitCodeOf(info.code);

@@ -14,7 +14,7 @@ import { describeError, describeNotice } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
-import { formatCount, Output } from "../output.js";
+import { escapeControl, formatCount, Output } from "../output.js";
 import { oneOf, parsePositiveInteger } from "./parse.js";
 import { describeToolCall, describeToolResult, stepLimitNotice } from "./query-agent.js";
 import { describeCache, describeEnd, printPinned } from "./query-command.js";
@@ -198,7 +198,7 @@ async function converse(
       }
       if (question === "/exit" || question === "/quit") break;
       interrupts = 0;
-      if (!terminal) output.print(`> ${question}`);
+      if (!terminal) output.print(`> ${escapeControl(question)}`);
 
       turn = new AbortController();
       const record: TurnRecord = {
@@ -285,7 +285,7 @@ function renderEvent(event: Exclude<AnswerEvent, { type: "sources" }>, record: T
 function sourcesLine(hits: Hit[]): string {
   return hits.length === 0
     ? "(no passages matched)"
-    : `Sources: ${hits.map((hit) => `[${hit.rank}] ${hit.citation}`).join("  ")}`;
+    : `Sources: ${hits.map((hit) => `[${hit.rank}] ${escapeControl(hit.citation)}`).join("  ")}`;
 }
 
 function describeUsage(usage: ChatUsage): string {

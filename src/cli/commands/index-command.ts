@@ -4,7 +4,7 @@ import { describeError, describeNotice, jsonReport } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
-import { formatDuration, Output, plural } from "../output.js";
+import { escapeControl, formatDuration, Output, plural } from "../output.js";
 import { ProgressLine, WaitLog } from "../progress.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 
@@ -167,7 +167,7 @@ export function summarize(report: IndexReport, cwd: string): string {
         ? "Interrupted after indexing"
         : "Stopped after indexing";
   const lines = [
-    `${verb} ${displayPath(report.uri, cwd)}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
+    `${verb} ${escapeControl(displayPath(report.uri, cwd))}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
   ];
   if (chunks.written > 0 || report.requests > 0) {
     const embedding = report.embedding

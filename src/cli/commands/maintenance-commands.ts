@@ -4,7 +4,7 @@ import { describeNotice, jsonNotice, jsonReport } from "../describe.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
-import { formatCount, formatDuration, Output, plural } from "../output.js";
+import { escapeControl, formatCount, formatDuration, Output, plural } from "../output.js";
 import { parsePositiveInteger } from "./parse.js";
 
 /** Each table of the index in a few words: `chunks ok (1,234 rows), documents MISSING`. */
@@ -68,7 +68,7 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
           warnings: report.warnings.map(jsonNotice),
         });
         const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
-        output.print(`Index:        ${report.uri} (${report.healthy ? "healthy" : "needs attention"})`);
+        output.print(`Index:        ${escapeControl(report.uri)} (${report.healthy ? "healthy" : "needs attention"})`);
         output.print(`Embeddings:   ${describeEmbedding(report.embedding)}`);
         output.print(
           `Documents:    ${formatCount(report.documents)}${report.failedDocuments ? ` (+${report.failedDocuments} failed)` : ""}, chunks: ${formatCount(report.chunks)}`,
@@ -86,8 +86,8 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
           `Batch jobs:   ${report.batches.active.length ? report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ") : "none pending"}`,
         );
         output.print(`Tables:       ${describeTables(report)}`);
-        for (const problem of report.problems) output.print(`problem: ${describeNotice(problem)}`);
-        for (const warning of report.warnings) output.print(`note:    ${describeNotice(warning)}`);
+        for (const problem of report.problems) output.print(`problem: ${escapeControl(describeNotice(problem))}`);
+        for (const warning of report.warnings) output.print(`note:    ${escapeControl(describeNotice(warning))}`);
         done(report.healthy ? ExitCode.ok : ExitCode.unhealthy);
       });
     });

@@ -14,14 +14,14 @@ import { describeError } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
-import { formatDuration, Output } from "../output.js";
+import { escapeControl, formatDuration, Output } from "../output.js";
 import { summarize } from "./index-command.js";
 import { parsePositiveInteger } from "./parse.js";
 
 function runLine(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
   const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
-  const error = run.error ? ` — ${describeError(run.error)}` : "";
+  const error = run.error ? ` — ${escapeControl(describeError(run.error))}` : "";
   return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
 }
 

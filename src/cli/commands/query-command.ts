@@ -17,7 +17,7 @@ import { describeNotice, jsonNotice } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
-import { formatCount, Output, plural } from "../output.js";
+import { escapeControl, formatCount, Output, plural } from "../output.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 import { queryAgent } from "./query-agent.js";
 import { queryStructured, readSchemaFile } from "./query-schema.js";
@@ -214,7 +214,7 @@ export function describeEnd(event: Extract<AnswerEvent, { type: "done" }>): stri
 export function printPinned(output: Output, pinned: PinnedDocument[]): void {
   for (const document of pinned)
     output.print(
-      `[${document.label}] ${document.displayPath} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`,
+      `[${document.label}] ${escapeControl(document.displayPath)} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`,
     );
 }
 
@@ -244,9 +244,9 @@ function printHits(output: Output, hits: Hit[], question: string, full: boolean)
     return;
   }
   for (const hit of hits) {
-    const heading = hit.headings.length ? ` — ${hit.headings.join(" > ")}` : "";
-    output.print(`[${hit.rank}] ${hit.citation}${heading}`);
-    output.print(`    ${snippet(hit.text, question, full ? 400 : 200)}`);
+    const heading = hit.headings.length ? ` — ${escapeControl(hit.headings.join(" > "))}` : "";
+    output.print(`[${hit.rank}] ${escapeControl(hit.citation)}${heading}`);
+    output.print(`    ${escapeControl(snippet(hit.text, question, full ? 400 : 200))}`);
   }
 }
 

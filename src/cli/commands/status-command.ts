@@ -4,7 +4,7 @@ import { describeError } from "../describe.js";
 import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
-import { formatCount, formatDuration, Output } from "../output.js";
+import { escapeControl, formatCount, formatDuration, Output } from "../output.js";
 
 export function registerStatusCommand(program: Command, io: CliIO, done: (code: number) => void): void {
   program
@@ -17,9 +17,9 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
         const status = await index.status();
         output.emitJson(status);
         if (!status.exists) {
-          output.print(`No index at ${status.uri} yet. Create one with: gemindex index <paths...>`);
+          output.print(`No index at ${escapeControl(status.uri)} yet. Create one with: gemindex index <paths...>`);
         } else {
-          output.print(`Index:      ${status.uri}`);
+          output.print(`Index:      ${escapeControl(status.uri)}`);
           output.print(
             `Documents:  ${formatCount(status.documents)}${status.failedDocuments ? ` (+${status.failedDocuments} failed)` : ""}`,
           );
@@ -35,7 +35,8 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
                 `            ${run.outcome} early with ${formatCount(run.filesLeft ?? 0)} file(s) left${run.error ? `: ${describeError(run.error)}` : ""} (run \`gemindex index\` again to continue)`,
               );
           }
-          for (const failure of status.failures) output.print(`  failed: ${failure.path}: ${failure.reason}`);
+          for (const failure of status.failures)
+            output.print(`  failed: ${escapeControl(failure.path)}: ${escapeControl(failure.reason)}`);
         }
         done(ExitCode.ok);
       });
