@@ -1,4 +1,5 @@
-import { mkdir } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { link, mkdir, realpath } from "node:fs/promises";
 import path from "node:path";
 
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { LoadError } from "../../src/errors.js";
 import { isSupportedPath } from "../../src/loaders/detect/file-types.js";
 import { type DiscoverOptions, discoverFiles } from "../../src/sources/discover-files.js";
-import type { SourceFile } from "../../src/sources/types.js";
+import type { SkippedEntry, SourceFile } from "../../src/sources/types.js";
+import { VisitedEntries } from "../../src/sources/visited-entries.js";
 import { makeTempTree, type TempTree } from "./make-temp-tree.js";
 
 let tree: TempTree | undefined;
@@ -18,12 +20,17 @@ afterEach(async () => {
 async function collect(
   roots: string[],
   options: DiscoverOptions = {},
-): Promise<{ files: SourceFile[]; problems: LoadError[] }> {
+): Promise<{ files: SourceFile[]; problems: LoadError[]; skipped: SkippedEntry[] }> {
   const problems: LoadError[] = [];
+  const skipped: SkippedEntry[] = [];
   const files: SourceFile[] = [];
-  for await (const file of discoverFiles(roots, { onProblem: (error) => problems.push(error), ...options }))
-    files.push(file);
-  return { files, problems };
+  const discovery = discoverFiles(roots, {
+    onProblem: (error) => problems.push(error),
+    onSkip: (entry) => skipped.push(entry),
+    ...options,
+  });
+  for await (const file of discovery) files.push(file);
+  return { files, problems, skipped };
 }
 
 const relativePaths = (files: SourceFile[]) => files.map((file) => file.relativePath);
@@ -153,28 +160,110 @@ describe("discoverFiles", () => {
     await expect(run()).rejects.toThrow(/root not found/);
   });
 
-  it("terminates on directory symlink loops, reporting each loop once", async () => {
+  it("terminates on directory symlink loops, walking each real folder once and reporting each loop", async () => {
     tree = await makeTempTree({ "a/file.md": "a", "b/file.md": "b" });
     await tree.link("a/up", "..");
     await tree.link("a/to-b", "../b");
     await tree.link("b/to-a", "../a");
-    const { files, problems } = await collect([tree.root]);
-    // Each folder is entered through every non-looping path, but never back into itself.
-    expect(relativePaths(files)).toEqual(["a/file.md", "a/to-b/file.md", "b/file.md", "b/to-a/file.md"]);
-    expect(problems.map((problem) => path.relative(tree!.root, problem.path).split(path.sep).join("/")).sort()).toEqual(
-      ["a/to-b/to-a", "a/up", "b/to-a/to-b", "b/to-a/up"],
-    );
-    expect(problems.every((problem) => problem.reason.startsWith("symlink loop"))).toBe(true);
+    const { files, problems, skipped } = await collect([tree.root]);
+    // a/to-b and b/to-a lead to folders walked under their real paths already.
+    expect(relativePaths(files)).toEqual(["a/file.md", "b/file.md"]);
+    expect(problems.map((problem) => path.relative(tree!.root, problem.path).split(path.sep).join("/"))).toEqual([
+      "a/up",
+    ]);
+    expect(problems[0]!.reason).toMatch(/^symlink loop \(points back to /);
+    expect(skipped).toEqual([]);
   });
 
-  it("follows file symlinks and reports broken ones", async () => {
+  it("yields a file reached through a symlink or a hard link once, under its real path, and reports broken links", async () => {
     tree = await makeTempTree({ "real.md": "real" });
     await tree.link("alias.md", "real.md");
     await tree.link("dangling.md", "nowhere.md");
+    await link(path.join(tree.root, "real.md"), path.join(tree.root, "twin.md"));
     const { files, problems } = await collect([tree.root]);
-    expect(relativePaths(files)).toEqual(["alias.md", "real.md"]);
+    expect(relativePaths(files)).toEqual(["real.md"]);
     expect(files[0]!.size).toBe(4);
     expect(problems.map((problem) => problem.reason)).toEqual(["broken symlink (its target does not exist)"]);
+  });
+
+  it("walks a folder reached through twelve levels of two links each once (not 4,096 times)", async () => {
+    tree = await makeTempTree({ "d12/file.md": "x".repeat(32) });
+    for (let level = 0; level < 12; level++) {
+      await tree.link(`d${level}/a`, `../d${level + 1}`);
+      await tree.link(`d${level}/b`, `../d${level + 1}`);
+    }
+    const { files, problems, skipped } = await collect([tree.root]);
+    expect(relativePaths(files)).toEqual(["d12/file.md"]);
+    expect(problems).toEqual([]);
+    expect(skipped).toEqual([]);
+  });
+
+  it("shares what it walked across calls given the same visited set (one run, several roots)", async () => {
+    tree = await makeTempTree({ "docs/a.md": "a", "other/b.md": "b" });
+    await tree.link("other/docs", "../docs");
+    const visited = new VisitedEntries();
+    const first = await collect([path.join(tree.root, "docs")], { visited });
+    const second = await collect([path.join(tree.root, "other")], { visited });
+    expect(relativePaths(first.files)).toEqual(["a.md"]);
+    expect(relativePaths(second.files)).toEqual(["b.md"]);
+  });
+
+  it("does not follow links out of the root unless asked, and says where each leads", async () => {
+    const outside = await makeTempTree({ "secret.md": "the secret", "passwd.txt": "root:x:0:0" });
+    try {
+      tree = await makeTempTree({ "a.md": "notes", "v2/guide.md": "guide", ".hidden/kept.md": "only via link" });
+      await tree.link("etc-link", outside.root);
+      await tree.link("passwd.txt", path.join(outside.root, "passwd.txt"));
+      await tree.link("latest", "v2");
+      await tree.link("visible", ".hidden");
+      const realOutside = (await realpath(outside.root)).split(path.sep).join("/");
+      const posixRoot = tree.root.split(path.sep).join("/");
+
+      const contained = await collect([tree.root]);
+      // Links inside the root keep working: "visible" brings in what no real path yields.
+      expect(relativePaths(contained.files)).toEqual(["a.md", "v2/guide.md", "visible/kept.md"]);
+      expect(contained.problems).toEqual([]);
+      expect(contained.skipped).toEqual([
+        { path: `${posixRoot}/etc-link`, code: "symlink-outside-root", target: realOutside },
+        { path: `${posixRoot}/passwd.txt`, code: "symlink-outside-root", target: `${realOutside}/passwd.txt` },
+      ]);
+
+      const followed = await collect([tree.root], { followSymlinks: true });
+      expect(relativePaths(followed.files)).toEqual([
+        "a.md",
+        "v2/guide.md",
+        "etc-link/passwd.txt",
+        "etc-link/secret.md",
+        "visible/kept.md",
+      ]);
+      expect(followed.skipped).toEqual([]);
+    } finally {
+      await outside.cleanup();
+    }
+  });
+
+  it("passes over FIFOs without opening them, and reports them", async () => {
+    tree = await makeTempTree({ "a.md": "a" });
+    execFileSync("mkfifo", [path.join(tree.root, "pipe.md")]);
+    const { files, skipped } = await collect([tree.root]);
+    expect(relativePaths(files)).toEqual(["a.md"]);
+    expect(skipped).toEqual([
+      { path: `${tree.root.split(path.sep).join("/")}/pipe.md`, code: "special-file", detail: "FIFO (named pipe)" },
+    ]);
+  });
+
+  it.runIf(process.platform === "linux")("passes over /proc and links into it (pseudo-file-systems)", async () => {
+    tree = await makeTempTree({ "a.md": "a" });
+    await tree.link("kmsg.txt", "/proc/kmsg");
+    await tree.link("proc", "/proc");
+    const { files, skipped } = await collect([tree.root, "/proc"], { followSymlinks: true });
+    const posixRoot = tree.root.split(path.sep).join("/");
+    expect(relativePaths(files)).toEqual(["a.md"]);
+    expect(skipped).toEqual([
+      { path: `${posixRoot}/kmsg.txt`, code: "pseudo-file-system", detail: "proc" },
+      { path: `${posixRoot}/proc`, code: "pseudo-file-system", detail: "proc" },
+      { path: "/proc", code: "pseudo-file-system", detail: "proc" },
+    ]);
   });
 
   it("walks a repeated root once", async () => {
