@@ -6,6 +6,7 @@ import { ScannedPdfError } from "../loaders/pdf/load-pdf.js";
 import type { MediaContent } from "../loaders/types.js";
 import type { MediaDescriber } from "../providers/types.js";
 import { hashFile } from "../sources/fingerprint.js";
+import { fsErrorReason } from "../sources/fs-error-reason.js";
 import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
@@ -55,7 +56,10 @@ export async function* prepareDocuments(work: Iterable<WorkItem>, options: Prepa
     options.signal?.throwIfAborted();
     let hash = "";
     try {
-      hash = await hashFile(file.path, options.signal);
+      hash = await hashFile(file.path, options.signal).catch((error: unknown) => {
+        if (isAbort(error, options.signal)) throw error;
+        throw new LoadError(file.path, fsErrorReason(error), { cause: error });
+      });
       if (previous?.hash === hash && (previous.status === "indexed" || !options.retryFailed)) {
         yield { type: "touched", record: { ...previous, size: file.size, mtimeMs: file.mtimeMs } };
         continue;

@@ -1,7 +1,8 @@
 import type { LoadError } from "../errors.js";
 import { isSupportedPath } from "../loaders/detect/file-types.js";
 import { discoverFiles } from "../sources/discover-files.js";
-import type { SourceFile } from "../sources/types.js";
+import type { SkippedEntry, SourceFile } from "../sources/types.js";
+import { VisitedEntries } from "../sources/visited-entries.js";
 import type { DocumentRecord } from "../store/types.js";
 import type { FileFailure } from "./types.js";
 
@@ -24,6 +25,8 @@ export interface ScanResult {
   /** Files of types no loader handles, passed over quietly. */
   skipped: number;
   failures: FileFailure[];
+  /** Entries passed over on purpose: links out of a root, special files, pseudo-file-systems. */
+  passedOver: SkippedEntry[];
 }
 
 /** A root to index, with its own include/exclude patterns (added to the run's). */
@@ -41,9 +44,25 @@ export interface ScanOptions {
   exclude?: string[];
   /** Treat files that failed before as work even when unchanged. @default false */
   retryFailed?: boolean;
+  /** Follow symbolic links that lead out of their root. @default false */
+  followSymlinks?: boolean;
   signal?: AbortSignal;
   /** Told about each file as it is found (progress). */
   onFile?: () => void;
+}
+
+/** An empty {@link ScanResult}, for {@link scanWork} to fill. */
+export function emptyScan(): ScanResult {
+  return {
+    work: [],
+    seen: new Set(),
+    problemRoots: new Set(),
+    unchanged: 0,
+    unchangedFailed: 0,
+    skipped: 0,
+    failures: [],
+    passedOver: [],
+  };
 }
 
 /**
@@ -55,31 +74,42 @@ export async function scanSources(
   manifest: Map<string, DocumentRecord>,
   options: ScanOptions,
 ): Promise<ScanResult> {
-  const result: ScanResult = {
-    work: [],
-    seen: new Set(),
-    problemRoots: new Set(),
-    unchanged: 0,
-    unchangedFailed: 0,
-    skipped: 0,
-    failures: [],
-  };
-  for (const source of sources) await scanSource(source, manifest, options, result);
+  const result = emptyScan();
+  for await (const item of scanWork(sources, manifest, options, result)) result.work.push(item);
   return result;
 }
 
-async function scanSource(
+/**
+ * {@link scanSources} as a stream: yields each file that needs (re)indexing as discovery finds
+ * it, so indexing starts at once and memory does not grow with the tree, and counts the rest
+ * in `result` (which is complete once the stream ends; `result.work` stays empty). A folder or
+ * file reached through several roots or links is yielded once.
+ */
+export async function* scanWork(
+  sources: SourceSpec[],
+  manifest: Map<string, DocumentRecord>,
+  options: ScanOptions,
+  result: ScanResult,
+): AsyncGenerator<WorkItem> {
+  const visited = new VisitedEntries();
+  for (const source of sources) yield* scanSource(source, manifest, options, result, visited);
+}
+
+async function* scanSource(
   source: SourceSpec,
   manifest: Map<string, DocumentRecord>,
   options: ScanOptions,
   result: ScanResult,
-): Promise<void> {
+  visited: VisitedEntries,
+): AsyncGenerator<WorkItem> {
   const include = source.include ?? options.include;
   const exclude = [...(options.exclude ?? []), ...(source.exclude ?? [])];
   const discovery = discoverFiles([source.root], {
     cwd: options.cwd,
     include,
     exclude: exclude.length > 0 ? exclude : undefined,
+    followSymlinks: options.followSymlinks,
+    visited,
     signal: options.signal,
     // Archives, media without a loader and the like are passed over quietly (counted).
     accept: (filePath: string) => {
@@ -90,6 +120,11 @@ async function scanSource(
     onProblem: (error: LoadError) => {
       result.failures.push({ path: error.path, reason: error.reason });
       if (error.path === source.root) result.problemRoots.add(error.path);
+    },
+    onSkip: (entry) => {
+      result.passedOver.push(entry);
+      // A root that is a pseudo-file-system was not read: its documents are kept.
+      if (entry.path === source.root) result.problemRoots.add(entry.path);
     },
   });
   for await (const file of discovery) {
@@ -110,6 +145,6 @@ async function scanSource(
       result.unchangedFailed++;
       continue;
     }
-    result.work.push({ file, previous });
+    yield { file, previous };
   }
 }

@@ -1,7 +1,6 @@
-import { open, stat } from "node:fs/promises";
-
 import { LoadError } from "../errors.js";
 import { fsErrorReason } from "../sources/fs-error-reason.js";
+import { RegularFile } from "../sources/read-regular-file.js";
 import { SNIFF_BYTES } from "./detect/sniff.js";
 
 const MIB = 1024 * 1024;
@@ -18,7 +17,8 @@ export interface SizeLimit {
  * limit before reading more than their first bytes. `limitFor` gets the first
  * {@link SNIFF_BYTES} bytes (so the limit can depend on what the file is: an image, a PDF) and
  * returns the limit, or undefined for none. File-system failures become `LoadError`s with a
- * short reason ("file not found", "permission denied"); an abort rejects with `signal.reason`.
+ * short reason ("file not found", "permission denied", "not a regular file", "read timed out
+ * after 60 s"); an abort rejects with `signal.reason` at once, even while a read hangs.
  */
 export async function readFileBytes(
   path: string,
@@ -26,33 +26,24 @@ export async function readFileBytes(
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
   signal?.throwIfAborted();
+  let file: RegularFile | undefined;
   try {
-    // stat before open: opening a FIFO would block until a writer appears.
-    const stats = await stat(path);
-    if (!stats.isFile()) throw new LoadError(path, stats.isDirectory() ? "is a directory" : "not a regular file");
-    const handle = await open(path, "r");
-    try {
-      // Size again from the open handle: the file may have grown since it was discovered.
-      const { size } = await handle.stat();
-      const head = new Uint8Array(Math.min(size, SNIFF_BYTES));
-      // A positional read leaves the file position at 0 for readFile below.
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      const limit = limitFor(head.subarray(0, bytesRead));
-      if (limit !== undefined && size > limit.maxBytes) {
-        const subject = limit.subject === undefined ? "" : `${limit.subject} `;
-        throw new LoadError(
-          path,
-          `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`,
-        );
-      }
-      return await handle.readFile({ signal });
-    } finally {
-      await handle.close();
+    file = await RegularFile.open(path);
+    const { size } = file;
+    const head = new Uint8Array(Math.min(size, SNIFF_BYTES));
+    const bytesRead = await file.read(head, 0, { signal });
+    const limit = limitFor(head.subarray(0, bytesRead));
+    if (limit !== undefined && size > limit.maxBytes) {
+      const subject = limit.subject === undefined ? "" : `${limit.subject} `;
+      throw new LoadError(path, `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`);
     }
+    return await file.readAll({ signal });
   } catch (error) {
     if (error instanceof LoadError) throw error;
     if (signal?.aborted) throw signal.reason;
     throw new LoadError(path, fsErrorReason(error), { cause: error });
+  } finally {
+    await file?.close();
   }
 }
 

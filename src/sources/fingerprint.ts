@@ -1,24 +1,25 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { RegularFile } from "./read-regular-file.js";
 
 /**
  * sha256 of a file's bytes as lowercase hex, read as a stream so a large file never sits in
  * memory. The manifest compares this value to decide whether a document changed.
  *
- * @param signal aborts the read; the promise then rejects with `signal.reason`.
+ * Only regular files are read (see {@link RegularFile}: a FIFO or device is refused, a hung read
+ * times out).
+ *
+ * @param signal aborts the read; the promise then rejects with `signal.reason` at once.
  * @example
  * const hash = await hashFile("/docs/guide.md");
  */
 export async function hashFile(path: string, signal?: AbortSignal): Promise<string> {
   signal?.throwIfAborted();
   const hash = createHash("sha256");
-  const stream = createReadStream(path, { signal });
+  const file = await RegularFile.open(path);
   try {
-    for await (const chunk of stream) hash.update(chunk as Buffer);
-  } catch (error) {
-    // createReadStream wraps the abort in its own AbortError; hand back the caller's reason.
-    if (signal?.aborted) throw signal.reason;
-    throw error;
+    for await (const chunk of file.chunks({ signal })) hash.update(chunk);
+  } finally {
+    await file.close();
   }
   return hash.digest("hex");
 }

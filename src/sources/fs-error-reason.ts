@@ -1,9 +1,12 @@
+import { NotRegularFileError, ReadTimeoutError } from "./read-regular-file.js";
+
 /**
  * A short, user-facing reason for a file-system error ("file not found", "permission denied"),
  * used in `LoadError.reason` so run reports read the same whichever stage hit the error.
  * Unknown errors keep their code and message so nothing is hidden.
  */
 export function fsErrorReason(error: unknown): string {
+  if (error instanceof NotRegularFileError || error instanceof ReadTimeoutError) return error.message;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case "ENOENT":
@@ -22,6 +25,9 @@ export function fsErrorReason(error: unknown): string {
       return "too many open files";
     case "EIO":
       return "I/O error";
+    case "EAGAIN":
+    case "EWOULDBLOCK":
+      return "would block (not an ordinary file)";
     default: {
       const message = error instanceof Error ? error.message : String(error);
       return code ? `${code}: ${message}` : message;

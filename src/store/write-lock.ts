@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync, unlinkSync } from "node:fs";
 import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
@@ -154,13 +155,34 @@ async function createExclusive(file: string, content: string, uri: string): Prom
   }
 }
 
+/** Locks this process holds (file → content), for {@link releaseWriteLocksSync}. */
+const held = new Map<string, string>();
+
+/**
+ * Removes every write lock this process holds, synchronously: for a process about to end at
+ * once (a second Ctrl-C) without running the `release()` of the work it abandons. Only locks
+ * whose file still holds our content are removed. Safe to call at any time; never throws.
+ */
+export function releaseWriteLocksSync(): void {
+  for (const [file, content] of held) {
+    try {
+      if (readFileSync(file, "utf8") === content) unlinkSync(file);
+    } catch {
+      // Gone already, or unreadable: nothing of ours to remove.
+    }
+  }
+  held.clear();
+}
+
 function heldLock(file: string, content: string): WriteLock {
   let released = false;
+  held.set(file, content);
   return {
     path: file,
     async release() {
       if (released) return;
       released = true;
+      held.delete(file);
       // Only our own lock: never one another process took over meanwhile.
       if ((await readLock(file))?.raw === content) await unlinkQuietly(file);
     },
