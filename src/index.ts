@@ -88,4 +88,5 @@ export type { DocumentInfo, ListDocumentsOptions } from "./retrieval/list-docume
 export type { DocumentText, ReadOptions } from "./retrieval/read-document.js";
 export { snippet } from "./retrieval/snippet.js";
 export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";
+export type { SkipCode, SkippedEntry } from "./sources/types.js";
 export { releaseWriteLocksSync } from "./store/write-lock.js";

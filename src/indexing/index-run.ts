@@ -4,6 +4,7 @@ import { QuotaPlan } from "../embedding/quota-plan.js";
 import { type QuotaLimits, resolveQuotaLimits } from "../embedding/quota-tiers.js";
 import { ConfigError, needsApiKeyError, toErrorInfo } from "../errors.js";
 import type { Notice } from "../notices.js";
+import type { SkippedEntry } from "../sources/types.js";
 import { metaKeys } from "../store/meta-keys.js";
 import type { DocumentRecord } from "../store/types.js";
 import {
@@ -89,6 +90,7 @@ export class IndexRun {
   readonly #failures: FileFailure[] = [];
   readonly #warnings: FileWarning[] = [];
   readonly #notices: Notice[] = [];
+  readonly #passedOver: SkippedEntry[] = [];
   #batch?: BatchSection;
   #phase: IndexProgress["phase"] = "scanning";
   #waiting?: IndexProgress["waiting"];
@@ -182,6 +184,7 @@ export class IndexRun {
       include: this.#options.include,
       exclude: this.#options.exclude,
       retryFailed: this.#options.retryFailed,
+      followSymlinks: this.#options.followSymlinks,
       signal,
       onFile: () => {
         counters.filesSeen++;
@@ -194,6 +197,7 @@ export class IndexRun {
     counters.files.skipped = scan.skipped;
     counters.files.failed += scan.failures.length;
     this.#failures.push(...scan.failures);
+    this.#passedOver.push(...scan.passedOver);
     counters.filesToIndex = scan.work.length;
     this.#enter("indexing");
     return { ...scan, manifest, waiting };
@@ -435,6 +439,7 @@ export class IndexRun {
       files: counters.files,
       failures: this.#failures,
       warnings: this.#warnings,
+      passedOver: this.#passedOver,
       chunks: counters.chunks,
       requests: counters.requests,
       tokens: counters.tokens,
@@ -454,6 +459,7 @@ export class IndexRun {
         ...report,
         failures: report.failures.slice(0, 100),
         warnings: report.warnings.slice(0, 100),
+        passedOver: report.passedOver.slice(0, 100),
       });
     } catch (error) {
       this.#fail(error);

@@ -3,6 +3,7 @@ import type { QuotaTier } from "../embedding/quota-tiers.js";
 import type { ErrorInfo } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
+import type { SkippedEntry } from "../sources/types.js";
 
 /** A folder or file to index, with patterns of its own (relative to it, .gitignore syntax). */
 export interface IndexSource {
@@ -53,6 +54,12 @@ export interface IndexReport {
   failures: FileFailure[];
   /** Files indexed with a caveat, and what it is. */
   warnings: FileWarning[];
+  /**
+   * Entries discovery passed over on purpose, by `code`: links leading out of the indexed folder
+   * (`symlink-outside-root`, not followed without `followSymlinks`), FIFOs, sockets and devices
+   * (`special-file`), pseudo-file-systems such as /proc (`pseudo-file-system`). Not failures.
+   */
+  passedOver: SkippedEntry[];
   chunks: {
     /** Chunks written for new and changed documents. */
     written: number;
@@ -116,6 +123,13 @@ export interface IndexOptions {
   include?: string[];
   /** Files matching these globs are skipped (in addition to .gitignore). */
   exclude?: string[];
+  /**
+   * Follow symbolic links that lead out of the folder being indexed. Off by default: a link to
+   * `/etc` or `~/.ssh` inside a docs folder would send that content to the embedding service
+   * and quote it in answers; such links are listed in `IndexReport.passedOver` instead. Links
+   * inside the folder are followed either way. @default false
+   */
+  followSymlinks?: boolean;
   chunking?: ChunkOptions;
   /** Skip files larger than this. @default 50 MiB */
   maxFileBytes?: number;

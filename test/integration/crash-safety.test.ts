@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { access } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
@@ -242,5 +243,46 @@ describe("Ctrl-C (SIGINT) during a run", () => {
     expect(report.chunks.embedded).toBe(
       complete.chunks.length - new Set(survived.chunks.map((chunk) => chunk.hash)).size,
     );
+  });
+});
+
+describe("a second SIGTERM (or Ctrl-C)", () => {
+  it("ends the run at once while requests still hang, and leaves no write lock behind", async () => {
+    // Long enough that the graceful stop after the first signal cannot finish during the test.
+    emulator.options.latencyMs = 4000;
+    const child = spawn(process.execPath, [bin, "--db", workspace.db, "index", "docs", ...chunking], {
+      cwd: workspace.corpus,
+      env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    const waitFor = (pattern: RegExp) =>
+      new Promise<void>((resolve) => {
+        const check = () => pattern.test(stderr) && resolve();
+        child.stderr.on("data", (data) => {
+          stderr += data;
+          check();
+        });
+        check();
+      });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
+    while (emulator.requests({ path: /\/openai\/embeddings$/ }).length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    const started = Date.now();
+    child.kill("SIGTERM");
+    await waitFor(/finishing work in flight/);
+    child.kill("SIGTERM");
+    const { code, signal } = await exited;
+    // Killed by its own SIGTERM, as the shell expects (exit status 143), well before the hanging requests return.
+    expect({ code, signal }).toEqual({ code: null, signal: "SIGTERM" });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(stderr).toMatch(/SIGTERM received again, quitting now/);
+    const lockGone = await access(path.join(workspace.db, ".gemindex-write.lock")).then(
+      () => false,
+      () => true,
+    );
+    expect(lockGone).toBe(true);
   });
 });

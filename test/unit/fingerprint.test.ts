@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 
 import { hashBytes, hashFile, hashText } from "../../src/sources/fingerprint.js";
@@ -19,6 +20,12 @@ describe("fingerprint", () => {
     const big = "tide ".repeat(300_000);
     tree = await makeTempTree({ "big.txt": big });
     expect(await hashFile(`${tree.root}/big.txt`)).toBe(hashText(big));
+  });
+
+  it("refuses a FIFO at once instead of waiting for a writer (a file swapped for one after discovery)", async () => {
+    tree = await makeTempTree();
+    execFileSync("mkfifo", [`${tree.root}/pipe.txt`]);
+    await expect(hashFile(`${tree.root}/pipe.txt`)).rejects.toThrow("not a regular file");
   });
 
   it("rejects for a missing file", async () => {

@@ -1,10 +1,10 @@
 import type { Command } from "commander";
-import { displayPath, type IndexReport } from "../../index.js";
+import { displayPath, type IndexReport, type SkippedEntry } from "../../index.js";
 import { describeError, describeNotice, jsonReport } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
-import { escapeControl, formatDuration, Output, plural } from "../output.js";
+import { escapeControl, formatCount, formatDuration, Output, plural } from "../output.js";
 import { ProgressLine, WaitLog } from "../progress.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 
@@ -13,6 +13,7 @@ interface IndexCommandOptions {
   exclude?: string[];
   reset?: boolean;
   prune?: boolean;
+  followSymlinks?: boolean;
   model?: string;
   dimensions?: number;
   chunkTokens?: number;
@@ -89,6 +90,7 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
       parsePositiveInteger,
       20_000,
     )
+    .option("--follow-symlinks", "follow symbolic links that lead out of the folders being indexed")
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
     .addHelpText(
@@ -121,6 +123,7 @@ Examples:
           exclude: options.exclude,
           reset: options.reset,
           prune: options.prune,
+          followSymlinks: options.followSymlinks,
           chunking: { maxTokens: options.chunkTokens, overlapTokens: options.chunkOverlap },
           concurrency: options.concurrency,
           commitEvery: options.commitEvery,
@@ -147,6 +150,7 @@ Examples:
       output.emitJson(jsonReport(report));
       for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
       for (const warning of report.warnings) output.notice(`note: ${warning.path}: ${warning.message}`);
+      for (const line of describePassedOver(report.passedOver, io.cwd)) output.notice(line);
       // The offline notice was shown before the run, in the CLI's words.
       for (const notice of report.notices) if (notice.kind !== "lexical-only") output.notice(describeNotice(notice));
       if (!output.quiet || report.outcome !== "completed") output.print(summarize(report, io.cwd));
@@ -155,6 +159,44 @@ Examples:
         done(exitCodeOf(report.error.code));
       } else done(report.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok);
     });
+}
+
+/** Lines shown per kind of passed-over entry; the rest are counted. */
+const PASSED_OVER_LINES = 20;
+
+/** One line per entry discovery passed over on purpose (at most 20 of each kind, then a count). */
+export function describePassedOver(entries: readonly SkippedEntry[], cwd: string): string[] {
+  const lines: string[] = [];
+  const shown = new Map<string, number>();
+  for (const entry of entries) {
+    const count = (shown.get(entry.code) ?? 0) + 1;
+    shown.set(entry.code, count);
+    if (count <= PASSED_OVER_LINES) lines.push(passedOverLine(entry, cwd));
+  }
+  for (const [code, count] of shown)
+    if (count > PASSED_OVER_LINES)
+      lines.push(`… and ${formatCount(count - PASSED_OVER_LINES)} more ${passedOverKind(code)} passed over.`);
+  return lines;
+}
+
+function passedOverLine(entry: SkippedEntry, cwd: string): string {
+  const shown = displayPath(entry.path, cwd);
+  switch (entry.code) {
+    case "symlink-outside-root":
+      return `not followed: ${shown} -> ${entry.target ?? "?"}: points outside the indexed folder (--follow-symlinks follows it)`;
+    case "special-file":
+      return `passed over ${shown}: a ${entry.detail ?? "special file"}, not a regular file`;
+    case "pseudo-file-system":
+      return `passed over ${shown}: on the ${entry.detail ?? "kernel"} pseudo-file-system (kernel files, not documents)`;
+    default:
+      return `passed over ${shown}`;
+  }
+}
+
+function passedOverKind(code: string): string {
+  if (code === "symlink-outside-root") return "links pointing outside the indexed folder";
+  if (code === "special-file") return "special files";
+  return "entries on pseudo-file-systems";
 }
 
 /** The run in one or two lines. */

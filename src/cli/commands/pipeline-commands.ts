@@ -15,7 +15,7 @@ import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { escapeControl, formatDuration, Output } from "../output.js";
-import { summarize } from "./index-command.js";
+import { describePassedOver, summarize } from "./index-command.js";
 import { parsePositiveInteger } from "./parse.js";
 
 function runLine(run: RunRecord): string {
@@ -62,6 +62,7 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       const code = runExitCode(record);
       if (code !== ExitCode.ok || options.verbose) {
         for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
+        for (const line of describePassedOver(report.passedOver, io.cwd)) output.notice(line);
         if (report.error) output.warn(describeError(report.error));
         output.print(`${pipeline.name}: ${summarize(report, io.cwd)}`);
       }
