@@ -138,6 +138,12 @@ export const pipelineSchema = z
       ),
     description: z.string().optional(),
     sources: z.array(source).min(1).describe("Folders (or files) to index."),
+    followSymlinks: z
+      .boolean()
+      .optional()
+      .describe(
+        "Follow symbolic links that lead out of the source folders. Off by default: a link to /etc or ~/.ssh inside a docs folder would send that content to the embedding service; such links are reported instead.",
+      ),
     index: z
       .string()
       .min(1)

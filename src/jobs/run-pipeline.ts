@@ -37,6 +37,7 @@ export async function runPipeline(
   try {
     const report = await index.index(pipeline.sources, {
       chunking: pipeline.chunking,
+      followSymlinks: pipeline.followSymlinks,
       batch: pipeline.batch?.mode,
       batchThreshold: pipeline.batch?.threshold,
       rpm: pipeline.limits?.rpm,
