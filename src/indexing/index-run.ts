@@ -1,5 +1,6 @@
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
+import { DistinctEmbeddings } from "../embedding/embed-distinct.js";
 import { QuotaPlan } from "../embedding/quota-plan.js";
 import { type QuotaLimits, resolveQuotaLimits } from "../embedding/quota-tiers.js";
 import { ConfigError, needsApiKeyError, toErrorInfo } from "../errors.js";
@@ -91,6 +92,8 @@ export class IndexRun {
   readonly #warnings: FileWarning[] = [];
   readonly #notices: Notice[] = [];
   readonly #passedOver: SkippedEntry[] = [];
+  /** Identical chunk text within the run is embedded once (copies of a file cost one input). */
+  #distinct!: DistinctEmbeddings<EmbedTag>;
   #batch?: BatchSection;
   #phase: IndexProgress["phase"] = "scanning";
   #waiting?: IndexProgress["waiting"];
@@ -210,6 +213,11 @@ export class IndexRun {
   async #plan(scan: Scan): Promise<Plan> {
     const knownHashes = this.#context.embedder ? new Set<string>() : undefined;
     const pathsWithChunks = new Set<string>();
+    const { store } = this.#context;
+    this.#distinct = new DistinctEmbeddings<EmbedTag>({
+      keyOf: (item) => item.tag.document.chunks[item.tag.index]!.hash,
+      lookup: async (hash) => (knownHashes?.has(hash) ? (await store.vectorsByHash([hash])).get(hash) : undefined),
+    });
     if (scan.work.length > 0) {
       const vectors = await this.#context.store.hasVectors();
       for await (const { path: chunkPath, hash } of this.#context.store.chunkKeys()) {
@@ -225,6 +233,8 @@ export class IndexRun {
     const onCommit = (entries: WriteEntry[]) => {
       for (const entry of entries) {
         if (plan.knownHashes) for (const chunk of entry.chunks) plan.knownHashes.add(chunk.hash);
+        // Committed vectors come back from the index from now on.
+        this.#distinct.forget(entry.chunks.map((chunk) => chunk.hash));
         if (entry.change) {
           this.#counters.files[entry.change]++;
           this.#counters.chunks.written += entry.chunks.length;
@@ -316,25 +326,28 @@ export class IndexRun {
           },
         }),
     });
-    const batches = embedChunks(chunksToEmbed(this.#throughBatch(documents)), embedder, {
-      adaptive: this.#adaptive,
-      plan,
-      beforeRequest: budgetGuard(embedder, this.#options.maxCostUsd, () => counters.tokens),
-      // Stopping lets paid requests in flight finish and their documents be committed; waits end at once.
-      stop: this.#options.signal,
-      onRequest: (info) => {
-        counters.requests++;
-        counters.tokens += info.tokens;
-        counters.chunksEmbedded += info.items;
-        this.#waiting = undefined;
-        this.#emit();
-      },
-    });
+    const embed = (items: AsyncIterable<EmbedItem<EmbedTag>>) =>
+      embedChunks(items, embedder, {
+        adaptive: this.#adaptive,
+        plan,
+        beforeRequest: budgetGuard(embedder, this.#options.maxCostUsd, () => counters.tokens),
+        // Stopping lets paid requests in flight finish and their documents be committed; waits end at once.
+        stop: this.#options.signal,
+        onRequest: (info) => {
+          counters.requests++;
+          counters.tokens += info.tokens;
+          counters.chunksEmbedded += info.items;
+          this.#waiting = undefined;
+          this.#emit();
+        },
+      });
+    const batches = this.#distinct.embed(chunksToEmbed(this.#throughBatch(documents)), embed);
     try {
       for await (const batch of batches) {
         for (const result of batch) {
           const { document, index } = result.tag;
-          if (result.failure === undefined) counters.chunks.embedded++;
+          if (result.failure === undefined && result.shared) counters.chunks.reused++;
+          else if (result.failure === undefined) counters.chunks.embedded++;
           const done = result.failure
             ? document.fail(index, `embedding refused: ${result.failure.reason}`)
             : document.setVector(index, result.vector);
