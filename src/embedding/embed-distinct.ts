@@ -89,7 +89,13 @@ export class DistinctEmbeddings<T> {
     }
 
     const inner = embed(firsts())[Symbol.asyncIterator]();
-    let next = inner.next();
+    // A request that fails after the consumer stopped listening must not become an unhandled rejection.
+    const pull = () => {
+      const promise = inner.next();
+      promise.catch(() => {});
+      return promise;
+    };
+    let next = pull();
     let finished = false;
     try {
       for (;;) {
@@ -104,7 +110,7 @@ export class DistinctEmbeddings<T> {
         const result = await Promise.race([next, woken]);
         if (result === "ready") continue;
         if (result.done) break;
-        next = inner.next();
+        next = pull();
         yield this.#withFollowers(result.value, keyOf);
       }
       finished = true;

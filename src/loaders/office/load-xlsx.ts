@@ -1,20 +1,26 @@
 import { LoadError } from "../../errors.js";
 import type { DocumentSection, LoadedContent } from "../types.js";
-import { checkUnpackedSize, officeTitle, summarizeError } from "./office-package.js";
-import type { ZipEntry } from "./read-zip-directory.js";
-import { type SheetLimits, sheetSection } from "./sheet-section.js";
-
-/** What one workbook may contribute; beyond it the rest is left out with a warning. */
-export const XLSX_LIMITS: Readonly<SheetLimits> = { maxRows: 50_000, maxColumns: 500, maxCellCharacters: 2_000 };
+import { checkUnpackedSize, officeTitle } from "./office-package.js";
+import { readWorkbook, WorkbookFormatError } from "./read-workbook.js";
+import { type ZipEntry, ZipFormatError } from "./read-zip-directory.js";
+import { type SheetLimits, SheetSectionBuilder } from "./sheet-section.js";
 
 /**
- * Loads an Excel workbook (`.xlsx`, or any file whose ZIP entries say it is one) with
- * read-excel-file: one section per sheet that has values, in workbook order, each with
- * `location` = the sheet name and one line per spreadsheet row (`Header: value | …`, see
- * `sheetSection`), so a chunk's line range is a range of spreadsheet rows. Cached formula
- * results are read, not formulas. At most {@link XLSX_LIMITS} rows (all sheets together),
- * columns and characters per cell are kept; what the limits cut is reported as warnings. The
- * title is the document property `dc:title`.
+ * What one workbook may contribute; beyond it the rest is left out with a warning. A million
+ * rows is about Excel's own limit (1,048,576): sheets are streamed, so the bound on memory is the
+ * text kept, not the rows read.
+ */
+export const XLSX_LIMITS: Readonly<SheetLimits> = { maxRows: 1_000_000, maxColumns: 500, maxCellCharacters: 2_000 };
+
+/**
+ * Loads an Excel workbook (`.xlsx`, or any file whose ZIP entries say it is one): one section
+ * per sheet that has values, in workbook order, each with `location` = the sheet name and one
+ * line per spreadsheet row (`Header: value | …`, see `sheetSection`), so a chunk's line range
+ * is a range of spreadsheet rows. Sheets are streamed (see `readWorkbook`), so a sheet of
+ * 100,000 rows costs its text, not a tree of its cells. Cached formula results are read, not
+ * formulas. At most {@link XLSX_LIMITS} rows (all sheets together), columns and characters per
+ * cell are kept; what the limits cut is reported as warnings. The title is the document
+ * property `dc:title`.
  *
  * @throws LoadError "not a valid Excel workbook (…)" for a damaged package, or when it
  * unpacks to more than 256 MiB.
@@ -26,33 +32,29 @@ export async function loadXlsx(
   limits: SheetLimits = XLSX_LIMITS,
 ): Promise<LoadedContent> {
   checkUnpackedSize(path, entries, "Excel workbook");
-  // Imported on first use: most runs index no workbook.
-  const { default: readXlsxFile } = await import("read-excel-file/node");
-  let sheets: Array<{ sheet: string; data: unknown[][] }>;
-  try {
-    sheets = (await readXlsxFile(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) as Array<{
-      sheet: string;
-      data: unknown[][];
-    }>;
-  } catch (error) {
-    throw new LoadError(path, `not a valid Excel workbook (${describe(error)})`, { cause: error });
-  }
-
   const sections: DocumentSection[] = [];
   const warnings: string[] = [];
   let rowsLeft = limits.maxRows;
   let cutCells = 0;
-  for (const { sheet, data } of sheets) {
-    const result = sheetSection(sheet, data, rowsLeft, limits);
-    rowsLeft -= result.rows;
-    cutCells += result.cutCells;
-    if (result.section) sections.push(result.section);
-    if (result.droppedRows > 0) {
-      warnings.push(
-        `sheet "${sheet}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit of ${limits.maxRows} rows per workbook)`,
-      );
+  try {
+    for (const sheet of readWorkbook(bytes, entries)) {
+      const builder = new SheetSectionBuilder(sheet.name, rowsLeft, limits);
+      sheet.readRows((index, cells) => builder.addRow(index, cells));
+      const result = builder.finish();
+      rowsLeft -= result.rows;
+      cutCells += result.cutCells;
+      if (result.section) sections.push(result.section);
+      if (result.droppedRows > 0) {
+        warnings.push(
+          `sheet "${sheet.name}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit of ${limits.maxRows} rows per workbook)`,
+        );
+      }
+      if (result.droppedColumns)
+        warnings.push(`sheet "${sheet.name}": columns after the first ${limits.maxColumns} left out`);
     }
-    if (result.droppedColumns) warnings.push(`sheet "${sheet}": columns after the first ${limits.maxColumns} left out`);
+  } catch (error) {
+    if (!(error instanceof WorkbookFormatError || error instanceof ZipFormatError)) throw error;
+    throw new LoadError(path, `not a valid Excel workbook (${error.message})`, { cause: error });
   }
   if (cutCells > 0)
     warnings.push(`${cutCells} cell${cutCells === 1 ? "" : "s"} cut to ${limits.maxCellCharacters} characters`);
@@ -63,11 +65,4 @@ export async function loadXlsx(
     sections,
     ...(warnings.length > 0 ? { warnings } : {}),
   };
-}
-
-/** read-excel-file's errors carry a code ("INVALID_ZIP") and a message ("Couldn't unzip…"). */
-function describe(error: unknown): string {
-  const summary = summarizeError(error);
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === "string" && !summary.includes(code) ? `${summary}: ${code}` : summary;
 }

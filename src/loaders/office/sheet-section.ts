@@ -39,58 +39,90 @@ export function sheetSection(
   rowBudget: number,
   limits: SheetLimits,
 ): SheetSection {
-  const result: SheetSection = { rows: 0, droppedRows: 0, droppedColumns: false, cutCells: 0 };
-  const format = (value: unknown) => {
-    const text = formatCell(value);
-    if (text.length <= limits.maxCellCharacters) return text;
-    result.cutCells++;
-    return `${text.slice(0, limits.maxCellCharacters - 1)}…`;
-  };
-  const cellsOf = (row: readonly unknown[]) => {
-    if (row.length > limits.maxColumns && row.slice(limits.maxColumns).some((value) => formatCell(value) !== ""))
-      result.droppedColumns = true;
-    return row.slice(0, limits.maxColumns).map(format);
-  };
+  const builder = new SheetSectionBuilder(name, rowBudget, limits);
+  for (const [index, row] of rows.entries()) builder.addRow(index, row);
+  return builder.finish();
+}
 
-  const nonEmpty = (row: readonly unknown[] | undefined) => row?.some((value) => formatCell(value) !== "");
-  const headerIndex = rows.findIndex((row) => nonEmpty(row));
-  if (headerIndex < 0) return result;
-  let lastIndex = rows.length - 1;
-  while (lastIndex > headerIndex && !nonEmpty(rows[lastIndex])) lastIndex--;
+/**
+ * {@link sheetSection} row by row, for a sheet read as a stream: rows come in increasing order
+ * (0-based spreadsheet row index; rows not given are empty), and only the text lines are kept,
+ * so a sheet of 100,000 rows never sits in memory as cell values.
+ */
+export class SheetSectionBuilder {
+  readonly #name: string;
+  readonly #budget: number;
+  readonly #limits: SheetLimits;
+  readonly #result: SheetSection = { rows: 0, droppedRows: 0, droppedColumns: false, cutCells: 0 };
+  #header?: { index: number; cells: string[] };
+  #headers: string[] = [];
+  #firstIndex?: number;
+  #lastIndex = -1;
+  readonly #lines: string[] = [];
 
-  const headerCells = cellsOf(rows[headerIndex]!);
-  if (lastIndex === headerIndex) {
-    if (rowBudget <= 0) return { ...result, droppedRows: 1 };
-    const text = headerCells.filter((cell) => cell !== "").join(" | ");
-    return { ...result, rows: 1, section: { text, startLine: headerIndex + 1, location: name } };
+  constructor(name: string, rowBudget: number, limits: SheetLimits) {
+    this.#name = name;
+    this.#budget = rowBudget;
+    this.#limits = limits;
   }
 
-  const headers = headerCells.map((header, column) => (header === "" ? `Column ${columnLetters(column)}` : header));
-  let firstIndex = headerIndex + 1;
-  while (!nonEmpty(rows[firstIndex])) firstIndex++;
-  const lines: string[] = [];
-  for (let index = firstIndex; index <= lastIndex; index++) {
-    const row = rows[index];
-    if (!nonEmpty(row)) {
-      lines.push("");
-      continue;
+  /** Adds spreadsheet row `index + 1`; an empty row may be left out. */
+  addRow(index: number, row: readonly unknown[]): void {
+    if (!row.some((value) => formatCell(value) !== "")) return;
+    if (!this.#header) {
+      const cells = this.#cellsOf(row);
+      this.#header = { index, cells };
+      this.#headers = cells.map((header, column) => (header === "" ? `Column ${columnLetters(column)}` : header));
+      return;
     }
-    if (result.rows >= rowBudget) {
-      result.droppedRows++;
-      continue;
+    this.#firstIndex ??= index;
+    if (this.#result.rows >= this.#budget) {
+      this.#result.droppedRows++;
+      return;
     }
-    const cells = cellsOf(row!);
-    lines.push(
+    // Empty rows between data rows stay as empty lines, so line n is row startLine + n - 1.
+    if (this.#lastIndex >= 0) for (let gap = this.#lastIndex + 1; gap < index; gap++) this.#lines.push("");
+    this.#lastIndex = index;
+    const cells = this.#cellsOf(row);
+    this.#lines.push(
       cells
-        .map((cell, column) => (cell === "" ? "" : `${headers[column] ?? `Column ${columnLetters(column)}`}: ${cell}`))
+        .map((cell, column) =>
+          cell === "" ? "" : `${this.#headers[column] ?? `Column ${columnLetters(column)}`}: ${cell}`,
+        )
         .filter((part) => part !== "")
         .join(" | "),
     );
-    result.rows++;
+    this.#result.rows++;
   }
-  while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-  if (lines.length === 0) return result;
-  return { ...result, section: { text: lines.join("\n"), startLine: firstIndex + 1, location: name } };
+
+  finish(): SheetSection {
+    const result = this.#result;
+    const header = this.#header;
+    if (!header) return result;
+    if (this.#firstIndex === undefined) {
+      // A single non-empty row: no header, its values joined.
+      if (this.#budget <= 0) return { ...result, droppedRows: 1 };
+      const text = header.cells.filter((cell) => cell !== "").join(" | ");
+      return { ...result, rows: 1, section: { text, startLine: header.index + 1, location: this.#name } };
+    }
+    if (this.#lines.length === 0) return result;
+    return {
+      ...result,
+      section: { text: this.#lines.join("\n"), startLine: this.#firstIndex + 1, location: this.#name },
+    };
+  }
+
+  #cellsOf(row: readonly unknown[]): string[] {
+    const { maxColumns, maxCellCharacters } = this.#limits;
+    if (row.length > maxColumns && row.slice(maxColumns).some((value) => formatCell(value) !== ""))
+      this.#result.droppedColumns = true;
+    return Array.from(row.slice(0, maxColumns), (value) => {
+      const text = formatCell(value);
+      if (text.length <= maxCellCharacters) return text;
+      this.#result.cutCells++;
+      return `${text.slice(0, maxCellCharacters - 1)}…`;
+    });
+  }
 }
 
 /**
