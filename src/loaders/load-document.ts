@@ -13,6 +13,7 @@ import { loadXlsx } from "./office/load-xlsx.js";
 import { readZipDirectory, type ZipEntry, ZipFormatError } from "./office/read-zip-directory.js";
 import { loadPdf } from "./pdf/load-pdf.js";
 import { readFileBytes, type SizeLimit } from "./read-file-bytes.js";
+import { dataLikeReason } from "./text/data-like-text.js";
 import { decodeSniffedText } from "./text/decode-text.js";
 import { loadCode } from "./text/load-code.js";
 import { loadText } from "./text/load-text.js";
@@ -62,6 +63,9 @@ export async function loadDocument(file: SourceFile, options: LoadOptions = {}):
   const bytes = await readFileBytes(file.path, (head) => sizeLimit(head, type, options), options.signal);
   const hash = hashBytes(bytes);
   const content = await loadContent(file.path, bytes, type, options);
+  // Encoded data is recorded as a document without text, so later runs skip it by its stat.
+  const dataLike = dataLikeReason(content.sections);
+  if (dataLike) return { file, hash, ...content, sections: [], warnings: [...(content.warnings ?? []), dataLike] };
   return { file, hash, ...content };
 }
 
