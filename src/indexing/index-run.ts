@@ -22,7 +22,7 @@ import { planRemovals } from "./plan-removals.js";
 import { type Prepared, prepareDocuments } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
-import { type ScanResult, type SourceSpec, scanSources } from "./scan-sources.js";
+import { emptyScan, type ScanResult, type SourceSpec, scanWork, type WorkItem } from "./scan-sources.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
 
 /** Everything a run counts, in one record: progress snapshots and the report both read it. */
@@ -47,6 +47,11 @@ interface RunCounters {
 
 /** The scan's result, with what the run read before it. */
 interface Scan extends ScanResult {
+  /**
+   * The files to (re)index, as discovery finds them: indexing starts with the first, and the
+   * tree is never held as a list. The counts of `ScanResult` are complete once it has ended.
+   */
+  stream: AsyncIterable<WorkItem>;
   /** The manifest before the run: path → row. */
   manifest: Map<string, DocumentRecord>;
   /** Documents parked in Batch API jobs still running. */
@@ -59,6 +64,8 @@ interface Plan {
   knownHashes?: Set<string>;
   /** Paths with chunks in the index: other documents are appended rather than merged. */
   pathsWithChunks: Set<string>;
+  /** Fills the two sets from the index, once, when the first file needs indexing (a no-op run reads nothing). */
+  load: () => Promise<void>;
 }
 
 type EmbedTag = { document: PendingDocument; index: number };
@@ -145,7 +152,7 @@ export class IndexRun {
     });
     try {
       const scan = await this.#scan();
-      const plan = await this.#plan(scan);
+      const plan = this.#plan();
       const writer = this.#writer(plan);
       try {
         await this.#embed(this.#load(scan, plan, writer), writer);
@@ -182,7 +189,8 @@ export class IndexRun {
     const manifest = new Map<string, DocumentRecord>();
     for await (const record of store.documents()) manifest.set(record.path, record);
     const counters = this.#counters;
-    const scan = await scanSources(this.#sources, manifest, {
+    const result = emptyScan();
+    const found = scanWork(this.#sources, manifest, result, {
       cwd: this.#context.cwd,
       include: this.#options.include,
       exclude: this.#options.exclude,
@@ -194,23 +202,34 @@ export class IndexRun {
         if (counters.filesSeen % 100 === 0) this.#emit();
       },
     });
-    counters.files.seen = scan.seen.size;
-    counters.files.unchanged = scan.unchanged;
-    counters.unchangedFailed = scan.unchangedFailed;
-    counters.files.skipped = scan.skipped;
-    counters.files.failed += scan.failures.length;
-    this.#failures.push(...scan.failures);
-    this.#passedOver.push(...scan.passedOver);
-    counters.filesToIndex = scan.work.length;
+    const absorb = () => {
+      counters.files.seen = result.seen.size;
+      counters.files.unchanged += result.unchanged;
+      counters.unchangedFailed = result.unchangedFailed;
+      counters.files.skipped += result.skipped;
+      counters.files.failed += result.failures.length;
+      this.#failures.push(...result.failures);
+      this.#passedOver.push(...result.passedOver);
+    };
+    async function* stream(): AsyncGenerator<WorkItem> {
+      try {
+        for await (const item of found) {
+          counters.filesToIndex++;
+          yield item;
+        }
+      } finally {
+        absorb();
+      }
+    }
     this.#enter("indexing");
-    return { ...scan, manifest, waiting };
+    return Object.assign(result, { stream: stream(), manifest, waiting });
   }
 
   /**
    * Plan: what the index holds for the work. Only hashes found here are looked up later, so a new
    * corpus costs no lookups at all; documents with no chunk in the index are appended, not merged.
    */
-  async #plan(scan: Scan): Promise<Plan> {
+  #plan(): Plan {
     const knownHashes = this.#context.embedder ? new Set<string>() : undefined;
     const pathsWithChunks = new Set<string>();
     const { store } = this.#context;
@@ -218,14 +237,15 @@ export class IndexRun {
       keyOf: (item) => item.tag.document.chunks[item.tag.index]!.hash,
       lookup: async (hash) => (knownHashes?.has(hash) ? (await store.vectorsByHash([hash])).get(hash) : undefined),
     });
-    if (scan.work.length > 0) {
-      const vectors = await this.#context.store.hasVectors();
-      for await (const { path: chunkPath, hash } of this.#context.store.chunkKeys()) {
+    let loaded: Promise<void> | undefined;
+    const fill = async () => {
+      const vectors = await store.hasVectors();
+      for await (const { path: chunkPath, hash } of store.chunkKeys()) {
         pathsWithChunks.add(chunkPath);
         if (vectors) knownHashes?.add(hash);
       }
-    }
-    return { knownHashes, pathsWithChunks };
+    };
+    return { knownHashes, pathsWithChunks, load: () => (loaded ??= fill()) };
   }
 
   /** The writer that commits documents in groups; each commit is counted and its hashes become reusable. */
@@ -255,7 +275,13 @@ export class IndexRun {
   async *#load(scan: Scan, plan: Plan, writer: DocumentWriter): AsyncGenerator<PendingDocument> {
     const { store, embedder, describer } = this.#context;
     const { chunking, signal } = this.#options;
-    const prepared: AsyncIterable<Prepared> = prepareDocuments(scan.work, {
+    async function* work(): AsyncGenerator<WorkItem> {
+      for await (const item of scan.stream) {
+        await plan.load();
+        yield item;
+      }
+    }
+    const prepared: AsyncIterable<Prepared> = prepareDocuments(work(), {
       store,
       knownHashes: plan.knownHashes,
       chunking: embedder ? { maxInputTokens: embedder.limits.maxInputTokens, ...chunking } : chunking,

@@ -51,8 +51,11 @@ export interface PrepareOptions {
  * to describe (a 400 for that image, a safety stop), becomes a `failed` item with its reason;
  * aborts, run-level provider faults and errors of our own (configuration) stop the stream.
  */
-export async function* prepareDocuments(work: Iterable<WorkItem>, options: PrepareOptions): AsyncGenerator<Prepared> {
-  for (const { file, previous } of work) {
+export async function* prepareDocuments(
+  work: AsyncIterable<WorkItem> | Iterable<WorkItem>,
+  options: PrepareOptions,
+): AsyncGenerator<Prepared> {
+  for await (const { file, previous } of work) {
     options.signal?.throwIfAborted();
     let hash = "";
     try {

@@ -75,7 +75,7 @@ export async function scanSources(
   options: ScanOptions,
 ): Promise<ScanResult> {
   const result = emptyScan();
-  for await (const item of scanWork(sources, manifest, options, result)) result.work.push(item);
+  for await (const item of scanWork(sources, manifest, result, options)) result.work.push(item);
   return result;
 }
 
@@ -88,8 +88,8 @@ export async function scanSources(
 export async function* scanWork(
   sources: SourceSpec[],
   manifest: Map<string, DocumentRecord>,
-  options: ScanOptions,
   result: ScanResult,
+  options: ScanOptions,
 ): AsyncGenerator<WorkItem> {
   const visited = new VisitedEntries();
   for (const source of sources) yield* scanSource(source, manifest, options, result, visited);

@@ -116,8 +116,9 @@ describe("indexing through the Batch API", () => {
   });
 
   it("embeds lines the job failed synchronously when collecting", async () => {
-    // 1,500 tokens by our count, but 3,000 by the emulator's (chars / 4): over its 2,048 limit.
-    await workspace.write("huge.txt", "abcdefgh".repeat(1500));
+    // ~1,920 tokens by our count, but 2,640 by the emulator's (chars / 4): over its 2,048 limit.
+    // (Words of 32 characters: a text of 40+ character runs would be set aside as encoded data.)
+    await workspace.write("huge.txt", `${"abcdefgh".repeat(4)} `.repeat(320));
     emulator.options.overlongInput = "error";
     const { batchId } = (await index.index(["."], { batch: "always", chunking: { maxTokens: 2000, overlapTokens: 0 } }))
       .batch!.submitted!;
