@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { chunkDocument } from "../../src/chunking/chunk-document.js";
-import { longRunShare } from "../../src/loaders/data-like-text.js";
-import { MAX_SECTION_CHARACTERS } from "../../src/loaders/text-sections.js";
+import { longRunShare } from "../../src/loaders/text/data-like-text.js";
+import { MAX_SECTION_CHARACTERS } from "../../src/loaders/text/load-text.js";
 import { load, useTempFiles } from "./load-helpers.js";
 
 const { temp } = useTempFiles();
