@@ -18,7 +18,10 @@ const WORDS =
 /** ~`bytes` of prose in paragraphs of 40–120 words (a seeded generator, so every run indexes the same text). */
 function prose(bytes: number): string {
   let seed = 1;
-  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const next = () => {
+    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+    return seed / 2_147_483_648;
+  };
   const paragraphs: string[] = [];
   let size = 0;
   while (size < bytes) {

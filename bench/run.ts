@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- <name>...]`: runs the benchmarks and prints Markdown tables.
- * Names: ingestion-rate, memory (includes the 1% re-index), retrieval, eval (BEIR SciFact). Default: all.
+ * Names: ingestion-rate, memory (includes the 1% re-index), retrieval, eval (BEIR SciFact), big-inputs
+ * (a 48 MB text file, a 10 MB base64 file, a 100k-row workbook). Default: all.
  * Needs a build (`npm run build`): the CLI is measured as users run it.
  */
+import { bigInputs } from "./big-inputs.js";
 import { scifactEval } from "./eval.js";
 import { ingestionRate, memoryAndReindex } from "./ingestion.js";
 import { retrievalLatency } from "./retrieval.js";
@@ -12,6 +14,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   memory: () => memoryAndReindex(),
   retrieval: () => retrievalLatency(),
   eval: () => scifactEval(),
+  "big-inputs": () => bigInputs(),
 };
 
 const selected = process.argv.slice(2).filter((arg) => !arg.startsWith("-"));
