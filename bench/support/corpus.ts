@@ -19,16 +19,25 @@ function sentence(seed: number): string {
 }
 
 /**
- * Writes `files` Markdown files of `sectionsPerFile` sections each; with `--chunk-tokens 64`
- * each section is about one chunk. Returns the relative paths.
+ * Writes `files` Markdown files of `sectionsPerFile` sections each, of `sentences` sentences
+ * (about 25 tokens each); with `--chunk-tokens 64` a 3-sentence section is about one chunk.
+ * Returns the relative paths.
  */
-export async function writeCorpus(dir: string, files: number, sectionsPerFile: number): Promise<string[]> {
+export async function writeCorpus(
+  dir: string,
+  files: number,
+  sectionsPerFile: number,
+  sentences = 3,
+): Promise<string[]> {
   const paths: string[] = [];
   for (let file = 0; file < files; file++) {
     const relative = `docs/${String(Math.floor(file / 500)).padStart(3, "0")}/doc-${file}.md`;
     const sections = Array.from({ length: sectionsPerFile }, (_, s) => {
       const seed = file * 1000 + s;
-      return `## Section ${s}\n\n${sentence(seed)} ${sentence(seed + 7)} ${sentence(seed + 13)}`;
+      const body = Array.from({ length: sentences }, (_, n) =>
+        sentence(seed + [0, 7, 13][n % 3]! + 101 * Math.floor(n / 3)),
+      );
+      return `## Section ${s}\n\n${body.join(" ")}`;
     });
     const target = path.join(dir, relative);
     await mkdir(path.dirname(target), { recursive: true });

@@ -11,6 +11,10 @@ export interface EmulatorStats {
   ok: number;
   rateLimited: number;
   inputs: number;
+  /** Input tokens of the answered requests, as the emulator counts them. */
+  tokens: number;
+  /** Inputs of the last answered request. */
+  lastInputs: number;
   first?: number;
   last?: number;
 }

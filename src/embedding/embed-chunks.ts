@@ -53,7 +53,7 @@ export interface EmbedChunksOptions {
   /** Lowers and raises the number of requests in flight as the service rate-limits (overrides `concurrency`). */
   adaptive?: AdaptiveConcurrency;
   /**
-   * Sizes requests to the quota (never more inputs or tokens in one request than a quarter of a
+   * Sizes requests to the quota (never more inputs or tokens in one request than an eighth of a
    * per-minute limit), paces their starts, and learns the quotas the service names in 429s.
    */
   plan?: QuotaPlan;

@@ -141,7 +141,7 @@ export interface IndexOptions {
    */
   rpm?: number;
   /**
-   * Embedding tokens per minute to stay under; no request holds more than a quarter of it. Wins over
+   * Embedding tokens per minute to stay under; no request holds more than an eighth of it. Wins over
    * `tier`. @default the tier's, else none until the service names its quota
    */
   tpm?: number;

@@ -78,7 +78,7 @@ describe("a free-tier key (100 inputs, 30,000 tokens a minute)", () => {
     expect(tokensOf(refused[0]!)).toBeGreaterThan(30_000);
     const after = calls.slice(calls.indexOf(refused[0]!) + 1);
     expect(after.every((call) => call.status === 200)).toBe(true);
-    for (const call of after) expect(tokensOf(call)).toBeLessThanOrEqual(7_500);
+    for (const call of after) expect(tokensOf(call)).toBeLessThanOrEqual(3_750);
     expect(after.flatMap(inputsOf)).toHaveLength(160);
     // Wall time on the emulator's clock: within the quota-bound time (smooth pacing, no storm of retries).
     const bound = quotaBoundMs(calls);
@@ -89,14 +89,17 @@ describe("a free-tier key (100 inputs, 30,000 tokens a minute)", () => {
 
   it("with tier: free sends no request the quota refuses", async () => {
     const index = await openOnEmulatorClock();
+    const started = emulator.now();
     const report = await index.index(["docs"], { concurrency: 1, tier: "free" });
+    const elapsed = emulator.now() - started;
     await index.close();
+    expect(quotaBoundMs(embeddingCalls()) / elapsed).toBeGreaterThanOrEqual(0.8);
     expect(report.outcome).toBe("completed");
     const calls = embeddingCalls();
     expect(calls.every((call) => call.status === 200)).toBe(true);
     for (const call of calls) {
-      expect(inputsOf(call).length).toBeLessThanOrEqual(25);
-      expect(tokensOf(call)).toBeLessThanOrEqual(7_500);
+      expect(inputsOf(call).length).toBeLessThanOrEqual(12);
+      expect(tokensOf(call)).toBeLessThanOrEqual(3_750);
     }
   });
 

@@ -96,11 +96,11 @@ describe("QuotaPlan", () => {
     expect(() => resolveQuotaLimits({ tier: "4" })).toThrow(ConfigError);
   });
 
-  it("never sizes a request above a quarter of a per-minute quota, counting inputs as requests", () => {
+  it("never sizes a request above an eighth of a per-minute quota, counting inputs as requests", () => {
     expect(new QuotaPlan(gemini).caps()).toEqual({ inputs: 100, tokens: 204_800 });
     expect(new QuotaPlan(gemini, { limits: resolveQuotaLimits({ tier: "free" }) }).caps()).toEqual({
-      inputs: 25,
-      tokens: 7_500,
+      inputs: 12,
+      tokens: 3_750,
     });
     const calls = new QuotaPlan({ ...gemini, inputsCountAsRequests: false }, { limits: { rpm: 10 } });
     expect(calls.caps().inputs).toBe(100);
@@ -115,7 +115,7 @@ describe("QuotaPlan", () => {
     expect(plan.learn({ unit: "requests", window: "day", limit: 1_000, id: "rpd" })).toBe(false);
     expect(plan.learn({ unit: "tokens", window: "minute", id: "no value" })).toBe(false);
     expect(plan.learned).toEqual({ tpm: 30_000, rpm: 100 });
-    expect(plan.caps()).toEqual({ inputs: 25, tokens: 7_500 });
+    expect(plan.caps()).toEqual({ inputs: 12, tokens: 3_750 });
     expect(plan.pacer.limits).toEqual({ rpm: 100, tpm: 30_000 });
   });
 
