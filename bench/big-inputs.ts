@@ -17,10 +17,13 @@ const WORDS =
 
 /** ~`bytes` of prose in paragraphs of 40–120 words (a seeded generator, so every run indexes the same text). */
 function prose(bytes: number): string {
+  // mulberry32: a small seeded generator with a long period (paragraphs must not repeat).
   let seed = 1;
   const next = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return seed / 2_147_483_648;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
   const paragraphs: string[] = [];
   let size = 0;

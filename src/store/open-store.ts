@@ -36,6 +36,8 @@ export interface OpenStoreOptions {
 
 const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
 
+/** Chunk rows converted to Arrow and appended in one step. */
+const ADD_CHUNK_ROWS = 4000;
 /** The index's own tables: chunks, the documents manifest, the meta key/value table. */
 export type IndexTable = (typeof tables)[keyof typeof tables];
 
@@ -527,10 +529,15 @@ export class Store {
     }
   }
 
+  /**
+   * Appends chunk rows a few thousand at a time: one document of a 48 MB text file is ~20,000
+   * rows, and converting them to Arrow at once cost ~300 MB. A crash between pieces leaves rows of
+   * a version without its manifest row, which the next run drops (see replaceChunks).
+   */
   async #addChunks(rows: Array<{ chunk: StoredChunk; documentHash: string }>): Promise<void> {
     const table = this.#require(this.#chunks);
     this.#chunkSchema ??= await table.schema();
-    await table.add(chunkTable(rows, this.#chunkSchema));
+    for (const piece of inPieces(rows, ADD_CHUNK_ROWS)) await table.add(chunkTable(piece, this.#chunkSchema));
   }
 
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
+import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 import { describe, expect, it } from "vitest";
 import { chunkDocument } from "../../src/chunking/chunk-document.js";
+import { countTokens } from "../../src/chunking/tokens.js";
 import { longRunShare } from "../../src/loaders/text/data-like-text.js";
 import { MAX_SECTION_CHARACTERS } from "../../src/loaders/text/load-text.js";
 import { load, useTempFiles } from "./load-helpers.js";
@@ -45,5 +47,16 @@ describe("loadDocument: a large text file", () => {
     const chunks = chunkDocument(document, { maxTokens: 512, overlapTokens: 0 });
     const lines = text.split("\n");
     for (const chunk of chunks) expect(lines[chunk.lineStart! - 1]!.trim()).toBe(chunk.text.split("\n")[0]!.trim());
+  });
+});
+
+describe("countTokens on runs without spaces", () => {
+  it("counts a run of 256+ characters by its bytes: never below the tokenizer's count, and without tokenizing it", () => {
+    const run = `data:image/png;base64,${randomBytes(30_000).toString("base64")}`;
+    expect(countTokens(run)).toBe(Buffer.byteLength(run));
+    expect(countTokens(run)).toBeGreaterThanOrEqual(countO200k(run));
+    const text = `The chart below shows the tide.\n\n![chart](${run})\n\nIt peaks at noon.`;
+    expect(countTokens(text)).toBeGreaterThanOrEqual(countO200k(text));
+    expect(countTokens("A short sentence stays exact.")).toBe(countO200k("A short sentence stays exact."));
   });
 });
