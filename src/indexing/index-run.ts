@@ -287,7 +287,6 @@ export class IndexRun {
       chunking: embedder ? { maxInputTokens: embedder.limits.maxInputTokens, ...chunking } : chunking,
       maxFileBytes: this.#options.maxFileBytes,
       retryFailed: this.#options.retryFailed,
-      followSymlinks: this.#options.followSymlinks,
       describer,
       embedMediaBytes: embedder?.embedMedia !== undefined,
       waiting: scan.waiting,

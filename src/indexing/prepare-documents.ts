@@ -10,7 +10,6 @@ import { fsErrorReason } from "../sources/fs-error-reason.js";
 import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
-import { containLinkedImages } from "./contain-linked-images.js";
 import { describeMedia, linkedImageChunks, NeedsDescriberError, scannedPageReader } from "./describe-media.js";
 import { type PendingDocument, prepareDocument } from "./pending-document.js";
 import type { WorkItem } from "./scan-sources.js";
@@ -28,8 +27,6 @@ export type Prepared =
   | { type: "skipped"; path: string; reason: string };
 
 export interface PrepareOptions {
-  /** Keep images linked from outside a document's source folder (see containLinkedImages). @default false */
-  followSymlinks?: boolean;
   store: Store;
   /** Hashes of chunks with vectors in the index; undefined for a lexical-only index. */
   knownHashes?: Set<string>;
@@ -76,14 +73,11 @@ export async function* prepareDocuments(
         continue;
       }
       if (parked) await options.onSuperseded?.(file.path, parked.job);
-      const loaded = await containLinkedImages(
-        await loadDocument(file, {
-          maxBytes: options.maxFileBytes,
-          signal: options.signal,
-          readScannedPage: scannedPageReader(file.path, options),
-        }),
-        options.followSymlinks ?? false,
-      );
+      const loaded = await loadDocument(file, {
+        maxBytes: options.maxFileBytes,
+        signal: options.signal,
+        readScannedPage: scannedPageReader(file.path, options),
+      });
       const {
         document,
         linked,

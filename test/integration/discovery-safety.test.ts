@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, realpath, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, realpath, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
-import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
+import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
 let emulator: Emulator;
 let workspace: Workspace;
@@ -87,31 +87,6 @@ describe("gemindex index and symbolic links", () => {
     const run = await online(["run", "p"]);
     expect(run.code).toBe(0);
     expect(await indexedPaths()).toEqual(["notes.md", "secret.md"]);
-  });
-});
-
-describe("gemindex index and images linked from outside the folder", () => {
-  it("does not read or send an image a document links to outside the indexed folder, unless --follow-symlinks", async () => {
-    await writeFile(path.join(outside, "private.png"), await readFile(path.join(fixturesDir, "media/gauge.png")));
-    await workspace.write("notes.md", `# Notes\n\nSee the chart.\n\n![chart](${outside}/private.png)\n`);
-    const imagesSent = () =>
-      emulator
-        .requests({ path: /chat\/completions$|generateContent$/ })
-        .filter((request) => JSON.stringify(request.body).includes("base64,")).length;
-    const contained = await online(["--json", "index", "corpus"]);
-    expect(contained.code).toBe(0);
-    expect(imagesSent()).toBe(0);
-    const report = JSON.parse(contained.stdout) as { warnings: Array<{ path: string; message: string }> };
-    expect(report.warnings).toEqual([
-      {
-        path: `${workspace.corpus}/notes.md`,
-        message: `linked image outside the indexed folder, not read: ${outside}/private.png (line 5)`,
-      },
-    ]);
-
-    await workspace.write("notes.md", `# Notes\n\nSee the chart again.\n\n![chart](${outside}/private.png)\n`);
-    expect((await online(["index", "corpus", "--follow-symlinks"])).code).toBe(0);
-    expect(imagesSent()).toBeGreaterThan(0);
   });
 });
 
