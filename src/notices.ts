@@ -31,6 +31,18 @@ export type Notice =
       gone: number;
       message: string;
     }
+  /**
+   * Tables of the index were gone (deleted folders): the run made them again (`tables`), rebuilt
+   * the manifest from the chunks where it was lost, and re-indexes documents whose chunks went
+   * with them (`staleDocuments`), reusing any vectors still present.
+   */
+  | { kind: "tables-recreated"; tables: string[]; staleDocuments: number; message: string }
+  /**
+   * The chunks did not match the manifest: `incomplete` documents (chunks missing or extra) were
+   * indexed again though their files had not changed, and `duplicates` extra copies of chunk rows
+   * (two writers) were removed.
+   */
+  | { kind: "chunks-reconciled"; incomplete: number; duplicates: number; message: string }
   /** Files passed over in this configuration (e.g. images without an API key), by reason. */
   | { kind: "files-skipped"; count: number; reason: string; message: string }
   /** Finished Batch API jobs whose documents this run wrote first. */

@@ -20,6 +20,7 @@ import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-b
 import { type IndexContext, indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
+import { type RepairOptions, type RepairResult, runRepair } from "./indexing/repair-run.js";
 import { type IndexStatus, readStatus } from "./indexing/status.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
@@ -143,23 +144,34 @@ export class GemIndex {
         { embedding: provider?.embedder.config.model, chat: provider?.describer.model },
         { signal: options.signal },
       );
-      const result = await indexFiles(
-        paths,
-        {
-          store: this.#store,
-          embedder: this.#provider?.embedder,
-          batch: this.#provider?.batch,
-          describer: this.#provider?.describer,
-          cwd: this.settings.cwd,
-          onRetry: (listener) => this.#retries.subscribe(listener),
-          clock: this.#clock,
-        },
-        options,
-      );
+      const result = await indexFiles(paths, this.#runContext(), options);
       if (result.report.outcome === "completed") await this.#models?.save();
       return result;
     });
     return report;
+  }
+
+  /**
+   * Repairs a damaged index with the least work (what `doctor()` reports as damage): tables that
+   * are gone are made again (the manifest from the chunks, the settings from the vectors'
+   * fingerprint), tables with damaged files are rewritten from what can be read, duplicate and
+   * orphaned rows are removed, and the documents whose chunks were lost are indexed again from
+   * their folders, reusing every vector still present. Takes the write lock.
+   */
+  async repair(options: RepairOptions = {}): Promise<RepairResult> {
+    return this.#write("doctor --repair", () => runRepair(this.#runContext(), options));
+  }
+
+  #runContext(): IndexContext {
+    return {
+      store: this.#store,
+      embedder: this.#provider?.embedder,
+      batch: this.#provider?.batch,
+      describer: this.#provider?.describer,
+      cwd: this.settings.cwd,
+      onRetry: (listener) => this.#retries.subscribe(listener),
+      clock: this.#clock,
+    };
   }
 
   /** Batch API jobs recorded in this index, oldest first. */

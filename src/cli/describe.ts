@@ -1,4 +1,4 @@
-import { type ErrorData, type ErrorInfo, hasCode, type Notice, type NoticeKind } from "../index.js";
+import { type ErrorData, type ErrorInfo, hasCode, type Notice, type NoticeKind, type RepairAction } from "../index.js";
 import { exitCodeOf } from "./exit-codes.js";
 
 /**
@@ -118,6 +118,15 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
   "health-layout-version": (notice) =>
     `The index has layout version ${notice.found}; this gemindex needs ${notice.expected}: ` +
     "re-index with `gemindex index --reset <paths>`.",
+  "chunks-reconciled": (notice) =>
+    `${[
+      notice.incomplete > 0
+        ? `${notice.incomplete} documents whose chunks were missing were indexed again (their files had not changed)`
+        : "",
+      notice.duplicates > 0 ? `${notice.duplicates} duplicate chunk rows (written twice) were removed` : "",
+    ]
+      .filter(Boolean)
+      .join("; ")}.`,
   "health-table": (notice) =>
     notice.problem === "missing"
       ? `The ${notice.table} table is missing (its folder is gone): run \`gemindex doctor --repair\` (${tableRepair(notice.table)}).`
@@ -152,7 +161,7 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
     notice.present
       ? `${notice.unindexed} chunks are outside the ANN index (searched exactly); the next run or ` +
         "`gemindex optimize` rebuilds it."
-      : `${notice.chunks} chunks and no ANN index: vector search is exact and slow. Run \`gemindex optimize\`.`,
+      : `${notice.chunks} chunks and no ANN index: vector search is exact and slow. The next \`gemindex index\` run builds it (or run \`gemindex optimize\`).`,
   "health-fragments": (notice) =>
     `The chunks table has ${notice.small} small fragments: \`gemindex optimize\` merges them.`,
   "health-batch-job": (notice) =>
@@ -181,6 +190,29 @@ function tableRepair(table: string): string {
   if (table === "chunks") return "it re-indexes the documents, reusing any vectors still present";
   if (table === "documents") return "it rebuilds the list of documents from the chunks";
   return "it restores the index's settings from the chunks";
+}
+
+/** One thing `doctor --repair` did, in a few words. */
+export function describeRepairAction(action: RepairAction): string {
+  const data = action.data;
+  switch (action.code) {
+    case "table-recreated":
+      return `the ${data.table} table was made again`;
+    case "table-salvaged":
+      return `the ${data.table} table was rewritten from its readable rows (${data.kept} kept, ${data.lost} lost)`;
+    case "meta-restored":
+      return `the index's settings were restored (${data.embedding ? `${(data.embedding as { model: string }).model}` : "lexical only"}${data.assumed ? ", assumed from the current configuration" : ", from the vectors' fingerprint"})`;
+    case "manifest-rebuilt":
+      return `${data.documents} manifest rows were rebuilt from the chunks (their files are re-read, not re-embedded)`;
+    case "duplicates-removed":
+      return `${data.rows} duplicate chunk rows were removed`;
+    case "manifest-duplicates-removed":
+      return `${data.rows} duplicate manifest rows were removed`;
+    case "orphans-removed":
+      return `${data.rows} chunk rows of no indexed document were removed`;
+    case "documents-marked-stale":
+      return `${data.documents} documents whose chunks were lost are to be re-indexed`;
+  }
 }
 
 /** A notice in the CLI's words. */

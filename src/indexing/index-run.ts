@@ -3,7 +3,7 @@ import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
 import { DistinctEmbeddings } from "../embedding/embed-distinct.js";
 import { QuotaPlan } from "../embedding/quota-plan.js";
 import { type QuotaLimits, resolveQuotaLimits } from "../embedding/quota-tiers.js";
-import { ConfigError, needsApiKeyError, toErrorInfo } from "../errors.js";
+import { ConfigError, IndexDamagedError, needsApiKeyError, toErrorInfo } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { SkippedEntry } from "../sources/types.js";
 import { metaKeys } from "../store/meta-keys.js";
@@ -17,10 +17,12 @@ import {
   routeThroughBatch,
 } from "./batch-routing.js";
 import { budgetGuard } from "./budget-guard.js";
+import { reconcileChunks } from "./inspect-index.js";
 import { DocumentWriter, type PendingDocument, type WriteEntry } from "./pending-document.js";
 import { planRemovals } from "./plan-removals.js";
 import { type Prepared, prepareDocuments } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
+import { repairIndex } from "./repair-index.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
 import { emptyScan, type ScanResult, type SourceSpec, scanWork, type WorkItem } from "./scan-sources.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
@@ -111,9 +113,18 @@ export class IndexRun {
   /** The error that ended the run early (the abort reason when aborted). */
   #error: unknown;
 
-  constructor(roots: Array<string | IndexSource>, context: IndexContext, options: IndexOptions = {}) {
+  /** Only these documents are (re)indexed, and nothing is removed (a repair's run); undefined: all. */
+  readonly #only?: ReadonlySet<string>;
+
+  constructor(
+    roots: Array<string | IndexSource>,
+    context: IndexContext,
+    options: IndexOptions = {},
+    scope: { only?: ReadonlySet<string> } = {},
+  ) {
     this.#context = context;
     this.#options = options;
+    this.#only = scope.only;
     this.#sources = roots.map((root) =>
       typeof root === "string"
         ? { root: normalizeRoot(root, context.cwd) }
@@ -140,6 +151,7 @@ export class IndexRun {
         : needsApiKeyError("batch", `batch "always" needs an API key.`, { option: "batch" });
     }
     this.#quota = resolveQuotaLimits(this.#options);
+    if (!this.#options.reset) await this.#heal();
     this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset: this.#options.reset })));
     const unsubscribe = this.#context.onRetry?.((event) => {
       if (event.status === 429) this.#adaptive.rateLimited();
@@ -172,6 +184,34 @@ export class IndexRun {
     return this.#context.embedder?.config ?? null;
   }
 
+  /**
+   * Heal: tables whose folders are gone are made again before anything is read (the manifest is
+   * rebuilt from the chunks, the settings from the vectors' fingerprint; documents that lost their
+   * chunks are marked stale, so this run indexes them again). A table that exists but cannot be
+   * read is not touched: that is for an explicit repair, which keeps what can be read.
+   */
+  async #heal(): Promise<void> {
+    const { store } = this.#context;
+    await store.finishInterruptedRebuilds();
+    const damage = store.damage;
+    if (damage.length === 0) return;
+    if (damage.some((entry) => entry.problem === "unreadable")) throw new IndexDamagedError(store.uri, damage);
+    const repaired = await repairIndex(store, this.#embedding);
+    const tables = repaired.actions
+      .filter((action) => action.code === "table-recreated")
+      .map((action) => String(action.data.table));
+    this.#notices.push({
+      kind: "tables-recreated",
+      tables,
+      staleDocuments: repaired.stale.length,
+      message:
+        `The ${tables.join(" and ")} table${tables.length === 1 ? " was" : "s were"} missing and ${tables.length === 1 ? "was" : "were"} made again` +
+        (repaired.stale.length > 0
+          ? `; ${repaired.stale.length} documents that lost their chunks are indexed again.`
+          : "."),
+    });
+  }
+
   /** Scan: writes finished Batch API jobs first (so the diff sees them), then diffs the files against the manifest. */
   async #scan(): Promise<Scan> {
     const { store, embedder, batch } = this.#context;
@@ -188,6 +228,10 @@ export class IndexRun {
     }
     const manifest = new Map<string, DocumentRecord>();
     for await (const record of store.documents()) manifest.set(record.path, record);
+    // A cheap check every run: when the chunk count disagrees with the manifest, find out why.
+    let expectedChunks = 0;
+    for (const record of manifest.values()) if (record.status === "indexed") expectedChunks += record.chunks;
+    if ((await store.countChunks()) !== expectedChunks) await this.#reconcile(manifest);
     const counters = this.#counters;
     const result = emptyScan();
     const found = scanWork(this.#sources, manifest, result, {
@@ -211,9 +255,12 @@ export class IndexRun {
       this.#failures.push(...result.failures);
       this.#passedOver.push(...result.passedOver);
     };
+    const only = this.#only;
     async function* stream(): AsyncGenerator<WorkItem> {
       try {
         for await (const item of found) {
+          // A repair's run indexes only the documents it repairs.
+          if (only && !only.has(item.file.path)) continue;
           counters.filesToIndex++;
           yield item;
         }
@@ -223,6 +270,30 @@ export class IndexRun {
     }
     this.#enter("indexing");
     return Object.assign(result, { stream: stream(), manifest, waiting });
+  }
+
+  /**
+   * The chunks disagree with the manifest (a deleted or damaged table, two writers, a run killed
+   * between its steps): extra copies of chunk rows are deleted, and documents whose chunks are
+   * missing or extra become work for this run (in `manifest`, as stale), reusing the vectors of
+   * whatever chunks are left.
+   */
+  async #reconcile(manifest: Map<string, DocumentRecord>): Promise<void> {
+    const { store } = this.#context;
+    const found = await reconcileChunks(store, manifest);
+    if (found.unreadableRows > 0)
+      throw new IndexDamagedError(store.uri, [
+        { table: "chunks", problem: "unreadable", reason: found.unreadableReason ?? "damaged data files" },
+      ]);
+    if (found.duplicateChunkRows.length > 0) await store.deleteRows("chunks", found.duplicateChunkRows);
+    for (const { record } of found.incomplete) manifest.set(record.path, { ...record, status: "stale" });
+    if (found.incomplete.length > 0 || found.duplicateChunkRows.length > 0)
+      this.#notices.push({
+        kind: "chunks-reconciled",
+        incomplete: found.incomplete.length,
+        duplicates: found.duplicateChunkRows.length,
+        message: `Documents indexed again because their chunks were missing: ${found.incomplete.length}; duplicate chunk rows removed: ${found.duplicateChunkRows.length}.`,
+      });
   }
 
   /**
@@ -443,7 +514,7 @@ export class IndexRun {
     const { store } = this.#context;
     await writer.flush();
     const committed = writer.committedDocuments;
-    if (this.#error === undefined) {
+    if (this.#error === undefined && !this.#only) {
       this.#enter("removing");
       const roots = this.#sources.map((source) => source.root);
       const plan = planRemovals(scan.manifest, scan.seen, roots, scan.problemRoots, this.#options.prune ?? false);
@@ -453,7 +524,10 @@ export class IndexRun {
         this.#counters.files.removed = plan.paths.length;
       }
     }
-    if (committed > 0 || this.#counters.files.removed > 0) {
+    // Every run, even one that changed nothing: a run killed after its last commit left its
+    // full-text or ANN index unfinished, and maintain() finishes it (and costs a few
+    // milliseconds when there is nothing to do).
+    if (committed > 0 || this.#counters.files.removed > 0 || (await store.maintenanceDue(this.#options))) {
       this.#enter("optimizing");
       this.#notices.push(...(await store.maintain({ annThreshold: this.#options.annThreshold })));
     }

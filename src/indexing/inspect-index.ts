@@ -94,13 +94,24 @@ export async function inspectIndex(store: Store): Promise<IndexInspection> {
   await check("meta", () => {});
   inspection.meta = await store.readMeta().catch(() => undefined);
   await check("documents", (batch) => readManifest(batch, inspection));
-  const versions = new Map<string, ChunkVersion & { ids: Set<string>; badVectors: boolean; duplicated: boolean }>();
+  const versions: Versions = new Map();
   await check("chunks", (batch) => readChunks(batch, versions, inspection));
   if (!damage.has("chunks")) {
     inspection.vectors = await store.vectorColumn().catch(() => undefined);
     inspection.embeddingMismatch = embeddingDiffers(inspection.meta, inspection.vectors);
   }
 
+  compareWithManifest(inspection, versions);
+  return inspection;
+}
+
+type Versions = Map<string, ChunkVersion & { ids: Set<string>; badVectors: boolean; duplicated: boolean }>;
+
+/** Sorts documents into complete and incomplete, and chunk versions no document has into orphans. */
+function compareWithManifest(
+  inspection: Pick<IndexInspection, "manifest" | "incomplete" | "orphans">,
+  versions: Versions,
+): void {
   const described = new Set<string>();
   for (const record of inspection.manifest.values()) {
     if (record.status === "failed") continue;
@@ -120,7 +131,48 @@ export async function inspectIndex(store: Store): Promise<IndexInspection> {
       inspection.orphans.push({ path, hash, source, kind, chunks });
     }
   }
-  return inspection;
+}
+
+/** What an index run's check of the chunks against the manifest found (see {@link reconcileChunks}). */
+export interface ChunkReconciliation {
+  incomplete: IndexInspection["incomplete"];
+  duplicateChunkRows: bigint[];
+  duplicatedDocuments: number;
+  orphans: ChunkVersion[];
+  /** Rows the chunks table declares but that could not be read. */
+  unreadableRows: number;
+  unreadableReason?: string;
+}
+
+/**
+ * The cheap part of {@link inspectIndex} an index run needs when the chunk count disagrees with
+ * the manifest: only ids, paths and versions are read (no text, no vectors), to find duplicate
+ * copies and documents whose chunks are missing.
+ */
+export async function reconcileChunks(
+  store: Store,
+  manifest: Map<string, DocumentRecord>,
+): Promise<ChunkReconciliation> {
+  const result: ChunkReconciliation & Pick<IndexInspection, "manifest" | "chunkRows"> = {
+    manifest,
+    chunkRows: 0,
+    incomplete: [],
+    duplicateChunkRows: [],
+    duplicatedDocuments: 0,
+    orphans: [],
+    unreadableRows: 0,
+  };
+  const versions: Versions = new Map();
+  const scan = await store.scan("chunks", {
+    columns: ["id", "path", "doc_hash", "source", "kind"],
+    withRowId: true,
+    visit: (batch) => readChunks(batch, versions, result),
+  });
+  result.unreadableRows = scan?.unreadable.reduce((sum, range) => sum + range.rows, 0) ?? 0;
+  result.unreadableReason = scan?.unreadable[0]?.reason;
+  compareWithManifest(result, versions);
+  const { manifest: _manifest, chunkRows: _rows, ...reconciliation } = result;
+  return reconciliation;
 }
 
 function versionKey(path: string, hash: string): string {
@@ -143,8 +195,8 @@ function readManifest(batch: RecordBatch, inspection: IndexInspection): void {
 
 function readChunks(
   batch: RecordBatch,
-  versions: Map<string, ChunkVersion & { ids: Set<string>; badVectors: boolean; duplicated: boolean }>,
-  inspection: IndexInspection,
+  versions: Versions,
+  inspection: Pick<IndexInspection, "chunkRows" | "duplicateChunkRows" | "duplicatedDocuments">,
 ): void {
   const column = (name: string) => batch.getChild(name);
   const [ids, paths, hashes, sources, kinds, rowIds, vectors] = [

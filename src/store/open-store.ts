@@ -680,13 +680,10 @@ export class Store {
     this.#assertOpen();
     const notices: Notice[] = [];
     if (!this.#chunks) return notices;
-    if (!this.#ftsReady) await this.#buildTextIndex();
-    else {
-      const stats = await this.#chunks.indexStats("text_idx");
-      if (stats && stats.numUnindexedRows > Math.max(5_000, stats.numIndexedRows * 0.1)) await this.#buildTextIndex();
-    }
-    await this.#maintainVectorIndex(options.annThreshold ?? defaultAnnThreshold);
-    await this.#maintainScalarIndexes();
+    if (await this.#textIndexDue()) await this.#buildTextIndex();
+    if (await this.#vectorIndexDue(options.annThreshold ?? defaultAnnThreshold)) await this.buildVectorIndex();
+    for (const column of await this.#scalarIndexesDue())
+      await this.#chunks.createIndex(column, { config: lancedb.Index.btree(), replace: true });
     const limit = options.maxSmallFragments ?? 128;
     for (const table of [this.#chunks, this.#documents, this.#meta]) {
       if (!table) continue;
@@ -735,13 +732,35 @@ export class Store {
    * a rebuild is a couple of seconds per 100k chunks, cheaper in memory than an incremental update
    * through optimize, which also compacts).
    */
-  async #maintainVectorIndex(threshold: number): Promise<void> {
-    if (!this.#chunks || !(await this.hasVectors())) return;
+  async #vectorIndexDue(threshold: number): Promise<boolean> {
+    if (!this.#chunks || !(await this.hasVectors())) return false;
     const stats = await this.vectorIndexStats();
     const rows = stats ? stats.indexed + stats.unindexed : await this.#chunks.countRows();
-    if (rows < threshold) return;
-    if (stats && stats.unindexed <= stats.indexed * 0.2) return;
-    await this.buildVectorIndex();
+    if (rows < threshold) return false;
+    return !stats || stats.unindexed > stats.indexed * 0.2;
+  }
+
+  /** The full-text index is missing (a run ended before building it) or too many rows are outside it. */
+  async #textIndexDue(): Promise<boolean> {
+    if (!this.#chunks) return false;
+    if (!this.#ftsReady) return (await this.#chunks.countRows()) > 0;
+    const stats = await this.#chunks.indexStats("text_idx");
+    return stats !== undefined && stats.numUnindexedRows > Math.max(5_000, stats.numIndexedRows * 0.1);
+  }
+
+  /**
+   * True when `maintain()` has an index to build or rebuild: the full-text index, the ANN index
+   * or the B-tree indexes. A run killed after its last commit leaves them unfinished; the next
+   * run, even with nothing to index, asks this and finishes them.
+   */
+  async maintenanceDue(options: { annThreshold?: number } = {}): Promise<boolean> {
+    this.#assertOpen();
+    if (!this.#chunks) return false;
+    return (
+      (await this.#textIndexDue()) ||
+      (await this.#vectorIndexDue(options.annThreshold ?? defaultAnnThreshold)) ||
+      (await this.#scalarIndexesDue()).length > 0
+    );
   }
 
   /**
@@ -749,14 +768,15 @@ export class Store {
    * document's chunks deletes by path) once the table is big enough for scans to hurt; rebuilt
    * when a fifth of the rows are outside them (those are scanned meanwhile).
    */
-  async #maintainScalarIndexes(minRows = 10_000): Promise<void> {
+  async #scalarIndexesDue(minRows = 10_000): Promise<string[]> {
     const chunks = this.#chunks;
-    if (!chunks || (await chunks.countRows()) < minRows) return;
+    if (!chunks || (await chunks.countRows()) < minRows) return [];
+    const due: string[] = [];
     for (const column of ["hash", "path"]) {
       const stats = await chunks.indexStats(`${column}_idx`).catch(() => null);
-      if (stats && stats.numUnindexedRows <= stats.numIndexedRows * 0.2) continue;
-      await chunks.createIndex(column, { config: lancedb.Index.btree(), replace: true });
+      if (!stats || stats.numUnindexedRows > stats.numIndexedRows * 0.2) due.push(column);
     }
+    return due;
   }
 
   /** (Re)builds the ANN index: IVF with residual quantization (see `annSearch` for how it is queried). */

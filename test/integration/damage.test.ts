@@ -71,3 +71,60 @@ describe("a damaged index", () => {
     });
   }
 });
+
+const embeddedInputs = () =>
+  emulator
+    .requests({ method: "POST", path: /\/openai\/embeddings$/ })
+    .flatMap((request) => (request.body as { input: string[] }).input);
+
+describe("repairing a damaged index", () => {
+  it("index notices the chunks of 'unchanged' documents are gone and indexes them again; doctor is then healthy", async () => {
+    await damages["the chunks table deleted"]!();
+    const run = await gemindex("index", "docs");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/0 new, 12 changed, 0 unchanged/);
+    expect(run.stderr).toMatch(/chunks table was missing/);
+    expect(embeddedInputs()).toHaveLength(12);
+    expect((await gemindex("doctor")).code).toBe(0);
+    const query = await gemindex("query", "subject", "s7", "--no-answer");
+    expect(query.stdout).toMatch(/^\[1\] docs\/note-7\.md/m);
+    // And the run after that is a no-op again.
+    emulator.reset();
+    expect((await gemindex("index", "docs")).stdout).toMatch(/0 new, 0 changed, 12 unchanged/);
+    expect(embeddedInputs()).toHaveLength(0);
+  });
+
+  it("doctor --repair keeps the vectors a damaged table still holds and embeds only what was lost", async () => {
+    // A second run adds a second fragment; then the first fragment's data file is cut short.
+    for (let i = 12; i < 20; i++)
+      await workspace.write(`docs/note-${i}.md`, `# Note ${i}\n\nNote ${i} is about subject s${i}: tides.\n`);
+    expect((await gemindex("index", "docs")).code).toBe(0);
+    emulator.reset();
+    const folder = path.join(workspace.db, "chunks.lance", "data");
+    const files = await readdir(folder);
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const times = await Promise.all(files.map(async (file) => (await stat(path.join(folder, file))).mtimeMs));
+    await truncate(path.join(folder, files[times.indexOf(Math.min(...times))]!), 100);
+
+    const repair = await gemindex("doctor", "--repair");
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toMatch(/chunks table was rewritten from its readable rows \(8 kept, 12 lost\)/);
+    expect(repair.stdout).toMatch(/12 documents whose chunks were lost are to be re-indexed/);
+    expect(repair.stdout).toMatch(/Re-indexed: +Indexed .*0 new, 12 changed/);
+    expect(repair.stdout).toMatch(/\(healthy\)/);
+    // Only the 12 lost chunks were paid for again.
+    expect(embeddedInputs()).toHaveLength(12);
+    expect((await gemindex("query", "subject", "s3", "--no-answer")).stdout).toMatch(/^\[1\] docs\/note-3\.md/m);
+  });
+
+  it("doctor --repair rebuilds a lost manifest from the chunks without embedding anything", async () => {
+    await damages["the documents table's _versions deleted"]!();
+    const repair = await gemindex("doctor", "--repair");
+    expect(repair.code).toBe(0);
+    expect(repair.stdout).toMatch(/12 manifest rows were rebuilt from the chunks/);
+    const next = await gemindex("index", "docs");
+    expect(next.stdout).toMatch(/0 new, 0 changed, 12 unchanged/);
+    expect(embeddedInputs()).toHaveLength(0);
+    expect((await gemindex("doctor")).code).toBe(0);
+  });
+});

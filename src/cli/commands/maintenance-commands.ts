@@ -1,11 +1,33 @@
 import type { Command } from "commander";
-import { describeEmbedding, type HealthReport } from "../../index.js";
-import { describeNotice, jsonNotice, jsonReport } from "../describe.js";
-import { ExitCode } from "../exit-codes.js";
+import { describeEmbedding, type HealthReport, type RepairResult } from "../../index.js";
+import { describeError, describeNotice, describeRepairAction, jsonNotice, jsonReport } from "../describe.js";
+import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { escapeControl, formatCount, formatDuration, Output, plural } from "../output.js";
+import { summarize } from "./index-command.js";
 import { parsePositiveInteger } from "./parse.js";
+
+/** What `doctor --repair` did, one line per action, then the re-indexing run's summary. */
+function printRepair(output: Output, repaired: RepairResult, cwd: string): void {
+  if (repaired.actions.length === 0 && !repaired.reindexed) output.print("Repair:       nothing to repair");
+  for (const action of repaired.actions) output.print(`Repair:       ${describeRepairAction(action)}`);
+  if (repaired.reindexed) {
+    for (const notice of repaired.reindexed.notices)
+      if (notice.kind !== "lexical-only") output.notice(describeNotice(notice));
+    output.print(`Re-indexed:   ${summarize(repaired.reindexed, cwd).replace(/\n/g, "\n              ")}`);
+  }
+  const pending = repaired.pending;
+  if (pending?.reason === "needs-api-key")
+    output.warn(
+      `${pending.documents} documents need re-indexing, which needs GEMINI_API_KEY (the index has vectors): set it and run \`gemindex doctor --repair\` again.`,
+    );
+  else if (pending?.reason === "failed" && pending.error) output.warn(describeError(pending.error));
+  else if (pending?.reason === "not-found")
+    output.warn(
+      `${pending.documents} documents could not be re-indexed: their files are gone or moved (\`gemindex index <new place>\` indexes them; \`--prune\` removes the old entries).`,
+    );
+}
 
 /** Each table of the index in a few words: `chunks ok (1,234 rows), documents MISSING`. */
 function describeTables(report: HealthReport): string {
@@ -53,16 +75,27 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
       "Check the index's health: full-text and ANN coverage, fragments, pending batch jobs, embedding configuration.",
     )
     .option("--ann-threshold <chunks>", "chunks above which an ANN index is expected", parsePositiveInteger, 20_000)
+    .option(
+      "--repair",
+      "repair damage with the least work: rebuild lost tables, keep what damaged files still hold, remove duplicates, re-index only documents whose chunks were lost",
+    )
     .addHelpText(
       "after",
       "\nExits 0 when healthy, 6 when a problem needs action (each comes with the command that fixes it).",
     )
-    .action(async (options: { annThreshold: number }, command: Command) => {
+    .action(async (options: { annThreshold: number; repair?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
       await withIndex(io, global, async (index) => {
+        const repaired = options.repair
+          ? await index.repair({ annThreshold: options.annThreshold, collectGarbage: true, signal: io.signal })
+          : undefined;
+        if (repaired) printRepair(output, repaired, io.cwd);
         const report = await index.doctor({ annThreshold: options.annThreshold });
         output.emitJson({
+          ...(repaired
+            ? { repair: { ...repaired, reindexed: repaired.reindexed ? jsonReport(repaired.reindexed) : undefined } }
+            : {}),
           ...report,
           problems: report.problems.map(jsonNotice),
           warnings: report.warnings.map(jsonNotice),
@@ -88,7 +121,8 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         output.print(`Tables:       ${describeTables(report)}`);
         for (const problem of report.problems) output.print(`problem: ${escapeControl(describeNotice(problem))}`);
         for (const warning of report.warnings) output.print(`note:    ${escapeControl(describeNotice(warning))}`);
-        done(report.healthy ? ExitCode.ok : ExitCode.unhealthy);
+        const failed = repaired?.reindexed?.error;
+        done(failed ? exitCodeOf(failed.code) : report.healthy ? ExitCode.ok : ExitCode.unhealthy);
       });
     });
 }
