@@ -60,7 +60,7 @@ describe("chunks written twice (two writers)", () => {
     const run = await gemindex("index", "docs");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/0 new, 0 changed, 10 unchanged/);
-    expect(run.stderr).toMatch(new RegExp(`${rows} duplicate chunk rows were removed`));
+    expect(run.stderr).toMatch(new RegExp(`${rows} duplicate chunk rows \\(written twice\\) were removed`));
     expect(emulator.requests({ path: /embeddings$/ })).toHaveLength(0);
     expect(await dumpIndex(workspace.db)).toEqual(before);
     expect((await gemindex("doctor")).code).toBe(0);
