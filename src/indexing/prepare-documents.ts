@@ -63,7 +63,12 @@ export async function* prepareDocuments(
         if (isAbort(error, options.signal)) throw error;
         throw new LoadError(file.path, fsErrorReason(error), { cause: error });
       });
-      if (previous?.hash === hash && (previous.status === "indexed" || !options.retryFailed)) {
+      // Same content: nothing to do, unless the file failed and failures are retried, or its chunks
+      // were found missing (stale).
+      const unchanged =
+        previous?.hash === hash &&
+        (previous.status === "indexed" || (previous.status === "failed" && !options.retryFailed));
+      if (unchanged) {
         yield { type: "touched", record: { ...previous, size: file.size, mtimeMs: file.mtimeMs } };
         continue;
       }
