@@ -113,7 +113,19 @@ const schedule = z
 
 const limits = z
   .object({
-    rpm: z.number().int().min(1).optional().describe("Embedding requests per minute to stay under."),
+    tier: z
+      .enum(["free", "1", "2", "3"])
+      .optional()
+      .describe(
+        "Gemini usage tier whose published embedding limits preset rpm and tpm " +
+          "(free: 100 inputs and 30,000 tokens a minute). Without it the quota is learned from the service.",
+      ),
+    rpm: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe("Embedding requests per minute to stay under (Gemini counts each input as one)."),
     tpm: z.number().int().min(1).optional().describe("Embedding tokens per minute to stay under."),
     maxCostUsd: z
       .number()

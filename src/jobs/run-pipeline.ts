@@ -40,6 +40,7 @@ export async function runPipeline(
       followSymlinks: pipeline.followSymlinks,
       batch: pipeline.batch?.mode,
       batchThreshold: pipeline.batch?.threshold,
+      tier: pipeline.limits?.tier,
       rpm: pipeline.limits?.rpm,
       tpm: pipeline.limits?.tpm,
       maxCostUsd: pipeline.limits?.maxCostUsd,
