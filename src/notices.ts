@@ -59,7 +59,17 @@ export type Notice =
   | { kind: "compaction-skipped"; table: string; message: string }
   // Search.
   /** Vector or hybrid search was asked for but is unavailable: lexical search was used. */
-  | { kind: "lexical-fallback"; reason: "no-api-key" | "no-vectors"; message: string }
+  /**
+   * Vector or hybrid search was asked for but is unavailable: lexical search was used. Reasons:
+   * no API key, an index without vectors, or the model API failing to embed the query (`error`:
+   * unreachable, out of quota, key rejected).
+   */
+  | {
+      kind: "lexical-fallback";
+      reason: "no-api-key" | "no-vectors" | "model-unavailable";
+      error?: ErrorInfo;
+      message: string;
+    }
   /**
    * The index has no full-text index yet (a run ended before building it, or it was removed):
    * passages were found by scanning chunks for the query's words. Optimizing (or the next index

@@ -1,5 +1,5 @@
 import { countTokens } from "../chunking/tokens.js";
-import { ConfigError, StreamInterruptedError } from "../errors.js";
+import { ConfigError, ConnectionError, isAbort, ProviderError, StreamInterruptedError } from "../errors.js";
 import type { ChatModel, ChatRequest, ChatUsage } from "../providers/types.js";
 import { type RetrieveContext, retrieve } from "../retrieval/retrieve.js";
 import type { SearchResult } from "../retrieval/types.js";
@@ -34,6 +34,10 @@ export interface AnswerContext extends RetrieveContext {
  * A stream that breaks off (dropped connection, error event, no finish reason) before anything
  * was shown is asked once more; after text was shown, `done` ends the answer with
  * `complete: false` and the error in `interrupted` (the text so far is kept, never repeated).
+ *
+ * When the model API is unreachable or out of quota, the sources still come
+ * (found by full-text search when the question cannot be embedded), and then the generator throws
+ * that ProviderError: the answer is unavailable, the passages are not.
  */
 export async function* answer(
   question: string,
@@ -64,7 +68,13 @@ export async function* answer(
     reasoningEffort: options.reasoningEffort,
     thinkingBudget: options.thinkingBudget,
   }) ?? { reasoningEffort: options.reasoningEffort };
-  await context.checkModels?.({ chat: options.model ?? context.chat.model }, { signal });
+  // A model API that cannot be reached (or out of quota) leaves the passages to show: noted, thrown after them.
+  let unavailable: ProviderError | undefined;
+  const noteUnavailable = (error: unknown) => {
+    if (!(error instanceof ProviderError) || isAbort(error, signal)) throw error;
+    unavailable ??= error;
+  };
+  await context.checkModels?.({ chat: options.model ?? context.chat.model }, { signal }).catch(noteUnavailable);
   const pins = pinPaths.length > 0 ? await resolvePins(pinPaths, context) : [];
   const instruction = instructionFor({ pinned: pins.length > 0 });
   const pinned = pins.length > 0 ? formatPinned(pins.map((pin) => pin.text)) : undefined;
@@ -80,12 +90,17 @@ export async function* answer(
   let cache: AnswerCacheInfo | undefined;
   if (options.cachedContent !== undefined) {
     cache = { name: fullCacheName(options.cachedContent), state: "given" };
-  } else if (options.cache !== false && context.caches) {
+  } else if (options.cache !== false && context.caches && !unavailable) {
     decision = await context.caches.acquire(stable, { signal });
     cache = decision.cache;
   }
 
-  const result = await retrieveBesidePins(options.searchText ?? question, context, options, pins);
+  const result = await retrieveBesidePins(
+    options.searchText ?? question,
+    { ...context, onModelUnavailable: noteUnavailable },
+    options,
+    pins,
+  );
   yield {
     type: "sources",
     hits: result.hits,
@@ -95,6 +110,8 @@ export async function* answer(
     ...(cache ? { cache } : {}),
   };
 
+  // Unreachable: asking the chat model would fail the same way.
+  if (unavailable instanceof ConnectionError) throw unavailable;
   let text = "";
   let usage: ChatUsage | undefined;
   let finishReason: string | null = null;

@@ -72,6 +72,29 @@ export function describeError(error: ErrorInfo | { code: string; message: string
   return error.message;
 }
 
+/** Codes of a model API that failed (unreachable, out of quota, errors after retries). */
+export function providerFailure(code: string): boolean {
+  return ["CONNECTION", "PROVIDER", "QUOTA_EXHAUSTED"].includes(code);
+}
+
+/**
+ * Why a query printed passages but no answer, in query words: the model API failed (see
+ * providerFailure) after the index was searched.
+ */
+export function describeAnswerUnavailable(error: { code: string; message: string }, withoutModel: boolean): string {
+  const shown = withoutModel
+    ? "The passages above were found without the model (full-text search)."
+    : "The passages above are the index's best matches.";
+  switch (error.code) {
+    case "QUOTA_EXHAUSTED":
+      return `No answer: the model API's quota is used up (${error.message}). ${shown} Ask again once the quota resets.`;
+    case "CONNECTION":
+      return `No answer: ${error.message} ${shown}`;
+    default:
+      return `No answer: the model API failed (${error.message}). ${shown}`;
+  }
+}
+
 function needsApiKey(data: ErrorData["NEEDS_API_KEY"], message: string): string {
   switch (data.feature) {
     case "chat":
@@ -102,7 +125,11 @@ function needsApiKey(data: ErrorData["NEEDS_API_KEY"], message: string): string 
 const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) => string } = {
   "lexical-only": () => "No GEMINI_API_KEY: indexed for lexical (BM25) search only.",
   "lexical-fallback": (notice) =>
-    notice.reason === "no-api-key" ? "No GEMINI_API_KEY: using lexical (BM25) search." : notice.message,
+    notice.reason === "no-api-key"
+      ? "No GEMINI_API_KEY: using lexical (BM25) search."
+      : notice.reason === "model-unavailable"
+        ? "The model API could not embed the question: these passages come from full-text search only."
+        : notice.message,
   "removals-kept": (notice) =>
     notice.reason === "root-unreadable"
       ? `${notice.root} could not be read: kept its ${notice.documents} documents (use --prune to remove them).`

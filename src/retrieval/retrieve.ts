@@ -1,4 +1,12 @@
-import { ConfigError, IndexDamagedError, noIndexError } from "../errors.js";
+import {
+  AuthenticationError,
+  ConfigError,
+  IndexDamagedError,
+  isAbort,
+  noIndexError,
+  ProviderError,
+  toErrorInfo,
+} from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { Embedder } from "../providers/types.js";
 import type { Store } from "../store/open-store.js";
@@ -12,6 +20,11 @@ export interface RetrieveContext {
   /** Absent without an API key: only lexical search is possible. */
   embedder?: Embedder;
   cwd: string;
+  /**
+   * Told when the model API failed to embed the query (the search went on lexically): an answer
+   * after it would fail the same way for the same reason.
+   */
+  onModelUnavailable?: (error: ProviderError) => void;
 }
 
 /** The constant of reciprocal-rank fusion (Cormack et al.): rank r contributes 1 / (60 + r). */
@@ -20,7 +33,9 @@ const rrfK = 60;
 /**
  * Ranks the index's chunks for `query`. Vector search embeds the query in the model's query
  * form; lexical search uses the BM25 full-text index; hybrid fuses both lists by reciprocal rank.
- * Without an API key, or on a lexical-only index, every mode becomes lexical with a notice.
+ * Without an API key, or on a lexical-only index, every mode becomes lexical with a notice; so
+ * does a search whose query the model API cannot embed (unreachable, out of quota, failing):
+ * the passages full-text search finds are still worth showing.
  */
 export async function retrieve(
   query: string,
@@ -56,6 +71,25 @@ export async function retrieve(
     );
     mode = "lexical";
   }
+  const where = filterToWhere(options.filter, context.cwd);
+  let queryVector = options.vector;
+  if (mode !== "lexical" && !queryVector) {
+    try {
+      queryVector = await context.embedder!.embedQuery(query, { signal: options.signal });
+    } catch (error) {
+      // A rejected key is the caller's to fix, not a service that is down: it is thrown.
+      if (!(error instanceof ProviderError) || error instanceof AuthenticationError || isAbort(error, options.signal))
+        throw error;
+      context.onModelUnavailable?.(error);
+      notices.push({
+        kind: "lexical-fallback",
+        reason: "model-unavailable",
+        error: toErrorInfo(error),
+        message: `The query could not be embedded (${error.message}): using lexical (BM25) search.`,
+      });
+      mode = "lexical";
+    }
+  }
   if (mode !== "vector" && !context.store.hasTextIndex)
     notices.push({
       kind: "full-text-scan",
@@ -63,16 +97,13 @@ export async function retrieve(
         "This index has no full-text index yet, so passages were found by scanning for the query's words; " +
         "optimizing the index (or the next index run) builds it.",
     });
-  const where = filterToWhere(options.filter, context.cwd);
   // Each list goes deeper than k so that fusion can promote a passage ranked lower by one engine.
   const depth = mode === "hybrid" ? Math.max(k * 2, 20) : k;
-  const queryVector =
-    mode === "lexical"
-      ? undefined
-      : (options.vector ?? (await context.embedder!.embedQuery(query, { signal: options.signal })));
   // The two searches are independent: run them side by side.
   const [vectorMatches, textMatches] = await Promise.all([
-    queryVector ? context.store.vectorSearch(queryVector, { k: depth, where }) : Promise.resolve([] as ChunkMatch[]),
+    queryVector && mode !== "lexical"
+      ? context.store.vectorSearch(queryVector, { k: depth, where })
+      : Promise.resolve([] as ChunkMatch[]),
     mode === "vector" ? Promise.resolve([] as ChunkMatch[]) : context.store.textSearch(query, { k: depth, where }),
   ]);
 

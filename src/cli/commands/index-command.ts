@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { displayPath, type IndexReport, type SkippedEntry } from "../../index.js";
-import { describeError, describeNotice, jsonReport } from "../describe.js";
+import { describeError, describeNotice, jsonReport, providerFailure } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
@@ -155,7 +155,9 @@ Examples:
       for (const notice of report.notices) if (notice.kind !== "lexical-only") output.notice(describeNotice(notice));
       if (!output.quiet || report.outcome !== "completed") output.print(summarize(report, io.cwd));
       if (report.error) {
-        output.warn(describeError(report.error));
+        output.warn(
+          `${describeError(report.error)}${providerFailure(report.error.code) ? " Finished documents are kept; run again later to continue." : ""}`,
+        );
         done(exitCodeOf(report.error.code));
       } else done(report.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok);
     });

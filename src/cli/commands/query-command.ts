@@ -7,13 +7,14 @@ import {
   type ChatUsage,
   ConfigError,
   type GemIndex,
+  GemindexError,
   type Hit,
   type PinnedDocument,
   type SearchFilter,
   type SearchMode,
   snippet,
 } from "../../index.js";
-import { describeNotice, jsonNotice } from "../describe.js";
+import { describeAnswerUnavailable, describeNotice, jsonNotice, providerFailure } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
@@ -144,35 +145,63 @@ Examples:
           cachedContent: options.cachedContent,
           cache: options.cache,
         };
-        for await (const event of index.answer(question, answerOptions)) {
-          if (event.type === "sources") {
-            ({ hits, mode, notices, pinned } = event);
-            for (const notice of notices) output.notice(describeNotice(notice));
-            if (event.cache) output.notice(describeCache(event.cache));
-            printPinned(output, pinned);
-            printHits(output, hits, question, false);
-            output.print(
-              hits.length || pinned.length ? "\nAnswer:" : "No passages matched; asking the model anyway.\n\nAnswer:",
-            );
-          } else if (event.type === "thought") {
-            if (!thinking) output.stream("(thinking) ");
-            thinking = true;
-            thoughts += event.text;
-            output.stream(event.text);
-          } else if (event.type === "text-delta") {
-            if (thinking) output.stream("\n\n");
-            thinking = false;
-            output.stream(event.text);
-          } else if (event.type === "done") {
-            end = event;
-            answer = event.text;
-            citations = event.citations;
-            usage = event.usage;
-            cachedContent = event.cachedContent;
-            output.stream("\n");
-            const stop = describeEnd(event);
-            if (stop) output.warn(stop);
+        let shownSources = false;
+        let answering = false;
+        const events = index.answer(question, answerOptions);
+        try {
+          for await (const event of events) {
+            if (event.type === "sources") {
+              shownSources = true;
+              ({ hits, mode, notices, pinned } = event);
+              for (const notice of notices) output.notice(describeNotice(notice));
+              if (event.cache) output.notice(describeCache(event.cache));
+              printPinned(output, pinned);
+              printHits(output, hits, question, false);
+              if (!hits.length && !pinned.length) output.print("No passages matched; asking the model anyway.");
+            } else if (!answering) {
+              // The heading waits for the model's first word: an answer that never comes gets none.
+              answering = true;
+              output.print("\nAnswer:");
+            }
+            if (event.type === "thought") {
+              if (!thinking) output.stream("(thinking) ");
+              thinking = true;
+              thoughts += event.text;
+              output.stream(event.text);
+            } else if (event.type === "text-delta") {
+              if (thinking) output.stream("\n\n");
+              thinking = false;
+              output.stream(event.text);
+            } else if (event.type === "done") {
+              end = event;
+              answer = event.text;
+              citations = event.citations;
+              usage = event.usage;
+              cachedContent = event.cachedContent;
+              output.stream("\n");
+              const stop = describeEnd(event);
+              if (stop) output.warn(stop);
+            }
           }
+        } catch (error) {
+          // The model API failed after the passages were shown: they stand, the answer is unavailable.
+          if (!(error instanceof GemindexError) || !shownSources || !providerFailure(error.code)) throw error;
+          const withoutModel = notices.some(
+            (notice) => notice.kind === "lexical-fallback" && notice.reason === "model-unavailable",
+          );
+          if (answering) output.stream("\n");
+          output.warn(describeAnswerUnavailable(error, withoutModel));
+          output.emitJson({
+            query: question,
+            mode,
+            hits: hits.map(toJsonHit),
+            pinned: pinned.map(toJsonPin),
+            answer: null,
+            error: { code: error.code, message: describeAnswerUnavailable(error, withoutModel) },
+            notices: notices.map(jsonNotice),
+          });
+          done(exitCodeOf(error.code));
+          return;
         }
         output.emitJson({
           query: question,
