@@ -27,7 +27,12 @@ import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
 import type { BatchEmbedder, BatchJobInfo, CachedContext, EmbeddingConfig } from "./providers/types.js";
-import { type DocumentInfo, type ListDocumentsOptions, listDocuments } from "./retrieval/list-documents.js";
+import {
+  type DocumentInfo,
+  type ListDocumentsOptions,
+  listDocuments,
+  listSources,
+} from "./retrieval/list-documents.js";
 import { type DocumentText, type ReadOptions, readDocument } from "./retrieval/read-document.js";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
@@ -243,6 +248,11 @@ export class GemIndex {
    */
   async read(reference: string, options: ReadOptions = {}): Promise<DocumentText> {
     return readDocument(reference, { store: this.#store, cwd: this.settings.cwd }, options);
+  }
+
+  /** The folders and files this index was built from (the roots its documents were found under). */
+  async sources(): Promise<string[]> {
+    return listSources({ store: this.#store });
   }
 
   /** The indexed documents sorted by path, a page at a time (pass `nextCursor` back for the next). */

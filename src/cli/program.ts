@@ -1,11 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { environmentVariables, GemindexError, toErrorInfo } from "../index.js";
+import { version } from "../version.js";
 import { registerBatchCommand } from "./commands/batch-command.js";
 import { registerCacheCommand } from "./commands/cache-command.js";
 import { registerChatCommand } from "./commands/chat-command.js";
 import { registerEvalCommand } from "./commands/eval-command.js";
 import { registerIndexCommand } from "./commands/index-command.js";
 import { registerMaintenanceCommands } from "./commands/maintenance-commands.js";
+import { registerMcpCommand } from "./commands/mcp-command.js";
 import { registerModelsCommand } from "./commands/models-command.js";
 import { registerPipelineCommands } from "./commands/pipeline-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
@@ -14,7 +16,6 @@ import { describeError, jsonError } from "./describe.js";
 import { ExitCode, exitCodeOf } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
 import { escapeControl } from "./output.js";
-import { version } from "./version.js";
 
 /** Builds the `gemindex` program for one invocation; `done` receives the exit code. */
 export function createProgram(io: CliIO, done: (code: number) => void): Command {
@@ -52,6 +53,7 @@ and queries print cited passages instead of a generated answer.`,
   registerEvalCommand(program, io, done);
   registerMaintenanceCommands(program, io, done);
   registerPipelineCommands(program, io, done);
+  registerMcpCommand(program, io, done);
   return program;
 }
 

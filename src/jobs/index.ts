@@ -5,6 +5,6 @@ export {
   type Pipeline,
   type PipelineDefinition,
 } from "./load-pipeline.js";
-export type { RunRecord } from "./run-history.js";
+export { type RunRecord, toRunRecord } from "./run-history.js";
 export { pipelineRuns, type RunPipelineOptions, runPipeline } from "./run-pipeline.js";
 export { type Scheduler, type SchedulerEvent, type SchedulerOptions, startScheduler } from "./scheduler.js";

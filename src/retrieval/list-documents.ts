@@ -49,3 +49,10 @@ export async function listDocuments(
   const page = documents.slice(0, limit);
   return { documents: page, ...(documents.length > limit ? { nextCursor: page.at(-1)!.path } : {}) };
 }
+
+/** The roots the index's documents were found under (folders or single files), sorted. */
+export async function listSources(context: { store: Store }): Promise<string[]> {
+  const roots = new Set<string>();
+  for await (const record of context.store.documents()) roots.add(record.source);
+  return [...roots].sort();
+}
