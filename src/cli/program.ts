@@ -12,6 +12,7 @@ import { registerModelsCommand } from "./commands/models-command.js";
 import { registerPipelineCommands } from "./commands/pipeline-commands.js";
 import { registerQueryCommand } from "./commands/query-command.js";
 import { registerStatusCommand } from "./commands/status-command.js";
+import { registerWatchCommand } from "./commands/watch-command.js";
 import { describeError, jsonError } from "./describe.js";
 import { ExitCode, exitCodeOf } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
@@ -54,6 +55,7 @@ and queries print cited passages instead of a generated answer.`,
   registerMaintenanceCommands(program, io, done);
   registerPipelineCommands(program, io, done);
   registerMcpCommand(program, io, done);
+  registerWatchCommand(program, io, done);
   return program;
 }
 

@@ -164,6 +164,15 @@ export const pipelineSchema = z
     chunking: chunking.optional(),
     batch: batch.optional(),
     schedule: schedule.optional(),
+    watch: z
+      .boolean()
+      .optional()
+      .meta({
+        description:
+          "Also re-index whenever files under the sources change: `gemindex schedule` watches them and makes one " +
+          "incremental run per burst of changes.",
+        default: false,
+      }),
     limits: limits.optional(),
   })
   .strict()

@@ -1,5 +1,5 @@
-import type { IndexProgress, IndexReport } from "../indexing/types.js";
-import { type OpenIndexOptions, openIndex } from "../open-index.js";
+import type { IndexOptions, IndexProgress, IndexReport } from "../indexing/types.js";
+import { type GemIndex, type OpenIndexOptions, openIndex } from "../open-index.js";
 import type { Pipeline } from "./load-pipeline.js";
 import { type RunRecord, toRunRecord } from "./run-history.js";
 
@@ -16,6 +16,32 @@ export interface RunPipelineOptions {
   open?: Partial<OpenIndexOptions>;
 }
 
+/** The index options a pipeline sets for each of its runs. */
+export function pipelineIndexOptions(pipeline: Pipeline): IndexOptions {
+  return {
+    chunking: pipeline.chunking,
+    followSymlinks: pipeline.followSymlinks,
+    batch: pipeline.batch?.mode,
+    batchThreshold: pipeline.batch?.threshold,
+    tier: pipeline.limits?.tier,
+    rpm: pipeline.limits?.rpm,
+    tpm: pipeline.limits?.tpm,
+    maxCostUsd: pipeline.limits?.maxCostUsd,
+  };
+}
+
+/** Opens a pipeline's index with the pipeline's embedding settings. */
+export function openPipelineIndex(pipeline: Pipeline, options: RunPipelineOptions = {}): Promise<GemIndex> {
+  return openIndex({
+    uri: pipeline.index,
+    env: options.env,
+    cwd: options.cwd,
+    embeddingModel: pipeline.embedding?.model,
+    dimensions: pipeline.embedding?.dimensions,
+    ...options.open,
+  });
+}
+
 /**
  * One incremental run of a pipeline: indexes its sources into its index with its settings
  * (collecting Batch API jobs that finished since the last run first), holding the index's write
@@ -26,24 +52,10 @@ export async function runPipeline(
   pipeline: Pipeline,
   options: RunPipelineOptions = {},
 ): Promise<{ report: IndexReport; record: RunRecord }> {
-  const index = await openIndex({
-    uri: pipeline.index,
-    env: options.env,
-    cwd: options.cwd,
-    embeddingModel: pipeline.embedding?.model,
-    dimensions: pipeline.embedding?.dimensions,
-    ...options.open,
-  });
+  const index = await openPipelineIndex(pipeline, options);
   try {
     const report = await index.index(pipeline.sources, {
-      chunking: pipeline.chunking,
-      followSymlinks: pipeline.followSymlinks,
-      batch: pipeline.batch?.mode,
-      batchThreshold: pipeline.batch?.threshold,
-      tier: pipeline.limits?.tier,
-      rpm: pipeline.limits?.rpm,
-      tpm: pipeline.limits?.tpm,
-      maxCostUsd: pipeline.limits?.maxCostUsd,
+      ...pipelineIndexOptions(pipeline),
       collectGarbage: options.collectGarbage,
       signal: options.signal,
       onProgress: options.onProgress,

@@ -1,8 +1,10 @@
 import { Cron } from "croner";
-import { IndexLockedError } from "../errors.js";
+import { ConfigError, IndexLockedError } from "../errors.js";
 import type { Pipeline } from "./load-pipeline.js";
 import type { RunRecord } from "./run-history.js";
 import { type RunPipelineOptions, runPipeline } from "./run-pipeline.js";
+import { watchPipeline } from "./watch-pipeline.js";
+import type { WatchEvent } from "./watch-sources.js";
 
 /** What the scheduler tells its caller (the CLI logs each as a line). */
 export type SchedulerEvent =
@@ -11,6 +13,8 @@ export type SchedulerEvent =
   | { type: "run-end"; pipeline: string; record: RunRecord }
   | { type: "run-error"; pipeline: string; error: unknown }
   | { type: "skipped"; pipeline: string; reason: string }
+  /** What the watcher of a pipeline with `watch: true` reports. */
+  | { type: "watch"; pipeline: string; event: WatchEvent }
   | { type: "stopping"; running: string[] };
 
 export interface SchedulerOptions extends Omit<RunPipelineOptions, "signal" | "onProgress"> {
@@ -27,17 +31,31 @@ export interface Scheduler {
 /**
  * Runs each pipeline on its cron schedule (croner), never overlapping itself: a tick that comes
  * while the pipeline's previous run is still going is skipped and reported. A failing run is
- * reported and the schedule goes on. Pipelines without a schedule are refused.
+ * reported and the schedule goes on. Pipelines with `watch: true` are also watched (see
+ * watchSources): their runs follow file changes. Pipelines with neither are refused.
  */
 export function startScheduler(pipelines: Pipeline[], options: SchedulerOptions = {}): Scheduler {
   const stopping = new AbortController();
   const running = new Map<string, Promise<void>>();
   const emit = (event: SchedulerEvent) => options.onEvent?.(event);
-  const jobs = pipelines.map((pipeline) => {
-    if (!pipeline.schedule)
-      throw new Error(
-        `${pipeline.file}: no "schedule" — add {"schedule": {"cron": "0 * * * *"}} to run it on a schedule.`,
+  for (const pipeline of pipelines)
+    if (!pipeline.schedule && !pipeline.watch)
+      throw new ConfigError(
+        `${pipeline.file}: no "schedule" and no "watch" — add {"schedule": {"cron": "0 * * * *"}} or "watch": true.`,
       );
+  const watchers = pipelines
+    .filter((pipeline) => pipeline.watch)
+    .map((pipeline) =>
+      watchPipeline(pipeline, {
+        ...options,
+        onEvent: (event) => emit({ type: "watch", pipeline: pipeline.name, event }),
+      }).catch((error: unknown) => {
+        emit({ type: "run-error", pipeline: pipeline.name, error });
+        return undefined;
+      }),
+    );
+  const jobs = pipelines.flatMap((pipeline) => {
+    if (!pipeline.schedule) return [];
     const timezone = pipeline.schedule.timezone ?? "UTC";
     const cron = new Cron(
       pipeline.schedule.cron,
@@ -67,7 +85,7 @@ export function startScheduler(pipelines: Pipeline[], options: SchedulerOptions 
       timezone,
       next: cron.nextRuns(3),
     });
-    return { pipeline, cron };
+    return [{ pipeline, cron }];
   });
   return {
     nextRuns(count = 3) {
@@ -77,7 +95,8 @@ export function startScheduler(pipelines: Pipeline[], options: SchedulerOptions 
       for (const { cron } of jobs) cron.stop();
       emit({ type: "stopping", running: [...running.keys()] });
       stopping.abort(new Error("the scheduler is stopping"));
-      await Promise.allSettled([...running.values()]);
+      const started = await Promise.all(watchers);
+      await Promise.allSettled([...running.values(), ...started.map((watcher) => watcher?.stop())]);
     },
   };
 }

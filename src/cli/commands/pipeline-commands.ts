@@ -14,16 +14,10 @@ import { describeError } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
-import { escapeControl, formatDuration, Output } from "../output.js";
+import { escapeControl, Output } from "../output.js";
 import { describePassedOver, summarize } from "./index-command.js";
 import { parsePositiveInteger } from "./parse.js";
-
-function runLine(run: RunRecord): string {
-  const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
-  const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
-  const error = run.error ? ` — ${escapeControl(describeError(run.error))}` : "";
-  return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
-}
+import { describeWatchEvent, runLine } from "./run-lines.js";
 
 /** The exit code of a finished run, as documented for cron. */
 function runExitCode(record: RunRecord): number {
@@ -101,10 +95,12 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       else {
         const loaded = await loadPipelines(path.join(io.cwd, "pipelines"));
         for (const error of loaded.errors) output.warn(describeError(toErrorInfo(error)));
-        pipelines = loaded.pipelines.filter((pipeline) => pipeline.schedule);
+        pipelines = loaded.pipelines.filter((pipeline) => pipeline.schedule || pipeline.watch);
       }
       if (pipelines.length === 0) {
-        output.warn("no pipeline with a schedule: add one to pipelines/ (see pipelines/sample-docs.json).");
+        output.warn(
+          'no pipeline with a schedule or "watch": true: add one to pipelines/ (see pipelines/sample-docs.json).',
+        );
         done(ExitCode.config);
         return;
       }
@@ -123,7 +119,10 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
           else if (event.type === "run-error")
             log(`${event.pipeline}: run failed: ${describeError(toErrorInfo(event.error))}`);
           else if (event.type === "skipped") log(`${event.pipeline}: tick skipped: ${event.reason}`);
-          else log(`stopping${event.running.length ? `; finishing ${event.running.join(", ")}` : ""}`);
+          else if (event.type === "watch") {
+            const line = describeWatchEvent(event.event, io.cwd);
+            if (line) log(`${event.pipeline}: ${line}`);
+          } else log(`stopping${event.running.length ? `; finishing ${event.running.join(", ")}` : ""}`);
         },
       });
       output.emitJson({
