@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Debouncer, type Timers } from "../../src/jobs/debounce.js";
-import { isSupportedPath } from "../../src/loaders/file-types.js";
+import { isSupportedPath } from "../../src/loaders/detect/file-types.js";
 import { type DiscoverOptions, discoverFiles } from "../../src/sources/discover-files.js";
 import { DiscoveryFilter } from "../../src/sources/discovery-filter.js";
 import { makeTempTree, type TempTree } from "./make-temp-tree.js";
