@@ -35,6 +35,7 @@ export type WatchEvent =
   | { type: "ready"; roots: string[] }
   /** A file event that matters (a file discovery would index, a folder holding some, or an ignore file). */
   | { type: "change"; path: string; event: "add" | "change" | "unlink" | "unlinkDir" }
+  /** `changes`: how many files (or folders) changed since the last run started. */
   | { type: "run-start"; reason: "start" | "changes" | "retry"; changes: number }
   | { type: "run-end"; report: IndexReport; record: RunRecord }
   /** A run could not start or failed outright; `retryInMs` when it will be tried again by itself. */
@@ -86,14 +87,15 @@ export function watchSources(
   const emit = (event: WatchEvent) => options.onEvent?.(event);
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
-  let pending = 0;
+  // Paths changed since the last run started (a file written in pieces is one change, not several).
+  let pending = new Set<string>();
   let retry: unknown;
 
   const run = async (reason: "start" | "changes" | "retry"): Promise<void> => {
     if (running || stopping.signal.aborted) return;
-    const changes = pending;
-    pending = 0;
-    emit({ type: "run-start", reason, changes });
+    const changed = pending;
+    pending = new Set();
+    emit({ type: "run-start", reason, changes: changed.size });
     running = (async () => {
       try {
         const report = await index.index(sources, { ...options.index, signal: stopping.signal });
@@ -105,7 +107,7 @@ export function watchSources(
         const retryInMs = options.lockRetryMs ?? 5000;
         emit({ type: "run-error", error, ...(locked ? { retryInMs } : {}) });
         if (locked) {
-          pending += Math.max(changes, 1);
+          pending = new Set([...changed, ...pending]);
           retry = timers.setTimeout(() => {
             retry = undefined;
             void run("retry");
@@ -115,7 +117,7 @@ export function watchSources(
         running = undefined;
       }
       // Changes that came in during the run get a run of their own.
-      if (pending > 0 && retry === undefined && !stopping.signal.aborted) debouncer.poke();
+      if (pending.size > 0 && retry === undefined && !stopping.signal.aborted) debouncer.poke();
     })();
     await running;
   };
@@ -157,7 +159,7 @@ export function watchSources(
     const posix = toPosixPath(file);
     void relevant(event, posix).then((matters) => {
       if (!matters || stopping.signal.aborted) return;
-      pending++;
+      pending.add(posix);
       emit({ type: "change", path: posix, event });
       if (!running && retry === undefined) debouncer.poke();
     });
