@@ -22,6 +22,7 @@ afterEach(async () => {
 function start(args: string[]): {
   child: ChildProcess;
   output: () => string;
+  stdout: () => string;
   line: (pattern: RegExp) => Promise<string>;
 } {
   const child = spawn(process.execPath, [bin, ...args], {
@@ -30,6 +31,8 @@ function start(args: string[]): {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
   const waiting: Array<{ pattern: RegExp; from: number; resolve: (line: string) => void }> = [];
   const check = () => {
     for (const waiter of [...waiting]) {
@@ -47,6 +50,7 @@ function start(args: string[]): {
   return {
     child,
     output: () => output,
+    stdout: () => stdout,
     line: (pattern) =>
       new Promise((resolve) => {
         waiting.push({ pattern, from: output.length, resolve });
@@ -61,8 +65,8 @@ describe("gemindex watch", () => {
     async (signal) => {
       const watch = start(["--db", "idx", "watch", "docs", "--debounce", "200"]);
       await watch.line(/watching docs\n/);
-      await watch.line(/ watch {2}completed {2}1 new/);
-      const second = watch.line(/ watch {2}completed {2}1 new/);
+      await watch.line(/run ended: completed {2}1 new/);
+      const second = watch.line(/run ended: completed {2}1 new/);
       await workspace.write("docs/second.md", "# Second\n\nThe ferry leaves at noon.\n");
       await second;
       expect(watch.output()).toMatch(/run started \(1 change\)/);
@@ -70,7 +74,7 @@ describe("gemindex watch", () => {
       watch.child.kill(signal);
       const [code] = await exited;
       expect(code).toBe(0);
-      expect(watch.output()).toMatch(/stopping\n.*stopped\n$/);
+      expect(watch.stdout()).toMatch(/stopping\n.*stopped\n$/);
       const runs = await promisify(execFile)(process.execPath, [bin, "runs", "--db", "idx"], {
         cwd: workspace.corpus,
         env,
@@ -87,8 +91,8 @@ describe("gemindex watch", () => {
     );
     const schedule = start(["schedule"]);
     await schedule.line(/notes: watching docs\n/);
-    await schedule.line(/notes: .* notes {2}completed {2}1 new/);
-    const second = schedule.line(/notes: .* notes {2}completed {2}1 new/);
+    await schedule.line(/notes: run ended: completed {2}1 new/);
+    const second = schedule.line(/notes: run ended: completed {2}1 new/);
     await workspace.write("docs/second.md", "# Second\n\nThe ferry leaves at noon.\n");
     await second;
     const exited = once(schedule.child, "exit");

@@ -4,10 +4,15 @@ import { formatDuration } from "../output.js";
 
 /** One run of the history in a line. */
 export function runLine(run: RunRecord): string {
+  return `${run.startedAt}  ${run.pipeline}  ${runSummary(run)}`;
+}
+
+/** What a run did: `completed  1 new, 0 changed, …  3 requests, 1200 tokens  1.2 s`. */
+export function runSummary(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
   const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
   const error = run.error ? ` — ${describeError(run.error)}` : "";
-  return `${run.startedAt}  ${run.pipeline}  ${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
+  return `${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
 }
 
 /** The line the CLI logs for a watch event (undefined for the ones it does not log). */
@@ -20,7 +25,7 @@ export function describeWatchEvent(event: WatchEvent, cwd: string): string | und
         ? "run started (catching up with changes made while nothing watched)"
         : `run started (${event.changes} ${event.changes === 1 ? "change" : "changes"})`;
     case "run-end":
-      return runLine(event.record);
+      return `run ended: ${runSummary(event.record)}`;
     case "run-error":
       return `run failed: ${describeError(toErrorInfo(event.error))}${event.retryInMs === undefined ? "" : `; trying again in ${Math.round(event.retryInMs / 1000)} s`}`;
     case "watch-error":
