@@ -124,7 +124,9 @@ export function watchSources(
   const debouncer = new Debouncer({
     quietMs: options.debounceMs ?? 500,
     maxWaitMs: options.maxWaitMs ?? 10_000,
-    fire: () => void run("changes"),
+    fire: () => {
+      if (pending.size > 0) void run("changes");
+    },
     timers,
   });
 
@@ -163,6 +165,11 @@ export function watchSources(
       emit({ type: "change", path: posix, event });
       if (!running && retry === undefined) debouncer.poke();
     });
+  });
+  // The operating system's own events come before chokidar has looked at each file: while a burst
+  // is still arriving (a slow disk, a busy machine), they keep its quiet period from ending early.
+  watcher.on("raw", () => {
+    if (pending.size > 0 && !running && retry === undefined) debouncer.poke();
   });
   watcher.on("error", (error) => emit({ type: "watch-error", error: error as Error }));
   const ready = new Promise<void>((resolve) => {
