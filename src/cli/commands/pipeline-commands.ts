@@ -14,7 +14,7 @@ import { describeError } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
-import { escapeControl, Output } from "../output.js";
+import { Output } from "../output.js";
 import { describePassedOver, summarize } from "./index-command.js";
 import { parsePositiveInteger } from "./parse.js";
 import { describeWatchEvent, runLine } from "./run-lines.js";

@@ -1,29 +1,29 @@
 import type { AgentStep, AnswerEvent, AnswerOptions, ChatUsage, Citation, GemIndex, Hit } from "../../index.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
-import { type Output, plural } from "../output.js";
+import { escapeControl, type Output, plural } from "../output.js";
 import { describeEnd, printPinned, toJsonHit } from "./query-command.js";
 
 /** `search "glacier valleys" in docs/**` / `read manual.pdf:p2`: one tool call in a line. */
 export function describeToolCall(name: string, args: Record<string, unknown>): string {
   if (name === "search") {
     const filters = [args.path, args.kind].flat().filter((value) => typeof value === "string");
-    return `search ${JSON.stringify(String(args.query ?? ""))}${filters.length ? ` in ${filters.join(", ")}` : ""}`;
+    return `search ${JSON.stringify(String(args.query ?? ""))}${filters.length ? ` in ${escapeControl(filters.join(", "))}` : ""}`;
   }
   if (name === "read") {
     const part =
       args.page !== undefined ? ` page ${String(args.page)}` : args.lines ? ` lines ${String(args.lines)}` : "";
-    return `read ${String(args.path ?? "")}${part}`;
+    return `read ${escapeControl(String(args.path ?? ""))}${escapeControl(part)}`;
   }
-  return `${name} ${JSON.stringify(args)}`;
+  return `${escapeControl(name)} ${JSON.stringify(args)}`;
 }
 
 /** The words for a finished tool call: the passages it gave (numbered as cited), or its error. */
 export function describeToolResult(event: Extract<AnswerEvent, { type: "tool-result" }>): string[] {
-  if (event.error !== undefined) return [`    (${event.error})`];
+  if (event.error !== undefined) return [`    (${escapeControl(event.error)})`];
   if (event.hits.length === 0) return ["    (no passages matched)"];
   return event.hits.map((hit) => {
     const heading = hit.headings.length ? ` — ${hit.headings.join(" > ")}` : "";
-    return `    [${hit.rank}] ${hit.citation}${heading}`;
+    return `    [${hit.rank}] ${escapeControl(hit.citation + heading)}`;
   });
 }
 

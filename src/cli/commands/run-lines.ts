@@ -1,6 +1,6 @@
 import { displayPath, type RunRecord, toErrorInfo, type WatchEvent } from "../../index.js";
 import { describeError } from "../describe.js";
-import { formatDuration } from "../output.js";
+import { escapeControl, formatDuration } from "../output.js";
 
 /** One run of the history in a line. */
 export function runLine(run: RunRecord): string {
@@ -11,15 +11,15 @@ export function runLine(run: RunRecord): string {
 export function runSummary(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
   const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
-  const error = run.error ? ` — ${describeError(run.error)}` : "";
-  return `${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
+  const error = run.error ? ` — ${escapeControl(describeError(run.error))}` : "";
+  return `${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
 }
 
 /** The line the CLI logs for a watch event (undefined for the ones it does not log). */
 export function describeWatchEvent(event: WatchEvent, cwd: string): string | undefined {
   switch (event.type) {
     case "ready":
-      return `watching ${event.roots.map((root) => displayPath(root, cwd)).join(", ")}`;
+      return `watching ${event.roots.map((root) => escapeControl(displayPath(root, cwd))).join(", ")}`;
     case "run-start":
       return event.reason === "start"
         ? "run started (catching up with changes made while nothing watched)"
@@ -27,9 +27,9 @@ export function describeWatchEvent(event: WatchEvent, cwd: string): string | und
     case "run-end":
       return `run ended: ${runSummary(event.record)}`;
     case "run-error":
-      return `run failed: ${describeError(toErrorInfo(event.error))}${event.retryInMs === undefined ? "" : `; trying again in ${Math.round(event.retryInMs / 1000)} s`}`;
+      return `run failed: ${escapeControl(describeError(toErrorInfo(event.error)))}${event.retryInMs === undefined ? "" : `; trying again in ${Math.round(event.retryInMs / 1000)} s`}`;
     case "watch-error":
-      return `watching problem: ${event.error.message}`;
+      return `watching problem: ${escapeControl(event.error.message)}`;
     default:
       return undefined;
   }
