@@ -149,7 +149,7 @@ describe("watchSources()", () => {
     const failed = next("run-end");
     await workspace.write("docs/second.md", "# Second\n\nA second note.\n");
     const { report } = await failed;
-    expect(report.outcome).toBe("failed");
+    expect(report.outcome).toBe("stopped");
     expect(report.error?.code).toBe("AUTH");
     emulator.options.apiKeys = [emulator.apiKey];
     const recovered = next("run-end");
