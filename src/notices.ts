@@ -17,6 +17,12 @@ export type Notice =
   | { kind: "lexical-only"; message: string }
   /** `reset`: the index was dropped and rebuilt with `embedding`. */
   | { kind: "index-rebuilt"; embedding: NoticeEmbedding; message: string }
+  /**
+   * The index recorded another query form for the same documents (gemindex before the one-pairing
+   * change embedded queries as RETRIEVAL_QUERY against plain documents): the record now states the
+   * pairing in use; no document vector changes.
+   */
+  | { kind: "pairing-updated"; from: string; to: string; message: string }
   /** A lexical-only index gained vectors: every document is indexed again. */
   | { kind: "vectors-added"; embedding: NoticeEmbedding; message: string }
   /**

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { embedChunks } from "../embedding/embed-chunks.js";
 import { collapseLayout } from "../embedding/layout-padding.js";
-import { GemindexError } from "../errors.js";
+import { GemindexError, ProviderError, QuotaExhaustedError } from "../errors.js";
 import type { BatchEmbedder, BatchJobInfo, Embedder } from "../providers/types.js";
 import type { BatchChunk, BatchDocument, BatchTables } from "../store/batch-tables.js";
 import { metaKeys, metaPrefixes } from "../store/meta-keys.js";
@@ -145,7 +145,15 @@ async function uploadAndSubmit(
       (jobs) => jobs.find((remote) => remote.inputFile === job.fileName),
       () => undefined,
     );
-    const remote = existing ?? (await batch.submit(job.fileName!, { signal }));
+    let remote: BatchJobInfo;
+    try {
+      remote = existing ?? (await batch.submit(job.fileName!, { signal }));
+    } catch (error) {
+      // Refused outright (an exhausted quota, a bad request): no job exists at the service, so none
+      // is kept here either; the parked documents are indexed again by the next run.
+      if (refusedBeforeCreation(error)) await dropUnsubmitted(store, tables, batch, job);
+      throw error;
+    }
     await saveJob(store, job, { state: "submitted", batchId: remote.id, remoteState: remote.state });
   }
   return job;
@@ -154,6 +162,30 @@ async function uploadAndSubmit(
 /** The job's inputs as sent: layout padding collapsed, as for synchronous requests (the chunks keep their text). */
 async function* collapsedInputs<T extends { text: string }>(inputs: AsyncIterable<T>): AsyncGenerator<T> {
   for await (const input of inputs) yield { ...input, text: collapseLayout(input.text) || input.text };
+}
+
+/** A create the service refused without creating anything: a quota answer or another 4xx (not a timeout). */
+function refusedBeforeCreation(error: unknown): boolean {
+  if (error instanceof QuotaExhaustedError) return true;
+  if (!(error instanceof ProviderError) || error.status === undefined) return false;
+  return error.status >= 400 && error.status < 500 && error.status !== 408 && error.status !== 409;
+}
+
+/** Forgets a job that was uploaded but never created: its record, its parked rows and its input file. */
+async function dropUnsubmitted(store: Store, tables: BatchTables, batch: BatchEmbedder, job: BatchJobRecord) {
+  await deleteInputFile(batch, job);
+  await tables.remove(job.id);
+  await store.deleteValue(metaKeys.batchJob(job.id));
+}
+
+/** The uploaded input is no longer needed; it would expire after 48 h, but it counts against the project's storage until then. */
+async function deleteInputFile(batch: BatchEmbedder, job: BatchJobRecord, signal?: AbortSignal): Promise<void> {
+  if (!job.fileName) return;
+  try {
+    await batch.deleteFile(job.fileName, { signal });
+  } catch {
+    // Best effort: the service deletes it after 48 h anyway, and the job's outcome does not depend on it.
+  }
 }
 
 /** What collecting did. */
@@ -231,6 +263,7 @@ export async function collectBatchJobs(options: CollectOptions): Promise<Collect
         state: remote.state === "cancelled" ? "cancelled" : remote.state === "expired" ? "expired" : "failed",
         error: remote.error,
       });
+      await deleteInputFile(batch, job, signal);
       report.dropped.push(job.id);
       continue;
     }
@@ -340,6 +373,7 @@ async function writeResults(
   await commit();
   await tables.remove(job.id);
   await saveJob(store, job, { state: "collected", retriedInputs: retried });
+  await deleteInputFile(batch, job, signal);
 }
 
 /** Cancels a job at the service and forgets its parked documents (the next run indexes them again). */
@@ -357,5 +391,6 @@ export async function cancelBatchJob(
     job.remoteState = remote.state;
   }
   await (await store.batchTables()).remove(job.id);
+  await deleteInputFile(batch, job, signal);
   return saveJob(store, job, { state: "cancelled" });
 }

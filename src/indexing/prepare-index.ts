@@ -1,6 +1,7 @@
 import { ConfigError, needsApiKeyError } from "../errors.js";
 import type { Notice, NoticeEmbedding } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
+import { metaKeys } from "../store/meta-keys.js";
 import type { Store } from "../store/open-store.js";
 import { schemaVersion } from "../store/schema.js";
 
@@ -15,9 +16,20 @@ export function sameEmbedding(a: EmbeddingConfig, b: EmbeddingConfig): boolean {
   );
 }
 
+function sameQuery(a: EmbeddingConfig, b: EmbeddingConfig): boolean {
+  return a.query.kind === b.query.kind && a.query.value === b.query.value;
+}
+
 /** An embedding configuration as notices state it. */
 export function noticeEmbedding(config: EmbeddingConfig | null): NoticeEmbedding {
   return config ? { model: config.model, dimensions: config.dimensions } : null;
+}
+
+/** How documents are embedded: "as RETRIEVAL_DOCUMENT", "with the prefix …", "as plain text". */
+function describeForm(form: EmbeddingConfig["document"]): string {
+  if (form.kind === "task-type") return `as ${form.value}`;
+  if (form.kind === "prefix") return `with the prefix ${JSON.stringify(form.value)}`;
+  return "as plain text";
 }
 
 /** "model (N dimensions)", or "no embeddings (lexical only)". */
@@ -77,9 +89,32 @@ export async function prepareIndex(
       { uri: store.uri, built: describeEmbedding(meta.embedding) },
     );
   }
+  if (
+    meta.embedding &&
+    embedding &&
+    sameEmbedding(meta.embedding, embedding) &&
+    !sameQuery(meta.embedding, embedding)
+  ) {
+    // Same document vectors, another query form: record the pairing queries now use.
+    const from = describeForm(meta.embedding.query);
+    const to = describeForm(embedding.query);
+    await store.writeValue(metaKeys.index, { ...meta, embedding });
+    notices.push({
+      kind: "pairing-updated",
+      from,
+      to,
+      message: `The index recorded queries embedded ${from}; they are now embedded ${to}, like its documents (one pairing). No document is embedded again.`,
+    });
+  }
   if (meta.embedding && embedding && !sameEmbedding(meta.embedding, embedding)) {
-    const built = describeEmbedding(meta.embedding);
-    const requested = describeEmbedding(embedding);
+    let built = describeEmbedding(meta.embedding);
+    let requested = describeEmbedding(embedding);
+    // Same model and size, another way of embedding documents (e.g. an index from before the
+    // RETRIEVAL_DOCUMENT / RETRIEVAL_QUERY pairing): its vectors do not pair with today's queries.
+    if (built === requested) {
+      built += `, documents embedded ${describeForm(meta.embedding.document)}`;
+      requested += `, documents embedded ${describeForm(embedding.document)}`;
+    }
     throw new ConfigError(
       `The index at ${store.uri} is built with ${built}, not ${requested}. Index again with reset to rebuild it ` +
         "with the new model, or use the index's model and dimensions.",

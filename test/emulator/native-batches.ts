@@ -36,6 +36,7 @@ function operationJson(batch: BatchRecord, clock: Clock, justCreated = false): J
     "@type": `${TYPE_PREFIX}${kind}`,
     ...(batch.model ? { model: `models/${batch.model}` } : {}),
     ...(batch.displayName ? { displayName: batch.displayName } : {}),
+    ...(batch.inputFileId ? { inputConfig: { fileName: `files/${batch.inputFileId}` } } : {}),
     createTime: clock.iso(batch.createdAt),
     updateTime: clock.iso(batch.finishedAt ?? batch.createdAt),
     batchStats: {
@@ -125,9 +126,7 @@ export function deleteNativeBatch(context: RequestContext): Reply {
 
 /** `GET /v1beta/batches` → `{operations:[…]}` (native batches only), `{}` when none. */
 export function listNativeBatches(context: RequestContext): Reply {
-  const operations = context.state.batches
-    .list()
-    .filter((batch) => batch.kind !== "compat")
-    .map((batch) => operationJson(batch, context.state.clock));
+  // Compat jobs are native batches underneath: the native list has them too (same names).
+  const operations = context.state.batches.list().map((batch) => operationJson(batch, context.state.clock));
   return json(operations.length === 0 ? {} : { operations });
 }

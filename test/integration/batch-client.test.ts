@@ -34,6 +34,10 @@ interface ConnectOptions {
   dimensions?: number;
   uploadChunkSize?: number;
   fetch?: typeof fetch;
+  /** Use the embedder's own pairing (with `taskTypes`: the native Batch API). */
+  nativePath?: boolean;
+  /** Embed under the RETRIEVAL_DOCUMENT / RETRIEVAL_QUERY pairing. */
+  taskTypes?: boolean;
 }
 
 /** A client, the sync embedder and the batch embedder against the emulator; temp files go to `scratch/tmp`. */
@@ -49,11 +53,25 @@ async function connect(options: ConnectOptions = {}) {
   const embedder = createGeminiEmbedder(client, {
     model: options.model ?? "gemini-embedding-001",
     dimensions: options.dimensions ?? 768,
+    ...(options.taskTypes
+      ? {
+          pairing: {
+            document: { kind: "task-type" as const, value: "RETRIEVAL_DOCUMENT" },
+            query: { kind: "task-type" as const, value: "RETRIEVAL_QUERY" },
+          },
+        }
+      : {}),
   });
   const tempDirectory = path.join(scratch, "tmp");
   await rm(tempDirectory, { recursive: true, force: true });
   await mkdir(tempDirectory);
-  const batch = createGeminiBatchEmbedder(client, embedder.config, {
+  // These tests drive the compat (OpenAI-format) batch path, the one models without task types
+  // (Embedding 2's text prefixes, plain text) use; gemini-embedding-001's native path has its own tests.
+  const config =
+    options.nativePath || embedder.config.document.kind !== "task-type"
+      ? embedder.config
+      : { ...embedder.config, document: { kind: "plain" as const } };
+  const batch = createGeminiBatchEmbedder(client, config, {
     tempDirectory,
     ...(options.uploadChunkSize === undefined ? {} : { uploadChunkSize: options.uploadChunkSize }),
   });
@@ -431,6 +449,58 @@ describe("BatchEmbedder (compat batches)", () => {
     });
     expect(await batch.cancel(job.id)).toMatchObject({ state: "cancelled" });
     await expect(collect(batch.results(cancelled))).rejects.toThrow(/is cancelled; only a succeeded job has results/);
+  });
+
+  it("cancels through the native endpoint when the compat cancel answers 404", async () => {
+    const { batch } = await connect();
+    const job = await batch.submit((await batch.upload(items(2))).fileName);
+    emulator.inject({ method: "POST", path: /\/openai\/batches\/.*\/cancel$/, status: 404 });
+    const cancelled = await batch.cancel(job.id);
+    expect(cancelled).toMatchObject({ id: job.id, state: "cancelled" });
+    expect(emulator.requests({ method: "POST", path: `/v1beta/${job.id}:cancel` })).toHaveLength(1);
+  });
+
+  it("lists through the native endpoint when the compat list answers 404", async () => {
+    const { batch } = await connect();
+    const job = await batch.submit((await batch.upload(items(2))).fileName);
+    emulator.inject({ method: "GET", path: "/v1beta/openai/batches", status: 404 });
+    const listed = await batch.list();
+    expect(listed.map((info) => info.id)).toEqual([job.id]);
+    expect(listed[0]).toMatchObject({ state: "running", inputFile: job.inputFile });
+    expect(emulator.requests({ method: "GET", path: "/v1beta/batches" })).toHaveLength(1);
+  });
+
+  it("runs jobs of a task-type pairing on the native Batch API: RETRIEVAL_DOCUMENT lines with titles, vectors equal to a synchronous run's", async () => {
+    const { batch, embedder, client } = await connect({ nativePath: true, taskTypes: true });
+    const input = items(4, true);
+    const { fileName } = await batch.upload(input);
+    const written = (await lines(downloadFile(client, fileName))).filter(Boolean).map((line) => JSON.parse(line));
+    expect(written[0]).toEqual({
+      key: "chunk-0",
+      request: {
+        model: "models/gemini-embedding-001",
+        content: { parts: [{ text: input[0]!.text }] },
+        taskType: "RETRIEVAL_DOCUMENT",
+        title: input[0]!.title,
+        outputDimensionality: 768,
+      },
+    });
+    const job = await batch.submit(fileName);
+    expect(emulator.requests({ method: "POST", path: /gemini-embedding-001:asyncBatchEmbedContent$/ })).toHaveLength(1);
+    expect(job).toMatchObject({ state: "pending", inputFile: fileName });
+    emulator.completeBatch(job.id);
+    const done = await batch.get(job.id);
+    expect(done.state).toBe("succeeded");
+    const results = await collect(batch.results(done));
+    const sync = await embedder.embedDocuments(
+      input.map((item) => item.text),
+      { titles: input.map((item) => item.title) },
+    );
+    for (const result of results) {
+      const index = Number(result.customId.replace("chunk-", ""));
+      expect(Array.from(result.vector!)).toEqual(Array.from(sync.vectors[index]!));
+    }
+    expect(await batch.cancel(job.id)).toMatchObject({ state: "succeeded" });
   });
 
   it("reaches the batch at /batches/batches/<id> without percent-encoding the slash, with or without the prefix", async () => {

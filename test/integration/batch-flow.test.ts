@@ -155,6 +155,46 @@ describe("indexing through the Batch API", () => {
     expect((await index.batchJobs())[0]).toMatchObject({ state: "collected", batchId: created.id });
   });
 
+  it("deletes the uploaded input file once the job's results are written", async () => {
+    const { batchId } = (await index.index(["."], { batch: "always" })).batch!.submitted!;
+    const [job] = await index.batchJobs();
+    const fileId = job!.fileName!.replace(/^files\//, "");
+    emulator.completeBatch(batchId);
+    expect((await index.collectBatches()).documents).toBe(4);
+    expect(emulator.requests({ method: "DELETE", path: `/v1beta/files/${fileId}` })).toHaveLength(1);
+    const gone = await fetch(`${emulator.origin}/v1beta/files/${fileId}`, {
+      headers: { "x-goog-api-key": emulator.apiKey },
+    });
+    expect(gone.ok).toBe(false);
+  });
+
+  it("a submit refused by an exhausted quota leaves no job behind (nor its upload); the next run indexes the documents", async () => {
+    const dailyQuota = {
+      error: {
+        code: 429,
+        message: "You exceeded your current quota, please check your plan and billing details.",
+        status: "RESOURCE_EXHAUSTED",
+        details: [
+          {
+            "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+            violations: [{ quotaId: "BatchEnqueuedTokensPerDayPerProjectPerModel", quotaValue: "0" }],
+          },
+        ],
+      },
+    };
+    emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 429, body: dailyQuota });
+    const refused = await index.index(["."], { batch: "always" });
+    expect(refused.outcome).toBe("stopped");
+    expect(refused.error?.code).toBe("QUOTA_EXHAUSTED");
+    expect(await index.batchJobs()).toEqual([]);
+    expect(emulator.requests({ method: "DELETE", path: /\/v1beta\/files\// })).toHaveLength(1);
+    expect((await index.status()).documents).toBe(0);
+
+    const next = await index.index(["."], { batch: "never" });
+    expect(next.outcome).toBe("completed");
+    expect(next.files.new).toBe(4);
+  });
+
   it("cancelling a job forgets its documents, and the next run indexes them synchronously", async () => {
     const { job } = (await index.index(["."], { batch: "always" })).batch!.submitted!;
     const cancelled = await index.cancelBatch(job);

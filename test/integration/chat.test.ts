@@ -102,13 +102,13 @@ const messagesOf = (request: LoggedRequest) =>
   (request.body as { messages: Array<{ role: string; content: string }> }).messages;
 const cachedContentOf = (request: LoggedRequest) =>
   (request.body as { extra_body?: { google?: { cached_content?: string } } }).extra_body?.google?.cached_content;
-/** The texts of query embeddings (native embedContent, where the query's task type goes). */
+/** The texts of query embeddings (one-input compat requests: queries go the way documents go). */
 const embeddedQueries = () =>
   emulator
-    .requests({ method: "POST", path: /:embedContent$/ })
-    .map((request) =>
-      (request.body as { content: { parts: Array<{ text: string }> } }).content.parts.map((part) => part.text).join(""),
-    );
+    .requests({ method: "POST", path: /\/openai\/embeddings$/ })
+    .map((request) => (request.body as { input: string[] }).input)
+    .filter((input) => input.length === 1)
+    .map((input) => input[0]!);
 
 describe("gemindex chat", () => {
   it("answers two turns with one cache, sends the first turn as history, retrieves with both questions, and exits 0 at EOF", async () => {

@@ -72,10 +72,15 @@ describe("index() then search() against the emulator", () => {
     expect(request!.headers.authorization).toBe(`Bearer ${emulator.apiKey}`);
     const query = await index.search("tomato seedlings", { mode: "vector" });
     expect(query.hits[0]!.displayPath).toBe("notes/garden.md");
-    const native = emulator.requests({ path: /models\/gemini-embedding-001:embedContent$/ });
-    expect(native).toHaveLength(1);
-    expect(native[0]!.body).toMatchObject({ taskType: "RETRIEVAL_QUERY", outputDimensionality: 768 });
-    expect(native[0]!.headers["x-goog-api-key"]).toBe(emulator.apiKey);
+    // The query goes the way the documents went (one pairing): compat, plain text, the same fields.
+    const queryRequest = embeddingRequests().at(-1)!;
+    expect(queryRequest.body).toMatchObject({
+      model: "gemini-embedding-001",
+      input: ["tomato seedlings"],
+      encoding_format: "float",
+      dimensions: 768,
+    });
+    expect(emulator.requests({ path: /:embedContent$/ })).toEqual([]);
   });
 
   it("re-indexing an unchanged folder makes zero embedding requests", async () => {

@@ -18,6 +18,7 @@ import { cancelBatch, createBatch, getBatch, listBatches } from "./batches.js";
 import type { GeminiClient } from "./client.js";
 import { deleteFile, downloadFile, uploadFile } from "./files.js";
 import { applyForm } from "./models.js";
+import { cancelNativeBatch, createNativeEmbedBatch, getNativeBatch, listNativeBatches } from "./native-batches.js";
 import { parseBatchOutputLine } from "./parse-batch-output.js";
 import { writeBatchInput } from "./write-batch-input.js";
 
@@ -66,6 +67,8 @@ export function createGeminiBatchEmbedder(
     );
   }
   const sendDimensions = options.sendDimensions ?? true;
+  // Task types travel only in native request lines, so such jobs use the native Batch API end to end.
+  const native = config.document.kind === "task-type";
   const context = `batch embedding (${config.model})`;
 
   async function upload(
@@ -78,8 +81,9 @@ export function createGeminiBatchEmbedder(
       const file = path.join(directory, "input.jsonl");
       const written = await writeBatchInput(items, file, {
         model: config.model,
-        ...(sendDimensions ? { dimensions: config.dimensions } : {}),
+        ...(sendDimensions || native ? { dimensions: config.dimensions } : {}),
         toInput: (item) => applyForm(config.document, item.text, item.title),
+        ...(native ? { nativeTaskType: config.document.value } : {}),
         signal,
       });
       if (written.count === 0)
@@ -130,10 +134,17 @@ export function createGeminiBatchEmbedder(
     config,
     upload,
     submit: (fileName: string, callOptions: BatchCallOptions = {}) =>
-      createBatch(client, fileName, { endpoint: "/v1/embeddings", signal: callOptions.signal }),
-    get: (batchId: string, callOptions: BatchCallOptions = {}) => getBatch(client, batchId, callOptions.signal),
-    cancel: (batchId: string, callOptions: BatchCallOptions = {}) => cancelBatch(client, batchId, callOptions.signal),
-    list: (callOptions: BatchListOptions = {}) => listBatches(client, callOptions),
+      native
+        ? createNativeEmbedBatch(client, config.model, fileName, { signal: callOptions.signal })
+        : createBatch(client, fileName, { endpoint: "/v1/embeddings", signal: callOptions.signal }),
+    get: (batchId: string, callOptions: BatchCallOptions = {}) =>
+      native ? getNativeBatch(client, batchId, callOptions.signal) : getBatch(client, batchId, callOptions.signal),
+    cancel: (batchId: string, callOptions: BatchCallOptions = {}) =>
+      native
+        ? cancelNativeBatch(client, batchId, callOptions.signal)
+        : cancelBatch(client, batchId, callOptions.signal),
+    list: (callOptions: BatchListOptions = {}) =>
+      native ? listNativeBatches(client, callOptions) : listBatches(client, callOptions),
     results,
     deleteFile: (fileName: string, callOptions: BatchCallOptions = {}) =>
       deleteFile(client, fileName, callOptions.signal),

@@ -1,6 +1,7 @@
 import { ProviderError } from "../../errors.js";
 import type { BatchJobInfo, BatchListOptions, BatchState } from "../types.js";
 import type { GeminiClient } from "./client.js";
+import { cancelNativeBatch, listNativeBatches } from "./native-batches.js";
 
 /** The compat batch object, read loosely: beyond id and status its fields are UNCONFIRMED (GEMINI.md §4.2). */
 type RawBatch = Record<string, unknown>;
@@ -144,7 +145,8 @@ export async function createBatch(
   return toBatchJobInfo(raw as unknown as RawBatch);
 }
 
-function onlyRetryUnprocessed(client: GeminiClient, operation: string, error: unknown): unknown {
+/** A create failure retried only when it shows nothing was created (429, 503); otherwise a warning not to submit twice. */
+export function onlyRetryUnprocessed(client: GeminiClient, operation: string, error: unknown): unknown {
   const normalized = client.normalize(operation, error);
   if (!(normalized instanceof ProviderError) || !normalized.retryable) return normalized;
   if (normalized.status === 429 || normalized.status === 503) return normalized;
@@ -181,12 +183,7 @@ export async function getBatch(client: GeminiClient, id: string, signal?: AbortS
 export async function cancelBatch(client: GeminiClient, id: string, signal?: AbortSignal): Promise<BatchJobInfo> {
   const path = `${batchPath(id)}/cancel`;
   try {
-    const raw = await client.call(
-      "batch cancel",
-      (_attempt, scoped) => client.openai.post<RawBatch>(path, { signal: scoped }),
-      signal,
-    );
-    return toBatchJobInfo(raw);
+    return await compatOrNative(client, "batch cancel", path, signal, () => cancelNativeBatch(client, id, signal));
   } catch (error) {
     if (!(error instanceof ProviderError) || (error.status !== 400 && error.status !== 409)) throw error;
     const current = await getBatch(client, id, signal).catch(() => undefined);
@@ -196,9 +193,44 @@ export async function cancelBatch(client: GeminiClient, id: string, signal?: Abo
 }
 
 /**
+ * Cancel and list are not in the compat layer's documented surface: where it answers 404, the
+ * native Batch API (same jobs, same ids) does the work.
+ */
+async function compatOrNative(
+  client: GeminiClient,
+  operation: string,
+  path: string,
+  signal: AbortSignal | undefined,
+  native: () => Promise<BatchJobInfo>,
+): Promise<BatchJobInfo> {
+  try {
+    const raw = await client.call(
+      operation,
+      (_attempt, scoped) => client.openai.post<RawBatch>(path, { signal: scoped }),
+      signal,
+    );
+    return toBatchJobInfo(raw);
+  } catch (error) {
+    if (error instanceof ProviderError && error.status === 404 && client.hasNative) return native();
+    throw error;
+  }
+}
+
+/**
  * Jobs, newest first, following the cursor (`after=<last id>`) until `limit` (`GET /batches`, UNCONFIRMED on Gemini).
  */
 export async function listBatches(client: GeminiClient, options: BatchListOptions = {}): Promise<BatchJobInfo[]> {
+  try {
+    return await listCompatBatches(client, options);
+  } catch (error) {
+    // No compat list (404): the native list has the same jobs.
+    if (error instanceof ProviderError && error.status === 404 && client.hasNative)
+      return listNativeBatches(client, options);
+    throw error;
+  }
+}
+
+async function listCompatBatches(client: GeminiClient, options: BatchListOptions): Promise<BatchJobInfo[]> {
   const { signal } = options;
   const limit = options.limit ?? 100;
   const pageSize = Math.max(1, Math.min(options.pageSize ?? limit, 100));

@@ -1,7 +1,15 @@
 import { ConfigError, ProviderError } from "../../errors.js";
 import { fitVector } from "../fit-vector.js";
 import type { RetryNotice } from "../retry.js";
-import type { EmbedCallOptions, Embedder, EmbedderLimits, EmbeddingConfig, EmbedResult, MediaInput } from "../types.js";
+import type {
+  EmbedCallOptions,
+  Embedder,
+  EmbedderLimits,
+  EmbeddingConfig,
+  EmbeddingForm,
+  EmbedResult,
+  MediaInput,
+} from "../types.js";
 import type { CallOptions, GeminiClient } from "./client.js";
 import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";
 
@@ -10,6 +18,12 @@ export interface GeminiEmbedderOptions {
   model?: string;
   /** Output size; vectors are truncated and re-normalised to it. @default 768 */
   dimensions?: number;
+  /**
+   * How documents and queries are embedded, instead of the model's own pairing, e.g.
+   * `{ document: { kind: "task-type", value: "RETRIEVAL_DOCUMENT" }, query: { kind: "task-type", value: "RETRIEVAL_QUERY" } }`
+   * (native endpoints only; plain text on both sides without them). @default the model's (see embeddingModels)
+   */
+  pairing?: { document: EmbeddingForm; query: EmbeddingForm };
 }
 
 export const defaultEmbeddingModel = "gemini-embedding-001";
@@ -34,9 +48,12 @@ async function embeddableImage(media: MediaInput): Promise<MediaInput | undefine
 export const defaultDimensions = 768;
 
 /**
- * Gemini embeddings. Documents go through the compat `/embeddings` endpoint (≤ 100 inputs,
- * `encoding_format: "float"`, `dimensions` sent and the returned length checked); a query of
- * gemini-embedding-001 goes through native `embedContent` with task type RETRIEVAL_QUERY.
+ * Gemini embeddings under the model's documented pairing (see `embeddingModels`): with task
+ * types (gemini-embedding-001 where the base URL has native endpoints), documents go through
+ * native `batchEmbedContents` as RETRIEVAL_DOCUMENT with their title and a query through
+ * `embedContent` as RETRIEVAL_QUERY; otherwise both go through the compat `/embeddings`
+ * endpoint (plain, or with Embedding 2's text prefixes). Either way ≤ 100 inputs per request,
+ * the output size sent and the returned length checked.
  */
 export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedderOptions = {}): Embedder {
   const model = bareModelName(options.model ?? defaultEmbeddingModel);
@@ -49,8 +66,13 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
       data: { option: "dimensions", expected, got: String(dimensions) },
     });
   }
-  const query = info.query.kind === "task-type" && !client.hasNative ? { kind: "plain" as const } : info.query;
-  const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document: info.document, query };
+  // Task types exist only natively: without native endpoints, plain text on both sides (one pairing, never a mix).
+  const plain = { kind: "plain" as const };
+  const taskTypes = client.hasNative;
+  const pairing = options.pairing ?? info;
+  const document = pairing.document.kind === "task-type" && !taskTypes ? plain : pairing.document;
+  const query = pairing.query.kind === "task-type" && !taskTypes ? plain : pairing.query;
+  const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document, query };
   const limits: EmbedderLimits = {
     maxInputsPerRequest: 100,
     // Gemini Embedding 2 takes at most 6 images per request (GEMINI.md §1.2).
@@ -95,6 +117,45 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
       ordered[index] = fitVector(item.embedding, dimensions, `${operation} (${model})`);
     });
     return ordered;
+  }
+
+  /** Native batchEmbedContents with a task type (and, for RETRIEVAL_DOCUMENT, each text's title). */
+  async function embedNative(
+    texts: string[],
+    taskType: string,
+    titles: (string | undefined)[] | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<EmbedResult> {
+    const requests = texts.map((text, i) => {
+      const title = taskType === "RETRIEVAL_DOCUMENT" ? titles?.[i]?.trim() : undefined;
+      return {
+        model: `models/${model}`,
+        content: { parts: [{ text }] },
+        taskType,
+        ...(title ? { title } : {}),
+        outputDimensionality: dimensions,
+      };
+    });
+    const { body } = await client.call(
+      "embeddings",
+      (_attempt, scoped) =>
+        client.native<{ embeddings?: Array<{ values?: number[] }>; usageMetadata?: { promptTokenCount?: number } }>(
+          "embeddings",
+          { path: `models/${model}:batchEmbedContents`, body: { requests }, signal: scoped },
+        ),
+      signal,
+    );
+    const embeddings = body.embeddings ?? [];
+    if (embeddings.length !== texts.length) {
+      throw new ProviderError(`embeddings: sent ${texts.length} inputs, got ${embeddings.length} vectors back.`, {
+        operation: "embeddings",
+      });
+    }
+    const tokens = body.usageMetadata?.promptTokenCount;
+    return {
+      vectors: embeddings.map((embedding) => fitVector(embedding.values ?? [], dimensions, `embeddings (${model})`)),
+      ...(tokens === undefined ? {} : { tokens }),
+    };
   }
 
   /**
@@ -165,6 +226,8 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
           `embedDocuments takes at most ${limits.maxInputsPerRequest} inputs per call, got ${texts.length}.`,
         );
       }
+      if (config.document.kind === "task-type")
+        return embedNative(texts, config.document.value!, callOptions.titles, callOptions.signal);
       const inputs = texts.map((text, i) => applyForm(config.document, text, callOptions.titles?.[i]));
       return { vectors: await embedCompat(inputs, callOptions, "embeddings") };
     },

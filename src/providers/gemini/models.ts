@@ -17,10 +17,13 @@ export interface EmbeddingModelInfo {
 }
 
 /**
- * Known Gemini embedding models (GEMINI.md §1.2). gemini-embedding-001 takes task types only on
- * the native endpoint, so queries go there with RETRIEVAL_QUERY, while documents go through the
- * compat endpoint (plain text), which is also what the Batch API accepts. gemini-embedding-2
- * takes no task type; Google asks for text prefixes instead, which work everywhere.
+ * Known Gemini embedding models and the one pairing each is embedded under, the same in every
+ * path (sync, Batch API, images): gemini-embedding-001 takes documents and queries as plain text
+ * (the documented default task type, TASK_TYPE_UNSPECIFIED, on both sides), which the compat
+ * endpoint and the compat Batch API's OpenAI-format lines carry alike; gemini-embedding-2 takes no
+ * task type and Google asks for text prefixes instead (https://ai.google.dev/gemini-api/docs/embeddings).
+ * A form of kind "task-type" (RETRIEVAL_DOCUMENT with titles / RETRIEVAL_QUERY) is supported by
+ * the embedder and the batch embedder on the native endpoints, should a model's pairing use it.
  */
 export const embeddingModels: Record<string, EmbeddingModelInfo> = {
   "gemini-embedding-001": {
@@ -28,7 +31,7 @@ export const embeddingModels: Record<string, EmbeddingModelInfo> = {
     minDimensions: 128,
     maxDimensions: 3072,
     document: { kind: "plain" },
-    query: { kind: "task-type", value: "RETRIEVAL_QUERY" },
+    query: { kind: "plain" },
     multimodal: false,
     pricing: { usdPerMillionTokens: 0.15, batchUsdPerMillionTokens: 0.075 },
   },

@@ -16,12 +16,40 @@ export function embeddingRequestLine(customId: string, body: EmbeddingRequestBod
   return JSON.stringify({ custom_id: customId, method: "POST", url: "/v1/embeddings", body });
 }
 
+function compatLine(
+  item: BatchEmbedItem,
+  options: WriteBatchInputOptions,
+  toInput: (item: BatchEmbedItem) => string,
+): string {
+  const body: EmbeddingRequestBody = { model: options.model, input: toInput(item) };
+  if (options.dimensions !== undefined) body.dimensions = options.dimensions;
+  return embeddingRequestLine(item.customId, body);
+}
+
+/** One native embeddings request line; the title goes with RETRIEVAL_DOCUMENT only, where it applies. */
+function nativeRequestLine(item: BatchEmbedItem, taskType: string, options: WriteBatchInputOptions): string {
+  const title = taskType === "RETRIEVAL_DOCUMENT" ? item.title?.trim() : undefined;
+  const request = {
+    model: `models/${options.model}`,
+    content: { parts: [{ text: item.text }] },
+    taskType,
+    ...(title ? { title } : {}),
+    ...(options.dimensions === undefined ? {} : { outputDimensionality: options.dimensions }),
+  };
+  return JSON.stringify({ key: item.customId, request });
+}
+
 export interface WriteBatchInputOptions {
   model: string;
   /** Sent as `dimensions` in every body; left out when undefined. */
   dimensions?: number;
   /** The text sent for an item, e.g. with the model's document prefix applied. @default the text as is */
   toInput?: (item: BatchEmbedItem) => string;
+  /**
+   * Writes Gemini's native request lines instead of OpenAI-format ones:
+   * `{"key","request":{"model","content","taskType","title","outputDimensionality"}}`, with this task type.
+   */
+  nativeTaskType?: string;
   signal?: AbortSignal;
 }
 
@@ -69,9 +97,7 @@ export async function writeBatchInput(
         throw new GemindexError(`Batch item ${JSON.stringify(item.customId)} has no text.`, "BATCH_INPUT");
       }
       seen.add(item.customId);
-      const body: EmbeddingRequestBody = { model: options.model, input: toInput(item) };
-      if (options.dimensions !== undefined) body.dimensions = options.dimensions;
-      const line = `${embeddingRequestLine(item.customId, body)}\n`;
+      const line = `${options.nativeTaskType ? nativeRequestLine(item, options.nativeTaskType, options) : compatLine(item, options, toInput)}\n`;
       count += 1;
       bytes += Buffer.byteLength(line, "utf8");
       if (!output.write(line)) await once(output, "drain", { signal });
