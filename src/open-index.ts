@@ -342,9 +342,12 @@ export class GemIndex {
     return listRuns(this.#store, options);
   }
 
-  /** Appends a run to the index's history (kept in the index, so it travels with it). */
-  async recordRun(record: RunRecord): Promise<void> {
-    await recordRun(this.#store, record);
+  /**
+   * Appends a run to the index's history (kept in the index, so it travels with it), keeping the
+   * last `keep` runs of its pipeline. @default keep 200
+   */
+  async recordRun(record: RunRecord, options: { keep?: number } = {}): Promise<void> {
+    await recordRun(this.#store, record, options);
   }
 
   /**

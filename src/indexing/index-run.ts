@@ -115,6 +115,8 @@ export class IndexRun {
 
   /** Only these documents are (re)indexed, and nothing is removed (a repair's run); undefined: all. */
   readonly #only?: ReadonlySet<string>;
+  /** Whether the run built or rebuilt indexes (maintain). */
+  #maintained = false;
 
   constructor(
     roots: Array<string | IndexSource>,
@@ -529,6 +531,7 @@ export class IndexRun {
     // milliseconds when there is nothing to do).
     if (committed > 0 || this.#counters.files.removed > 0 || (await store.maintenanceDue(this.#options))) {
       this.#enter("optimizing");
+      this.#maintained = true;
       this.#notices.push(...(await store.maintain({ annThreshold: this.#options.annThreshold })));
     }
   }
@@ -568,17 +571,35 @@ export class IndexRun {
       report.notices.push({ kind: "lexical-only", message: "No API key: indexed for lexical (BM25) search only." });
     this.#conclude(report);
     try {
-      await store.writeValue(metaKeys.lastRun, {
-        ...report,
-        failures: report.failures.slice(0, 100),
-        warnings: report.warnings.slice(0, 100),
-        passedOver: report.passedOver.slice(0, 100),
-      });
+      // A run that found nothing to do writes nothing: hourly runs on a quiet folder would
+      // otherwise grow the meta table by a version each (and slow every later run).
+      if (!this.#quiet(report)) {
+        await store.writeValue(metaKeys.lastRun, {
+          ...report,
+          failures: report.failures.slice(0, 100),
+          warnings: report.warnings.slice(0, 100),
+          passedOver: report.passedOver.slice(0, 100),
+        });
+        this.#notices.push(...(await store.tidyMeta()));
+      }
     } catch (error) {
       this.#fail(error);
       this.#conclude(report);
     }
     return this.#error === undefined ? { report } : { report, error: this.#error };
+  }
+
+  /** True for a run that completed without changing, removing, failing or maintaining anything. */
+  #quiet(report: IndexReport): boolean {
+    const { files, chunks } = report;
+    return (
+      report.outcome === "completed" &&
+      files.new + files.changed + files.removed + files.failed === 0 &&
+      chunks.written === 0 &&
+      !report.batch &&
+      !this.#maintained &&
+      report.notices.every((notice) => notice.kind === "lexical-only" || notice.kind === "files-skipped")
+    );
   }
 
   /** Sets the report's outcome from the error that ended the run, if any. */

@@ -174,6 +174,16 @@ export const pipelineSchema = z
         default: false,
       }),
     limits: limits.optional(),
+    history: z
+      .object({
+        keep: z.number().int().min(1).optional().meta({
+          description: "Runs of this pipeline the index keeps in its history (older ones are dropped).",
+          default: 200,
+        }),
+      })
+      .strict()
+      .optional()
+      .describe("The run history `gemindex runs` shows."),
   })
   .strict()
   .meta({

@@ -19,12 +19,28 @@ export interface RunRecord {
   filesLeft?: number;
 }
 
-/** Appends a run to the index's history (kept in the index, so it travels with it). */
-export async function recordRun(store: Store, record: RunRecord): Promise<void> {
+/** Runs of one pipeline an index keeps in its history by default (older ones are dropped). */
+export const defaultHistoryRuns = 200;
+
+/**
+ * Appends a run to the index's history (kept in the index, so it travels with it), keeping the
+ * last `keep` runs of its pipeline: older ones are dropped in one delete once a tenth more (at
+ * least 10) have piled up, and the meta table is compacted as it grows, so a pipeline that runs
+ * every hour for a year keeps a small, fast history.
+ */
+export async function recordRun(store: Store, record: RunRecord, options: { keep?: number } = {}): Promise<void> {
   await store.writeValue(metaKeys.run(record.startedAt, record.pipeline), {
     ...record,
     failures: record.failures.slice(0, 50),
   });
+  const keep = Math.max(1, options.keep ?? defaultHistoryRuns);
+  const keys = (await store.readKeys(metaPrefixes.run)).filter((key) => key.endsWith(`:${record.pipeline}`));
+  if (keys.length > keep + Math.max(10, Math.ceil(keep / 10))) {
+    // Keys hold the ISO start time first: sorted, the oldest come first.
+    keys.sort();
+    await store.deleteValues(keys.slice(0, keys.length - keep));
+  }
+  await store.tidyMeta();
 }
 
 /** Runs of the index, newest first. */

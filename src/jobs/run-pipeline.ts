@@ -61,7 +61,7 @@ export async function runPipeline(
       onProgress: options.onProgress,
     });
     const record = toRunRecord(pipeline.name, report);
-    await index.recordRun(record);
+    await index.recordRun(record, { keep: pipeline.history?.keep });
     return { report, record };
   } finally {
     await index.close();

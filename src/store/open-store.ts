@@ -41,6 +41,11 @@ const ADD_CHUNK_ROWS = 4000;
 /** The index's own tables: chunks, the documents manifest, the meta key/value table. */
 export type IndexTable = (typeof tables)[keyof typeof tables];
 
+/** Fragments of the meta table above which it is compacted (see Store.tidyMeta). */
+const metaFragmentLimit = 8;
+/** Versions of the meta table younger than this are kept (a reader may be reading one). */
+const metaVersionRetentionMs = 60_000;
+
 /** Suffixes of a table being rebuilt (incomplete) and rebuilt (complete, waiting to replace the old one). */
 const buildingSuffix = "_rebuilding";
 const builtSuffix = "_rebuilt";
@@ -295,6 +300,45 @@ export class Store {
         .toArray(),
     );
     return rows.map((row) => ({ key: String(row.key), value: JSON.parse(String(row.value)) as T }));
+  }
+
+  /** The keys that start with `prefix` (values not read). */
+  async readKeys(prefix: string): Promise<string[]> {
+    this.#assertOpen();
+    if (!this.#meta) return [];
+    const rows = await this.#read(
+      "meta",
+      this.#meta
+        .query()
+        .where(`starts_with(key, ${sqlString(prefix)})`)
+        .select(["key"])
+        .toArray(),
+    );
+    return rows.map((row) => String(row.key));
+  }
+
+  /** Deletes several keys in one commit. */
+  async deleteValues(keys: string[]): Promise<void> {
+    this.#assertOpen();
+    for (const piece of inPieces(keys, 500)) await this.#meta?.delete(sqlIn("key", piece));
+  }
+
+  /**
+   * Keeps the meta table small: every write adds a fragment and a version, so once it holds more
+   * than a few fragments they are merged and versions older than a minute (no reader still uses
+   * them) are deleted. Cheap when there is nothing to do (one stats call). Returns notices (a
+   * compaction another process did at the same time).
+   */
+  async tidyMeta(): Promise<Notice[]> {
+    this.#assertOpen();
+    const meta = this.#meta;
+    if (!meta) return [];
+    const { fragmentStats } = await meta.stats();
+    if (fragmentStats.numFragments <= metaFragmentLimit) return [];
+    const skipped = await this.#optimizeTable(meta, {
+      cleanupOlderThan: new Date(Date.now() - metaVersionRetentionMs),
+    });
+    return skipped ? [skipped] : [];
   }
 
   async deleteValue(key: string): Promise<void> {
@@ -811,9 +855,12 @@ export class Store {
     return undefined;
   }
 
-  async #optimizeTable(table: lancedb.Table): Promise<Notice | undefined> {
+  async #optimizeTable(
+    table: lancedb.Table,
+    options: Partial<lancedb.OptimizeOptions> = {},
+  ): Promise<Notice | undefined> {
     try {
-      await table.optimize();
+      await table.optimize(options);
       return undefined;
     } catch (error) {
       const message = (error as Error).message;
