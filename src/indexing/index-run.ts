@@ -1,3 +1,5 @@
+import path from "node:path";
+import { isRemoteUri } from "../config/settings.js";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
 import { DistinctEmbeddings } from "../embedding/embed-distinct.js";
@@ -127,11 +129,13 @@ export class IndexRun {
     this.#context = context;
     this.#options = options;
     this.#only = scope.only;
-    this.#sources = roots.map((root) =>
-      typeof root === "string"
-        ? { root: normalizeRoot(root, context.cwd) }
-        : { ...root, root: normalizeRoot(root.root, context.cwd) },
-    );
+    this.#sources = roots
+      .map((root) =>
+        typeof root === "string"
+          ? { root: normalizeRoot(root, context.cwd) }
+          : { ...root, root: normalizeRoot(root.root, context.cwd) },
+      )
+      .map((source) => excludeIndexFolder(source, context.store.uri, context.cwd));
     this.#adaptive = new AdaptiveConcurrency(options.concurrency ?? 4);
   }
 
@@ -679,4 +683,15 @@ async function* chunksToEmbed(documents: AsyncIterable<PendingDocument>): AsyncG
         };
     }
   }
+}
+
+/**
+ * An index kept inside a folder it indexes must not index itself (LanceDB's `__manifest/` holds
+ * JSON files a loader would read): its folder is excluded from that source, anchored at the root.
+ */
+function excludeIndexFolder(source: SourceSpec, uri: string, cwd: string): SourceSpec {
+  if (isRemoteUri(uri)) return source;
+  const inside = path.posix.relative(source.root, normalizeRoot(uri, cwd));
+  if (inside === "" || inside.startsWith("..") || path.posix.isAbsolute(inside)) return source;
+  return { ...source, exclude: [...(source.exclude ?? []), `/${inside}/`] };
 }

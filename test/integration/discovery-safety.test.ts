@@ -105,3 +105,20 @@ describe("gemindex index and special files", () => {
       );
   });
 });
+
+describe("gemindex index with the index inside the indexed folder", () => {
+  it("never indexes the index's own files, on the first run or later ones", async () => {
+    await workspace.write("notes.md", "# Notes\n\nThe harbour gauge reads 3.2 metres.\n");
+    const run = (argv: string[]) => runGemindex(argv, { cwd: workspace.corpus });
+    expect((await run(["--db", "idx", "index", "."])).code).toBe(0);
+    // Whatever the index keeps in its folder (LanceDB's JSON hints, logs, notes) is not a document.
+    await workspace.write("idx/README.md", "# Index folder\n\nBuilt by gemindex.\n");
+    const again = await run(["--db", "idx", "--json", "index", "."]);
+    expect(again.code).toBe(0);
+    const report = JSON.parse(again.stdout) as { files: { seen: number; new: number; unchanged: number } };
+    expect(report.files).toMatchObject({ seen: 1, new: 0, unchanged: 1 });
+    const paths = (await dumpIndex(path.join(workspace.corpus, "idx"))).documents.map((document) => document.path);
+    expect(paths).toHaveLength(1);
+    expect(String(paths[0])).toMatch(/notes\.md$/);
+  });
+});
