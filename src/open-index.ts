@@ -5,7 +5,7 @@ import { type CacheRegistryEntry, ContextCache } from "./answer/context-cache.js
 import { structuredAnswer } from "./answer/structured.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { ModelCatalog, type ModelListing } from "./config/model-catalog.js";
-import { resolveSettings, resolveUri, type Settings, settingsFromEnv } from "./config/settings.js";
+import { resolveSettings, type Settings, settingsFromEnv } from "./config/settings.js";
 import { ConfigError, needsApiKeyError } from "./errors.js";
 import {
   type BatchJobRecord,
@@ -37,6 +37,7 @@ import { type DocumentText, type ReadOptions, readDocument } from "./retrieval/r
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
 import { Store } from "./store/open-store.js";
+import { resolveUri } from "./store/uri.js";
 import { acquireWriteLock } from "./store/write-lock.js";
 
 export interface OpenIndexOptions extends Partial<Settings> {

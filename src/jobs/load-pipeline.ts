@@ -1,8 +1,8 @@
 import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { resolveUri } from "../config/settings.js";
 import { ConfigError } from "../errors.js";
 import type { IndexSource } from "../indexing/types.js";
+import { resolveUri } from "../store/uri.js";
 import { checkPipeline, type PipelineDefinition } from "./pipeline-schema.js";
 
 export type { PipelineDefinition } from "./pipeline-schema.js";

@@ -1,8 +1,8 @@
 import "./lance-env.js";
 import { mkdir, stat } from "node:fs/promises";
 import * as lancedb from "@lancedb/lancedb";
-import { isRemoteUri } from "../config/settings.js";
 import { ConfigError, StoreError } from "../errors.js";
+import { isRemoteUri } from "./uri.js";
 
 export interface ConnectOptions {
   readConsistencyInterval: number;

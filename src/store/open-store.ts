@@ -2,7 +2,6 @@ import { rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import * as lancedb from "@lancedb/lancedb";
 import type { Table as ArrowTable, Schema } from "apache-arrow";
-import { isRemoteUri } from "../config/settings.js";
 import { ConfigError, IndexDamagedError, StoreError } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
@@ -16,6 +15,7 @@ import { type ScanTableOptions, scanTable, type TableScan } from "./scan-table.j
 import { chunkSchema, documentSchema, embeddingMetadataKey, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
 import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
+import { isRemoteUri } from "./uri.js";
 
 export interface OpenStoreOptions {
   /**

@@ -1,7 +1,33 @@
-import type { Chunk } from "../chunking/types.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 
-/** A chunk as stored: a chunking Chunk plus its document's identity and (with embeddings) its vector. */
+/** A piece of a document sized for one embedding input: the output of chunking. */
+export interface Chunk {
+  /** 0-based position within its document. */
+  ordinal: number;
+  /**
+   * The text that is embedded and full-text indexed. For documents with headings the
+   * heading path comes first as one line (`Install > From source`), then a blank line.
+   */
+  text: string;
+  /** Heading path from the outermost heading in (`["Install", "From source"]`); empty when none. */
+  headings: string[];
+  /** 1-based page (PDF). */
+  page?: number;
+  /**
+   * 1-based first line in the source file; for spreadsheets, the first row. Absent when the
+   * document's text has no file lines (PDF pages, HTML and Word converted to Markdown): cite
+   * the page or heading path instead.
+   */
+  lineStart?: number;
+  /** 1-based last line (or spreadsheet row) in the source file, inclusive. */
+  lineEnd?: number;
+  /** The section's location label (sheet name, time range), when it has one. */
+  location?: string;
+  /** Token count of `text` (estimated by the tokenizer in chunking/tokens.ts). */
+  tokens: number;
+}
+
+/** A chunk as stored: a Chunk plus its document's identity and (with embeddings) its vector. */
 export interface StoredChunk extends Chunk {
   /** `${path}#${ordinal}`. */
   id: string;

@@ -4,9 +4,9 @@ import { link, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises
 import { hostname } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isRemoteUri } from "../config/settings.js";
 import { ConfigError, IndexLockedError } from "../errors.js";
 import { notAFolder } from "./connect.js";
+import { isRemoteUri } from "./uri.js";
 
 /** Who holds an index's write lock. */
 export interface LockOwner {

@@ -1,5 +1,5 @@
 /**
- * API-key checks (GEMINI.md §0 and §6.2): compat takes `Authorization: Bearer <key>`, native takes
+ * API-key checks (https://ai.google.dev/gemini-api/docs/openai, https://ai.google.dev/gemini-api/docs/troubleshooting): compat takes `Authorization: Bearer <key>`, native takes
  * `x-goog-api-key` or `?key=`. A wrong key is 400 API_KEY_INVALID (401 optionally); no key is 403.
  */
 import { BareGoogleApiError, GoogleApiError, type Surface } from "./errors.js";

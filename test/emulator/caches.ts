@@ -1,5 +1,5 @@
 /**
- * `cachedContents` (GEMINI.md §3): a store keyed by id whose entries vanish at `expireTime` on the
+ * `cachedContents` (https://ai.google.dev/gemini-api/docs/caching): a store keyed by id whose entries vanish at `expireTime` on the
  * emulator clock, and the native create/get/list/patch/delete routes.
  */
 import { randomBytes } from "node:crypto";

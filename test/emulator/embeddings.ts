@@ -1,5 +1,5 @@
 /**
- * Embedding endpoints: compat `POST /embeddings` (GEMINI.md §1.1–1.3) and native
+ * Embedding endpoints: compat `POST /embeddings` (https://ai.google.dev/gemini-api/docs/openai) and native
  * `:embedContent` / `:batchEmbedContents` (§1.5).
  */
 import { badField, invalidArgument } from "./errors.js";

@@ -1,7 +1,7 @@
 /**
  * Google-style errors. Handlers throw {@link GoogleApiError}; the server serializes it as
  * `[{"error":{…}}]` on the compat surface and as the bare `{"error":{…}}` on native endpoints
- * (GEMINI.md §6.1).
+ * (https://ai.google.dev/gemini-api/docs/troubleshooting).
  */
 
 /** Which API a route belongs to; decides the error body shape. */
@@ -121,7 +121,7 @@ export interface ExhaustedOptions {
 
 /**
  * 429 RESOURCE_EXHAUSTED with Help, QuotaFailure and RetryInfo details and the "Please retry in Ns."
- * sentence, as captured from the real API (GEMINI.md §6.3). The server never adds Retry-After.
+ * sentence, as captured from the real API (https://ai.google.dev/gemini-api/docs/rate-limits). The server never adds Retry-After.
  */
 export function resourceExhausted({ retryMs, retryDelay, violation, message }: ExhaustedOptions): GoogleApiError {
   const seconds = Math.max(0, retryMs) / 1000;

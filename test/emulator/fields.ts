@@ -1,6 +1,6 @@
 /**
  * Strict request parsing as Google's proto-JSON layer does it: unknown names are a 400 with a
- * `google.rpc.BadRequest` detail per name (GEMINI.md §0 "Strict request parsing").
+ * `google.rpc.BadRequest` detail per name (https://ai.google.dev/gemini-api/docs/openai "Strict request parsing").
  */
 import { type GoogleApiError, invalidArgument } from "./errors.js";
 

@@ -1,5 +1,5 @@
 /**
- * Native Files routes (GEMINI.md §4.4): resumable upload (start, upload, finalize, query, cancel),
+ * Native Files routes (https://ai.google.dev/api/files): resumable upload (start, upload, finalize, query, cancel),
  * download by `:download?alt=media`, metadata get/list/delete with the 40-character id limit
  * that breaks metadata calls on `files/batch-…` outputs while downloads still work.
  */

@@ -1,5 +1,5 @@
 /**
- * The Files store (GEMINI.md §4.4): uploaded and generated files, deleted 48 h after creation on
+ * The Files store (https://ai.google.dev/api/files): uploaded and generated files, deleted 48 h after creation on
  * the emulator clock, plus the open resumable-upload sessions.
  */
 import { createHash, randomBytes } from "node:crypto";
@@ -41,7 +41,8 @@ export function isTextMime(mimeType: string): boolean {
 
 /**
  * The error for a file that does not exist: 403 with the text the real API sends, or 404 NOT_FOUND
- * as GEMINI.md §6.2 lists it (option `missingFileStatus`).
+ * as Google's error table lists it (https://ai.google.dev/gemini-api/docs/troubleshooting; option
+ * `missingFileStatus`).
  */
 export function missingFileError(id: string, options: EmulatorOptions): GoogleApiError {
   return (options.missingFileStatus ?? 403) === 404

@@ -4,10 +4,10 @@
  */
 import { invalidArgument } from "./errors.js";
 
-/** Chat reads these inline (GEMINI.md §2.6); GIF, BMP, TIFF, SVG, AVIF are refused. */
+/** Chat reads these inline (https://ai.google.dev/gemini-api/docs/openai); GIF, BMP, TIFF, SVG, AVIF are refused. */
 export const CHAT_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]);
 
-/** Gemini Embedding 2 takes PNG and JPEG only, at most 6 per request (GEMINI.md §1.2). */
+/** Gemini Embedding 2 takes PNG and JPEG only, at most 6 per request (https://ai.google.dev/gemini-api/docs/embeddings). */
 export const EMBEDDING_IMAGE_TYPES = new Set(["image/png", "image/jpeg"]);
 export const MAX_EMBEDDING_IMAGES = 6;
 

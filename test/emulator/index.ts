@@ -1,7 +1,8 @@
 /**
  * A local Gemini API emulator for tests: the OpenAI-compatible surface under `/v1beta/openai/`
  * plus the native Files, cachedContents, embedding and model endpoints, as strict as the real
- * service (see /work/shared/GEMINI.md). Listens on 127.0.0.1.
+ * service as Google documents it (https://ai.google.dev/gemini-api/docs/openai and the pages each
+ * module cites). Listens on 127.0.0.1.
  *
  * @example
  * const emulator = await startEmulator();

@@ -1,6 +1,6 @@
 /**
  * Per-model RPM / TPM / RPD counters on the emulator clock. A request over a limit is refused
- * with 429 RESOURCE_EXHAUSTED before it is counted (GEMINI.md §6.3, §6.5). A request that could
+ * with 429 RESOURCE_EXHAUSTED before it is counted (https://ai.google.dev/gemini-api/docs/rate-limits). A request that could
  * never fit a per-minute limit (more tokens than the TPM, more inputs than the RPM) is refused
  * every time, however long the client waits.
  */

@@ -1,6 +1,6 @@
 /**
  * The model catalog, model-name resolution (404 for unknown ids) and the compat / native
- * model-listing routes (GEMINI.md §5).
+ * model-listing routes (https://ai.google.dev/api/models).
  */
 import { notFound } from "./errors.js";
 import { json, type Reply, type RequestContext } from "./route.js";
@@ -89,7 +89,7 @@ export const DEFAULT_THINKING_LEVELS: Record<string, string[]> = {
   "gemini-3-pro-preview": ["low", "high"],
 };
 
-/** Minimum cachedContent sizes (GEMINI.md §3.1): the 2025 and 2026 doc tables. */
+/** Minimum cachedContent sizes (https://ai.google.dev/api/caching): the 2025 and 2026 doc tables. */
 export const CACHE_MIN_TOKENS: Record<"2025" | "2026", Record<string, number>> = {
   "2025": {
     "gemini-3-flash-preview": 1_024,

@@ -1,6 +1,6 @@
 /**
- * Public types of the Gemini emulator. Every option that mirrors a behaviour GEMINI.md marks
- * UNCONFIRMED says which variant is the default and what the other one mimics.
+ * Public types of the Gemini emulator. Every option that mirrors a behaviour Google's docs leave
+ * unconfirmed says which variant is the default (the stricter one) and what the other one mimics.
  */
 
 /** A usage tier whose published embedding limits `EmulatorOptions.tier` presets. */
@@ -19,8 +19,8 @@ export interface ModelLimits {
   rpd?: number;
   /**
    * Count every item of an embedding request (compat `input` array, `batchEmbedContents`
-   * requests) as one request against rpm/rpd (UNCONFIRMED in GEMINI.md §1.5, but reported by
-   * several users of the free tier: the stricter variant is the default). `false` counts one per call.
+   * requests) as one request against rpm/rpd (unconfirmed by https://ai.google.dev/api/embeddings, but
+   * reported by several users of the free tier: the stricter variant is the default). `false` counts one per call.
    * @default true
    */
   countEmbeddingItems?: boolean;
@@ -120,7 +120,7 @@ export interface EmulatorOptions {
   /** Emulator-clock ms a batch stays `in_progress` before it completes. @default 50 */
   batchDelayMs?: number;
   /**
-   * Accept the chat/embedding/batch parameters GEMINI.md lists as UNCONFIRMED instead of
+   * Accept the chat/embedding/batch parameters Google's docs leave unconfirmed instead of
    * answering 400 "Unknown name": chat `seed`, `logprobs`, `top_logprobs`, `frequency_penalty`,
    * `logit_bias`, `metadata`, `store`, a top-level `google` object and `file` content parts;
    * embeddings `task_type` and `user`; batches `metadata` and `output_expires_after`. @default false
@@ -183,7 +183,7 @@ export interface EmulatorOptions {
    */
   cacheMinTokens?: "2025" | "2026" | Record<string, number>;
   /**
-   * Status for a file id that does not exist: 403 PERMISSION_DENIED (observed text) or 404 NOT_FOUND (GEMINI.md §6.2).
+   * Status for a file id that does not exist: 403 PERMISSION_DENIED (observed text) or 404 NOT_FOUND (https://ai.google.dev/gemini-api/docs/troubleshooting).
    * @default 403
    */
   missingFileStatus?: 403 | 404;

@@ -15,9 +15,9 @@ import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { escapeControl, formatCount, Output } from "../output.js";
+import { describeCache, describeEnd, printPinned } from "./answer-output.js";
 import { oneOf, parsePositiveInteger } from "./parse.js";
 import { describeToolCall, describeToolResult, stepLimitNotice } from "./query-agent.js";
-import { describeCache, describeEnd, printPinned } from "./query-command.js";
 
 interface ChatCommandOptions {
   top: number;

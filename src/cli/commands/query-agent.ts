@@ -1,7 +1,7 @@
 import type { AgentStep, AnswerEvent, AnswerOptions, ChatUsage, Citation, GemIndex, Hit } from "../../index.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import { escapeControl, type Output, plural } from "../output.js";
-import { describeEnd, printPinned, toJsonHit } from "./query-command.js";
+import { describeEnd, printPinned, toJsonHit } from "./answer-output.js";
 
 /** `search "glacier valleys" in docs/**` / `read manual.pdf:p2`: one tool call in a line. */
 export function describeToolCall(name: string, args: Record<string, unknown>): string {

@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import type { Citation, Notice } from "../../index.js";
 import {
-  type AnswerCacheInfo,
   type AnswerEvent,
   type AnswerOptions,
   type ChatUsage,
@@ -19,6 +18,7 @@ import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
 import { escapeControl, formatCount, Output, plural } from "../output.js";
+import { describeCache, describeEnd, printPinned, toJsonHit } from "./answer-output.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 import { queryAgent } from "./query-agent.js";
 import { queryStructured, readSchemaFile } from "./query-schema.js";
@@ -225,37 +225,6 @@ Examples:
     });
 }
 
-/**
- * The line that follows an answer that did not finish normally (undefined when it did): a stream
- * that broke off, the output token limit, a safety stop.
- */
-export function describeEnd(event: Extract<AnswerEvent, { type: "done" }>): string | undefined {
-  if (event.interrupted) return `the answer above is incomplete. ${event.interrupted.message}`;
-  if (event.complete) return undefined;
-  if (event.finishReason === "length")
-    return "the answer above is incomplete: it reached the model's output token limit (finish reason: length).";
-  if (event.finishReason === "content_filter")
-    return "the answer above is incomplete: the model's safety filter stopped it (finish reason: content_filter).";
-  return `the answer above may be incomplete: the model stopped with finish reason ${JSON.stringify(event.finishReason)}.`;
-}
-
-/** One line per pinned document, labelled as answers cite it. */
-export function printPinned(output: Output, pinned: PinnedDocument[]): void {
-  for (const document of pinned)
-    output.print(
-      `[${document.label}] ${escapeControl(document.displayPath)} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`,
-    );
-}
-
-/** "context cache cachedContents/x reused (2,345 tokens, expires …)" */
-export function describeCache(cache: AnswerCacheInfo): string {
-  const details = [
-    cache.totalTokens === undefined ? undefined : `${formatCount(cache.totalTokens)} tokens`,
-    cache.expireTime ? `expires ${cache.expireTime}` : undefined,
-  ].filter(Boolean);
-  return `context cache ${cache.name} ${cache.state}${details.length ? ` (${details.join(", ")})` : ""}`;
-}
-
 function toJsonPin(document: PinnedDocument): Record<string, unknown> {
   return {
     label: document.label,
@@ -311,21 +280,4 @@ async function generatedOnly(
     return queryStructured(index, question, { ...answerOptions, schema }, output);
   }
   return queryAgent(index, question, { ...answerOptions, maxSteps: options.maxSteps }, output);
-}
-
-/** The JSON shape of a hit: citation parts spelled out for scripts. */
-export function toJsonHit(hit: Hit): Record<string, unknown> {
-  return {
-    n: hit.rank,
-    score: hit.score,
-    scores: hit.scores,
-    citation: hit.citation,
-    path: hit.displayPath,
-    absolutePath: hit.path,
-    page: hit.page ?? null,
-    lines: hit.lineStart === undefined ? null : { start: hit.lineStart, end: hit.lineEnd ?? hit.lineStart },
-    headings: hit.headings,
-    kind: hit.kind,
-    text: hit.text,
-  };
 }

@@ -35,7 +35,7 @@ export interface GeminiBatchEmbedderOptions {
   sendDimensions?: boolean;
 }
 
-/** Gemini's input-file limit for batch jobs (GEMINI.md §4.5). */
+/** Gemini's input-file limit for batch jobs (https://ai.google.dev/gemini-api/docs/batch-mode). */
 const maxInputFileBytes = 2 * 1024 ** 3;
 
 /**

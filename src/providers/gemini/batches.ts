@@ -3,7 +3,7 @@ import type { BatchJobInfo, BatchListOptions, BatchState } from "../types.js";
 import type { GeminiClient } from "./client.js";
 import { cancelNativeBatch, listNativeBatches } from "./native-batches.js";
 
-/** The compat batch object, read loosely: beyond id and status its fields are UNCONFIRMED (GEMINI.md §4.2). */
+/** The compat batch object, read loosely: beyond id and status its fields are UNCONFIRMED (https://ai.google.dev/gemini-api/docs/openai). */
 type RawBatch = Record<string, unknown>;
 
 interface RawBatchPage {

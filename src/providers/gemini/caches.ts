@@ -9,7 +9,7 @@ import type {
 import type { GeminiClient } from "./client.js";
 
 /**
- * The smallest cachedContent each model accepts, in tokens (GEMINI.md §3.1). Google's docs
+ * The smallest cachedContent each model accepts, in tokens (https://ai.google.dev/api/caching). Google's docs
  * disagree between versions (2025: 1,024 for Flash, 4,096 for Pro; 2026: 2,048 for 2.5, 4,096
  * for 3.x), so each model gets the lowest documented value: a cache the service would accept is
  * never skipped, and when the service's minimum is higher its "too small" 400 says so (the
@@ -28,7 +28,7 @@ export const defaultCacheMinTokens = 1_024;
 
 /**
  * A cache that expired, was deleted or never existed: Gemini answers 403 PERMISSION_DENIED "CachedContent not found"
- * (GEMINI.md §3.3).
+ * (https://ai.google.dev/gemini-api/docs/caching).
  */
 export class CacheNotFoundError extends ProviderError {
   /** The cache that was asked for (`cachedContents/<id>`). */
@@ -138,7 +138,7 @@ interface RawCachedContent {
 
 const text = (value: unknown) => (typeof value === "string" ? value : undefined);
 
-/** Reads a CachedContent (GEMINI.md §3.1), tolerating missing optional fields. */
+/** Reads a CachedContent (https://ai.google.dev/api/caching), tolerating missing optional fields. */
 export function toCachedContext(raw: RawCachedContent | undefined, operation: string): CachedContext {
   const name = text(raw?.name);
   if (!raw || !name) throw new ProviderError(`${operation}: the reply holds no cachedContent name.`, { operation });

@@ -20,7 +20,7 @@ interface RawUsage {
   completion_tokens_details?: { reasoning_tokens?: number };
 }
 
-/** Reads Gemini's compat usage, where `total_tokens` includes thinking tokens (GEMINI.md §2.1). */
+/** Reads Gemini's compat usage, where `total_tokens` includes thinking tokens (https://ai.google.dev/gemini-api/docs/openai). */
 export function readUsage(raw: RawUsage): ChatUsage {
   const promptTokens = raw.prompt_tokens ?? 0;
   const outputTokens = raw.completion_tokens ?? 0;
@@ -37,7 +37,7 @@ export function readUsage(raw: RawUsage): ChatUsage {
 }
 
 /**
- * What `reasoning_effort` means inside `thinking_config` (GEMINI.md §2.3): a thinking level on
+ * What `reasoning_effort` means inside `thinking_config` (https://ai.google.dev/gemini-api/docs/openai): a thinking level on
  * Gemini 3 (Pro has no minimal or medium), a token budget on Gemini 2.5.
  */
 export function thinkingForEffort(

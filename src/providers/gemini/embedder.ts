@@ -75,7 +75,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document, query };
   const limits: EmbedderLimits = {
     maxInputsPerRequest: 100,
-    // Gemini Embedding 2 takes at most 6 images per request (GEMINI.md §1.2).
+    // Gemini Embedding 2 takes at most 6 images per request (https://ai.google.dev/gemini-api/docs/embeddings).
     ...(info.multimodal ? { maxMediaPerRequest: 6 } : {}),
     maxInputTokens: info.maxInputTokens,
     // Keeps one request well under the 20 MB payload limit and the per-request deadline.

@@ -2,7 +2,7 @@ import { open } from "node:fs/promises";
 import { ConfigError, GemindexError, ProviderError } from "../../errors.js";
 import { type GeminiClient, linkSignal } from "./client.js";
 
-/** A file stored by Gemini's Files API (GEMINI.md §4.4), as far as we read it. */
+/** A file stored by Gemini's Files API (https://ai.google.dev/api/files), as far as we read it. */
 export interface GeminiFile {
   /** `files/<id>`. */
   name: string;
@@ -214,7 +214,7 @@ async function querySession(
  *
  * It goes straight to the download URL (`…/download/v1beta/files/{id}:download?alt=media`),
  * never to the metadata endpoint first: batch outputs are named `files/batch-<36 chars>`, and the
- * metadata endpoint refuses ids over 40 characters while the download works (GEMINI.md §4.4).
+ * metadata endpoint refuses ids over 40 characters while the download works (https://ai.google.dev/api/files).
  * Opening the download runs under the retry policy; a connection lost midway throws (lines
  * already yielded stay yielded) and is not retried here.
  */
@@ -291,7 +291,7 @@ function stripCarriageReturn(line: string): string {
  * Deletes a stored file. One that is already gone (expired after 48 h, deleted by a retried
  * call) counts as deleted: Gemini answers 403 "…or it may not exist" or 404 for it.
  * Batch outputs (`files/batch-…`, 42 characters) cannot be deleted: the service refuses ids over
- * 40 characters with 400 (GEMINI.md §4.4); they expire on their own.
+ * 40 characters with 400 (https://ai.google.dev/api/files); they expire on their own.
  */
 export async function deleteFile(client: GeminiClient, name: string, signal?: AbortSignal): Promise<void> {
   const id = name.replace(/^files\//, "");

@@ -1,7 +1,7 @@
 /**
  * Separates `<thought>…</thought>` blocks from answer text in a stream whose chunks may cut a tag
  * anywhere. Gemini's compat layer returns thought summaries inside `content` wrapped in these
- * tags (GEMINI.md §2.5), so an answer must never show them as text.
+ * tags (https://ai.google.dev/gemini-api/docs/thinking), so an answer must never show them as text.
  */
 export class ThoughtSplitter {
   #buffer = "";

@@ -1,6 +1,6 @@
 /**
  * Produces the model's reply for a {@link ChatJob} and renders it as a compat `chat.completion`
- * (GEMINI.md §2.1): Gemini-style `id`, no system_fingerprint, `total_tokens` including thinking.
+ * (https://ai.google.dev/gemini-api/docs/openai): Gemini-style `id`, no system_fingerprint, `total_tokens` including thinking.
  */
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import type { Clock } from "../clock.js";
@@ -147,7 +147,7 @@ function camelKey(key: string): string {
   return key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** Batch output bodies use camelCase keys, `created` as a string and no `index` (GEMINI.md §4.3). */
+/** Batch output bodies use camelCase keys, `created` as a string and no `index` (https://ai.google.dev/gemini-api/docs/openai). */
 export function toBatchBody(value: unknown, top = true): unknown {
   if (Array.isArray(value)) return value.map((item) => toBatchBody(item, false));
   if (!isObject(value)) return value;

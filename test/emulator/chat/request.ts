@@ -1,6 +1,6 @@
 /**
  * Validates a compat chat request as strictly as Gemini does and turns it into a {@link ChatJob}
- * (GEMINI.md §2, §3.2, §7).
+ * (https://ai.google.dev/gemini-api/docs/openai).
  */
 import { CACHE_NOT_FOUND, type CachedContent } from "../caches.js";
 import { invalidArgument, permissionDenied } from "../errors.js";
