@@ -10,10 +10,10 @@ import path from "node:path";
 import { makeXlsx } from "../test/support/make-xlsx.js";
 import { printTable, runGemindex, startEmulatorProcess } from "./support/harness.js";
 
-const WORDS =
-  "the tide gauge reads level harbour moon water north quay station record daily measure float line winter salt current".split(
-    " ",
-  );
+const WORDS = (
+  "the tide gauge reads level harbour moon water north quay station record daily measure float line winter salt " +
+  "current"
+).split(" ");
 
 /** ~`bytes` of prose in paragraphs of 40–120 words (a seeded generator, so every run indexes the same text). */
 function prose(bytes: number): string {

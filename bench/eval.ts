@@ -75,7 +75,8 @@ export async function scifactEval(dataDir = path.resolve(root, "../shared/data/s
       await emulator.close();
     }
     printTable(
-      `SciFact (BEIR test split, ${offline.corpus.documents} documents, ${offline.queries.evaluated} queries): gemindex eval`,
+      `SciFact (BEIR test split, ${offline.corpus.documents} documents, ${offline.queries.evaluated} queries): ` +
+        `gemindex eval`,
       [
         "mode",
         "embeddings",
@@ -90,9 +91,12 @@ export async function scifactEval(dataDir = path.resolve(root, "../shared/data/s
       rows,
     );
     console.log(
-      `\nBEIR's BM25 reference (Elasticsearch, title and text fields): nDCG@10 ${beirBm25Ndcg}. Vector and hybrid rows use the test emulator's` +
-        " embeddings (a hashed bag of words), not Gemini's: they check the pipeline, not the model. Latency is per search() call" +
-        ` with k = ${offline.searchK} (chunks fetched so that ${offline.k.at(-1)} distinct documents remain), including the query embedding round trip.`,
+      `\nBEIR's BM25 reference (Elasticsearch, title and text fields): nDCG@10 ${beirBm25Ndcg}. Vector and hybrid ` +
+        `rows use the test emulator's` +
+        (" embeddings (a hashed bag of words), not Gemini's: they check the pipeline, not the model. Latency is per " +
+          "search() call") +
+        (` with k = ${offline.searchK} (chunks fetched so that ${offline.k.at(-1)} distinct documents remain), ` +
+          `including the query embedding round trip.`),
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -33,10 +33,10 @@ async function time<T>(
   return { p50: percentile(times, 50), p95: percentile(times, 95), results };
 }
 
-const queryWords =
-  "river mountain lantern harbor glacier meadow orchard canyon compass beacon thunder saffron velvet granite copper willow falcon ember quartz".split(
-    " ",
-  );
+const queryWords = (
+  "river mountain lantern harbor glacier meadow orchard canyon compass beacon thunder saffron velvet granite " +
+  "copper willow falcon ember quartz"
+).split(" ");
 
 export async function retrievalLatency(sizes: number[] = [1_000, 10_000]): Promise<void> {
   const rows: string[][] = [];
@@ -68,7 +68,9 @@ export async function retrievalLatency(sizes: number[] = [1_000, 10_000]): Promi
           annBuild = performance.now() - start;
         }
         const queries = Array.from({ length: 100 }, (_, i) => {
-          const text = `${queryWords[i % queryWords.length]} ${queryWords[(i * 7) % queryWords.length]} item${i * 37}-${i % 10}`;
+          const text =
+            `${queryWords[i % queryWords.length]} ${queryWords[(i * 7) % queryWords.length]} ` +
+            `item${i * 37}-${i % 10}`;
           return { text, vector: Float32Array.from(embedText(text, 768)) };
         });
         const exact = await time(queries.length, (i) =>

@@ -45,4 +45,5 @@ for (const { title, lines } of pages) {
   page.drawText(title, { x: 50, y: 780, size: 18, font: bold });
   lines.forEach((line, i) => page.drawText(line, { x: 50, y: 740 - i * 20, size: 11, font }));
 }
-await writeFile(new URL("./sample/papers/vector-search-primer.pdf", import.meta.url), await pdf.save({ useObjectStreams: false }));
+const target = new URL("./sample/papers/vector-search-primer.pdf", import.meta.url);
+await writeFile(target, await pdf.save({ useObjectStreams: false }));

@@ -310,7 +310,8 @@ export class IndexDamagedError extends GemindexError {
 
   constructor(uri: string, tables: ReadonlyArray<TableDamageInfo>, options: GemindexErrorOptions = {}) {
     super(
-      `The index at ${uri} is damaged (${tables.map((table) => `${table.table} table ${table.problem}`).join(", ")}): ` +
+      `The index at ${uri} is damaged ` +
+        `(${tables.map((table) => `${table.table} table ${table.problem}`).join(", ")}): ` +
         "repair it, or rebuild it from scratch (reset).",
       "DAMAGED",
       { ...options, data: { uri, tables: tables.map((table) => ({ ...table })) } },

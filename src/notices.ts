@@ -108,7 +108,9 @@ export type Notice =
       unreadableRows: number;
       message: string;
     }
-  /** Indexed documents whose chunks are not all there (or are more than the manifest says): a repair re-indexes them. */
+  /**
+   * Indexed documents whose chunks are not all there (or are more than the manifest says): a repair re-indexes them.
+   */
   | { kind: "health-chunks-missing"; documents: number; missingChunks: number; examples: string[]; message: string }
   /** Extra copies of chunk rows or manifest rows (two writers wrote them): a repair (or the next run) removes them. */
   | { kind: "health-duplicates"; chunkRows: number; documents: number; manifestRows: number; message: string }
@@ -143,7 +145,9 @@ export type Notice =
     }
   /** Files that could not be indexed (status() lists them). */
   | { kind: "health-failed-files"; count: number; message: string }
-  /** The last run ended early (`outcome`) with `filesLeft` files not reached: the index is consistent but incomplete. */
+  /**
+   * The last run ended early (`outcome`) with `filesLeft` files not reached: the index is consistent but incomplete.
+   */
   | {
       kind: "health-run-stopped";
       outcome: "stopped" | "interrupted";

@@ -35,7 +35,8 @@ export const agentTools: ChatTool[] = [
     name: "read",
     description:
       "Read an indexed document whole, or one page or line range of it, to see the context of a passage. " +
-      'Give the path as a passage cites it (e.g. "docs/guide.md"), or a citation such as "docs/guide.md:L10-L40" or "report.pdf:p3".',
+      ('Give the path as a passage cites it (e.g. "docs/guide.md"), or a citation such as "docs/guide.md:L10-L40" ' +
+        'or "report.pdf:p3".'),
     parameters: {
       type: "object",
       properties: {

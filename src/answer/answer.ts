@@ -175,7 +175,8 @@ export async function* answer(
       if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
       if (cache?.state === "given") {
         throw new ConfigError(
-          `The context cache ${cachedContent} does not exist (it expired or was deleted); listCaches() shows those that do.`,
+          `The context cache ${cachedContent} does not exist (it expired or was deleted); listCaches() shows those ` +
+            `that do.`,
           { code: "CACHE_NOT_FOUND", data: { name: cachedContent }, cause: error },
         );
       }

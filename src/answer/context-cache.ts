@@ -385,7 +385,8 @@ function tooSmallNotice(context: StableContext, tokens: number | undefined, mini
     ...(minimum === undefined ? {} : { minimum }),
     message:
       `the pinned documents (${counted} tokens with the instructions) are below ${context.model}'s ` +
-      `context-cache minimum${minimum === undefined ? "" : ` of ${minimum}`}: they are sent with every question, uncached.`,
+      (`context-cache minimum${minimum === undefined ? "" : ` of ${minimum}`}: they are sent with every question, ` +
+        `uncached.`),
   };
 }
 

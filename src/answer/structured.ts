@@ -32,7 +32,8 @@ export function wrapSchema(schema: Record<string, unknown>): Record<string, unkn
 }
 
 const replyRule =
-  'Reply with JSON that matches the given schema: the extracted data in "data", and the numbers of the sources it comes from in "sources".';
+  'Reply with JSON that matches the given schema: the extracted data in "data", and the numbers of the sources it ' +
+  'comes from in "sources".';
 
 /**
  * Answers as JSON that conforms to `options.schema`: the request asks for it with

@@ -43,12 +43,14 @@ export function resolveChunkOptions(options: ChunkOptions = {}): ChunkSettings {
   }
   if (!Number.isInteger(overlapTokens) || overlapTokens < 0 || overlapTokens * 2 >= maxTokens) {
     throw new ConfigError(
-      `chunk overlapTokens must be an integer from 0 to less than half of maxTokens (${maxTokens}); got ${overlapTokens}`,
+      `chunk overlapTokens must be an integer from 0 to less than half of maxTokens (${maxTokens}); got ` +
+        `${overlapTokens}`,
     );
   }
   if (!Number.isInteger(maxInputTokens) || maxInputTokens < maxTokens) {
     throw new ConfigError(
-      `chunk maxTokens (${maxTokens}) is above the embedding model's input limit (maxInputTokens ${maxInputTokens}): lower maxTokens, or raise maxInputTokens for a model that takes more`,
+      `chunk maxTokens (${maxTokens}) is above the embedding model's input limit (maxInputTokens ` +
+        `${maxInputTokens}): lower maxTokens, or raise maxInputTokens for a model that takes more`,
     );
   }
   return { maxTokens, overlapTokens, hardCapTokens: maxInputTokens };

@@ -144,12 +144,19 @@ const PARAGRAPH_GAP = /\n(?:[ \t]*\n)+/g;
 const SENTENCE_END = /(?<=[.!?…。！？](?:["'”’)\]]*))[ \t]+|(?<=[。！？])(?=\S)/g;
 const WHITESPACE = /\s+/g;
 /** A top-level declaration, decorator or comment at column 0: the best place to cut code. */
-const DECLARATION =
-  /^(?:(?:export|default|pub(?:\([^)]*\))?|public|private|protected|internal|static|abstract|final|sealed|async|unsafe|extern|inline|open|override|data|declare)\s+)*(?:function\*?|class|interface|type|enum|const|let|var|def|fn|func|fun|struct|impl|trait|mod|module|namespace|package|object|record|val|macro_rules!|import|from|use|create|alter|resource|template|typedef|union)\b|^(?:@[\w.]|\/\/|\/\*|#|--)/i;
+const DECLARATION = new RegExp(
+  "^(?:(?:export|default|pub(?:\\([^)]*\\))?|public|private|protected|internal|static|abstract|final|sealed|async|" +
+    "unsafe|extern|inline|open|override|data|declare)\\s+)*" +
+    "(?:function\\*?|class|interface|type|enum|const|let|var|def|fn|func|fun|struct|impl|trait|mod|module|namespace|" +
+    "package|object|record|val|macro_rules!|import|from|use|create|alter|resource|template|typedef|union)\\b" +
+    "|^(?:@[\\w.]|\\/\\/|\\/\\*|#|--)",
+  "i",
+);
 
 /** Modifiers that may precede a member declaration (Java, C#, Kotlin, TypeScript, Rust, Swift, PHP). */
 const MODIFIERS =
-  "public|private|protected|internal|static|final|abstract|override|readonly|async|virtual|sealed|synchronized|native|open|suspend|inline|get|set|pub(?:\\([^)]*\\))?|unsafe|extern|const|default|export";
+  "public|private|protected|internal|static|final|abstract|override|readonly|async|virtual|sealed|synchronized|" +
+  "native|open|suspend|inline|get|set|pub(?:\\([^)]*\\))?|unsafe|extern|const|default|export";
 /**
  * A declaration one indentation level in (1–4 spaces or a tab), where a class, `impl` or
  * object body declares its members: a decorator or annotation, a doc comment (`/**`, `///`)
@@ -160,9 +167,12 @@ const MODIFIERS =
 const MEMBER = new RegExp(
   "^(?: {1,4}|\\t)(?=\\S)(?:" +
     "@[\\w.]|\\/\\*\\*|\\/\\/\\/|#\\[" +
-    `|(?:(?:${MODIFIERS})\\s+)*(?:def|fn|func|fun|function|class|interface|enum|struct|impl|trait|record|constructor|init)\\b` +
+    `|(?:(?:${MODIFIERS})\\s+)*` +
+    "(?:def|fn|func|fun|function|class|interface|enum|struct|impl|trait|record|constructor|init)\\b" +
     `|(?:(?:${MODIFIERS})\\s+)+[^=;(]*\\(` +
-    "|(?!(?:if|for|foreach|while|switch|catch|with|return|else|do|try|new|await|yield|throw|using|lock|match|loop)\\b)(?:[\\w<>\\[\\],.?]+\\s+)*[A-Za-z_$][\\w$]*\\s*(?:<[^>()]*>)?\\s*\\([^;]*\\{\\s*$" +
+    "|(?!(?:if|for|foreach|while|switch|catch|with|return|else|do|try|new|await|yield|throw|using|lock|match" +
+    "|loop)\\b)" +
+    "(?:[\\w<>\\[\\],.?]+\\s+)*[A-Za-z_$][\\w$]*\\s*(?:<[^>()]*>)?\\s*\\([^;]*\\{\\s*$" +
     ")",
 );
 

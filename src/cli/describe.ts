@@ -49,26 +49,34 @@ export function describeError(error: ErrorInfo | { code: string; message: string
   if (hasCode(error, "NEEDS_API_KEY")) return needsApiKey(error.data, error.message);
   if (hasCode(error, "NO_BATCH_API"))
     return error.data.option
-      ? `${flagOf(error.data.option)} ${error.data.value} needs Gemini's native Batch API, which this GEMINI_BASE_URL does not offer.`
+      ? `${flagOf(error.data.option)} ${error.data.value} needs Gemini's native Batch API, which this ` +
+          `GEMINI_BASE_URL does not offer.`
       : "This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).";
   if (hasCode(error, "CONFLICTING_OPTIONS")) {
     const [first, second] = error.data.options;
     return `Use ${flagOf(first)} or ${flagOf(second)}, not both${error.data.reason ? `: ${error.data.reason}` : ""}.`;
   }
   if (hasCode(error, "INVALID_OPTION"))
-    return `${flagOf(error.data.option)} must be ${error.data.expected}${error.data.got ? `, got ${error.data.got}` : ""}.`;
+    return (
+      `${flagOf(error.data.option)} must be ` +
+      `${error.data.expected}${error.data.got ? `, got ${error.data.got}` : ""}.`
+    );
   if (hasCode(error, "UNKNOWN_MODEL")) return `${error.message} \`gemindex models\` lists the models this key can use.`;
   if (hasCode(error, "INDEX_LOCATION"))
     return `The index location ${error.data.uri} is a file, not a folder: give --db a folder (or a LanceDB URI).`;
   if (hasCode(error, "DAMAGED"))
     return (
-      `The index at ${error.data.uri} is damaged (${error.data.tables.map((table) => `${table.table} table ${table.problem}`).join(", ")}): ` +
+      `The index at ${error.data.uri} is damaged ` +
+      `(${error.data.tables.map((table) => `${table.table} table ${table.problem}`).join(", ")}): ` +
       "run `gemindex doctor --repair` to repair it, or `gemindex index --reset <paths>` to start over."
     );
   if (hasCode(error, "BATCH_UNKNOWN"))
     return `No batch job ${error.data.id} in this index; see \`gemindex batch list\`.`;
   if (hasCode(error, "CACHE_NOT_FOUND"))
-    return `The context cache ${error.data.name} does not exist (it expired or was deleted); see \`gemindex cache list\`.`;
+    return (
+      `The context cache ${error.data.name} does not exist (it expired or was deleted); see \`gemindex cache ` +
+      `list\`.`
+    );
   return error.message;
 }
 
@@ -114,7 +122,10 @@ function needsApiKey(data: ErrorData["NEEDS_API_KEY"], message: string): string 
       );
     case "eval": {
       const modes = data.modes ?? [];
-      return `${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only lexical search can be evaluated.`;
+      return (
+        `${modes.join(" and ")} search need${modes.length === 1 ? "s" : ""} GEMINI_API_KEY; without it only ` +
+        `lexical search can be evaluated.`
+      );
     }
     default:
       return message;
@@ -156,15 +167,21 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
       .join("; ")}.`,
   "health-table": (notice) =>
     notice.problem === "missing"
-      ? `The ${notice.table} table is missing (its folder is gone): run \`gemindex doctor --repair\` (${tableRepair(notice.table)}).`
-      : `The ${notice.table} table cannot be read (${notice.unreadableRows ? `${notice.unreadableRows} rows in damaged files` : "it cannot be opened"}: ${notice.reason}): ` +
-        `run \`gemindex doctor --repair\` (it keeps what can be read${notice.table === "chunks" ? " and re-indexes the rest" : ""}).`,
+      ? `The ${notice.table} table is missing (its folder is gone): run \`gemindex doctor --repair\` ` +
+        `(${tableRepair(notice.table)}).`
+      : `The ${notice.table} table cannot be read ` +
+        (`(${notice.unreadableRows ? `${notice.unreadableRows} rows in damaged files` : "it cannot be opened"}: ` +
+          `${notice.reason}): `) +
+        (`run \`gemindex doctor --repair\` (it keeps what can be ` +
+          `read${notice.table === "chunks" ? " and re-indexes the rest" : ""}).`),
   "health-chunks-missing": (notice) =>
     `${notice.documents} documents are missing ${notice.missingChunks} chunks (e.g. ${notice.examples[0]}): ` +
     "run `gemindex doctor --repair` to re-index them (the next `gemindex index` run does too).",
   "health-duplicates": (notice) =>
-    `${notice.chunkRows} chunk rows (in ${notice.documents} documents)${notice.manifestRows ? ` and ${notice.manifestRows} manifest rows` : ""} ` +
-    "are extra copies (two writers wrote them): run `gemindex doctor --repair` (the next `gemindex index` run removes them too).",
+    `${notice.chunkRows} chunk rows (in ${notice.documents} ` +
+    `documents)${notice.manifestRows ? ` and ${notice.manifestRows} manifest rows` : ""} ` +
+    ("are extra copies (two writers wrote them): run `gemindex doctor --repair` (the next `gemindex index` run " +
+      "removes them too)."),
   "health-orphans": (notice) =>
     notice.writing
       ? `${notice.rows} chunk rows belong to no indexed document yet (a run is writing right now).`
@@ -172,12 +189,21 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
         "(left by an interrupted run): run `gemindex doctor --repair`.",
   "health-vectors-damaged": (notice) =>
     `${notice.documents} documents have damaged vectors: run \`gemindex doctor --repair\` (it embeds them again).`,
-  "health-embedding-mismatch": (notice) =>
-    `The chunks' vectors were made with ${notice.chunks ? `${notice.chunks.model ?? "an unknown model"} (${notice.chunks.dimensions} dimensions)` : "no model"}, ` +
-    `but the index is set up for ${notice.index ? `${notice.index.model} (${notice.index.dimensions} dimensions)` : "lexical search only"}: ` +
-    "rebuild it with `gemindex index --reset <paths>`.",
+  "health-embedding-mismatch": (notice) => {
+    const made = notice.chunks
+      ? `${notice.chunks.model ?? "an unknown model"} (${notice.chunks.dimensions} dimensions)`
+      : "no model";
+    const index = notice.index
+      ? `${notice.index.model} (${notice.index.dimensions} dimensions)`
+      : "lexical search only";
+    return (
+      `The chunks' vectors were made with ${made}, but the index is set up for ${index}: ` +
+      "rebuild it with `gemindex index --reset <paths>`."
+    );
+  },
   "health-stale": (notice) =>
-    `${notice.documents} documents wait to be re-indexed: run \`gemindex index <paths>\` (or \`gemindex doctor --repair\`).`,
+    `${notice.documents} documents wait to be re-indexed: run \`gemindex index <paths>\` (or \`gemindex doctor ` +
+    `--repair\`).`,
   "health-full-text": (notice) =>
     !notice.present
       ? "There is no full-text index, so lexical search scans every chunk: the next `gemindex index` run builds it " +

@@ -56,7 +56,8 @@ export class ProgressLine {
 export function describeWait(wait: RunWait): string {
   const why =
     wait.cause === "pacing"
-      ? `pacing to the quota of ${formatCount(wait.quota?.perMinute ?? 0)} ${wait.quota?.unit === "tokens" ? "tokens" : "requests"}/min`
+      ? `pacing to the quota of ${formatCount(wait.quota?.perMinute ?? 0)} ` +
+        `${wait.quota?.unit === "tokens" ? "tokens" : "requests"}/min`
       : wait.cause === "rate-limited"
         ? "rate limited by the service"
         : "the service is busy or unreachable, retrying";

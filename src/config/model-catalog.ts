@@ -101,7 +101,8 @@ function checkOne(model: string, kind: "embedding" | "chat", models: ServiceMode
   );
   const hint = suggestions.length > 0 ? ` Did you mean ${suggestions.join(" or ")}?` : "";
   const why = other
-    ? `${model} is not a${kind === "embedding" ? "n embedding" : " chat"} model (it is listed for ${other.methods?.join(", ") ?? "another use"}).`
+    ? `${model} is not a${kind === "embedding" ? "n embedding" : " chat"} model (it is listed for ` +
+      `${other.methods?.join(", ") ?? "another use"}).`
     : `The service does not offer the ${kind} model ${JSON.stringify(model)} to this key (a typo, or a retired model).`;
   throw new ConfigError(`${why}${hint}`, { code: "UNKNOWN_MODEL", data: { model, kind, suggestions } });
 }

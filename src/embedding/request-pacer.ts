@@ -28,7 +28,10 @@ export interface RequestCost {
   tokens: number;
 }
 
-/** The window a per-minute quota is judged over, with 1% to spare: a request delayed in transit must not land in the previous minute. */
+/**
+ * The window a per-minute quota is judged over, with 1% to spare: a request delayed in transit must not land in the
+ * previous minute.
+ */
 const WINDOW_MS = 60_600;
 
 /**

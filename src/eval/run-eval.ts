@@ -90,14 +90,18 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       count: qrelsSummary.unknownQueries,
       qrels: options.qrels,
       queries: options.queries,
-      message: `${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their judgments are unused.`,
+      message:
+        `${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their ` +
+        `judgments are unused.`,
     });
   if (qrelsSummary.unknownDocuments > 0)
     notices.push({
       kind: "eval-unknown-documents",
       count: qrelsSummary.unknownDocuments,
       qrels: options.qrels,
-      message: `${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; they count as never retrieved.`,
+      message:
+        `${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; ` +
+        `they count as never retrieved.`,
     });
   if (withoutRelevant > 0)
     notices.push({
@@ -150,13 +154,16 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
         kind: "eval-failed-documents",
         count: report.files.failed,
         ...(first ? { first: { path: first.path, reason: first.reason } } : {}),
-        message: `${report.files.failed} documents could not be indexed and cannot be retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
+        message:
+          `${report.files.failed} documents could not be indexed and cannot be ` +
+          `retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
       });
     }
     const seen = report.files.seen;
     if (seen < corpus.documents) {
       throw new ConfigError(
-        `Indexing saw ${seen} of the ${corpus.documents} documents in ${docs}: the work folder is probably covered by a .gitignore or .gemindexignore. Choose a work folder outside it.`,
+        `Indexing saw ${seen} of the ${corpus.documents} documents in ${docs}: the work folder is probably covered ` +
+          `by a .gitignore or .gemindexignore. Choose a work folder outside it.`,
       );
     }
 

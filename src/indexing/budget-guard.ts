@@ -19,7 +19,8 @@ export function budgetGuard(
     const projected = (sent / 1_000_000) * price;
     if (projected > maxCostUsd) {
       throw new BudgetExceededError(
-        `Stopped at the cost limit of $${maxCostUsd} (the next request would bring this run to ~$${projected.toFixed(4)}); finished documents are kept and the next run continues.`,
+        `Stopped at the cost limit of $${maxCostUsd} (the next request would bring this run to ` +
+          `~$${projected.toFixed(4)}); finished documents are kept and the next run continues.`,
       );
     }
   };

@@ -106,7 +106,9 @@ export async function checkHealth(
         kind: "health-layout-version",
         found: meta.schemaVersion,
         expected: schemaVersion,
-        message: `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: index again with reset.`,
+        message:
+          `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: index ` +
+          `again with reset.`,
       });
     const fullText = fullTextFindings(report, chunks);
     problems.push(...fullText.problems);
@@ -125,7 +127,9 @@ export async function checkHealth(
         chunks,
         unindexed: vector.unindexed,
         present: true,
-        message: `${vector.unindexed} chunks are outside the ANN index (searched exactly); the next run or optimize() rebuilds it.`,
+        message:
+          `${vector.unindexed} chunks are outside the ANN index (searched exactly); the next run or ` +
+          `optimize() rebuilds it.`,
       });
     if (fragments.small > 128)
       (fragments.small > 1024 ? problems : warnings).push({
@@ -144,7 +148,8 @@ export async function checkHealth(
         expired,
         message: expired
           ? `Batch job ${job.id} (${job.batchId ?? "not submitted"}) is older than 48 hours: collect or cancel it.`
-          : `Batch job ${job.id} (${job.state}) holds ${job.documents} documents: collecting writes them once it finishes.`,
+          : `Batch job ${job.id} (${job.state}) holds ${job.documents} documents: collecting writes them once it ` +
+            `finishes.`,
       });
     }
     if (failedDocuments > 0)
@@ -163,7 +168,9 @@ export async function checkHealth(
         startedAt: lastRun.startedAt,
         filesLeft,
         ...(lastRun.error ? { error: lastRun.error } : {}),
-        message: `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ${filesLeft} file(s) left${lastRun.error ? ` (${lastRun.error.message})` : ""}: index again to finish.`,
+        message:
+          `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ${filesLeft} file(s) ` +
+          `left${lastRun.error ? ` (${lastRun.error.message})` : ""}: index again to finish.`,
       });
     }
   }
@@ -205,7 +212,8 @@ function fullTextFindings(report: HealthReport, chunks: number): { problems: Not
       problems: [],
       warnings: [
         finding(
-          `${unindexed} chunks are outside the full-text index (searched more slowly); the next run or optimize() folds them in.`,
+          `${unindexed} chunks are outside the full-text index (searched more slowly); the next run or optimize() ` +
+            `folds them in.`,
         ),
       ],
     };
@@ -240,7 +248,9 @@ function damageFindings(inspection: IndexInspection, problems: Notice[], warning
       documents: missing.length,
       missingChunks,
       examples: missing.slice(0, 5).map((entry) => entry.record.path),
-      message: `${missing.length} documents are missing ${missingChunks} chunks: repairing the index (or the next index run) re-indexes them.`,
+      message:
+        `${missing.length} documents are missing ${missingChunks} chunks: repairing the index (or the next ` +
+        `index run) re-indexes them.`,
     });
   }
   const damaged = inspection.incomplete.length - missing.length;
@@ -265,7 +275,9 @@ function damageFindings(inspection: IndexInspection, problems: Notice[], warning
       chunkRows,
       documents: inspection.duplicatedDocuments,
       manifestRows,
-      message: `${chunkRows} chunk rows and ${manifestRows} manifest rows are extra copies: repairing the index (or the next index run) removes them.`,
+      message:
+        `${chunkRows} chunk rows and ${manifestRows} manifest rows are extra copies: repairing the index ` +
+        `(or the next index run) removes them.`,
     });
   if (inspection.orphans.length > 0 && !gone.has("documents")) {
     const rows = inspection.orphans.reduce((sum, orphan) => sum + orphan.chunks, 0);
@@ -277,7 +289,8 @@ function damageFindings(inspection: IndexInspection, problems: Notice[], warning
       writing,
       message: writing
         ? `${rows} chunk rows belong to no indexed document yet (a run is writing).`
-        : `${rows} chunk rows belong to no indexed document (left by an interrupted run): repairing the index removes them.`,
+        : `${rows} chunk rows belong to no indexed document (left by an interrupted run): repairing the index ` +
+          `removes them.`,
     });
   }
   if (inspection.embeddingMismatch) {

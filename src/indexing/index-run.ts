@@ -550,7 +550,9 @@ export class IndexRun {
       this.#notices.push({
         kind: "failed-files-kept",
         count: counters.unchangedFailed,
-        message: `${counters.unchangedFailed} file(s) that failed before are unchanged and were not tried again (status() lists them; retryFailed tries them).`,
+        message:
+          `${counters.unchangedFailed} file(s) that failed before are unchanged and were not tried again ` +
+          `(status() lists them; retryFailed tries them).`,
       });
     const report: IndexReport = {
       outcome: "completed",

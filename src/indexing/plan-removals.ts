@@ -42,7 +42,9 @@ export function planRemovals(
         reason: "most-gone",
         documents: documents.length,
         gone: gone.length,
-        message: `${gone.length} of ${documents.length} documents under ${root} are gone: kept them to be safe (prune removes them).`,
+        message:
+          `${gone.length} of ${documents.length} documents under ${root} are gone: kept them to be safe ` +
+          `(prune removes them).`,
       });
       continue;
     }

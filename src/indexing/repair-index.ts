@@ -137,7 +137,8 @@ function restoredMeta(
   if (embedding && embedding.dimensions === vectors.dimensions)
     return { value: { schemaVersion, embedding, createdAt }, assumed: true };
   throw new ConfigError(
-    `The index's settings are lost and its vectors (${vectors.dimensions} dimensions) do not say which model made them: ` +
+    `The index's settings are lost and its vectors (${vectors.dimensions} dimensions) do not say which model made ` +
+      `them: ` +
       "rebuild it with `gemindex index --reset <paths>` (or repair with the model and dimensions that made it).",
   );
 }

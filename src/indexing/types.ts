@@ -18,7 +18,9 @@ export interface FileFailure {
   reason: string;
 }
 
-/** Something a file's load noted without failing it (a fallback encoding, a converted image, a left-out linked image). */
+/**
+ * Something a file's load noted without failing it (a fallback encoding, a converted image, a left-out linked image).
+ */
 export interface FileWarning {
   path: string;
   message: string;

@@ -154,7 +154,8 @@ export const pipelineSchema = z
       .boolean()
       .optional()
       .describe(
-        "Follow symbolic links that lead out of the source folders. Off by default: a link to /etc or ~/.ssh inside a docs folder would send that content to the embedding service; such links are reported instead.",
+        "Follow symbolic links that lead out of the source folders. Off by default: a link to /etc or ~/.ssh " +
+          "inside a docs folder would send that content to the embedding service; such links are reported instead.",
       ),
     index: z
       .string()
@@ -219,7 +220,10 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
   const at = (name: string) => (name === "" ? "" : `${name}: `);
   switch (issue.code) {
     case "unrecognized_keys":
-      return `${at(field) || "(top level): "}unknown field ${issue.keys.map((key) => `"${key}"`).join(", ")} — remove it or check its spelling`;
+      return (
+        `${at(field) || "(top level): "}unknown field ${issue.keys.map((key) => `"${key}"`).join(", ")} — ` +
+        `remove it or check its spelling`
+      );
     case "invalid_type":
       if (valueAt(value, issue.path) === undefined)
         return `${at(parent)}missing "${String(issue.path.at(-1))}" — add it`;

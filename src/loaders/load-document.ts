@@ -174,16 +174,25 @@ async function loadZip(path: string, bytes: Uint8Array, type: FileType): Promise
 
 function oleReason(type: FileType): string {
   if (type.kind === "docx")
-    return "encrypted or legacy-format Word document (an OLE compound file, not Office Open XML): save it as .docx without a password";
+    return (
+      "encrypted or legacy-format Word document (an OLE compound file, not Office Open XML): save it as .docx " +
+      "without a password"
+    );
   if (type.kind === "xlsx")
-    return "encrypted or legacy-format Excel workbook (an OLE compound file, not Office Open XML): save it as .xlsx without a password";
+    return (
+      "encrypted or legacy-format Excel workbook (an OLE compound file, not Office Open XML): save it as " +
+      ".xlsx without a password"
+    );
   return "unsupported file type (OLE compound file, such as a legacy .doc or .xls)";
 }
 
 function binaryReason(type: FileType, evidence: string): string {
   switch (type.kind) {
     case "image":
-      return `not a PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC or AVIF image (binary content without their signature: ${evidence})`;
+      return (
+        `not a PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC or AVIF image (binary content without their signature: ` +
+        `${evidence})`
+      );
     case "audio":
       return `not a WAV or MP3 file (binary content without their signature: ${evidence})`;
     case "docx":

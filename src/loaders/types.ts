@@ -27,7 +27,9 @@ export interface DocumentSection {
 
 /** Binary content that a model describes (caption, transcript) or embeds directly. */
 export interface MediaContent {
-  /** `image/png`, `image/jpeg`, `image/webp`, `image/heic`, `image/heif` (what Gemini reads), `audio/wav`, `audio/mpeg`. */
+  /**
+   * `image/png`, `image/jpeg`, `image/webp`, `image/heic`, `image/heif` (what Gemini reads), `audio/wav`, `audio/mpeg`.
+   */
   mimeType: string;
   data: Uint8Array;
 }
@@ -71,7 +73,8 @@ export interface LoadOptions {
    */
   maxBytes?: number;
   /**
-   * Images (PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC, AVIF) above this size are skipped with a reason. @default 20 MiB (Gemini's inline-data
+   * Images (PNG, JPEG, GIF, WebP, BMP, TIFF, HEIC, AVIF) above this size are skipped with a reason. @default 20 MiB
+   * (Gemini's inline-data
    * limit)
    */
   maxImageBytes?: number;

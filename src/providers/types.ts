@@ -100,7 +100,10 @@ export interface Embedder {
 export interface ServiceModel {
   /** Id without the `models/` prefix. */
   id: string;
-  /** "embedding" (embedContent), "chat" (generateContent), or "other"; guessed from the id when the list gives no methods. */
+  /**
+   * "embedding" (embedContent), "chat" (generateContent), or "other"; guessed from the id when the list gives no
+   * methods.
+   */
   kind: "embedding" | "chat" | "other";
   displayName?: string;
   /** Tokens per request input, when the list says. */

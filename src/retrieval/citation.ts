@@ -17,10 +17,9 @@ export function formatCitation(
 ): string {
   if (location.page !== undefined) return `${shownPath}:p${location.page}`;
   if (location.kind === "xlsx" && location.location !== undefined) {
-    const rows =
-      location.lineStart === undefined
-        ? ""
-        : `!R${location.lineStart}${location.lineEnd !== undefined && location.lineEnd !== location.lineStart ? `-R${location.lineEnd}` : ""}`;
+    const { lineStart, lineEnd } = location;
+    const last = lineEnd !== undefined && lineEnd !== lineStart ? `-R${lineEnd}` : "";
+    const rows = lineStart === undefined ? "" : `!R${lineStart}${last}`;
     return `${shownPath}:${location.location}${rows}`;
   }
   if (location.location !== undefined && location.lineStart === undefined) return `${shownPath}@${location.location}`;

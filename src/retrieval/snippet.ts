@@ -1,8 +1,9 @@
 /** Common English words that say nothing about where the answer is. */
 const stopWords = new Set(
-  "a an and are as at be by can do does for from has have how i in is it its of on or that the this to was what when where which who why will with you your".split(
-    " ",
-  ),
+  (
+    "a an and are as at be by can do does for from has have how i in is it its of on or that the this to was what " +
+    "when where which who why will with you your"
+  ).split(" "),
 );
 
 function termsOf(query: string): string[] {

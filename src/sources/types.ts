@@ -30,6 +30,9 @@ export interface SkippedEntry {
   code: SkipCode;
   /** Where a symbolic link leads (absolute POSIX path), for `symlink-outside-root`. */
   target?: string;
-  /** What the entry is: the kind of special file ("FIFO (named pipe)", "socket", "character device") or the file system ("proc", "sysfs"). */
+  /**
+   * What the entry is: the kind of special file ("FIFO (named pipe)", "socket", "character device") or the file system
+   * ("proc", "sysfs").
+   */
   detail?: string;
 }

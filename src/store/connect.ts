@@ -70,7 +70,8 @@ export function storeFailure(error: unknown, uri: string, action: "open" | "crea
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "EACCES" || code === "EPERM" || /permission denied|os error 13\b/i.test(message))
     return new ConfigError(
-      `The index at ${uri} cannot be ${action === "read" || action === "open" ? "read" : "written"}: permission denied.` +
+      `The index at ${uri} cannot be ${action === "read" || action === "open" ? "read" : "written"}: permission ` +
+        `denied.` +
         (action === "read" || action === "open" ? "" : " Indexing needs write access to the index folder."),
       { cause: error },
     );
@@ -84,7 +85,8 @@ export function storeFailure(error: unknown, uri: string, action: "open" | "crea
   if (/unable to create(d)? lance dataset/i.test(message))
     return new ConfigError(`Cannot create the index at ${uri}: ${firstLine(message)}`, { cause: error });
   return new StoreError(
-    `The index at ${uri} could not be ${action === "open" ? "opened" : `${action === "read" ? "read" : "written"}`}: ${firstLine(message)}`,
+    `The index at ${uri} could not be ` +
+      `${action === "open" ? "opened" : `${action === "read" ? "read" : "written"}`}: ${firstLine(message)}`,
     {
       cause: error,
     },

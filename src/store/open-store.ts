@@ -868,7 +868,9 @@ export class Store {
       return {
         kind: "compaction-skipped",
         table: table.name,
-        message: `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will run next time.`,
+        message:
+          `Compaction of ${table.name} was skipped (another process compacted it at the same time); it will ` +
+          `run next time.`,
       };
     }
   }

@@ -75,7 +75,8 @@ export async function acquireWriteLock(uri: string, purpose: string): Promise<Wr
       continue;
     }
     const who = holder.owner
-      ? `process ${holder.owner.pid} on ${holder.owner.hostname} (${holder.owner.purpose}, since ${holder.owner.startedAt})`
+      ? `process ${holder.owner.pid} on ${holder.owner.hostname} (${holder.owner.purpose}, since ` +
+        `${holder.owner.startedAt})`
       : "another process";
     throw new IndexLockedError(
       `The index at ${uri} is being written by ${who}. Wait for it to finish; if that process is gone, delete ${file}.`,
@@ -204,7 +205,8 @@ function lockFolderError(error: unknown, uri: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === "EACCES" || code === "EPERM" || code === "EROFS")
     return new ConfigError(
-      `The index folder ${uri} is not writable (${code === "EROFS" ? "read-only file system" : "permission denied"}): ` +
+      `The index folder ${uri} is not writable ` +
+        `(${code === "EROFS" ? "read-only file system" : "permission denied"}): ` +
         "indexing needs write access to it; queries work without.",
       { cause: error },
     );

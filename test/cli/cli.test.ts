@@ -76,7 +76,8 @@ describe("gemindex without an API key", () => {
     expect(JSON.parse(status.stdout)).toMatchObject({ exists: true, documents: 6, embedding: null });
   });
 
-  it("reports a missing path, a corrupt PDF and a binary file by name and reason, indexes the rest, and exits 3", async () => {
+  it(`reports a missing path, a corrupt PDF and a binary file by name and reason, indexes the rest, \
+and exits 3`, async () => {
     await workspace.copyFixture("pdf/corrupt.pdf", "docs/broken.pdf");
     await workspace.copyFixture("binary/random.bin", "docs/data.bin");
     const run = await offline(["index", "docs", "missing-folder"]);

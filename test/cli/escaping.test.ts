@@ -57,7 +57,8 @@ describe("what the CLI writes", () => {
     const query = await run(["query", "signing", "keys", "--no-answer"]);
     expect(query.code).toBe(0);
     expect(query.stdout).toBe(
-      `[1] ${shownEvilName}:L3 — Keys\\x1b[2J\n    Keys\\x1b[2J Signing keys rotate every \\x1b[31mninety\\x1b[0m days.\\x07\n`,
+      `[1] ${shownEvilName}:L3 — Keys\\x1b[2J\n    Keys\\x1b[2J Signing keys rotate every \\x1b[31mninety\\x1b[0m ` +
+        `days.\\x07\n`,
     );
 
     const status = await run(["status"]);

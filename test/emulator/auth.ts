@@ -1,5 +1,6 @@
 /**
- * API-key checks (https://ai.google.dev/gemini-api/docs/openai, https://ai.google.dev/gemini-api/docs/troubleshooting): compat takes `Authorization: Bearer <key>`, native takes
+ * API-key checks (https://ai.google.dev/gemini-api/docs/openai, https://ai.google.dev/gemini-api/docs/troubleshooting):
+ * compat takes `Authorization: Bearer <key>`, native takes
  * `x-goog-api-key` or `?key=`. A wrong key is 400 API_KEY_INVALID (401 optionally); no key is 403.
  */
 import { BareGoogleApiError, GoogleApiError, type Surface } from "./errors.js";
@@ -9,9 +10,11 @@ export const DEFAULT_API_KEY = "test-key";
 
 const INVALID_KEY = "API key not valid. Please pass a valid API key.";
 const UNREGISTERED =
-  "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.";
+  "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other " +
+  "form of API consumer identity to call this API.";
 const OAUTH_EXPECTED =
-  "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. " +
+  "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid " +
+  "authentication credential. " +
   "See https://developers.google.com/identity/sign-in/web/devconsole-project.";
 
 export interface Credentials {

@@ -1,5 +1,6 @@
 /**
- * Runs a due batch and writes its results (https://ai.google.dev/gemini-api/docs/openai, https://ai.google.dev/gemini-api/docs/batch-mode).
+ * Runs a due batch and writes its results (https://ai.google.dev/gemini-api/docs/openai,
+ * https://ai.google.dev/gemini-api/docs/batch-mode).
  *
  * Compat batches read OpenAI-format JSONL and write `files/batch-<id>` with lines
  * `{"response":{"status_code":200,"body":{…camelCase…}},"custom_id":…}`; a failing line becomes

@@ -1,5 +1,6 @@
 /**
- * Compat batch routes (https://ai.google.dev/gemini-api/docs/openai): create, retrieve (also `batches/batches/<id>` and,
+ * Compat batch routes (https://ai.google.dev/gemini-api/docs/openai): create, retrieve (also `batches/batches/<id>`
+ * and,
  * optionally, `batches%2F<id>`), cancel and list. Ids carry the `batches/` prefix.
  */
 import type { BatchRecord } from "./batches.js";

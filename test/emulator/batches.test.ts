@@ -61,7 +61,8 @@ describe("compat batches", () => {
     expect(done.request_counts).toEqual({ total: 6, completed: 6, failed: 0 });
 
     const lines = await download(done.output_file_id!);
-    expect(lines.map((line) => line.custom_id)).not.toEqual(chatLines.map((line) => line.custom_id)); // not in input order
+    // Not in input order.
+    expect(lines.map((line) => line.custom_id)).not.toEqual(chatLines.map((line) => line.custom_id));
     expect(lines.map((line) => line.custom_id).sort()).toEqual(chatLines.map((line) => line.custom_id).sort());
     const line = lines.find((candidate) => candidate.custom_id === "request-3")! as {
       response: {

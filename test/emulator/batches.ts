@@ -1,5 +1,6 @@
 /**
- * Batch jobs (https://ai.google.dev/gemini-api/docs/batch-mode). A batch is `in_progress` until `batchDelayMs` of emulator time has
+ * Batch jobs (https://ai.google.dev/gemini-api/docs/batch-mode). A batch is `in_progress` until `batchDelayMs` of
+ * emulator time has
  * passed (or `completeBatch`), then it runs all its lines at once; one still pending 48 h after
  * creation becomes `expired`. State is computed lazily whenever a batch is read, so there are
  * no timers to clean up.

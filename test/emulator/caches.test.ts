@@ -17,7 +17,9 @@ beforeEach(() => {
 });
 
 /** ~1,300 tokens of numbered sources: above the 1,024 minimum for Flash. */
-const BIG_CONTEXT = `[1] guide.md\nThe cache keeps pinned documents ready for every question. ${"Filler sentence about the corpus. ".repeat(160)}`;
+const BIG_CONTEXT =
+  `[1] guide.md\nThe cache keeps pinned documents ready for every question. ` +
+  `${"Filler sentence about the corpus. ".repeat(160)}`;
 
 async function createCache(extra: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const reply = await native(emulator, "POST", "/v1beta/cachedContents", {
@@ -178,7 +180,8 @@ describe("using a cache from compat chat", () => {
     const cache = await createCache();
     const reply = await chatWithCache(cache.name as string, undefined, "gemini-2.5-pro");
     expect(googleError(reply.body).message).toBe(
-      "Model used by GenerateContent request (models/gemini-2.5-pro) and CachedContent (models/gemini-2.5-flash) has to be the same.",
+      "Model used by GenerateContent request (models/gemini-2.5-pro) and CachedContent (models/gemini-2.5-flash) " +
+        "has to be the same.",
     );
   });
 });

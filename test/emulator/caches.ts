@@ -1,5 +1,6 @@
 /**
- * `cachedContents` (https://ai.google.dev/gemini-api/docs/caching): a store keyed by id whose entries vanish at `expireTime` on the
+ * `cachedContents` (https://ai.google.dev/gemini-api/docs/caching): a store keyed by id whose entries vanish at
+ * `expireTime` on the
  * emulator clock, and the native create/get/list/patch/delete routes.
  */
 import { randomBytes } from "node:crypto";
@@ -132,7 +133,8 @@ function expiry(body: JsonObject, now: number): number | undefined {
   const expireTime = protoField(body, "expire_time");
   if (ttl !== undefined && expireTime !== undefined) {
     throw invalidArgument(
-      `Invalid JSON payload received. Oneof field 'expiration' is already set. Cannot set '${"expireTime" in body ? "expireTime" : "expire_time"}'`,
+      `Invalid JSON payload received. Oneof field 'expiration' is already set. Cannot set ` +
+        `'${"expireTime" in body ? "expireTime" : "expire_time"}'`,
     );
   }
   if (ttl !== undefined) {
@@ -148,7 +150,8 @@ function expiry(body: JsonObject, now: number): number | undefined {
     const ms = typeof expireTime === "string" && /^\d{4}-\d\d-\d\dT/.test(expireTime) ? Date.parse(expireTime) : NaN;
     if (Number.isNaN(ms)) {
       throw invalidArgument(
-        `Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ${JSON.stringify(expireTime)}`,
+        `Invalid value at 'cached_content.expire_time' (type.googleapis.com/google.protobuf.Timestamp), ` +
+          `${JSON.stringify(expireTime)}`,
       );
     }
     return ms;

@@ -20,8 +20,10 @@ beforeEach(() => {
 });
 
 const SOURCES =
-  "Answer from the sources and cite them.\n\n[1] docs/recovery.md\nA crashed run never corrupts the index because chunks are written before the manifest. More text.\n\n" +
-  "[2] docs/config.md\nConfiguration is loaded once from flags and files.\n\nQuestion: How does gemindex survive a crash?";
+  "Answer from the sources and cite them.\n\n[1] docs/recovery.md\nA crashed run never corrupts the index because " +
+  "chunks are written before the manifest. More text.\n\n" +
+  ("[2] docs/config.md\nConfiguration is loaded once from flags and files.\n\nQuestion: How does gemindex survive a " +
+    "crash?");
 
 type Chunk = {
   choices: {
@@ -55,7 +57,8 @@ describe("POST /chat/completions (non-streaming)", () => {
     );
     expect(reply.choices[0]!.message.content).toContain("[2]");
     const usage = reply.usage!;
-    expect(usage.total_tokens).toBeGreaterThan(usage.prompt_tokens + usage.completion_tokens); // thinking tokens included
+    // Thinking tokens included.
+    expect(usage.total_tokens).toBeGreaterThan(usage.prompt_tokens + usage.completion_tokens);
   });
 
   it("echoes the question when there are no numbered sources", async () => {
@@ -64,7 +67,8 @@ describe("POST /chat/completions (non-streaming)", () => {
       messages: [{ role: "user", content: "What is LanceDB?" }],
     });
     expect(reply.choices[0]!.message.content).toContain("What is LanceDB?");
-    expect(reply.usage!.total_tokens).toBe(reply.usage!.prompt_tokens + reply.usage!.completion_tokens); // no thinking by default
+    // No thinking by default.
+    expect(reply.usage!.total_tokens).toBe(reply.usage!.prompt_tokens + reply.usage!.completion_tokens);
   });
 
   it("uses a custom chatResponder and shows it the system text and question", async () => {
@@ -254,7 +258,8 @@ describe("thinking options", () => {
 });
 
 describe("POST /chat/completions (stream)", () => {
-  it("sends Gemini's SSE quirks: role and usage on every chunk, no usage-only chunk, finish_reason last, [DONE]", async () => {
+  it(`sends Gemini's SSE quirks: role and usage on every chunk, no usage-only chunk, finish_reason last, \
+[DONE]`, async () => {
     const response = await fetch(`${emulator.baseURL}chat/completions`, {
       method: "POST",
       headers: { authorization: `Bearer ${emulator.apiKey}`, "content-type": "application/json" },
@@ -464,7 +469,8 @@ describe("chat option variants", () => {
     expect(body.choices[0]!.message.content).toBeNull();
   });
 
-  it("requires the thought_signature on replayed Gemini 3 tool calls by default, not when the option is off", async () => {
+  it(`requires the thought_signature on replayed Gemini 3 tool calls by default, \
+not when the option is off`, async () => {
     const first = (await compat(emulator, "POST", "chat/completions", toolRequest)).body as OpenAI.ChatCompletion;
     const assistant = first.choices[0]!.message;
     const followUp = (message: unknown) =>
@@ -517,7 +523,8 @@ describe("chat option variants", () => {
     );
   });
 
-  it("emits the thought_signature chunk on every model with streamThoughtSignature 'always', never with 'never'", async () => {
+  it(`emits the thought_signature chunk on every model with streamThoughtSignature 'always', \
+never with 'never'`, async () => {
     const last = async (model: string) => {
       const events = sseEvents(
         (

@@ -158,7 +158,8 @@ describe("compat POST /embeddings", () => {
     expect(reply.data[0]!.embedding).toEqual(embedText(long.slice(0, 2048 * 4)));
   });
 
-  it("charges layout padding heavily: a padded table that a BPE counts under 512 tokens is refused until collapsed", async () => {
+  it(`charges layout padding heavily: a padded table that a BPE counts under 512 tokens is refused until \
+collapsed`, async () => {
     const cell = (text: string, width: number) => ` ${text.padEnd(width)} `;
     const row = (a: string, b: string, c: string) => `|${cell(a, 60)}|${cell(b, 200)}|${cell(c, 200)}|`;
     const lines = [row("Option", "Meaning", "Default"), `|${"-".repeat(62)}|${"-".repeat(202)}|${"-".repeat(202)}|`];

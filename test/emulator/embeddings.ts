@@ -97,7 +97,8 @@ export function prepareCompatEmbedding(body: JsonObject, options: EmulatorOption
   inputs.forEach((input, i) => {
     if (input.trim() === "") {
       throw invalidArgument(
-        `* BatchEmbedContentsRequest.requests[${i}].content.parts[0].data: required oneof field 'data' must have one initialized field`,
+        `* BatchEmbedContentsRequest.requests[${i}].content.parts[0].data: required oneof field 'data' must have ` +
+          `one initialized field`,
       );
     }
   });
@@ -200,12 +201,14 @@ function prepareNative(request: JsonObject, at: string, model: ModelInfo, option
   if (taskType !== undefined) {
     if (typeof taskType !== "string" || !TASK_TYPES.has(taskType)) {
       throw invalidArgument(
-        `Invalid value at '${prefix}task_type' (type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType), ${JSON.stringify(taskType)}`,
+        `Invalid value at '${prefix}task_type' (type.googleapis.com/google.ai.generativelanguage.v1beta.TaskType), ` +
+          `${JSON.stringify(taskType)}`,
       );
     }
     if (model.multimodal && (options.embedding2TaskType ?? "ignore") === "error") {
       throw invalidArgument(
-        `taskType is not supported by models/${model.id}. Put the task in the text instead, e.g. "task: search result | query: …".`,
+        `taskType is not supported by models/${model.id}. Put the task in the text instead, e.g. "task: search ` +
+          `result | query: …".`,
       );
     }
   }
@@ -223,7 +226,8 @@ function checkImageCount(requests: NativeEmbedding[]): void {
   );
   if (images > MAX_EMBEDDING_IMAGES) {
     throw invalidArgument(
-      `* BatchEmbedContentsRequest: at most ${MAX_EMBEDDING_IMAGES} images can be embedded in one request, got ${images}.`,
+      `* BatchEmbedContentsRequest: at most ${MAX_EMBEDDING_IMAGES} images can be embedded in one request, got ` +
+        `${images}.`,
     );
   }
 }
@@ -276,7 +280,8 @@ export function batchEmbedContents(context: RequestContext): Reply {
     }
     if (bareModelName(request.model) !== model.id) {
       throw invalidArgument(
-        `* BatchEmbedContentsRequest.requests[${i}].model: the model of every request (${request.model}) must match the model in the path (models/${model.id})`,
+        `* BatchEmbedContentsRequest.requests[${i}].model: the model of every request (${request.model}) must ` +
+          `match the model in the path (models/${model.id})`,
       );
     }
     return prepareNative(request, at, model, options);

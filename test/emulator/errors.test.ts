@@ -180,7 +180,8 @@ describe("429 RESOURCE_EXHAUSTED", () => {
       ],
     });
     expect(error.details![2]).toMatchObject({ retryDelay: "50s" });
-    expect((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status).toBe(200); // other model unaffected
+    // Another model is unaffected.
+    expect((await compat(emulator, "POST", "chat/completions", chat, "key-one")).status).toBe(200);
     emulator.advanceTime(50_000);
     expect((await call()).status).toBe(200);
   });
@@ -270,7 +271,8 @@ describe("unknown routes", () => {
     const reply = await compat(emulator, "POST", "chat/completions", { ...chat, model: "gemini-1.0-pro" }, "key-one");
     expect(reply.status).toBe(404);
     expect(googleError(reply.body).message).toBe(
-      "models/gemini-1.0-pro is not found for API version v1beta, or is not supported for generateContent. Call ListModels to see the list of available models and their supported methods.",
+      "models/gemini-1.0-pro is not found for API version v1beta, or is not supported for generateContent. Call " +
+        "ListModels to see the list of available models and their supported methods.",
     );
   });
 });

@@ -26,7 +26,9 @@ const DEFAULT_MESSAGE: Record<number, string> = {
   403: "The caller does not have permission",
   404: "Requested entity was not found.",
   429: "Resource has been exhausted (e.g. check quota).",
-  500: "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+  500:
+    "An internal error has occurred. Please retry or report in " +
+    "https://developers.generativeai.google/guide/troubleshooting",
   503: "The model is overloaded. Please try again later.",
   504: "Deadline expired before operation could complete.",
 };
@@ -121,7 +123,8 @@ export interface ExhaustedOptions {
 
 /**
  * 429 RESOURCE_EXHAUSTED with Help, QuotaFailure and RetryInfo details and the "Please retry in Ns."
- * sentence, as captured from the real API (https://ai.google.dev/gemini-api/docs/rate-limits). The server never adds Retry-After.
+ * sentence, as captured from the real API (https://ai.google.dev/gemini-api/docs/rate-limits). The server never adds
+ * Retry-After.
  */
 export function resourceExhausted({ retryMs, retryDelay, violation, message }: ExhaustedOptions): GoogleApiError {
   const seconds = Math.max(0, retryMs) / 1000;
@@ -130,7 +133,8 @@ export function resourceExhausted({ retryMs, retryDelay, violation, message }: E
     : "";
   const text =
     message ??
-    "You exceeded your current quota, please check your plan and billing details. For more information on this error, " +
+    "You exceeded your current quota, please check your plan and billing details. For more information on this " +
+      "error, " +
       "head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: " +
       `https://ai.dev/usage?tab=rate-limit.${quotaLine}\nPlease retry in ${Number(seconds.toFixed(6))}s.`;
   // In the order the service sends them: Help, QuotaFailure, RetryInfo.

@@ -29,7 +29,8 @@ function startUpload(context: RequestContext): Reply {
   const command = context.headers["x-goog-upload-command"];
   if (protocol !== "resumable" || command !== "start") {
     throw invalidArgument(
-      "The emulator supports only resumable uploads: X-Goog-Upload-Protocol: resumable with X-Goog-Upload-Command: start.",
+      "The emulator supports only resumable uploads: X-Goog-Upload-Protocol: resumable with X-Goog-Upload-Command: " +
+        "start.",
     );
   }
   const body = parseJsonBody(context.raw);
@@ -42,7 +43,8 @@ function startUpload(context: RequestContext): Reply {
     requestedId = file.name.replace(/^files\//, "");
     if (requestedId.length > MAX_FILE_ID_LENGTH || !/^[a-z0-9-]+$/.test(requestedId) || requestedId.startsWith("-")) {
       throw invalidArgument(
-        `Invalid file name ${JSON.stringify(file.name)}: use up to ${MAX_FILE_ID_LENGTH} lowercase letters, digits or dashes.`,
+        `Invalid file name ${JSON.stringify(file.name)}: use up to ${MAX_FILE_ID_LENGTH} lowercase letters, digits ` +
+          `or dashes.`,
       );
     }
     if (context.state.files.has(requestedId))
@@ -88,7 +90,8 @@ function continueUpload(context: RequestContext, sessionId: string): Reply {
     const offset = Number(context.headers["x-goog-upload-offset"]);
     if (!Number.isInteger(offset) || offset !== session.received) {
       throw invalidArgument(
-        `Invalid X-Goog-Upload-Offset ${context.headers["x-goog-upload-offset"] ?? "(missing)"}: expected ${session.received}.`,
+        `Invalid X-Goog-Upload-Offset ${context.headers["x-goog-upload-offset"] ?? "(missing)"}: expected ` +
+          `${session.received}.`,
       );
     }
     session.chunks.push(context.raw);

@@ -7,7 +7,9 @@ import { invalidArgument } from "./errors.js";
 /** Chat reads these inline (https://ai.google.dev/gemini-api/docs/openai); GIF, BMP, TIFF, SVG, AVIF are refused. */
 export const CHAT_IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/webp", "image/heic", "image/heif"]);
 
-/** Gemini Embedding 2 takes PNG and JPEG only, at most 6 per request (https://ai.google.dev/gemini-api/docs/embeddings). */
+/**
+ * Gemini Embedding 2 takes PNG and JPEG only, at most 6 per request (https://ai.google.dev/gemini-api/docs/embeddings).
+ */
 export const EMBEDDING_IMAGE_TYPES = new Set(["image/png", "image/jpeg"]);
 export const MAX_EMBEDDING_IMAGES = 6;
 
@@ -45,7 +47,8 @@ export function checkImage(mimeType: string, bytes: Buffer, accepted: ReadonlySe
     throw invalidArgument(
       actual !== undefined && !accepted.has(actual)
         ? `Unsupported MIME type: ${actual}`
-        : "Unable to process input image. Please retry or report in https://developers.generativeai.google/guide/troubleshooting",
+        : "Unable to process input image. Please retry or report in " +
+            "https://developers.generativeai.google/guide/troubleshooting",
     );
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Per-model RPM / TPM / RPD counters on the emulator clock. A request over a limit is refused
- * with 429 RESOURCE_EXHAUSTED before it is counted (https://ai.google.dev/gemini-api/docs/rate-limits). A request that could
+ * with 429 RESOURCE_EXHAUSTED before it is counted (https://ai.google.dev/gemini-api/docs/rate-limits). A request that
+ * could
  * never fit a per-minute limit (more tokens than the TPM, more inputs than the RPM) is refused
  * every time, however long the client waits.
  */
@@ -72,7 +73,8 @@ function quota(
 ): QuotaViolation {
   const base = kind === "embed" ? "embed_content" : "generate_content";
   const tierName = tier === "free" ? "free_tier" : "paid_tier";
-  const metric = `generativelanguage.googleapis.com/${base}_${tierName}_${what === "tpm" ? "input_token_count" : "requests"}`;
+  const counted = what === "tpm" ? "input_token_count" : "requests";
+  const metric = `generativelanguage.googleapis.com/${base}_${tierName}_${counted}`;
   const suffix = tier === "free" ? "FreeTier" : `PaidTier${tier}`;
   return { metric, quotaId: `${QUOTA_IDS[kind][what]}-${suffix}`, model, limit };
 }

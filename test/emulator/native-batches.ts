@@ -1,5 +1,6 @@
 /**
- * Native batch routes (https://ai.google.dev/gemini-api/docs/batch-mode): `:batchGenerateContent` and `:asyncBatchEmbedContent`
+ * Native batch routes (https://ai.google.dev/gemini-api/docs/batch-mode): `:batchGenerateContent` and
+ * `:asyncBatchEmbedContent`
  * create a long-running operation `batches/<id>`; `GET /v1beta/batches/{id}` polls it,
  * `:cancel` cancels, `DELETE` forgets it, `GET /v1beta/batches` lists operations.
  * States are `BATCH_STATE_*` on the wire (the SDKs rename them JOB_STATE_*). The exact inline

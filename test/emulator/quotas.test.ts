@@ -68,30 +68,34 @@ describe("tier presets", () => {
     expect((await embed(25, 2400)).status).toBe(200);
   });
 
-  it('tier "free" ends at 1,000 inputs a day with the PerDay quota id and a retry delay of seconds, as the service sends it', async () => {
-    emulator.options.tier = "free";
-    for (let minute = 0; minute < 10; minute++) {
-      expect((await embed(100)).status).toBe(200);
-      emulator.advanceTime(MINUTE);
-    }
-    const daily = await embed(1);
-    expect(daily.status).toBe(429);
-    expect(violation(daily.body)).toMatchObject({
-      quotaId: "EmbedContentRequestsPerDayPerUserPerProjectPerModel-FreeTier",
-      quotaMetric: "generativelanguage.googleapis.com/embed_content_free_tier_requests",
-      quotaValue: "1000",
-    });
-    const delay = Number(String(detail(daily.body, "RetryInfo").retryDelay).replace("s", ""));
-    expect(delay).toBeGreaterThan(0);
-    expect(delay).toBeLessThanOrEqual(60);
-    expect(googleError(daily.body).message).toMatch(
-      /limit: 1000, model: gemini-embedding-001\nPlease retry in [\d.]+s\.$/,
-    );
-    emulator.advanceTime(delay * 1000);
-    expect((await embed(1)).status).toBe(429);
-    emulator.advanceTime(24 * 60 * MINUTE);
-    expect((await embed(1)).status).toBe(200);
-  });
+  it(
+    'tier "free" ends at 1,000 inputs a day with the PerDay quota ' +
+      "id and a retry delay of seconds, as the service sends it",
+    async () => {
+      emulator.options.tier = "free";
+      for (let minute = 0; minute < 10; minute++) {
+        expect((await embed(100)).status).toBe(200);
+        emulator.advanceTime(MINUTE);
+      }
+      const daily = await embed(1);
+      expect(daily.status).toBe(429);
+      expect(violation(daily.body)).toMatchObject({
+        quotaId: "EmbedContentRequestsPerDayPerUserPerProjectPerModel-FreeTier",
+        quotaMetric: "generativelanguage.googleapis.com/embed_content_free_tier_requests",
+        quotaValue: "1000",
+      });
+      const delay = Number(String(detail(daily.body, "RetryInfo").retryDelay).replace("s", ""));
+      expect(delay).toBeGreaterThan(0);
+      expect(delay).toBeLessThanOrEqual(60);
+      expect(googleError(daily.body).message).toMatch(
+        /limit: 1000, model: gemini-embedding-001\nPlease retry in [\d.]+s\.$/,
+      );
+      emulator.advanceTime(delay * 1000);
+      expect((await embed(1)).status).toBe(429);
+      emulator.advanceTime(24 * 60 * MINUTE);
+      expect((await embed(1)).status).toBe(200);
+    },
+  );
 
   it('tier "1" allows 3,000 inputs a minute (and 1M tokens, no daily cap), with paid-tier quota ids', async () => {
     emulator.options.tier = "1";

@@ -183,7 +183,8 @@ export interface EmulatorOptions {
    */
   cacheMinTokens?: "2025" | "2026" | Record<string, number>;
   /**
-   * Status for a file id that does not exist: 403 PERMISSION_DENIED (observed text) or 404 NOT_FOUND (https://ai.google.dev/gemini-api/docs/troubleshooting).
+   * Status for a file id that does not exist: 403 PERMISSION_DENIED (observed text) or 404 NOT_FOUND
+   * (https://ai.google.dev/gemini-api/docs/troubleshooting).
    * @default 403
    */
   missingFileStatus?: 403 | 404;

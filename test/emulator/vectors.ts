@@ -4,7 +4,8 @@
  * Each feature is hashed into one bucket at every Matryoshka level (128, 256, 512, 768, 1536, 3072),
  * so any prefix of at least 128 dimensions still holds every word — truncated vectors keep working
  * for retrieval, as MRL-trained embeddings do. The 3072-dim vector is L2-normalised; a truncated
- * gemini-embedding-001 vector is NOT re-normalised (https://ai.google.dev/gemini-api/docs/embeddings), while gemini-embedding-2
+ * gemini-embedding-001 vector is NOT re-normalised (https://ai.google.dev/gemini-api/docs/embeddings), while
+ * gemini-embedding-2
  * models re-normalise truncated output. Models other than 001 hash with a model seed, so vectors
  * of different models are unrelated, as in reality.
  */

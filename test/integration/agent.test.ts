@@ -61,7 +61,8 @@ function scriptedModel(script: EmulatedToolCall[][]): (request: ChatRequestInfo)
 }
 
 describe("answer({ agent: true })", () => {
-  it("runs the model's searches, replays each call with its thought signature, and cites passages of every step", async () => {
+  it(`runs the model's searches, replays each call with its thought signature, \
+and cites passages of every step`, async () => {
     emulator.options.toolResponder = scriptedModel([
       [{ name: "search", arguments: { query: "glaciers carve valleys", k: 1 } }],
       [{ name: "search", arguments: { query: "rotate signing keys", k: 1 } }],
@@ -174,7 +175,8 @@ describe("answer({ agent: true })", () => {
     ]);
     expect(results[0]!.hits[0]!.text).toContain("Seismographs record earthquake waves");
     expect(results[1]!.hits[0]!.text).toBe(
-      "## Key rotation\n\nRotate the signing keys every ninety days with the keyctl rotate command on the primary node.",
+      "## Key rotation\n\nRotate the signing keys every ninety days with the keyctl rotate command on the primary " +
+        "node.",
     );
     const done = events.at(-1) as Done;
     expect(done.citations[0]).toMatchObject({ n: 1, citation: "manual.pdf:p3", page: 3 });

@@ -74,7 +74,8 @@ async function writeHandbook(target: Workspace): Promise<void> {
       ...Array.from(
         { length: 12 },
         (_, j) =>
-          `Rule ${i + 1}.${j + 1} about ${topic}: keepers log every change in the harbour book before sunset, and crews sign it on return.`,
+          `Rule ${i + 1}.${j + 1} about ${topic}: keepers log every change in the harbour book before sunset, and ` +
+          `crews sign it on return.`,
       ),
       "",
     ].join("\n"),
@@ -389,7 +390,8 @@ describe("gemindex query --pin and gemindex cache, in-process", () => {
     );
     expect(listed.stdout).toMatch(
       new RegExp(
-        `At the service:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  gemindex \\w+: handbook\\.md`,
+        `At the service:\\n  ${name}  gemini-3-flash-preview  [\\d,]+ tokens  expires \\S+  gemindex \\w+: ` +
+          `handbook\\.md`,
       ),
     );
     const json = JSON.parse((await cli(["--json", "cache", "list"])).stdout) as {

@@ -15,7 +15,8 @@ beforeAll(async () => {
   workspace = await makeWorkspace();
   await workspace.write(
     "harbour.md",
-    "# Harbour\n\nThe harbour master rings the bell twice at dawn and once more when the ferry has docked safely at the pier.\n",
+    "# Harbour\n\nThe harbour master rings the bell twice at dawn and once more when the ferry has docked safely " +
+      "at the pier.\n",
   );
   const index = await openIndex({
     uri: workspace.db,
@@ -75,7 +76,8 @@ describe("gemindex query: a stream that breaks off", () => {
     const run = await query();
     expect(run.code).toBe(4);
     expect(run.stderr).toContain(
-      "the answer above is incomplete. The chat stream broke off: the service sent an error (503 UNAVAILABLE: The model is overloaded. Please try again later.)",
+      "the answer above is incomplete. The chat stream broke off: the service sent an error (503 UNAVAILABLE: The " +
+        "model is overloaded. Please try again later.)",
     );
   });
 

@@ -52,7 +52,8 @@ async function referenceDump() {
 }
 
 describe("indexing through the Batch API", () => {
-  it("submits one job, keeps its documents out of the index until it finishes, then writes exactly what a synchronous run writes", async () => {
+  it(`submits one job, keeps its documents out of the index until it finishes, \
+then writes exactly what a synchronous run writes`, async () => {
     const report = await index.index(["."], { batch: "always" });
     expect(report.outcome).toBe("completed");
     const submitted = report.batch?.submitted;
@@ -81,7 +82,8 @@ describe("indexing through the Batch API", () => {
     expect(batched.chunks).toEqual(reference.chunks);
   });
 
-  it("a later run neither re-submits nor re-embeds waiting documents, and collects the job once it has finished", async () => {
+  it(`a later run neither re-submits nor re-embeds waiting documents, \
+and collects the job once it has finished`, async () => {
     const first = await index.index(["."], { batch: "always" });
     const { batchId, job } = first.batch!.submitted!;
     const waiting = await index.index(["."]);
@@ -130,7 +132,8 @@ describe("indexing through the Batch API", () => {
     expect((await index.status()).documents).toBe(5);
   });
 
-  it("after a failed create, the next collection submits the uploaded file exactly once, adopting a job the service did create", async () => {
+  it(`after a failed create, the next collection submits the uploaded file exactly once, \
+adopting a job the service did create`, async () => {
     emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 500, times: 1 });
     const failed = await index.index(["."], { batch: "always" });
     expect(failed.outcome).toBe("stopped");

@@ -111,7 +111,8 @@ const embeddedQueries = () =>
     .map((input) => input[0]!);
 
 describe("gemindex chat", () => {
-  it("answers two turns with one cache, sends the first turn as history, retrieves with both questions, and exits 0 at EOF", async () => {
+  it(`answers two turns with one cache, sends the first turn as history, retrieves with both questions, \
+and exits 0 at EOF`, async () => {
     const run = startChat(["--pin", "handbook.md"]);
     run.stdin.end("When is the lighthouse lamp cleaned?\nAnd when does the ferry leave?\n");
     expect(await run.code).toBe(0);
@@ -209,7 +210,8 @@ describe("gemindex chat", () => {
     };
   }
 
-  it("stops the answer on Ctrl-C (piped input: the process signal), keeps the session going, and leaves no turn in history", async () => {
+  it(`stops the answer on Ctrl-C (piped input: the process signal), keeps the session going, \
+and leaves no turn in history`, async () => {
     emulator.options.streamChunkDelayMs = 5_000; // the stream stalls after its first chunk until we abort
     const controller = new AbortController();
     const started = answerStarted();

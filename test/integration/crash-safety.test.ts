@@ -23,7 +23,8 @@ beforeEach(async () => {
     const sections = Array.from(
       { length: 12 },
       (_, s) =>
-        `## Part ${s}\n\nDocument ${doc} part ${s} talks about topic t${doc}x${s} and nothing else, at some length to fill a chunk.`,
+        `## Part ${s}\n\nDocument ${doc} part ${s} talks about topic t${doc}x${s} and nothing else, at some length ` +
+        `to fill a chunk.`,
     );
     await workspace.write(
       `docs/doc-${String(doc).padStart(2, "0")}.md`,
@@ -84,43 +85,47 @@ describe("a run killed with SIGKILL", () => {
   });
 
   for (const after of [1, 3, 6]) {
-    it(`after ${after} embedding request(s) leaves a consistent index that the next run completes exactly, without paying twice`, async () => {
-      await indexAndKill(after);
-      emulator.options.latencyMs = 0;
+    it(
+      `after ${after} embedding request(s) leaves a consistent index ` +
+        `that the next run completes exactly, without paying twice`,
+      async () => {
+        await indexAndKill(after);
+        emulator.options.latencyMs = 0;
 
-      // What survived the kill is consistent: every manifest row's chunks are all there, no duplicates.
-      const survived = await dumpIndex(workspace.db).catch(() => ({ chunks: [], documents: [] }));
-      const ids = survived.chunks.map((chunk) => chunk.id);
-      expect(new Set(ids).size).toBe(ids.length);
-      for (const document of survived.documents) {
-        expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
-      }
-      const paidBefore = new Set(survived.chunks.map((chunk) => chunk.hash));
+        // What survived the kill is consistent: every manifest row's chunks are all there, no duplicates.
+        const survived = await dumpIndex(workspace.db).catch(() => ({ chunks: [], documents: [] }));
+        const ids = survived.chunks.map((chunk) => chunk.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        for (const document of survived.documents) {
+          expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
+        }
+        const paidBefore = new Set(survived.chunks.map((chunk) => chunk.hash));
 
-      emulator.reset();
-      const index = await openIndex({
-        uri: workspace.db,
-        cwd: workspace.corpus,
-        apiKey: emulator.apiKey,
-        baseURL: emulator.baseURL,
-      });
-      const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
-      await index.close();
-      expect(report.outcome).toBe("completed");
-      const embeddedNow = emulator
-        .requests({ path: /\/openai\/embeddings$/ })
-        .flatMap((request) => (request.body as { input: string[] }).input);
+        emulator.reset();
+        const index = await openIndex({
+          uri: workspace.db,
+          cwd: workspace.corpus,
+          apiKey: emulator.apiKey,
+          baseURL: emulator.baseURL,
+        });
+        const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
+        await index.close();
+        expect(report.outcome).toBe("completed");
+        const embeddedNow = emulator
+          .requests({ path: /\/openai\/embeddings$/ })
+          .flatMap((request) => (request.body as { input: string[] }).input);
 
-      emulator.reset();
-      const expected = await reference();
-      const resumed = await dumpIndex(workspace.db);
-      expect(resumed.documents).toEqual(expected.documents);
-      expect(resumed.chunks).toEqual(expected.chunks);
-      // Nothing already written was embedded again.
-      expect(embeddedNow.length).toBe(expected.chunks.length - paidBefore.size);
-      // The kill really interrupted the run.
-      expect(survived.documents.length).toBeLessThan(expected.documents.length);
-    });
+        emulator.reset();
+        const expected = await reference();
+        const resumed = await dumpIndex(workspace.db);
+        expect(resumed.documents).toEqual(expected.documents);
+        expect(resumed.chunks).toEqual(expected.chunks);
+        // Nothing already written was embedded again.
+        expect(embeddedNow.length).toBe(expected.chunks.length - paidBefore.size);
+        // The kill really interrupted the run.
+        expect(survived.documents.length).toBeLessThan(expected.documents.length);
+      },
+    );
   }
 });
 
@@ -196,7 +201,8 @@ describe("a run that died between its chunk commit and its manifest commit", () 
 });
 
 describe("Ctrl-C (SIGINT) during a run", () => {
-  it("lets requests in flight finish, commits complete documents and exits 130; the next run pays only for the rest", async () => {
+  it(`lets requests in flight finish, commits complete documents and exits 130; \
+the next run pays only for the rest`, async () => {
     emulator.options.latencyMs = 100;
     const child = spawn(
       process.execPath,

@@ -52,7 +52,8 @@ const damages: Record<string, () => Promise<void>> = {
 
 describe("a damaged index", () => {
   for (const [damage, inflict] of Object.entries(damages)) {
-    it(`with ${damage}: doctor names the damage and the repair (exit 6), nothing else exits 1, --reset starts over`, async () => {
+    it(`with ${damage}: doctor names the damage and the repair (exit 6), nothing else exits 1, \
+--reset starts over`, async () => {
       await inflict();
       const doctor = await gemindex("doctor");
       expect(doctor.code).toBe(6);

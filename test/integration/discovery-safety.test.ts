@@ -52,7 +52,8 @@ describe("gemindex index and symbolic links", () => {
       "gemindex: not followed: h/etc-link -> /etc: points outside the indexed folder (--follow-symlinks follows it)\n",
     );
     expect(run.stderr).toContain(
-      "gemindex: not followed: h/passwd.txt -> /etc/passwd: points outside the indexed folder (--follow-symlinks follows it)\n",
+      "gemindex: not followed: h/passwd.txt -> /etc/passwd: points outside the indexed folder (--follow-symlinks " +
+        "follows it)\n",
     );
     expect(run.stdout).toMatch(/^Indexed \S+: 1 new, 0 changed, 0 unchanged, 0 removed, 0 failed \(1 file seen\)/);
     const json = JSON.parse((await online(["--json", "index", "h"])).stdout) as { passedOver: unknown[] };

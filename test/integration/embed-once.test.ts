@@ -27,7 +27,8 @@ describe("identical chunk text within one run", () => {
     const sections = Array.from(
       { length: 3 },
       (_, i) =>
-        `## Part ${i}\n\nThe copied text, part ${i}, is about tides and the moon and how the two of them move the sea twice a day.`,
+        `## Part ${i}\n\nThe copied text, part ${i}, is about tides and the moon and how the two of them move the ` +
+        `sea twice a day.`,
     );
     const text = `# Copied\n\n${sections.join("\n\n")}\n`;
     for (let copy = 0; copy < 100; copy++) await workspace.write(`copies/c${String(copy).padStart(3, "0")}.md`, text);

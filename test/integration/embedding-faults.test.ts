@@ -28,7 +28,8 @@ const inputsOf = (call: { body: unknown }) => (call.body as { input: string[] })
 const PADDING = /([^\p{L}\p{N}])\1{3,}/u;
 
 describe("a realistic documentation folder (padded Markdown tables)", () => {
-  it("is indexed end to end: every file, the padding collapsed in what is sent and kept in what is stored", async () => {
+  it(`is indexed end to end: every file, the padding collapsed in what is sent and kept in what is \
+stored`, async () => {
     await workspace.copyFixture("realistic-docs", "docs");
     const run = await cli(["index", "docs"]);
     expect(run.stderr).toBe("");
@@ -73,7 +74,10 @@ describe("an input the service refuses", () => {
     const run = await cli(["index", "docs"]);
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(
-      /skipped \S*docs\/bad\.md: embedding refused: 400 INVALID_ARGUMENT: Request contains content that cannot be embedded\./,
+      new RegExp(
+        String.raw`skipped \S*docs\/bad\.md: embedding refused: 400 INVALID_ARGUMENT: ` +
+          String.raw`Request contains content that cannot be embedded\.`,
+      ),
     );
     expect(run.stdout).toMatch(/11 new, 0 changed, 0 unchanged, 0 removed, 1 failed/);
     // The refused request was narrowed down; every other input was embedded exactly once.

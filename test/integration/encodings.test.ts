@@ -17,7 +17,8 @@ afterEach(async () => {
 });
 
 describe("text in legacy encodings", () => {
-  it("indexes Shift_JIS, windows-1252 and nearly-UTF-8 files, each read correctly, with a note naming the decoding", async () => {
+  it(`indexes Shift_JIS, windows-1252 and nearly-UTF-8 files, each read correctly, \
+with a note naming the decoding`, async () => {
     const run = await runGemindex(["--db", workspace.db, "index", "notes"], { cwd: workspace.corpus, env: {} });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/3 new, 0 changed, 0 unchanged, 0 removed, 0 failed/);

@@ -78,7 +78,8 @@ function completed(report: EvalReport, mode: string) {
 }
 
 describe("gemindex eval", () => {
-  it("evaluates lexical search offline, ranks each judged query's best document first, and skips vector and hybrid", async () => {
+  it(`evaluates lexical search offline, ranks each judged query's best document first, \
+and skips vector and hybrid`, async () => {
     const run = await runGemindex([...evalArgs(), "--json", "--per-query"], { cwd: workspace.root });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);

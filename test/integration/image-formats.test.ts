@@ -64,7 +64,8 @@ describe("images Gemini does not read", () => {
     await opened.close();
   });
 
-  it("a caption refused for one image is that file's failure, named with the service's reason; the rest is indexed (exit 3) and the next run goes on", async () => {
+  it(`a caption refused for one image is that file's failure, named with the service's reason; \
+the rest is indexed (exit 3) and the next run goes on`, async () => {
     // The first image described (scans/gauge.bmp, in path order) is refused.
     emulator.inject({ path: "chat/completions", status: 400, message: "Unsupported MIME type: image/bmp" });
     const first = await index();

@@ -65,7 +65,8 @@ describe("index() then search() against the emulator", () => {
     expect(codeHit.displayPath).toBe("src/backoff.ts");
   });
 
-  it("sends what Gemini requires: float encoding, dimensions, the key as a bearer token, no retries by the SDK", async () => {
+  it(`sends what Gemini requires: float encoding, dimensions, the key as a bearer token, \
+no retries by the SDK`, async () => {
     await index.index(["."]);
     const [request] = embeddingRequests();
     expect(request!.body).toMatchObject({ model: "gemini-embedding-001", encoding_format: "float", dimensions: 768 });

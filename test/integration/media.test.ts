@@ -40,7 +40,8 @@ const open = (options: { apiKey?: string; embeddingModel?: string } = {}) =>
   });
 
 describe("images and audio", () => {
-  it("captions images and transcribes audio with the chat model, then finds them by what they show and say", async () => {
+  it(`captions images and transcribes audio with the chat model, \
+then finds them by what they show and say`, async () => {
     const index = await open();
     const report = await index.index(["."]);
     expect(report.files).toMatchObject({ new: 3, failed: 0 });

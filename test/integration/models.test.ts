@@ -47,7 +47,8 @@ describe("model ids are checked against the service's list before any request", 
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'The service does not offer the embedding model "gemini-embeding-001" to this key (a typo, or a retired model). Did you mean gemini-embedding-001?',
+      'The service does not offer the embedding model "gemini-embeding-001" to this key (a typo, or a retired ' +
+        "model). Did you mean gemini-embedding-001?",
     );
     expect(run.stderr).toContain("`gemindex models` lists the models this key can use.");
     expect(work()).toEqual([]);
@@ -69,7 +70,8 @@ describe("model ids are checked against the service's list before any request", 
     expect(run.stderr).toMatch(/gemini-embedding-001 is not a chat model \(it is listed for embedContent/);
   });
 
-  it("keeps the list in the index for a day: a run saved it, runs and queries read it, a day later it is fetched again", async () => {
+  it(`keeps the list in the index for a day: a run saved it, runs and queries read it, \
+a day later it is fetched again`, async () => {
     const now = { value: Date.now() };
     const open = () =>
       openIndex({
@@ -110,7 +112,8 @@ describe("--reasoning-effort is mapped or refused per model before any request",
   it.each([
     [
       "gemini-3-flash-preview",
-      'Reasoning effort "none" is not available for gemini-3-flash-preview: Gemini 3 models always think. Use "minimal"',
+      'Reasoning effort "none" is not available for gemini-3-flash-preview: Gemini 3 models always think. Use ' +
+        '"minimal"',
     ],
     [
       "gemini-2.5-pro",

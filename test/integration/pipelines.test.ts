@@ -83,7 +83,8 @@ describe("pipeline files", () => {
 });
 
 describe("gemindex run", () => {
-  it("is quiet when all went well, records the run, and a day of hourly runs on an unchanged folder costs no embedding request after the first", async () => {
+  it(`is quiet when all went well, records the run, and a day of hourly runs on an unchanged folder costs no \
+embedding request after the first`, async () => {
     const first = await cli(["run", "notes"]);
     expect(first).toMatchObject({ code: 0, stdout: "", stderr: "" });
     const paid = embeddingRequests().length;

@@ -61,7 +61,8 @@ function quotaBoundMs(calls: LoggedRequest[]): number {
 }
 
 describe("a free-tier key (100 inputs, 30,000 tokens a minute)", () => {
-  it("indexes with no flags: the first oversize request teaches the quota, then requests fit it, in about the quota-bound time", async () => {
+  it(`indexes with no flags: the first oversize request teaches the quota, then requests fit it, \
+in about the quota-bound time`, async () => {
     const index = await openOnEmulatorClock();
     const started = emulator.now();
     const report = await index.index(["docs"], { concurrency: 1 });
@@ -149,7 +150,8 @@ describe("a stop during a wait", () => {
     expect(report.filesLeft).toBe(40 - status.documents);
   });
 
-  it("the CLI off a terminal prints each wait with its reason and time to resume, and SIGTERM ends it with exit 130", async () => {
+  it(`the CLI off a terminal prints each wait with its reason and time to resume, \
+and SIGTERM ends it with exit 130`, async () => {
     const bin = path.resolve(import.meta.dirname, "../../dist/cli/bin.js");
     const child = spawn(process.execPath, [bin, "--db", workspace.db, "index", "docs", "--tier", "free"], {
       cwd: workspace.corpus,
@@ -169,7 +171,10 @@ describe("a stop during a wait", () => {
     expect(Date.now() - signalledAt).toBeLessThan(5_000);
     expect(code).toBe(130);
     expect(stderr).toMatch(
-      /gemindex: waiting \d+\.\d s \(pacing to the quota of (30,000 tokens|100 requests)\/min\), resuming at \d\d:\d\d:\d\d/,
+      new RegExp(
+        String.raw`gemindex: waiting \d+\.\d s \(pacing to the quota of (30,000 tokens|100 requests)\/min\), ` +
+          String.raw`resuming at \d\d:\d\d:\d\d`,
+      ),
     );
     expect(stderr).toMatch(/SIGTERM received/);
   });

@@ -82,7 +82,8 @@ describe("rate limits and quotas", () => {
     expect(second.chunks.embedded + paid).toBe(status.chunks);
   });
 
-  it("the CLI exits 4 with the quota message when the daily quota is gone; status, doctor and runs say stopped", async () => {
+  it(`the CLI exits 4 with the quota message when the daily quota is gone; status, \
+doctor and runs say stopped`, async () => {
     emulator.options.limits = { "gemini-embedding-001": { rpd: 0 } };
     const cli = (args: string[]) =>
       runGemindex(["--db", workspace.db, ...args], {

@@ -37,7 +37,8 @@ describe("GemIndex.read()", () => {
     const lines = await index.read("guide.md", { lines: { start: 7, end: 9 } });
     expect(lines.citation).toBe("guide.md:L7-L9");
     expect(lines.text).toBe(
-      "## Key rotation\n\nRotate the signing keys every ninety days with the keyctl rotate command on the primary node.",
+      "## Key rotation\n\nRotate the signing keys every ninety days with the keyctl rotate command on the primary " +
+        "node.",
     );
     const page = await index.read("manual.pdf", { page: 2 });
     expect(page).toMatchObject({ citation: "manual.pdf:p2", page: 2, pages: 3 });

@@ -35,7 +35,8 @@ const ocrCalls = () =>
     .filter((request) => JSON.stringify(request.body).includes("scanned document"));
 
 describe("scanned PDF pages", () => {
-  it("with a key, the model reads each scanned page (rendered to PNG), cited by page; readings are cached by content", async () => {
+  it(`with a key, the model reads each scanned page (rendered to PNG), cited by page; \
+readings are cached by content`, async () => {
     const run = await runGemindex(["--db", workspace.db, "index", "reports"], { cwd: workspace.corpus, env: env() });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/3 new, 0 changed, 0 unchanged, 0 removed, 0 failed/);

@@ -208,7 +208,8 @@ describe("writeBatchInput", () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as { custom_id: string; body: Record<string, unknown> });
 
-  it("streams one line per item from an async iterable, applying the document form, and counts bytes exactly", async () => {
+  it(`streams one line per item from an async iterable, applying the document form, \
+and counts bytes exactly`, async () => {
     const file = path.join(directory, "in.jsonl");
     async function* source(): AsyncGenerator<BatchEmbedItem> {
       yield { customId: "a", text: "Grüße 漢字 🙂", title: "T" };

@@ -40,7 +40,8 @@ const paragraphs = (count: number) =>
   Array.from(
     { length: count },
     (_, index) =>
-      `Survey ${index} covered the jetty at dawn. The gauge drifted by ${index} millimetres.\nWe logged wind, water temperature and tide, then packed up before the rain.`,
+      `Survey ${index} covered the jetty at dawn. The gauge drifted by ${index} millimetres.\nWe logged wind, ` +
+      `water temperature and tide, then packed up before the rain.`,
   ).join("\n\n");
 
 describe("chunkDocument: text", () => {
@@ -106,7 +107,8 @@ describe("chunkDocument: code", () => {
   const pythonModule = Array.from(
     { length: 12 },
     (_, index) =>
-      `def reading_${index}(samples):\n    """Average reading ${index}."""\n    total = sum(sample.value for sample in samples)\n    return total / max(len(samples), ${index + 1})\n`,
+      `def reading_${index}(samples):\n    """Average reading ${index}."""\n    total = sum(sample.value for ` +
+      `sample in samples)\n    return total / max(len(samples), ${index + 1})\n`,
   ).join("\n\n");
 
   it("cuts between top-level declarations", async () => {

@@ -56,7 +56,9 @@ describe("chunkDocument: HTML and Word", () => {
       { length: 60 },
       (_, index) => `<tr><td>Jetty ${index}</td><td>${(index * 0.07).toFixed(2)}</td></tr>`,
     ).join("");
-    const html = `<!DOCTYPE html><title>Levels</title><main><h1>Levels</h1><table><tr><th>Gauge</th><th>Level (m)</th></tr>${rows}</table></main>`;
+    const html =
+      `<!DOCTYPE html><title>Levels</title><main><h1>Levels</h1><table><tr><th>Gauge</th><th>Level ` +
+      `(m)</th></tr>${rows}</table></main>`;
     const document = documentOf("html", [{ text: htmlToMarkdown(html).markdown }]);
     const chunks = chunkDocument(document, { maxTokens: 96, overlapTokens: 0 });
     expect(chunks.length).toBeGreaterThan(3);

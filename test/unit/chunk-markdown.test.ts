@@ -67,7 +67,8 @@ describe("chunkDocument: Markdown", () => {
     }
   });
 
-  it("keeps every chunk within maxTokens at any budget, except a whole fence or a table row with its header", async () => {
+  it(`keeps every chunk within maxTokens at any budget, except a whole fence or a table row with its \
+header`, async () => {
     for (const fixture of ["corpus/guide.md", "corpus/reference.md"]) {
       for (const maxTokens of [32, 48, 64, 100, 512]) {
         const { chunks } = await chunkMarkdownFile(path.join(fixtures, fixture), maxTokens);
@@ -149,7 +150,8 @@ describe("chunkDocument: Markdown", () => {
     for (const chunk of chunks) expectQuotesLines(contentOf(chunk), lines, chunk.lineStart!, chunk.lineEnd!);
   });
 
-  it("splits a fence above the 2048-token hard cap between lines, re-fencing every part with its info string", async () => {
+  it(`splits a fence above the 2048-token hard cap between lines, \
+re-fencing every part with its info string`, async () => {
     const body = codeLines(400, "sample");
     const markdown = ["# Generated table", "", "~~~~ts title=samples.ts", ...body, "~~~~", ""].join("\n");
     const { chunks, lines } = await chunkMarkdownText(markdown, 512);

@@ -142,7 +142,8 @@ describe("stableContext", () => {
 });
 
 describe("ContextCache.acquire", () => {
-  it("does not offer a context clearly below the model's minimum, and says so only when documents are pinned", async () => {
+  it(`does not offer a context clearly below the model's minimum, \
+and says so only when documents are pinned`, async () => {
     const { cache, fake } = setup({ minTokens: 1000 });
     expect(await cache.acquire(context("x", 899))).toEqual({
       notices: [
@@ -158,7 +159,8 @@ describe("ContextCache.acquire", () => {
     expect(fake.calls).toEqual([]);
   });
 
-  it("creates a cache near or above the minimum and records it; the next question reuses it without a call", async () => {
+  it(`creates a cache near or above the minimum and records it; the next question reuses it without a \
+call`, async () => {
     const { cache, fake, registry } = setup({ minTokens: 1000 });
     const stable = context("p".repeat(2000), 950);
     const first = await cache.acquire(stable);
@@ -283,7 +285,8 @@ describe("ContextCache.acquire", () => {
     expect(fake.calls).toHaveLength(1);
   });
 
-  it("still uses a new cache when the registry cannot be written, and says the next question makes another", async () => {
+  it(`still uses a new cache when the registry cannot be written, \
+and says the next question makes another`, async () => {
     const { cache, registry } = setup();
     registry.failWrites = true;
     const decision = await cache.acquire(context("p".repeat(2000), 2000));

@@ -175,7 +175,8 @@ describe("discoverFiles", () => {
     expect(skipped).toEqual([]);
   });
 
-  it("yields a file reached through a symlink or a hard link once, under its real path, and reports broken links", async () => {
+  it(`yields a file reached through a symlink or a hard link once, under its real path, \
+and reports broken links`, async () => {
     tree = await makeTempTree({ "real.md": "real" });
     await tree.link("alias.md", "real.md");
     await tree.link("dangling.md", "nowhere.md");

@@ -80,7 +80,8 @@ describe("embedChunks", () => {
     expect(fake.calls.length).toBe(2);
   });
 
-  it("splits an input above the per-input limit into parts, nothing dropped, and returns one combined unit vector", async () => {
+  it(`splits an input above the per-input limit into parts, nothing dropped, \
+and returns one combined unit vector`, async () => {
     const fake = createFakeEmbedder({ limits: { maxInputTokens: 100 }, script: [(texts) => vectorsFor(texts)] });
     const text = Array.from({ length: 60 }, (_, i) => `Sentence ${i} says something.`).join(" ");
     async function* one(): AsyncGenerator<EmbedItem<string>> {

@@ -133,7 +133,8 @@ describe("QuotaPlan", () => {
       await plan.acquire(50, 10);
       starts.push(now);
     }
-    // 50 inputs of a 100-a-minute quota reserve half a minute each (+1%); the third waits for the first to leave the window.
+    // 50 inputs of a 100-a-minute quota reserve half a minute each (+1%); the third waits for the first to leave the
+    // window.
     expect(starts).toEqual([0, 30_300, 60_600]);
   });
 });

@@ -118,7 +118,9 @@ describe("the quota a 429 names", () => {
     const body = (quotaId: string, quotaValue: string, retryDelay = "18s") => ({
       error: {
         code: 429,
-        message: `You exceeded your current quota.\n* Quota exceeded for metric: m, limit: ${quotaValue}\nPlease retry in 18.41s.`,
+        message:
+          `You exceeded your current quota.\n* Quota exceeded for metric: m, limit: ${quotaValue}\nPlease ` +
+          `retry in 18.41s.`,
         status: "RESOURCE_EXHAUSTED",
         details: [
           { "@type": "type.googleapis.com/google.rpc.Help", links: [] },

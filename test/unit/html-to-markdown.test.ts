@@ -11,7 +11,8 @@ describe("htmlToMarkdown: what is kept", () => {
   it("keeps only <main> when there is one, with an article's own header but not the page's", () => {
     const markdown = markdownOf(
       "<header><h1>Site name</h1><nav>Menu</nav></header><p>Outside main.</p>" +
-        "<main><article><header><h1>Story</h1></header><p>Body text.</p><footer>Filed under tides</footer></article></main><footer>Page footer</footer>",
+        ("<main><article><header><h1>Story</h1></header><p>Body text.</p><footer>Filed under " +
+          "tides</footer></article></main><footer>Page footer</footer>"),
     );
     expect(markdown).toBe("# Story\n\nBody text.\n\nFiled under tides");
   });
@@ -31,9 +32,11 @@ describe("htmlToMarkdown: what is kept", () => {
   it("drops scripts, styles, forms, asides, embedded media and hidden elements", () => {
     const markdown = markdownOf(
       "<main><p>Kept.</p><script>var secret = 1</script><style>p{}</style><noscript>Enable JS</noscript>" +
-        "<form><label>Name</label><input value=x><button>Send</button></form><aside>Related</aside><iframe src=x></iframe>" +
+        ("<form><label>Name</label><input value=x><button>Send</button></form><aside>Related</aside><iframe " +
+          "src=x></iframe>") +
         '<svg><text>chart label</text></svg><p hidden>Hidden attr</p><p aria-hidden="true">Aria hidden</p>' +
-        '<p style="color: red; display:none">Display none</p><p style="visibility: hidden">Invisible</p><div role="navigation">Nav by role</div>' +
+        ('<p style="color: red; display:none">Display none</p><p style="visibility: hidden">Invisible</p><div ' +
+          'role="navigation">Nav by role</div>') +
         "<template><p>Template</p></template><p>Also kept.</p></main>",
     );
     expect(markdown).toBe("Kept.\n\nAlso kept.");
@@ -51,14 +54,16 @@ describe("htmlToMarkdown: structure", () => {
 
   it("writes nested and numbered lists with their markers and indentation", () => {
     const markdown = markdownOf(
-      '<ul><li>First<ul><li>Inner <b>bold</b></li></ul></li><li><p>Second</p><p>More</p></li></ul><ol start="4"><li>four</li><li>five</li></ol>',
+      "<ul><li>First<ul><li>Inner <b>bold</b></li></ul></li><li><p>Second</p><p>More</p></li></ul><ol " +
+        'start="4"><li>four</li><li>five</li></ol>',
     );
     expect(markdown).toBe("- First\n  - Inner bold\n- Second\n  More\n\n4. four\n5. five");
   });
 
   it("fences <pre> with its language and a fence longer than any backtick run inside", () => {
     const markdown = markdownOf(
-      '<pre class="lang-md">Use ```js fences\n\n  indented line</pre><p>Call <code>gauge.read()</code> or <code>a`b</code>.</p>',
+      '<pre class="lang-md">Use ```js fences\n\n  indented line</pre><p>Call <code>gauge.read()</code> or ' +
+        "<code>a`b</code>.</p>",
     );
     expect(markdown).toBe("````md\nUse ```js fences\n\n  indented line\n````\n\nCall `gauge.read()` or `` a`b ``.");
     expect(parseMarkdown(markdown.split("\n"))[0]).toMatchObject({ type: "fence", start: 0, end: 4 });
@@ -67,10 +72,12 @@ describe("htmlToMarkdown: structure", () => {
   it("writes a data table as a GFM table whose first row is the header, escaping pipes and filling spans", () => {
     const markdown = markdownOf(
       "<table><caption>Levels</caption><tr><td>Gauge</td><td>Level</td><td>Note</td></tr>" +
-        '<tr><td>North</td><td>2.41</td><td>high | windy</td></tr><tr><td colspan="2">calm all day</td><td><p>two</p><p>paragraphs</p></td></tr><tr><td></td><td></td><td></td></tr></table>',
+        ('<tr><td>North</td><td>2.41</td><td>high | windy</td></tr><tr><td colspan="2">calm all ' +
+          "day</td><td><p>two</p><p>paragraphs</p></td></tr><tr><td></td><td></td><td></td></tr></table>"),
     );
     expect(markdown).toBe(
-      "Levels\n\n| Gauge | Level | Note |\n| --- | --- | --- |\n| North | 2.41 | high \\| windy |\n| calm all day |  | two paragraphs |",
+      "Levels\n\n| Gauge | Level | Note |\n| --- | --- | --- |\n| North | 2.41 | high \\| windy |\n| calm all day " +
+        "|  | two paragraphs |",
     );
     expect(parseMarkdown(markdown.split("\n"))[1]).toMatchObject({ type: "table", start: 2, end: 5 });
   });

@@ -156,7 +156,8 @@ describe("loadDocument: failures", () => {
 });
 
 describe("isSupportedPath", () => {
-  it("accepts readable formats, extension-less files and unknown extensions (sniffed), and passes over the rest", () => {
+  it(`accepts readable formats, extension-less files and unknown extensions (sniffed), \
+and passes over the rest`, () => {
     const accepted = [
       "a.md",
       "b.MDX",

@@ -27,7 +27,8 @@ describe("loadDocument: HTML", () => {
     expect(text.startsWith("# North Jetty Tide Station\n\nMaintained by the harbour survey team.")).toBe(true);
     expect(text).toContain("## Readings");
     expect(text).toContain(
-      "| Time | Level (m) | Note |\n| --- | --- | --- |\n| 06:00 | 2.41 | high water |\n| 09:00 | 1.12 | falling \\| gusty |",
+      "| Time | Level (m) | Note |\n| --- | --- | --- |\n| 06:00 | 2.41 | high water |\n| 09:00 | 1.12 | falling " +
+        "\\| gusty |",
     );
     expect(text).toContain(
       "```python\ndef calibrate(staff, sensor):\n    offset = staff - sensor\n\n    return round(offset, 3)\n```",
@@ -62,7 +63,8 @@ describe("loadDocument: HTML", () => {
     ]);
     expect(lines[28]).toContain('<img src="../media/gauge.png"');
     expect(document.warnings).toEqual([
-      `linked image not found: images/retired-gauge.png (line ${lines.findIndex((line) => line.includes("retired-gauge.png")) + 1})`,
+      `linked image not found: images/retired-gauge.png (line ` +
+        `${lines.findIndex((line) => line.includes("retired-gauge.png")) + 1})`,
     ]);
   });
 
@@ -70,8 +72,10 @@ describe("loadDocument: HTML", () => {
     const document = await load(fixture("html/no-main.html"));
     expect(document.title).toBe("Spring tides");
     expect(document.sections[0]!.text).toBe(
-      "# Spring and neap tides\n\nSpring tides happen near new and full moon, when the sun and moon pull in line.\n\n## Neap tides\n\n" +
-        "Neap tides happen at the quarter moons, when the pulls are at right angles:\n\n1. the high waters are lower,\n2. the low waters are higher.",
+      "# Spring and neap tides\n\nSpring tides happen near new and full moon, when the sun and moon pull in " +
+        "line.\n\n## Neap tides\n\n" +
+        ("Neap tides happen at the quarter moons, when the pulls are at right angles:\n\n1. the high waters are " +
+          "lower,\n2. the low waters are higher."),
     );
   });
 
@@ -103,7 +107,8 @@ describe("loadDocument: HTML", () => {
 });
 
 describe("loadDocument: Markdown image links", () => {
-  it("collects local images with alt text, heading path and line; ignores code, remote URLs and non-images", async () => {
+  it(`collects local images with alt text, heading path and line; ignores code, \
+remote URLs and non-images`, async () => {
     const document = await load(fixture("linked/field-notes.md"));
     const media = (name: string) => fixture(`media/${name}`).split(path.sep).join("/");
     expect(document.images).toEqual([
@@ -117,11 +122,13 @@ describe("loadDocument: Markdown image links", () => {
     ]);
   });
 
-  it("counts lines from the file even after front matter, resolves %-escapes and angle brackets, lists each file once, and ignores site-root paths", async () => {
+  it(`counts lines from the file even after front matter, resolves %-escapes and angle brackets, \
+lists each file once, and ignores site-root paths`, async () => {
     const tree = await tempTree({ "img/tide curve.png": await readFile(fixture("media/gauge.png")) });
     const file = await tree.write(
       "notes.md",
-      "---\ntitle: Notes\n---\n\n# Notes\n\n![one](img/tide%20curve.png)\n\n![two](<img/tide curve.png>)\n\n![pic](img/tide%20curve.png?v=2#top)\n\n![site root](/static/logo.png)\n",
+      "---\ntitle: Notes\n---\n\n# Notes\n\n![one](img/tide%20curve.png)\n\n![two](<img/tide " +
+        "curve.png>)\n\n![pic](img/tide%20curve.png?v=2#top)\n\n![site root](/static/logo.png)\n",
     );
     const document = await load(file);
     expect(document.images).toEqual([
@@ -192,7 +199,8 @@ describe("loadDocument: Word", () => {
 });
 
 describe("loadDocument: Excel", () => {
-  it("makes one section per sheet with values: sheet name, first data row, one 'Header: value' line per row", async () => {
+  it(`makes one section per sheet with values: sheet name, first data row, one 'Header: \
+value' line per row`, async () => {
     const document = await load(fixture("office/tide-log.xlsx"));
     expect(document.kind).toBe("xlsx");
     expect(document.title).toBe("Tide Station Log");
@@ -224,7 +232,8 @@ describe("loadDocument: Excel", () => {
       maxCellCharacters: 10,
     });
     expect(document.sections.map((section) => section.text)).toEqual([
-      "Station: North jet… | Date: 2024-03-12 | Level (m): 2.41\nStation: Fish quay | Date: 2024-03-13 | Level (m): 2.38",
+      "Station: North jet… | Date: 2024-03-12 | Level (m): 2.41\nStation: Fish quay | Date: 2024-03-13 | Level " +
+        "(m): 2.38",
     ]);
     expect(document.warnings).toEqual([
       'sheet "Readings": 1 row left out (limit of 2 rows per workbook)',
@@ -267,7 +276,8 @@ describe("loadDocument: images and audio", () => {
     }
   });
 
-  it("converts GIF, BMP and TIFF (which Gemini does not read) to PNG: the same picture, first frame, with a warning", async () => {
+  it(`converts GIF, BMP and TIFF (which Gemini does not read) to PNG: the same picture, first frame, \
+with a warning`, async () => {
     const reference = await sharp(await readFile(fixture("media/gauge.png")))
       .raw()
       .toBuffer();

@@ -58,7 +58,8 @@ describe("loadDocument: scanned PDF pages", () => {
     expect(seen).toEqual([]);
   });
 
-  it("a page the reader refuses (a LoadError) is left out with its reason; if nothing is left, the file fails", async () => {
+  it(`a page the reader refuses (a LoadError) is left out with its reason; if nothing is left, \
+the file fails`, async () => {
     const refuse = async () => {
       throw new LoadError("x", "Gemini page transcription request failed (400 INVALID_ARGUMENT: bad image)");
     };
@@ -68,7 +69,8 @@ describe("loadDocument: scanned PDF pages", () => {
       "page 2 (scanned): Gemini page transcription request failed (400 INVALID_ARGUMENT: bad image)",
     ]);
     expect(await failure(fixture("pdf/scan-only.pdf"), { readScannedPage: refuse })).toBe(
-      "no page could be read: page 1 (scanned): Gemini page transcription request failed (400 INVALID_ARGUMENT: bad image)",
+      "no page could be read: page 1 (scanned): Gemini page transcription request failed (400 INVALID_ARGUMENT: " +
+        "bad image)",
     );
   });
 

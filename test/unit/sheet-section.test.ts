@@ -5,7 +5,8 @@ import { columnLetters, formatCell, sheetSection } from "../../src/loaders/offic
 const limits = { maxRows: 1000, maxColumns: 100, maxCellCharacters: 200 };
 
 describe("sheetSection", () => {
-  it("takes the first non-empty row as header, numbers lines by spreadsheet row, and keeps empty rows as blank lines", () => {
+  it(`takes the first non-empty row as header, numbers lines by spreadsheet row, \
+and keeps empty rows as blank lines`, () => {
     const rows = [
       [],
       [null, null],

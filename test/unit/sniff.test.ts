@@ -202,32 +202,39 @@ describe("decodeText", () => {
     // Bytes written by Python's codecs; the text is what must come back.
     [
       "EUC-JP",
-      "c5ecb5fea4cec5b7b5a4a4cfc0b2a4eca4c7a4b9a1a3ccc0c6fca4cfb1aba4acb9dfa4eba4c7a4b7a4e7a4a6a1a3c4aca4cecbfea4c1b0faa4ada4cfc0b5b8e1a4cbbac7a4e2b9e2a4afa4caa4eaa4dea4b9a1a3b9c1a4cec5f4c2e6a4cfcbe8c4abc5c0b8a1a4b5a4eca4dea4b9a1a30a",
+      "c5ecb5fea4cec5b7b5a4a4cfc0b2a4eca4c7a4b9a1a3ccc0c6fca4cfb1aba4acb9dfa4eba4c7a4b7a4e7a4a6a1a3c4ac" +
+        "a4cecbfea4c1b0faa4ada4cfc0b5b8e1a4cbbac7a4e2b9e2a4afa4caa4eaa4dea4b9a1a3b9c1a4cec5f4c2e6a4cfcbe8" +
+        "c4abc5c0b8a1a4b5a4eca4dea4b9a1a30a",
       "東京の天気は晴れです。",
     ],
     [
       "GB18030",
-      "b1b1bea9bdf1ccecccecc6f8c7e7c0caa1a3c3f7ccecbfc9c4dcbbe1cfc2d3eaa1a3b8dbbfdab5c4b5c6cbfec3bfccecd4e7c9cfb6bcd2aabcecb2e9a1a3b3b1cfabd4dad6d0cee7d7eeb8dfa1a30a",
+      "b1b1bea9bdf1ccecccecc6f8c7e7c0caa1a3c3f7ccecbfc9c4dcbbe1cfc2d3eaa1a3b8dbbfdab5c4b5c6cbfec3bfccec" +
+        "d4e7c9cfb6bcd2aabcecb2e9a1a3b3b1cfabd4dad6d0cee7d7eeb8dfa1a30a",
       "北京今天天气晴朗。",
     ],
     [
       "Big5",
-      "a578a55fa4b5a4d1a4d1aef0b4b8aed4a143a9faa4d1a569afe0b77ca455ab42a143b4e4a466aababf4fb6f0a843a4d1a6ada457b3a3ad6ec0cbac64a143bce9a6c1a662a4a4a4c8b3ccb0aaa1430a",
+      "a578a55fa4b5a4d1a4d1aef0b4b8aed4a143a9faa4d1a569afe0b77ca455ab42a143b4e4a466aababf4fb6f0a843a4d1" +
+        "a6ada457b3a3ad6ec0cbac64a143bce9a6c1a662a4a4a4c8b3ccb0aaa1430a",
       "台北今天天氣晴朗。",
     ],
     [
       "EUC-KR",
-      "bcadbfefc0c720b3afbebeb4c220b8bcbdc0b4cfb4d92e20b3bbc0cfc0ba20baf1b0a120bfc320b0cdc0d4b4cfb4d92e20c7d7b1b8c0c720b5eeb4ebb4c220b8c5c0cf20bec6c4a720c1a1b0cbb5cbb4cfb4d92e0a",
+      "bcadbfefc0c720b3afbebeb4c220b8bcbdc0b4cfb4d92e20b3bbc0cfc0ba20baf1b0a120bfc320b0cdc0d4b4cfb4d92e" +
+        "20c7d7b1b8c0c720b5eeb4ebb4c220b8c5c0cf20bec6c4a720c1a1b0cbb5cbb4cfb4d92e0a",
       "서울의 날씨는 맑습니다.",
     ],
     [
       "windows-1251",
-      "d1e5e3eee4edff20e220cceef1eae2e520f1eeebede5f7edee2e20c7e0e2f2f0e020e1f3e4e5f220e4eee6e4fc2e20cce0ffea20e220efeef0f2f320eff0eee2e5f0fffef220eae0e6e4eee520f3f2f0ee2e0a",
+      "d1e5e3eee4edff20e220cceef1eae2e520f1eeebede5f7edee2e20c7e0e2f2f0e020e1f3e4e5f220e4eee6e4fc2e20cc" +
+        "e0ffea20e220efeef0f2f320eff0eee2e5f0fffef220eae0e6e4eee520f3f2f0ee2e0a",
       "Сегодня в Москве солнечно.",
     ],
     [
       "ISO-8859-2",
-      "447a697369616a2077204b72616b6f776965206a6573742073b36f6e65637a6e69652e204a7574726f2062ea647a69652070616461e6206465737a637a2e20aff3b3e620692067eab66cb1206a61bcf12e0a",
+      "447a697369616a2077204b72616b6f776965206a6573742073b36f6e65637a6e69652e204a7574726f2062ea647a6965" +
+        "2070616461e6206465737a637a2e20aff3b3e620692067eab66cb1206a61bcf12e0a",
       "Dzisiaj w Krakowie jest słonecznie.",
     ],
   ])("detects %s and decodes it, with a warning naming it", (encoding, hex, start) => {

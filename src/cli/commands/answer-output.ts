@@ -14,14 +14,18 @@ export function describeEnd(event: Extract<AnswerEvent, { type: "done" }>): stri
     return "the answer above is incomplete: it reached the model's output token limit (finish reason: length).";
   if (event.finishReason === "content_filter")
     return "the answer above is incomplete: the model's safety filter stopped it (finish reason: content_filter).";
-  return `the answer above may be incomplete: the model stopped with finish reason ${JSON.stringify(event.finishReason)}.`;
+  return (
+    `the answer above may be incomplete: the model stopped with finish reason ` +
+    `${JSON.stringify(event.finishReason)}.`
+  );
 }
 
 /** One line per pinned document, labelled as answers cite it. */
 export function printPinned(output: Output, pinned: PinnedDocument[]): void {
   for (const document of pinned)
     output.print(
-      `[${document.label}] ${escapeControl(document.displayPath)} (pinned: ${plural(document.chunks, "chunk")}, ~${formatCount(document.tokens)} tokens)`,
+      `[${document.label}] ${escapeControl(document.displayPath)} (pinned: ${plural(document.chunks, "chunk")}, ` +
+        `~${formatCount(document.tokens)} tokens)`,
     );
 }
 

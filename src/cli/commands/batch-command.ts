@@ -8,7 +8,10 @@ import { parsePositiveInteger } from "./parse.js";
 
 function describeJob(job: BatchJobRecord): string {
   const remote = job.remoteState && job.state === "submitted" ? ` (service: ${job.remoteState})` : "";
-  return `${job.id}  ${job.state}${remote}  ${job.documents} documents, ${job.inputs} chunks  ${job.batchId ?? "-"}  created ${job.createdAt}`;
+  return (
+    `${job.id}  ${job.state}${remote}  ${job.documents} documents, ${job.inputs} chunks  ` +
+    `${job.batchId ?? "-"}  created ${job.createdAt}`
+  );
 }
 
 export function registerBatchCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -18,8 +21,9 @@ export function registerBatchCommand(program: Command, io: CliIO, done: (code: n
     .addHelpText(
       "after",
       `
-\`gemindex index\` submits a job when more chunks need embedding than --batch-threshold (or with --batch always);
-the documents enter the index when the job is collected, by \`gemindex batch collect\` or by the next \`gemindex index\`.`,
+\`gemindex index\` submits a job when more chunks need embedding than --batch-threshold (or with --batch
+always); the documents enter the index when the job is collected, by \`gemindex batch collect\` or by the next
+\`gemindex index\`.`,
     );
 
   batch
@@ -50,7 +54,8 @@ the documents enter the index when the job is collected, by \`gemindex batch col
         output.print(describeJob(job));
         if (remote) {
           const counts = remote.counts
-            ? ` — ${remote.counts.completed ?? "?"} of ${remote.counts.total ?? "?"} done, ${remote.counts.failed ?? 0} failed`
+            ? ` — ${remote.counts.completed ?? "?"} of ${remote.counts.total ?? "?"} done, ` +
+              `${remote.counts.failed ?? 0} failed`
             : "";
           output.print(`Service: ${remote.state}${counts}${remote.error ? ` — ${remote.error}` : ""}`);
         }

@@ -60,10 +60,17 @@ big enough, record it in the index, and reuse it until it expires (10 minutes af
 function describeEntry(entry: CacheRegistryEntry & { expired: boolean }): string {
   const pins = entry.pins.length > 0 ? entry.pins.join(", ") : "instructions only";
   if (entry.status === "too-small") {
-    return `(no cache: too small${entry.minTokens === undefined ? "" : `, minimum ${formatCount(entry.minTokens)}`})  ${entry.model}  ${pins}`;
+    return (
+      `(no cache: too ` +
+      (`small${entry.minTokens === undefined ? "" : `, minimum ${formatCount(entry.minTokens)}`})  ${entry.model}  ` +
+        `${pins}`)
+    );
   }
   const tokens = entry.totalTokens === undefined ? "" : `  ${formatCount(entry.totalTokens)} tokens`;
-  return `${entry.name}  ${entry.model}${tokens}  ${entry.expired ? "expired" : `expires ${entry.expireTime ?? "?"}`}  ${pins}`;
+  return (
+    `${entry.name}  ${entry.model}${tokens}  ` +
+    `${entry.expired ? "expired" : `expires ${entry.expireTime ?? "?"}`}  ${pins}`
+  );
 }
 
 function describeRemote(item: CachedContext): string {

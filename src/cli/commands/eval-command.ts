@@ -101,7 +101,8 @@ Examples:
       const online = Boolean(io.env.GEMINI_API_KEY?.trim());
       if (!online)
         output.notice(
-          "no GEMINI_API_KEY set: evaluating lexical (BM25) search only; set GEMINI_API_KEY to evaluate vector and hybrid search.",
+          "no GEMINI_API_KEY set: evaluating lexical (BM25) search only; set GEMINI_API_KEY to evaluate vector and " +
+            "hybrid search.",
         );
       const work = path.resolve(io.cwd, options.work ?? defaultWork(io, options.corpus));
       const progress = new ProgressLine(output);
@@ -148,8 +149,10 @@ function summarize(report: EvalReport, cwd: string): string {
   const shown = path.relative(cwd, report.work);
   const work = shown && !shown.startsWith("..") ? shown : report.work;
   return [
-    `Evaluated ${formatCount(report.queries.evaluated)} queries against ${formatCount(report.corpus.documents)} documents in ${formatDuration(report.durationMs)}.`,
-    `Index ${work}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed.`,
+    `Evaluated ${formatCount(report.queries.evaluated)} queries against ${formatCount(report.corpus.documents)} ` +
+      `documents in ${formatDuration(report.durationMs)}.`,
+    `Index ${work}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} ` +
+      `removed, ${files.failed} failed.`,
   ].join("\n");
 }
 

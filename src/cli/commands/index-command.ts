@@ -34,7 +34,8 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
   program
     .command("index")
     .description(
-      "Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted ones removed.",
+      "Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted " +
+        "ones removed.",
     )
     .argument("<paths...>", "files or folders to index (folders honour .gitignore)")
     .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
@@ -55,7 +56,8 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     )
     .option(
       "--tier <tier>",
-      "preset --rpm/--tpm to a Gemini usage tier's embedding limits: free (100 RPM, 30K TPM), 1, 2 or 3 (default: learn the quota from the service)",
+      "preset --rpm/--tpm to a Gemini usage tier's embedding limits: free (100 RPM, 30K TPM), 1, 2 or 3 (default: " +
+        "learn the quota from the service)",
       oneOf(["free", "1", "2", "3"] as const),
     )
     .option(
@@ -185,11 +187,16 @@ function passedOverLine(entry: SkippedEntry, cwd: string): string {
   const shown = displayPath(entry.path, cwd);
   switch (entry.code) {
     case "symlink-outside-root":
-      return `not followed: ${shown} -> ${entry.target ?? "?"}: points outside the indexed folder (--follow-symlinks follows it)`;
+      return (
+        `not followed: ${shown} -> ${entry.target ?? "?"}: points outside the indexed folder ` +
+        `(--follow-symlinks follows it)`
+      );
     case "special-file":
       return `passed over ${shown}: a ${entry.detail ?? "special file"}, not a regular file`;
     case "pseudo-file-system":
-      return `passed over ${shown}: on the ${entry.detail ?? "kernel"} pseudo-file-system (kernel files, not documents)`;
+      return (
+        `passed over ${shown}: on the ${entry.detail ?? "kernel"} pseudo-file-system (kernel files, not documents)`
+      );
     default:
       return `passed over ${shown}`;
   }
@@ -210,12 +217,17 @@ export function summarize(report: IndexReport, cwd: string): string {
       : report.outcome === "interrupted"
         ? "Interrupted after indexing"
         : "Stopped after indexing";
+  const skipped = files.skipped ? `, ${files.skipped} of unsupported types skipped` : "";
   const lines = [
-    `${verb} ${escapeControl(displayPath(report.uri, cwd))}: ${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed (${plural(files.seen, "file")} seen${files.skipped ? `, ${files.skipped} of unsupported types skipped` : ""}) in ${formatDuration(report.durationMs)}.`,
+    `${verb} ${escapeControl(displayPath(report.uri, cwd))}: ${files.new} new, ${files.changed} changed, ` +
+      `${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed ` +
+      `(${plural(files.seen, "file")} seen${skipped}) in ${formatDuration(report.durationMs)}.`,
   ];
   if (chunks.written > 0 || report.requests > 0) {
+    const cost = report.estimatedCostUsd === undefined ? "" : `, ~$${report.estimatedCostUsd.toFixed(4)}`;
     const embedding = report.embedding
-      ? `; ${plural(chunks.embedded, "chunk")} embedded in ${plural(report.requests, "request")} (~${plural(report.tokens, "token")}${report.estimatedCostUsd === undefined ? "" : `, ~$${report.estimatedCostUsd.toFixed(4)}`}), ${chunks.reused} reused`
+      ? `; ${plural(chunks.embedded, "chunk")} embedded in ${plural(report.requests, "request")} ` +
+        `(~${plural(report.tokens, "token")}${cost}), ${chunks.reused} reused`
       : "";
     lines.push(`${plural(chunks.written, "chunk")} written${embedding}.`);
   }

@@ -62,7 +62,8 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         output.emitJson(jsonReport(report));
         for (const notice of report.notices) output.notice(describeNotice(notice));
         output.print(
-          `Optimized ${formatCount(report.chunks)} chunks in ${formatDuration(report.durationMs)}: fragments ${report.before.fragments} → ${report.after.fragments}, ` +
+          `Optimized ${formatCount(report.chunks)} chunks in ${formatDuration(report.durationMs)}: fragments ` +
+            `${report.before.fragments} → ${report.after.fragments}, ` +
             `full-text index rebuilt${report.vectorIndexBuilt ? ", ANN index built" : ""}.`,
         );
         done(ExitCode.ok);
@@ -103,21 +104,19 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
         output.print(`Index:        ${escapeControl(report.uri)} (${report.healthy ? "healthy" : "needs attention"})`);
         output.print(`Embeddings:   ${describeEmbedding(report.embedding)}`);
+        const failed = report.failedDocuments ? ` (+${report.failedDocuments} failed)` : "";
+        output.print(`Documents:    ${formatCount(report.documents)}${failed}, chunks: ${formatCount(report.chunks)}`);
+        const fullText = report.fullText.present
+          ? `${percent(report.fullText.coverage)} of chunks indexed`
+          : "no index";
+        output.print(`Full-text:    ${fullText}`);
+        output.print(`ANN index:    ${describeAnnIndex(report.vectorIndex)}`);
         output.print(
-          `Documents:    ${formatCount(report.documents)}${report.failedDocuments ? ` (+${report.failedDocuments} failed)` : ""}, chunks: ${formatCount(report.chunks)}`,
+          `Fragments:    ${report.fragments.fragments} (${report.fragments.small} small), ` +
+            `${report.fragments.versions} versions`,
         );
-        output.print(
-          `Full-text:    ${report.fullText.present ? `${percent(report.fullText.coverage)} of chunks indexed` : "no index"}`,
-        );
-        output.print(
-          `ANN index:    ${report.vectorIndex.present ? `${report.vectorIndex.type}, ${formatCount(report.vectorIndex.indexed)} indexed, ${formatCount(report.vectorIndex.unindexed)} not yet` : report.vectorIndex.needed ? "missing" : `none (not needed below ${formatCount(report.vectorIndex.threshold)} chunks)`}`,
-        );
-        output.print(
-          `Fragments:    ${report.fragments.fragments} (${report.fragments.small} small), ${report.fragments.versions} versions`,
-        );
-        output.print(
-          `Batch jobs:   ${report.batches.active.length ? report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ") : "none pending"}`,
-        );
+        const jobs = report.batches.active.map((job) => `${job.id} (${job.state})`).join(", ");
+        output.print(`Batch jobs:   ${jobs || "none pending"}`);
         output.print(`Tables:       ${describeTables(report)}`);
         for (const problem of report.problems) output.print(`problem: ${escapeControl(describeNotice(problem))}`);
         for (const warning of report.warnings) output.print(`note:    ${escapeControl(describeNotice(warning))}`);
@@ -125,4 +124,11 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         done(failed ? exitCodeOf(failed.code) : report.healthy ? ExitCode.ok : ExitCode.unhealthy);
       });
     });
+}
+
+/** The ANN index line of `gemindex doctor`. */
+function describeAnnIndex(vector: HealthReport["vectorIndex"]): string {
+  if (vector.present)
+    return `${vector.type}, ${formatCount(vector.indexed)} indexed, ${formatCount(vector.unindexed)} not yet`;
+  return vector.needed ? "missing" : `none (not needed below ${formatCount(vector.threshold)} chunks)`;
 }

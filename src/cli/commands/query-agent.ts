@@ -29,7 +29,10 @@ export function describeToolResult(event: Extract<AnswerEvent, { type: "tool-res
 
 /** The notice when the model was still calling tools at the last step. */
 export function stepLimitNotice(maxSteps: number): string {
-  return `the model was still searching after ${plural(maxSteps, "step")} (--max-steps): this is the best answer it gave so far.`;
+  return (
+    `the model was still searching after ${plural(maxSteps, "step")} (--max-steps): this is the best answer ` +
+    `it gave so far.`
+  );
 }
 
 /**

@@ -17,7 +17,7 @@ import { describeAnswerUnavailable, describeNotice, jsonNotice, providerFailure 
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
-import { escapeControl, formatCount, Output, plural } from "../output.js";
+import { escapeControl, Output } from "../output.js";
 import { describeCache, describeEnd, printPinned, toJsonHit } from "./answer-output.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 import { queryAgent } from "./query-agent.js";
@@ -47,7 +47,8 @@ export function registerQueryCommand(program: Command, io: CliIO, done: (code: n
   program
     .command("query")
     .description(
-      "Search the index and answer a question with cited sources (a streamed Gemini answer when GEMINI_API_KEY is set).",
+      "Search the index and answer a question with cited sources (a streamed Gemini answer when GEMINI_API_KEY is " +
+        "set).",
     )
     .argument("<question...>", "the question or search terms")
     .option("-k, --top <n>", "number of passages to retrieve", parsePositiveInteger, 8)

@@ -21,18 +21,22 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
         } else {
           output.print(`Index:      ${escapeControl(status.uri)}`);
           output.print(
-            `Documents:  ${formatCount(status.documents)}${status.failedDocuments ? ` (+${status.failedDocuments} failed)` : ""}`,
+            `Documents:  ` +
+              `${formatCount(status.documents)}${status.failedDocuments ? ` (+${status.failedDocuments} failed)` : ""}`,
           );
           output.print(`Chunks:     ${formatCount(status.chunks)}`);
           output.print(`Embeddings: ${describeEmbedding(status.embedding)}`);
           if (status.lastRun) {
             const run = status.lastRun;
             output.print(
-              `Last run:   ${run.startedAt} (${run.outcome}, ${formatDuration(run.durationMs)}): ${run.files.new} new, ${run.files.changed} changed, ${run.files.unchanged} unchanged, ${run.files.removed} removed, ${run.files.failed} failed`,
+              `Last run:   ${run.startedAt} (${run.outcome}, ${formatDuration(run.durationMs)}): ${run.files.new} ` +
+                (`new, ${run.files.changed} changed, ${run.files.unchanged} unchanged, ${run.files.removed} ` +
+                  `removed, ${run.files.failed} failed`),
             );
             if (run.outcome !== "completed")
               output.print(
-                `            ${run.outcome} early with ${formatCount(run.filesLeft ?? 0)} file(s) left${run.error ? `: ${describeError(run.error)}` : ""} (run \`gemindex index\` again to continue)`,
+                `            ${run.outcome} early with ${formatCount(run.filesLeft ?? 0)} file(s) ` +
+                  `left${run.error ? `: ${describeError(run.error)}` : ""} (run \`gemindex index\` again to continue)`,
               );
           }
           for (const failure of status.failures)

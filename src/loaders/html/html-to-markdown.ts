@@ -45,7 +45,8 @@ export interface HtmlConversion {
 /** Elements whose content is never indexed: code, styling, navigation, page chrome, forms, embedded media. */
 const DROPPED = new Set(
   (
-    "script style noscript template nav aside form button input select option optgroup textarea iframe frame frameset " +
+    "script style noscript template nav aside form button input select option optgroup textarea iframe frame " +
+    "frameset " +
     "object embed canvas svg math dialog link meta head title audio video source track map area search"
   ).split(" "),
 );
@@ -68,8 +69,10 @@ const DROPPED_ROLES = new Set([
 const SECTIONING = new Set(["main", "article", "section"]);
 const BLOCKS = new Set(
   (
-    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure footer form " +
-    "h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody td tfoot th thead tr ul legend"
+    "address article aside blockquote body caption center dd details dialog div dl dt fieldset figcaption figure " +
+    "footer form " +
+    ("h1 h2 h3 h4 h5 h6 header hgroup hr html li main nav ol p pre section summary table tbody td tfoot th thead tr " +
+      "ul legend")
   ).split(" "),
 );
 /** Inside a table cell, these make it a layout table (content laid out in a grid), not data. */

@@ -46,7 +46,8 @@ export async function loadXlsx(
       if (result.section) sections.push(result.section);
       if (result.droppedRows > 0) {
         warnings.push(
-          `sheet "${sheet.name}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit of ${limits.maxRows} rows per workbook)`,
+          `sheet "${sheet.name}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit ` +
+            `of ${limits.maxRows} rows per workbook)`,
         );
       }
       if (result.droppedColumns)

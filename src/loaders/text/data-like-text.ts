@@ -43,5 +43,8 @@ export function dataLikeReason(sections: readonly DocumentSection[]): string | u
   }
   if (characters < MIN_DATA_CHARACTERS || weighted / characters < DATA_SHARE) return undefined;
   const percent = Math.round((weighted / characters) * 100);
-  return `looks like encoded data, not text (base64, minified code or data: ${percent}% of it in runs of ${LONG_RUN_CHARACTERS}+ characters without spaces); not indexed`;
+  return (
+    `looks like encoded data, not text (base64, minified code or data: ${percent}% of it in runs of ` +
+    `${LONG_RUN_CHARACTERS}+ characters without spaces); not indexed`
+  );
 }

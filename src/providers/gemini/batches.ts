@@ -3,7 +3,10 @@ import type { BatchJobInfo, BatchListOptions, BatchState } from "../types.js";
 import type { GeminiClient } from "./client.js";
 import { cancelNativeBatch, listNativeBatches } from "./native-batches.js";
 
-/** The compat batch object, read loosely: beyond id and status its fields are UNCONFIRMED (https://ai.google.dev/gemini-api/docs/openai). */
+/**
+ * The compat batch object, read loosely: beyond id and status its fields are UNCONFIRMED
+ * (https://ai.google.dev/gemini-api/docs/openai).
+ */
 type RawBatch = Record<string, unknown>;
 
 interface RawBatchPage {
@@ -151,7 +154,8 @@ export function onlyRetryUnprocessed(client: GeminiClient, operation: string, er
   if (!(normalized instanceof ProviderError) || !normalized.retryable) return normalized;
   if (normalized.status === 429 || normalized.status === 503) return normalized;
   return new ProviderError(
-    `${normalized.message} The batch may or may not have been created: list the jobs before submitting again, or it may run (and be paid for) twice.`,
+    `${normalized.message} The batch may or may not have been created: list the jobs before submitting again, or ` +
+      `it may run (and be paid for) twice.`,
     {
       status: normalized.status,
       googleStatus: normalized.googleStatus,

@@ -61,7 +61,8 @@ export class CacheTooSmallError extends ProviderError {
 
   constructor(numbers: CacheTooSmall, cause: ProviderError) {
     super(
-      `The content is too small for a context cache (${numbers.totalTokens ?? "?"} tokens, the model's minimum is ${numbers.minTokens ?? "?"}).`,
+      `The content is too small for a context cache (${numbers.totalTokens ?? "?"} tokens, the model's minimum is ` +
+        `${numbers.minTokens ?? "?"}).`,
       {
         status: cause.status,
         googleStatus: cause.googleStatus,

@@ -20,7 +20,10 @@ interface RawUsage {
   completion_tokens_details?: { reasoning_tokens?: number };
 }
 
-/** Reads Gemini's compat usage, where `total_tokens` includes thinking tokens (https://ai.google.dev/gemini-api/docs/openai). */
+/**
+ * Reads Gemini's compat usage, where `total_tokens` includes thinking tokens
+ * (https://ai.google.dev/gemini-api/docs/openai).
+ */
 export function readUsage(raw: RawUsage): ChatUsage {
   const promptTokens = raw.prompt_tokens ?? 0;
   const outputTokens = raw.completion_tokens ?? 0;
@@ -37,7 +40,8 @@ export function readUsage(raw: RawUsage): ChatUsage {
 }
 
 /**
- * What `reasoning_effort` means inside `thinking_config` (https://ai.google.dev/gemini-api/docs/openai): a thinking level on
+ * What `reasoning_effort` means inside `thinking_config` (https://ai.google.dev/gemini-api/docs/openai): a thinking
+ * level on
  * Gemini 3 (Pro has no minimal or medium), a token budget on Gemini 2.5.
  */
 export function thinkingForEffort(
@@ -60,7 +64,8 @@ export function thinkingForEffort(
 }
 
 /**
- * Maps a reasoning effort to one the model takes, or refuses it (https://ai.google.dev/gemini-api/docs/openai#thinking):
+ * Maps a reasoning effort to one the model takes, or refuses it
+ * (https://ai.google.dev/gemini-api/docs/openai#thinking):
  * Gemini 3 and 2.5 Pro cannot stop thinking ("none" is a 400 there); Gemini 2.5 has no
  * "minimal", whose budget (1,024 tokens) is what "low" gives. Other models pass unchanged.
  */
@@ -72,7 +77,8 @@ export function mapReasoningEffort(
   const family = /^gemini-3/.test(name) ? "Gemini 3" : /^gemini-2\.5-pro/.test(name) ? "Gemini 2.5 Pro" : undefined;
   if (effort === "none" && family) {
     throw new ConfigError(
-      `Reasoning effort "none" is not available for ${name}: ${family} models always think. Use "${family === "Gemini 3" ? "minimal" : "low"}" for the least thinking.`,
+      `Reasoning effort "none" is not available for ${name}: ${family} models always think. Use ` +
+        `"${family === "Gemini 3" ? "minimal" : "low"}" for the least thinking.`,
       { data: { model: name, reasoningEffort: effort } },
     );
   }

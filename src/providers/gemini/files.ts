@@ -199,7 +199,8 @@ async function querySession(
   const received = Number(headers.get("x-goog-upload-size-received"));
   if (!Number.isInteger(received) || received < 0 || received > size) {
     throw new ProviderError(
-      `file upload: the session reports an unusable X-Goog-Upload-Size-Received (${headers.get("x-goog-upload-size-received")}).`,
+      `file upload: the session reports an unusable X-Goog-Upload-Size-Received ` +
+        `(${headers.get("x-goog-upload-size-received")}).`,
       {
         operation: "file upload",
       },

@@ -4,14 +4,17 @@ import type { GeminiClient } from "./client.js";
 
 const captionInstruction = [
   "You write the text a search index stores for an image.",
-  "Describe what the image shows in 2 to 6 plain sentences: the subject, the setting, and what a person searching for it would call it.",
-  "If the image contains text (a screenshot, a slide, a scanned page, a chart's labels), copy that text verbatim after the description, under the line 'Text:'.",
+  "Describe what the image shows in 2 to 6 plain sentences: the subject, the setting, and what a person searching " +
+    "for it would call it.",
+  "If the image contains text (a screenshot, a slide, a scanned page, a chart's labels), copy that text verbatim " +
+    "after the description, under the line 'Text:'.",
   "For charts and diagrams, give the key values or relations. No preamble, no markdown headings.",
 ].join("\n");
 
 const transcriptInstruction = [
   "Transcribe this audio verbatim for a search index.",
-  "Write one line per sentence or short passage, each starting with its start time in square brackets, like [00:00] or [01:02:03].",
+  "Write one line per sentence or short passage, each starting with its start time in square brackets, like " +
+    "[00:00] or [01:02:03].",
   "Mark speakers only when several speak (e.g. 'Speaker 1:'). No summary, no commentary.",
 ].join("\n");
 

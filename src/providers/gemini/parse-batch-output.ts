@@ -102,7 +102,8 @@ function vectorOf(body: Json): ArrayLike<number> | string {
 /**
  * Reads one output line of an embeddings batch, in any key order and casing:
  * `{"response":{"status_code":200,"body":{"data":[{"embedding":[…]}]}},"custom_id":"…"}` (OpenAI
- * format, `statusCode`/`customId` accepted), or Gemini's native `{"response":{"embedding":{"values":[…]}},"key":"…"}`.
+ * format, `statusCode`/`customId` accepted), or Gemini's native
+ * `{"response":{"embedding":{"values":[…]}},"key":"…"}`.
  * A non-2xx status, an `error` member, a missing or unusable vector, or a line that is not JSON
  * but still shows its custom id become a failure of that id; a line with no readable id is
  * unreadable. Every vector goes through `fitVector`: exact length, unit norm.

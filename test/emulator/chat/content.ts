@@ -1,5 +1,6 @@
 /**
- * Chat messages and their parts (https://ai.google.dev/gemini-api/docs/openai): text, inline `image_url` data URIs (PNG, JPEG,
+ * Chat messages and their parts (https://ai.google.dev/gemini-api/docs/openai): text, inline `image_url` data URIs
+ * (PNG, JPEG,
  * WebP, HEIC, HEIF only, and the bytes must be that type) and `input_audio`; remote image URLs
  * are refused unless the option allows them.
  */

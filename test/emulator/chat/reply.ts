@@ -1,6 +1,7 @@
 /**
  * Produces the model's reply for a {@link ChatJob} and renders it as a compat `chat.completion`
- * (https://ai.google.dev/gemini-api/docs/openai): Gemini-style `id`, no system_fingerprint, `total_tokens` including thinking.
+ * (https://ai.google.dev/gemini-api/docs/openai): Gemini-style `id`, no system_fingerprint, `total_tokens` including
+ * thinking.
  */
 import { createHash, randomBytes, randomInt } from "node:crypto";
 import type { Clock } from "../clock.js";
@@ -147,7 +148,10 @@ function camelKey(key: string): string {
   return key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 }
 
-/** Batch output bodies use camelCase keys, `created` as a string and no `index` (https://ai.google.dev/gemini-api/docs/openai). */
+/**
+ * Batch output bodies use camelCase keys, `created` as a string and no `index`
+ * (https://ai.google.dev/gemini-api/docs/openai).
+ */
 export function toBatchBody(value: unknown, top = true): unknown {
   if (Array.isArray(value)) return value.map((item) => toBatchBody(item, false));
   if (!isObject(value)) return value;

@@ -166,9 +166,12 @@ function checkThoughtSignatures(messages: ParsedMessage[], model: ModelInfo): vo
     if (typeof extra.thought_signature === "string" && extra.thought_signature !== "") return;
     const name = isObject(first.function) ? String(first.function.name) : "";
     throw invalidArgument(
-      "Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, " +
-        `and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , ` +
-        `position ${position + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`,
+      "Function call is missing a thought_signature in functionCall parts. This is required for tools to work " +
+        "correctly, " +
+        (`and missing thought_signature may lead to degraded model performance. Additional data, function call ` +
+          `\`default_api:${name}\` , `) +
+        (`position ${position + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for ` +
+          `more details.`),
     );
   });
 }
@@ -187,7 +190,8 @@ function cacheFor(
   if (!cache) throw permissionDenied(CACHE_NOT_FOUND);
   if (cache.model !== model.id && (state.options.cacheModelMismatch ?? "error") === "error") {
     throw invalidArgument(
-      `Model used by GenerateContent request (models/${model.id}) and CachedContent (models/${cache.model}) has to be the same.`,
+      `Model used by GenerateContent request (models/${model.id}) and CachedContent (models/${cache.model}) has to ` +
+        `be the same.`,
     );
   }
   if (hasTools || messages.some((message) => message.role === "system" || message.role === "developer")) {

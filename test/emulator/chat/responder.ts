@@ -52,7 +52,10 @@ export function defaultChatResponder(request: ChatRequestInfo): string {
 
 /** The thought summary shown with include_thoughts. */
 export function thoughtSummary(request: ChatRequestInfo): string {
-  return `**Planning the answer**\n\nThe user asks: ${oneLine(request.question).slice(0, 200)}. I will answer briefly from the given context.`;
+  return (
+    `**Planning the answer**\n\nThe user asks: ${oneLine(request.question).slice(0, 200)}. I will answer ` +
+    `briefly from the given context.`
+  );
 }
 
 function toolName(tool: unknown): string | undefined {

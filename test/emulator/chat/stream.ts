@@ -1,5 +1,6 @@
 /**
- * SSE chunks as Gemini's compat layer sends them (https://ai.google.dev/gemini-api/docs/openai): `role:"assistant"` in every
+ * SSE chunks as Gemini's compat layer sends them (https://ai.google.dev/gemini-api/docs/openai): `role:"assistant"` in
+ * every
  * delta, running `usage` on every chunk, no empty-choices usage chunk, a tool call complete in one
  * chunk without `index`, `finish_reason` on the last chunk, and on Gemini 3 a final empty-content
  * chunk carrying `extra_content.google.thought_signature`.

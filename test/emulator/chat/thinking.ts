@@ -1,5 +1,6 @@
 /**
- * `reasoning_effort` and `extra_body.google.thinking_config` (https://ai.google.dev/gemini-api/docs/openai): per-model valid
+ * `reasoning_effort` and `extra_body.google.thinking_config` (https://ai.google.dev/gemini-api/docs/openai): per-model
+ * valid
  * values, the "cannot combine" rule, and the budget that decides how many thinking tokens a reply costs.
  */
 import { invalidArgument } from "../errors.js";
