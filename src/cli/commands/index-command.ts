@@ -195,7 +195,7 @@ function passedOverLine(entry: SkippedEntry, cwd: string): string {
       return `passed over ${shown}: a ${entry.detail ?? "special file"}, not a regular file`;
     case "pseudo-file-system":
       return (
-        `passed over ${shown}: on the ${entry.detail ?? "kernel"} pseudo-file-system (kernel files, not documents)`
+        `passed over ${shown}: on the ${entry.detail ?? "kernel"} pseudo-file-system ` + "(kernel files, not documents)"
       );
     default:
       return `passed over ${shown}`;
