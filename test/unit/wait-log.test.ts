@@ -44,7 +44,8 @@ describe("WaitLog (waits off a terminal)", () => {
   beforeEach(() => vi.useFakeTimers({ now: Date.parse("2026-01-01T12:00:00Z") }));
   afterEach(() => vi.useRealTimers());
 
-  it("prints a wait with its reason and the time work resumes, at most one line per 10 s unless the cause changes", () => {
+  it(`prints a wait with its reason and the time work resumes, at most one line per 10 s unless the cause \
+changes`, () => {
     const { waits, lines } = log();
     waits.update(progress(pacing(24_000, Date.now() + 24_000)));
     waits.update(progress(pacing(24_000, Date.now() + 24_000)));

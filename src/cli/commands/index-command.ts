@@ -193,10 +193,10 @@ function passedOverLine(entry: SkippedEntry, cwd: string): string {
       );
     case "special-file":
       return `passed over ${shown}: a ${entry.detail ?? "special file"}, not a regular file`;
-    case "pseudo-file-system":
-      return (
-        `passed over ${shown}: on the ${entry.detail ?? "kernel"} pseudo-file-system ` + "(kernel files, not documents)"
-      );
+    case "pseudo-file-system": {
+      const system = entry.detail ?? "kernel";
+      return `passed over ${shown}: on the ${system} pseudo-file-system (kernel files, not documents)`;
+    }
     default:
       return `passed over ${shown}`;
   }
