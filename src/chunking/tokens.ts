@@ -14,9 +14,9 @@ const encoder = new TextEncoder();
  * re-counting only a finished chunk.
  *
  * A varied run of 256+ characters without white space (a data URI, a base64 blob, a minified
- * line; not a table rule of dashes) is counted as its UTF-8 byte length instead: BPE on such text crawls (70–135 KB/s) and the byte
- * length can never be below the real count (every token covers at least one byte), so a chunk
- * measured this way never passes the model's input limit.
+ * line; not a table rule of dashes) is counted as its UTF-8 byte length instead: BPE on such
+ * text crawls (70–135 KB/s) and the byte length can never be below the real count (every token
+ * covers at least one byte), so a chunk measured this way never passes the model's input limit.
  */
 export function countTokens(text: string): number {
   if (text === "") return 0;

@@ -52,7 +52,8 @@ describe("loadDocument: a large text file", () => {
 });
 
 describe("countTokens on runs without spaces", () => {
-  it("counts a run of 256+ characters by its bytes: never below the tokenizer's count, and without tokenizing it", () => {
+  it(`counts a run of 256+ characters by its bytes: never below the tokenizer's count, \
+and without tokenizing it`, () => {
     const run = `data:image/png;base64,${randomBytes(30_000).toString("base64")}`;
     expect(countTokens(run)).toBe(Buffer.byteLength(run));
     expect(countTokens(run)).toBeGreaterThanOrEqual(countO200k(run));
