@@ -214,7 +214,8 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
     notice.present
       ? `${notice.unindexed} chunks are outside the ANN index (searched exactly); the next run or ` +
         "`gemindex optimize` rebuilds it."
-      : `${notice.chunks} chunks and no ANN index: vector search is exact and slow. The next \`gemindex index\` run builds it (or run \`gemindex optimize\`).`,
+      : `${notice.chunks} chunks and no ANN index: vector search is exact and slow. The next \`gemindex index\` ` +
+        `run builds it (or run \`gemindex optimize\`).`,
   "health-fragments": (notice) =>
     `The chunks table has ${notice.small} small fragments: \`gemindex optimize\` merges them.`,
   "health-batch-job": (notice) =>
@@ -253,8 +254,11 @@ export function describeRepairAction(action: RepairAction): string {
       return `the ${data.table} table was made again`;
     case "table-salvaged":
       return `the ${data.table} table was rewritten from its readable rows (${data.kept} kept, ${data.lost} lost)`;
-    case "meta-restored":
-      return `the index's settings were restored (${data.embedding ? `${(data.embedding as { model: string }).model}` : "lexical only"}${data.assumed ? ", assumed from the current configuration" : ", from the vectors' fingerprint"})`;
+    case "meta-restored": {
+      const embedding = data.embedding ? (data.embedding as { model: string }).model : "lexical only";
+      const source = data.assumed ? "assumed from the current configuration" : "from the vectors' fingerprint";
+      return `the index's settings were restored (${embedding}, ${source})`;
+    }
     case "manifest-rebuilt":
       return `${data.documents} manifest rows were rebuilt from the chunks (their files are re-read, not re-embedded)`;
     case "duplicates-removed":

@@ -211,7 +211,8 @@ export class IndexRun {
       tables,
       staleDocuments: repaired.stale.length,
       message:
-        `The ${tables.join(" and ")} table${tables.length === 1 ? " was" : "s were"} missing and ${tables.length === 1 ? "was" : "were"} made again` +
+        `The ${tables.join(" and ")} table${tables.length === 1 ? " was" : "s were"} missing and ` +
+        `${tables.length === 1 ? "was" : "were"} made again` +
         (repaired.stale.length > 0
           ? `; ${repaired.stale.length} documents that lost their chunks are indexed again.`
           : "."),
@@ -298,7 +299,9 @@ export class IndexRun {
         kind: "chunks-reconciled",
         incomplete: found.incomplete.length,
         duplicates: found.duplicateChunkRows.length,
-        message: `Documents indexed again because their chunks were missing: ${found.incomplete.length}; duplicate chunk rows removed: ${found.duplicateChunkRows.length}.`,
+        message:
+          `Documents indexed again because their chunks were missing: ${found.incomplete.length}; duplicate ` +
+          `chunk rows removed: ${found.duplicateChunkRows.length}.`,
       });
   }
 

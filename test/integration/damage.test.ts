@@ -79,7 +79,8 @@ const embeddedInputs = () =>
     .flatMap((request) => (request.body as { input: string[] }).input);
 
 describe("repairing a damaged index", () => {
-  it("index notices the chunks of 'unchanged' documents are gone and indexes them again; doctor is then healthy", async () => {
+  it(`index notices the chunks of 'unchanged' documents are gone and indexes them again; \
+doctor is then healthy`, async () => {
     await damages["the chunks table deleted"]!();
     const run = await gemindex("index", "docs");
     expect(run.code).toBe(0);

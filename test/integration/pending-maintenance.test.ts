@@ -27,7 +27,8 @@ const gemindex = (...argv: string[]) =>
   runGemindex(["--db", workspace.db, ...argv], { cwd: workspace.corpus, env: env() });
 
 describe("a run killed (SIGKILL) after its last commit, before index maintenance", () => {
-  it("leaves maintenance pending: doctor says so, and the next run finishes it although every file is unchanged", async () => {
+  it(`leaves maintenance pending: doctor says so, and the next run finishes it although every file is \
+unchanged`, async () => {
     const child = spawn(process.execPath, [dieScript, workspace.db, workspace.corpus, "docs", "10"], {
       env: { PATH: process.env.PATH ?? "", ...env() },
       stdio: "ignore",

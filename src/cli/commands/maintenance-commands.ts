@@ -20,12 +20,14 @@ function printRepair(output: Output, repaired: RepairResult, cwd: string): void 
   const pending = repaired.pending;
   if (pending?.reason === "needs-api-key")
     output.warn(
-      `${pending.documents} documents need re-indexing, which needs GEMINI_API_KEY (the index has vectors): set it and run \`gemindex doctor --repair\` again.`,
+      `${pending.documents} documents need re-indexing, which needs GEMINI_API_KEY (the index has vectors): set it ` +
+        `and run \`gemindex doctor --repair\` again.`,
     );
   else if (pending?.reason === "failed" && pending.error) output.warn(describeError(pending.error));
   else if (pending?.reason === "not-found")
     output.warn(
-      `${pending.documents} documents could not be re-indexed: their files are gone or moved (\`gemindex index <new place>\` indexes them; \`--prune\` removes the old entries).`,
+      `${pending.documents} documents could not be re-indexed: their files are gone or moved (\`gemindex index ` +
+        `<new place>\` indexes them; \`--prune\` removes the old entries).`,
     );
 }
 
@@ -78,7 +80,8 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
     .option("--ann-threshold <chunks>", "chunks above which an ANN index is expected", parsePositiveInteger, 20_000)
     .option(
       "--repair",
-      "repair damage with the least work: rebuild lost tables, keep what damaged files still hold, remove duplicates, re-index only documents whose chunks were lost",
+      "repair damage with the least work: rebuild lost tables, keep what damaged files still hold, remove " +
+        "duplicates, re-index only documents whose chunks were lost",
     )
     .addHelpText(
       "after",
@@ -104,8 +107,10 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
         const percent = (value: number) => `${(value * 100).toFixed(0)}%`;
         output.print(`Index:        ${escapeControl(report.uri)} (${report.healthy ? "healthy" : "needs attention"})`);
         output.print(`Embeddings:   ${describeEmbedding(report.embedding)}`);
-        const failed = report.failedDocuments ? ` (+${report.failedDocuments} failed)` : "";
-        output.print(`Documents:    ${formatCount(report.documents)}${failed}, chunks: ${formatCount(report.chunks)}`);
+        const failedCount = report.failedDocuments ? ` (+${report.failedDocuments} failed)` : "";
+        output.print(
+          `Documents:    ${formatCount(report.documents)}${failedCount}, chunks: ${formatCount(report.chunks)}`,
+        );
         const fullText = report.fullText.present
           ? `${percent(report.fullText.coverage)} of chunks indexed`
           : "no index";
