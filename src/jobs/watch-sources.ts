@@ -1,12 +1,12 @@
 import path from "node:path";
 import { watch as watchFiles } from "chokidar";
-import { isRemoteUri } from "../config/settings.js";
 import { IndexLockedError } from "../errors.js";
 import type { IndexOptions, IndexReport, IndexSource } from "../indexing/types.js";
 import { isSupportedPath } from "../loaders/detect/file-types.js";
 import type { GemIndex } from "../open-index.js";
 import { DiscoveryFilter, IGNORE_FILE_NAMES } from "../sources/discovery-filter.js";
 import { toPosixPath } from "../sources/to-posix-path.js";
+import { isRemoteUri } from "../store/uri.js";
 import { Debouncer, realTimers, type Timers } from "./debounce.js";
 import { type RunRecord, toRunRecord } from "./run-history.js";
 

@@ -83,7 +83,10 @@ export function formatStatus(status: IndexStatus): string {
 /** `2 new, 1 changed, 40 unchanged, 0 removed, 0 failed` */
 export function filesLine(report: IndexReport): string {
   const { files } = report;
-  return `${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ${files.failed} failed`;
+  return (
+    `${files.new} new, ${files.changed} changed, ${files.unchanged} unchanged, ${files.removed} removed, ` +
+    `${files.failed} failed`
+  );
 }
 
 /** An index run: what changed, what failed, why it stopped early. */

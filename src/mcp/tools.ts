@@ -87,7 +87,8 @@ export function registerTools(server: McpServer, index: GemIndex, options: ToolO
     {
       title: "Search the index",
       description:
-        "Search the indexed documents. Returns ranked passages, each with its citation (path, page or lines, headings) " +
+        "Search the indexed documents. Returns ranked passages, each with its citation (path, page or lines, " +
+        "headings) " +
         "and score. Works without an API key (full-text BM25 ranking).",
       inputSchema: {
         query: z.string().min(1).describe("What to look for."),
@@ -154,7 +155,8 @@ export function registerTools(server: McpServer, index: GemIndex, options: ToolO
       title: "Read a document",
       description:
         "Read an indexed document whole, or one page or line range of it, e.g. to see the context of a passage. " +
-        'The path may be a citation such as "docs/guide.md:L10-L40" or "report.pdf:p3". Only indexed documents can be read.',
+        ('The path may be a citation such as "docs/guide.md:L10-L40" or "report.pdf:p3". Only indexed documents can ' +
+          "be read."),
       inputSchema: {
         path: z.string().min(1).describe("The document's path (as search cites it) or a citation."),
         lines: z.string().optional().describe('A line range such as "10-40".'),
@@ -225,6 +227,7 @@ function chooseRoot(wanted: string, roots: string[], cwd: string): string {
   const absolute = path.resolve(cwd, wanted).split(path.sep).join("/");
   if (roots.some((root) => absolute === root || absolute.startsWith(`${root}/`))) return absolute;
   throw new ConfigError(
-    `${wanted} is not one of the folders this index was built from (${roots.join(", ")}); the index tool only updates those.`,
+    `${wanted} is not one of the folders this index was built from (${roots.join(", ")}); the index tool only ` +
+      `updates those.`,
   );
 }

@@ -98,7 +98,8 @@ export async function withRetry<T>(
       if (options.retryIf && !options.retryIf(error)) throw error;
       if (error.retryDelayMs !== undefined && error.retryDelayMs > policy.maxDelayMs) {
         throw new QuotaExhaustedError(
-          `${error.message} — the service asks to wait ${Math.ceil(error.retryDelayMs / 1000)} s, longer than the retry cap of ${policy.maxDelayMs / 1000} s.`,
+          `${error.message} — the service asks to wait ${Math.ceil(error.retryDelayMs / 1000)} s, longer than the ` +
+            `retry cap of ${policy.maxDelayMs / 1000} s.`,
           {
             status: error.status,
             googleStatus: error.googleStatus,

@@ -226,7 +226,8 @@ describe("gemindex mcp over stdio (the SDK's client)", () => {
     }
   });
 
-  it("offers the index tool only with --allow-index; it updates the index's own folders and records the run", async () => {
+  it(`offers the index tool only with --allow-index; it updates the index's own folders and records the \
+run`, async () => {
     const { client } = await stdioClient(["--allow-index"]);
     try {
       const { tools } = await client.listTools();
@@ -291,7 +292,8 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 describe("gemindex mcp --http (Streamable HTTP, the SDK's client)", () => {
-  it("with GEMINDEX_MCP_TOKEN: the client with the token gets tools and streamed answers; without it, 401", async () => {
+  it(`with GEMINDEX_MCP_TOKEN: the client with the token gets tools and streamed answers; without it, \
+401`, async () => {
     const server = await httpServer({ GEMINDEX_MCP_TOKEN: secretToken });
     try {
       expect(server.stderr()).toContain("(bearer token required; tools: search, ask, read, status)");

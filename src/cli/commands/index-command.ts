@@ -157,9 +157,10 @@ Examples:
       for (const notice of report.notices) if (notice.kind !== "lexical-only") output.notice(describeNotice(notice));
       if (!output.quiet || report.outcome !== "completed") output.print(summarize(report, io.cwd));
       if (report.error) {
-        output.warn(
-          `${describeError(report.error)}${providerFailure(report.error.code) ? " Finished documents are kept; run again later to continue." : ""}`,
-        );
+        const resume = providerFailure(report.error.code)
+          ? " Finished documents are kept; run again later to continue."
+          : "";
+        output.warn(`${describeError(report.error)}${resume}`);
         done(exitCodeOf(report.error.code));
       } else done(report.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok);
     });

@@ -29,7 +29,8 @@ export function registerPipelineCommands(program: Command, io: CliIO, done: (cod
   program
     .command("run")
     .description(
-      "Run one incremental re-index of a pipeline (pipelines/<name>.json or a file). Quiet unless something failed: safe for cron.",
+      "Run one incremental re-index of a pipeline (pipelines/<name>.json or a file). Quiet unless something " +
+        "failed: safe for cron.",
     )
     .argument("<pipeline>", "pipeline name or file")
     .option("-v, --verbose", "print the run summary even when all went well")
@@ -112,7 +113,8 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
         onEvent: (event) => {
           if (event.type === "scheduled")
             log(
-              `${event.pipeline}: "${event.cron}" (${event.timezone}), next at ${event.next.map((date) => date.toISOString()).join(", ")}`,
+              `${event.pipeline}: "${event.cron}" (${event.timezone}), next at ` +
+                `${event.next.map((date) => date.toISOString()).join(", ")}`,
             );
           else if (event.type === "run-start") log(`${event.pipeline}: run started`);
           else if (event.type === "run-end") log(`${event.pipeline}: ${runLine(event.record)}`);

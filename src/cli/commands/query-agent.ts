@@ -7,7 +7,8 @@ import { describeEnd, printPinned, toJsonHit } from "./answer-output.js";
 export function describeToolCall(name: string, args: Record<string, unknown>): string {
   if (name === "search") {
     const filters = [args.path, args.kind].flat().filter((value) => typeof value === "string");
-    return `search ${JSON.stringify(String(args.query ?? ""))}${filters.length ? ` in ${escapeControl(filters.join(", "))}` : ""}`;
+    const where = filters.length ? ` in ${escapeControl(filters.join(", "))}` : "";
+    return `search ${JSON.stringify(String(args.query ?? ""))}${where}`;
   }
   if (name === "read") {
     const part =

@@ -12,7 +12,11 @@ export function runSummary(run: RunRecord): string {
   const duration = formatDuration(Date.parse(run.endedAt) - Date.parse(run.startedAt));
   const cost = run.estimatedCostUsd === undefined ? "" : ` ~$${run.estimatedCostUsd.toFixed(4)}`;
   const error = run.error ? ` — ${escapeControl(describeError(run.error))}` : "";
-  return `${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ${run.tokens} tokens${cost}  ${duration}${error}`;
+  return (
+    `${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ` +
+    (`${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ` +
+      `${run.tokens} tokens${cost}  ${duration}${error}`)
+  );
 }
 
 /** The line the CLI logs for a watch event (undefined for the ones it does not log). */
@@ -26,8 +30,10 @@ export function describeWatchEvent(event: WatchEvent, cwd: string): string | und
         : `run started (${event.changes} ${event.changes === 1 ? "change" : "changes"})`;
     case "run-end":
       return `run ended: ${runSummary(event.record)}`;
-    case "run-error":
-      return `run failed: ${escapeControl(describeError(toErrorInfo(event.error)))}${event.retryInMs === undefined ? "" : `; trying again in ${Math.round(event.retryInMs / 1000)} s`}`;
+    case "run-error": {
+      const retry = event.retryInMs === undefined ? "" : `; trying again in ${Math.round(event.retryInMs / 1000)} s`;
+      return `run failed: ${escapeControl(describeError(toErrorInfo(event.error)))}${retry}`;
+    }
     case "watch-error":
       return `watching problem: ${escapeControl(event.error.message)}`;
     default:
