@@ -178,7 +178,10 @@ async function dropUnsubmitted(store: Store, tables: BatchTables, batch: BatchEm
   await store.deleteValue(metaKeys.batchJob(job.id));
 }
 
-/** The uploaded input is no longer needed; it would expire after 48 h, but it counts against the project's storage until then. */
+/**
+ * The uploaded input is no longer needed; it would expire after 48 h, but it counts against the project's storage until
+ * then.
+ */
 async function deleteInputFile(batch: BatchEmbedder, job: BatchJobRecord, signal?: AbortSignal): Promise<void> {
   if (!job.fileName) return;
   try {

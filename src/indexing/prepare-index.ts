@@ -103,7 +103,9 @@ export async function prepareIndex(
       kind: "pairing-updated",
       from,
       to,
-      message: `The index recorded queries embedded ${from}; they are now embedded ${to}, like its documents (one pairing). No document is embedded again.`,
+      message:
+        `The index recorded queries embedded ${from}; they are now embedded ${to}, like its documents (one ` +
+        `pairing). No document is embedded again.`,
     });
   }
   if (meta.embedding && embedding && !sameEmbedding(meta.embedding, embedding)) {

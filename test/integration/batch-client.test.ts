@@ -136,9 +136,11 @@ function losingFetch(matches: (headers: Headers) => boolean, mode: "after-server
 }
 
 describe("uploadFile (native resumable upload)", () => {
-  it("starts a resumable session, sends the file in chunks of the configured size, and finalises with the last one", async () => {
+  it(`starts a resumable session, sends the file in chunks of the configured size, \
+and finalises with the last one`, async () => {
     const { client } = await connect();
-    const text = `${Array.from({ length: 40 }, (_, i) => `{"line":${i},"text":"ünïcødé ${"x".repeat(40)}"}`).join("\n")}\n`;
+    const jsonLines = Array.from({ length: 40 }, (_, i) => `{"line":${i},"text":"ünïcødé ${"x".repeat(40)}"}`);
+    const text = `${jsonLines.join("\n")}\n`;
     const file = path.join(scratch, "input.jsonl");
     await writeFile(file, text);
     const size = Buffer.byteLength(text);
@@ -220,7 +222,8 @@ describe("uploadFile (native resumable upload)", () => {
 });
 
 describe("downloadFile", () => {
-  it("streams lines across network chunks with multibyte characters, CRLF endings and a last line without newline intact", async () => {
+  it(`streams lines across network chunks with multibyte characters, \
+CRLF endings and a last line without newline intact`, async () => {
     const { client } = await connect();
     const expected = Array.from({ length: 30_000 }, (_, i) =>
       i % 997 === 0 ? "" : `line ${i} — é漢🙂 ${"z".repeat(i % 50)}`,
@@ -264,7 +267,8 @@ describe("deleteFile", () => {
 });
 
 describe("BatchEmbedder (compat batches)", () => {
-  it("uploads, submits, polls and returns one fitted vector per item that matches the synchronous embedder", async () => {
+  it(`uploads, submits, polls and returns one fitted vector per item that matches the synchronous \
+embedder`, async () => {
     const { batch, embedder, tempDirectory } = await connect({
       model: "gemini-embedding-2-preview",
       uploadChunkSize: 1024,
@@ -320,7 +324,8 @@ describe("BatchEmbedder (compat batches)", () => {
     }
   });
 
-  it("writes one request line per item with the document form applied and dimensions, without encoding_format", async () => {
+  it(`writes one request line per item with the document form applied and dimensions, \
+without encoding_format`, async () => {
     const { batch, client } = await connect({ model: "gemini-embedding-2-preview", dimensions: 256 });
     const { fileName } = await batch.upload([
       { customId: "a", text: "Alpha text", title: "Intro" },
@@ -345,7 +350,8 @@ describe("BatchEmbedder (compat batches)", () => {
     ]);
   });
 
-  it("downloads the 42-character output file by name, never asking for its metadata (which the service refuses)", async () => {
+  it(`downloads the 42-character output file by name, never asking for its metadata (which the service \
+refuses)`, async () => {
     const { batch, client } = await connect();
     const job = await batch.submit((await batch.upload(items(3))).fileName);
     emulator.completeBatch(job.id);
@@ -361,7 +367,8 @@ describe("BatchEmbedder (compat batches)", () => {
     ).rejects.toThrow(/cannot be more than 40 characters/);
   });
 
-  it("parses camelCase, failed, malformed and id-less output lines, reporting the id-less ones as unreadable", async () => {
+  it(`parses camelCase, failed, malformed and id-less output lines, \
+reporting the id-less ones as unreadable`, async () => {
     const { batch, client } = await connect({ dimensions: 128 });
     const vector = embedText("camel case line", 3072);
     const output = [
@@ -470,7 +477,8 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(emulator.requests({ method: "GET", path: "/v1beta/batches" })).toHaveLength(1);
   });
 
-  it("runs jobs of a task-type pairing on the native Batch API: RETRIEVAL_DOCUMENT lines with titles, vectors equal to a synchronous run's", async () => {
+  it(`runs jobs of a task-type pairing on the native Batch API: RETRIEVAL_DOCUMENT lines with titles, \
+vectors equal to a synchronous run's`, async () => {
     const { batch, embedder, client } = await connect({ nativePath: true, taskTypes: true });
     const input = items(4, true);
     const { fileName } = await batch.upload(input);
@@ -503,7 +511,8 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(await batch.cancel(job.id)).toMatchObject({ state: "succeeded" });
   });
 
-  it("reaches the batch at /batches/batches/<id> without percent-encoding the slash, with or without the prefix", async () => {
+  it(`reaches the batch at /batches/batches/<id> without percent-encoding the slash, \
+with or without the prefix`, async () => {
     emulator.options.acceptEncodedBatchIds = false;
     const { batch } = await connect();
     const job = await batch.submit((await batch.upload(items(1))).fileName);
@@ -576,7 +585,8 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(await batch.list()).toHaveLength(1);
   });
 
-  it("does not retry a create that may have succeeded (500), and says to check the list before submitting again", async () => {
+  it(`does not retry a create that may have succeeded (500), and says to check the list before submitting \
+again`, async () => {
     const { batch, notices } = await connect();
     const { fileName } = await batch.upload(items(2));
     emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 500 });
@@ -604,7 +614,8 @@ describe("BatchEmbedder (compat batches)", () => {
     expect(await collect(batch.results(done))).toHaveLength(2);
   });
 
-  it("refuses duplicate or missing custom ids and an empty batch before uploading anything, leaving no temp file", async () => {
+  it(`refuses duplicate or missing custom ids and an empty batch before uploading anything, \
+leaving no temp file`, async () => {
     const { batch, tempDirectory } = await connect();
     await expect(
       batch.upload([
@@ -643,7 +654,8 @@ describe("BatchEmbedder (compat batches)", () => {
 });
 
 describe("createGeminiProvider", () => {
-  it("offers a batch embedder with the sync embedder's configuration on Gemini, and none on other OpenAI-compatible servers", () => {
+  it(`offers a batch embedder with the sync embedder's configuration on Gemini, \
+and none on other OpenAI-compatible servers`, () => {
     const gemini = createGeminiProvider({
       apiKey: "k",
       baseURL: emulator.baseURL,

@@ -171,7 +171,8 @@ adopting a job the service did create`, async () => {
     expect(gone.ok).toBe(false);
   });
 
-  it("a submit refused by an exhausted quota leaves no job behind (nor its upload); the next run indexes the documents", async () => {
+  it(`a submit refused by an exhausted quota leaves no job behind (nor its upload); \
+the next run indexes the documents`, async () => {
     const dailyQuota = {
       error: {
         code: 429,

@@ -36,7 +36,8 @@ const compatInputs = () =>
     .flatMap((request) => (request.body as { input: string[] }).input);
 
 describe("one task-type pairing (gemini-embedding-001: plain text on both sides, in every path)", () => {
-  it("embeds documents and queries the same way: plain text through the compat endpoint, no task type anywhere", async () => {
+  it(`embeds documents and queries the same way: plain text through the compat endpoint, \
+no task type anywhere`, async () => {
     expect((await cli("index", ".")).code).toBe(0);
     expect((await cli("query", "--no-answer", "--mode", "vector", "when is high water?")).code).toBe(0);
     expect(compatInputs().at(-1)).toBe("when is high water?");
@@ -45,7 +46,8 @@ describe("one task-type pairing (gemini-embedding-001: plain text on both sides,
     expect(emulator.requests({ path: /:(embedContent|batchEmbedContents)$/ })).toEqual([]);
   });
 
-  it("an index that recorded the old pairing (RETRIEVAL_QUERY queries) is told and updated; no document is embedded again", async () => {
+  it(`an index that recorded the old pairing (RETRIEVAL_QUERY queries) is told and updated; \
+no document is embedded again`, async () => {
     expect((await cli("index", ".")).code).toBe(0);
     const store = await Store.open(workspace.db);
     const meta = (await store.readMeta())!;
@@ -59,7 +61,8 @@ describe("one task-type pairing (gemini-embedding-001: plain text on both sides,
     const run = await cli("index", ".");
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
-      "The index recorded queries embedded as RETRIEVAL_QUERY; they are now embedded as plain text, like its documents (one pairing). No document is embedded again.",
+      "The index recorded queries embedded as RETRIEVAL_QUERY; they are now embedded as plain text, like its " +
+        "documents (one pairing). No document is embedded again.",
     );
     expect(emulator.requests({ path: /embed/i })).toEqual([]);
     const again = await Store.open(workspace.db);
@@ -79,12 +82,14 @@ describe("one task-type pairing (gemini-embedding-001: plain text on both sides,
     const refused = await cli("index", ".");
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(
-      "is built with gemini-embedding-001 (768 dimensions), documents embedded as RETRIEVAL_DOCUMENT, not gemini-embedding-001 (768 dimensions), documents embedded as plain text.",
+      "is built with gemini-embedding-001 (768 dimensions), documents embedded as RETRIEVAL_DOCUMENT, not " +
+        "gemini-embedding-001 (768 dimensions), documents embedded as plain text.",
     );
     expect(refused.stderr).toContain("gemindex index --reset");
   });
 
-  it("a task-type pairing, when chosen, goes native: RETRIEVAL_DOCUMENT with titles, RETRIEVAL_QUERY for queries", async () => {
+  it(`a task-type pairing, when chosen, goes native: RETRIEVAL_DOCUMENT with titles, \
+RETRIEVAL_QUERY for queries`, async () => {
     const client = new GeminiClient({ apiKey: emulator.apiKey, baseURL: emulator.baseURL });
     const embedder = createGeminiEmbedder(client, {
       pairing: {

@@ -148,7 +148,9 @@ export async function createBatch(
   return toBatchJobInfo(raw as unknown as RawBatch);
 }
 
-/** A create failure retried only when it shows nothing was created (429, 503); otherwise a warning not to submit twice. */
+/**
+ * A create failure retried only when it shows nothing was created (429, 503); otherwise a warning not to submit twice.
+ */
 export function onlyRetryUnprocessed(client: GeminiClient, operation: string, error: unknown): unknown {
   const normalized = client.normalize(operation, error);
   if (!(normalized instanceof ProviderError) || !normalized.retryable) return normalized;

@@ -20,7 +20,8 @@ export interface GeminiEmbedderOptions {
   dimensions?: number;
   /**
    * How documents and queries are embedded, instead of the model's own pairing, e.g.
-   * `{ document: { kind: "task-type", value: "RETRIEVAL_DOCUMENT" }, query: { kind: "task-type", value: "RETRIEVAL_QUERY" } }`
+   * `{ document: { kind: "task-type", value: "RETRIEVAL_DOCUMENT" }, query: { kind: "task-type", value:
+   * "RETRIEVAL_QUERY" } }`
    * (native endpoints only; plain text on both sides without them). @default the model's (see embeddingModels)
    */
   pairing?: { document: EmbeddingForm; query: EmbeddingForm };

@@ -58,7 +58,9 @@ function nativePath(id: string): string {
   return `batches/${encodeURIComponent(bare)}`;
 }
 
-/** Creates an embeddings job (`models/<m>:asyncBatchEmbedContent`) over an uploaded JSONL file of native request lines. */
+/**
+ * Creates an embeddings job (`models/<m>:asyncBatchEmbedContent`) over an uploaded JSONL file of native request lines.
+ */
 export async function createNativeEmbedBatch(
   client: GeminiClient,
   model: string,

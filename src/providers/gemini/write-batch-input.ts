@@ -97,7 +97,10 @@ export async function writeBatchInput(
         throw new GemindexError(`Batch item ${JSON.stringify(item.customId)} has no text.`, "BATCH_INPUT");
       }
       seen.add(item.customId);
-      const line = `${options.nativeTaskType ? nativeRequestLine(item, options.nativeTaskType, options) : compatLine(item, options, toInput)}\n`;
+      const request = options.nativeTaskType
+        ? nativeRequestLine(item, options.nativeTaskType, options)
+        : compatLine(item, options, toInput);
+      const line = `${request}\n`;
       count += 1;
       bytes += Buffer.byteLength(line, "utf8");
       if (!output.write(line)) await once(output, "drain", { signal });
