@@ -1,5 +1,4 @@
 import path from "node:path";
-import { isRemoteUri } from "../config/settings.js";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
 import { DistinctEmbeddings } from "../embedding/embed-distinct.js";
@@ -10,6 +9,7 @@ import type { Notice } from "../notices.js";
 import type { SkippedEntry } from "../sources/types.js";
 import { metaKeys } from "../store/meta-keys.js";
 import type { DocumentRecord } from "../store/types.js";
+import { isRemoteUri } from "../store/uri.js";
 import {
   type BatchSection,
   collectBeforeRun,

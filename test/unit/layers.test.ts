@@ -6,26 +6,31 @@ import { describe, expect, it } from "vitest";
  * The architecture, checked. Every file in src/ belongs to one layer; a file may import files of
  * its own layer and of lower ones, never of a higher one:
  *
- *   cli        src/cli/            the command line: words, flags, exit codes; imports ONLY the
- *                                  public API (src/index.ts) besides its own files
+ *   cli        src/cli/            the command line: words, flags, exit codes; may start the MCP
+ *                                  server (mcp/)
+ *   mcp        src/mcp/            the MCP server: tools and resources for agents
  *   api        src/index.ts        the public library API: re-exports, nothing else
  *   facade     open-index.ts,      compose stages into what callers use (GemIndex, pipelines and
- *              jobs/, eval/, mcp/  their scheduler, evaluation, the MCP server); may open an index
+ *              jobs/, eval/        their scheduler, evaluation); may open an index
  *   stages     answer/, chunking/, config/, embedding/, indexing/, loaders/, retrieval/, sources/:
  *                                  one job each; may use each other, the store and the providers
  *   store      store/              LanceDB tables, the write lock; knows no stage
  *   providers  providers/          model APIs behind interfaces (providers/types.ts); knows no stage
- *   base       errors.ts, notices.ts  the vocabulary every layer speaks (codes, notice kinds)
+ *   base       errors.ts, notices.ts, version.ts   what every layer may use (codes, notice kinds)
  *
- * So nothing imports cli/, no stage reaches up to a facade, and store/ and providers/ import no
- * stage. A new top-level folder must be placed here before its first import is accepted.
+ * The CLI and the MCP server are clients, like a user's script: besides their own files (and the
+ * CLI, the MCP server it starts) they import only the public API and base. So nothing imports
+ * cli/, no stage reaches up to a facade, and store/ and providers/ import no stage. A new
+ * top-level folder must be placed here before its first import is accepted.
  */
-const layers = ["base", "providers", "store", "stages", "facade", "api", "cli"] as const;
+const layers = ["base", "providers", "store", "stages", "facade", "api", "mcp", "cli"] as const;
+const clients: readonly Layer[] = ["mcp", "cli"];
 type Layer = (typeof layers)[number];
 
 const layerOf: Record<string, Layer> = {
   "errors.ts": "base",
   "notices.ts": "base",
+  "version.ts": "base",
   providers: "providers",
   store: "store",
   answer: "stages",
@@ -39,8 +44,7 @@ const layerOf: Record<string, Layer> = {
   "open-index.ts": "facade",
   jobs: "facade",
   eval: "facade",
-  mcp: "facade",
-  watch: "facade",
+  mcp: "mcp",
   "index.ts": "api",
   cli: "cli",
 };
@@ -86,15 +90,15 @@ describe("layers", () => {
     expect(unplaced, "add the folder to layerOf in test/unit/layers.test.ts").toEqual([]);
   });
 
-  it("never imports from a higher layer; the CLI imports only the public API", () => {
+  it("never imports from a higher layer; the CLI and the MCP server import only the public API", () => {
     const violations: string[] = [];
     for (const file of files) {
       const from = layer(file)!;
       for (const { target } of importsOf(file)) {
         const to = layer(target);
         if (to === undefined) violations.push(`${shown(file)} imports ${shown(target)}, outside any layer`);
-        else if (from === "cli" && to !== "cli" && to !== "api")
-          violations.push(`${shown(file)} (cli) imports ${shown(target)} (${to}): use the public API`);
+        else if (clients.includes(from) && !clients.includes(to) && to !== "api" && to !== "base")
+          violations.push(`${shown(file)} (${from}) imports ${shown(target)} (${to}): use the public API`);
         else if (layers.indexOf(to) > layers.indexOf(from))
           violations.push(`${shown(file)} (${from}) imports ${shown(target)} (${to})`);
       }

@@ -1,6 +1,6 @@
 import { ProviderError } from "../../errors.js";
 import type { BatchJobInfo, BatchListOptions } from "../types.js";
-import { batchStateOf, onlyRetryUnprocessed } from "./batches.js";
+import { batchStateOf, onlyRetryUnprocessed } from "./batch-state.js";
 import type { GeminiClient } from "./client.js";
 
 /**
