@@ -54,7 +54,7 @@ export type { TableCheck } from "./indexing/inspect-index.js";
 export type { OptimizeOptions, OptimizeReport } from "./indexing/optimize.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { RepairAction } from "./indexing/repair-index.js";
-export type { RepairOptions, RepairResult } from "./indexing/repair-run.js";
+export type { PrunedRoot, RepairOptions, RepairResult } from "./indexing/repair-run.js";
 export type { IndexStatus } from "./indexing/status.js";
 export type {
   FileFailure,

@@ -49,6 +49,21 @@ export type Notice =
    * (two writers) were removed.
    */
   | { kind: "chunks-reconciled"; incomplete: number; duplicates: number; message: string }
+  /** The index was migrated to a newer layout (`to`) by this run, without embedding anything. */
+  | {
+      kind: "layout-migrated";
+      from: number;
+      to: number;
+      roots: number;
+      documents: number;
+      chunks: number;
+      message: string;
+    }
+  /**
+   * A root folder was found at a new place (moved or re-mounted: same files, same content): its
+   * `documents` are now cited there, and nothing was indexed again.
+   */
+  | { kind: "root-moved"; from: string; to: string; documents: number; message: string }
   /** Files passed over in this configuration (e.g. images without an API key), by reason. */
   | { kind: "files-skipped"; count: number; reason: string; message: string }
   /** Finished Batch API jobs whose documents this run wrote first. */
@@ -94,8 +109,16 @@ export type Notice =
   // Health (doctor): problems need action, the others are worth knowing.
   /** No index at `uri`. */
   | { kind: "health-no-index"; uri: string; message: string }
-  /** The index has another layout version: it must be rebuilt (reset). */
-  | { kind: "health-layout-version"; found: number; expected: number; message: string }
+  /**
+   * The index has another layout version: `migratable` ones are migrated by the next index run
+   * (nothing embedded again); others must be rebuilt (reset).
+   */
+  | { kind: "health-layout-version"; found: number; expected: number; migratable: boolean; message: string }
+  /**
+   * Documents whose root folder (or file) no longer exists (moved, deleted, unmounted): indexing
+   * its new place re-roots them; pruning removes them.
+   */
+  | { kind: "health-root-missing"; root: string; documents: number; message: string }
   /**
    * A table is gone (`missing`) or cannot be read (`unreadable`: it cannot be opened, or
    * `unreadableRows` of it are in damaged files). A repair rebuilds what can be rebuilt.

@@ -20,7 +20,13 @@ import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-b
 import { type IndexContext, indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
 import { describeEmbedding } from "./indexing/prepare-index.js";
-import { type RepairOptions, type RepairResult, runRepair } from "./indexing/repair-run.js";
+import {
+  type PrunedRoot,
+  pruneMissingRoots,
+  type RepairOptions,
+  type RepairResult,
+  runRepair,
+} from "./indexing/repair-run.js";
 import { type IndexStatus, readStatus } from "./indexing/status.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
@@ -166,6 +172,15 @@ export class GemIndex {
    */
   async repair(options: RepairOptions = {}): Promise<RepairResult> {
     return this.#write("doctor --repair", () => runRepair(this.#runContext(), options));
+  }
+
+  /**
+   * Removes the documents of roots whose folder or file no longer exists (see `doctor()`'s
+   * missing-root findings) and forgets those roots. A folder that merely moved is better indexed
+   * at its new place: it is recognised there and nothing is embedded again. Takes the write lock.
+   */
+  async pruneMissingRoots(): Promise<PrunedRoot[]> {
+    return this.#write("doctor --prune-missing", () => pruneMissingRoots(this.#runContext()));
   }
 
   #runContext(): IndexContext {

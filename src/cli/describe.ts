@@ -156,8 +156,16 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
     "`gemindex optimize` (or the next `gemindex index` run) builds it.",
   "health-no-index": (notice) => `There is no index at ${notice.uri}: run \`gemindex index <paths>\`.`,
   "health-layout-version": (notice) =>
-    `The index has layout version ${notice.found}; this gemindex needs ${notice.expected}: ` +
-    "re-index with `gemindex index --reset <paths>`.",
+    notice.migratable
+      ? `The index has layout version ${notice.found}: the next \`gemindex index\` run migrates it to ${notice.expected} (nothing is embedded again).`
+      : `The index has layout version ${notice.found}; this gemindex needs ${notice.expected}: ` +
+        "re-index with `gemindex index --reset <paths>`.",
+  "health-root-missing": (notice) =>
+    `${notice.documents} documents were indexed from ${notice.root}, which no longer exists: ` +
+    "if it moved, `gemindex index <new place>` finds them there (nothing is embedded again); " +
+    "if it is gone, `gemindex doctor --prune-missing` removes them.",
+  "root-moved": (notice) =>
+    `${notice.from} is now at ${notice.to}: its ${notice.documents} documents are cited there (nothing was indexed again).`,
   "chunks-reconciled": (notice) =>
     `${[
       notice.incomplete > 0

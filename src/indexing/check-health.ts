@@ -1,8 +1,10 @@
+import { stat } from "node:fs/promises";
+import { isRemoteUri } from "../config/settings.js";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 import { metaKeys } from "../store/meta-keys.js";
 import { defaultAnnThreshold, type Store } from "../store/open-store.js";
-import { schemaVersion } from "../store/schema.js";
+import { migratableSchemaVersion, schemaVersion } from "../store/schema.js";
 import { inspectWriteLock } from "../store/write-lock.js";
 import { type BatchJobRecord, isActive, listBatchJobs } from "./batch-jobs.js";
 import { type IndexInspection, inspectIndex, type TableCheck } from "./inspect-index.js";
@@ -101,15 +103,21 @@ export async function checkHealth(
     problems.push({ kind: "health-no-index", uri: store.uri, message: `There is no index at ${store.uri}.` });
   } else {
     damageFindings(inspection, problems, warnings, lock?.alive === true);
-    if (meta && meta.schemaVersion !== schemaVersion)
-      problems.push({
+    if (meta && meta.schemaVersion !== schemaVersion) {
+      const migratable = meta.schemaVersion === migratableSchemaVersion;
+      (migratable ? warnings : problems).push({
         kind: "health-layout-version",
         found: meta.schemaVersion,
         expected: schemaVersion,
-        message:
-          `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: index ` +
-          `again with reset.`,
+        migratable,
+        message: migratable
+          ? `The index has layout version ${meta.schemaVersion}: the next index run migrates it to ` +
+            `${schemaVersion} (nothing is embedded again).`
+          : `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: index ` +
+            "again with reset.",
       });
+    }
+    problems.push(...(await missingRoots(store, inspection)));
     const fullText = fullTextFindings(report, chunks);
     problems.push(...fullText.problems);
     warnings.push(...fullText.warnings);
@@ -306,4 +314,31 @@ function damageFindings(inspection: IndexInspection, problems: Notice[], warning
         "The chunks' vectors were made with another embedding configuration than the index's: rebuild it (reset).",
     });
   }
+}
+
+/**
+ * Roots (layout 4) whose folder or file no longer exists, with the documents under them: moved
+ * (indexing the new place re-roots them), deleted or unmounted (pruning removes them). Object-store
+ * roots are not checked.
+ */
+async function missingRoots(store: Store, inspection: IndexInspection): Promise<Notice[]> {
+  const counts = new Map<string, number>();
+  for (const record of inspection.manifest.values()) counts.set(record.source, (counts.get(record.source) ?? 0) + 1);
+  const notices: Notice[] = [];
+  for (const root of store.roots) {
+    const documents = counts.get(root.path) ?? 0;
+    if (documents === 0 || isRemoteUri(root.path)) continue;
+    const exists = await stat(root.path).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code !== "ENOENT" && error.code !== "ENOTDIR",
+    );
+    if (!exists)
+      notices.push({
+        kind: "health-root-missing",
+        root: root.path,
+        documents,
+        message: `${documents} documents were indexed from ${root.path}, which no longer exists: index their new place, or prune them.`,
+      });
+  }
+  return notices;
 }

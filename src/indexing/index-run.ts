@@ -25,6 +25,7 @@ import { planRemovals } from "./plan-removals.js";
 import { type Prepared, prepareDocuments } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
 import { repairIndex } from "./repair-index.js";
+import { rerootMovedRoots } from "./reroot.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
 import { emptyScan, type ScanResult, type SourceSpec, scanWork, type WorkItem } from "./scan-sources.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
@@ -159,6 +160,14 @@ export class IndexRun {
     this.#quota = resolveQuotaLimits(this.#options);
     if (!this.#options.reset) await this.#heal();
     this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset: this.#options.reset })));
+    // A root the index knows under another path (moved, re-mounted) is found before the diff.
+    this.#notices.push(
+      ...(await rerootMovedRoots(
+        store,
+        this.#sources.map((source) => source.root),
+        this.#options.signal,
+      )),
+    );
     const unsubscribe = this.#context.onRetry?.((event) => {
       if (event.status === 429) this.#adaptive.rateLimited();
       this.#wait({

@@ -1,7 +1,7 @@
 import type { RecordBatch } from "apache-arrow";
 import type { EmbeddingConfig } from "../providers/types.js";
 import type { IndexTable, Store } from "../store/open-store.js";
-import { toDocumentRecord } from "../store/rows.js";
+import { type Resolve, toDocumentRecord } from "../store/rows.js";
 import type { DocumentRecord, IndexMeta } from "../store/types.js";
 import { sameEmbedding } from "./prepare-index.js";
 
@@ -93,9 +93,10 @@ export async function inspectIndex(store: Store): Promise<IndexInspection> {
 
   await check("meta", () => {});
   inspection.meta = await store.readMeta().catch(() => undefined);
-  await check("documents", (batch) => readManifest(batch, inspection));
+  const resolve: Resolve = (root, path) => store.resolvePath(root, path);
+  await check("documents", (batch) => readManifest(batch, inspection, resolve));
   const versions: Versions = new Map();
-  await check("chunks", (batch) => readChunks(batch, versions, inspection));
+  await check("chunks", (batch) => readChunks(batch, versions, inspection, resolve));
   if (!damage.has("chunks")) {
     inspection.vectors = await store.vectorColumn().catch(() => undefined);
     inspection.embeddingMismatch = embeddingDiffers(inspection.meta, inspection.vectors);
@@ -164,9 +165,9 @@ export async function reconcileChunks(
   };
   const versions: Versions = new Map();
   const scan = await store.scan("chunks", {
-    columns: ["id", "path", "doc_hash", "source", "kind"],
+    columns: store.chunkIdentityColumns(),
     withRowId: true,
-    visit: (batch) => readChunks(batch, versions, result),
+    visit: (batch) => readChunks(batch, versions, result, (root, path) => store.resolvePath(root, path)),
   });
   result.unreadableRows = scan?.unreadable.reduce((sum, range) => sum + range.rows, 0) ?? 0;
   result.unreadableReason = scan?.unreadable[0]?.reason;
@@ -179,10 +180,10 @@ function versionKey(path: string, hash: string): string {
   return `${path}\u0000${hash}`;
 }
 
-function readManifest(batch: RecordBatch, inspection: IndexInspection): void {
+function readManifest(batch: RecordBatch, inspection: IndexInspection, resolve: Resolve): void {
   const rowIds = batch.getChild("_rowid");
   batch.toArray().forEach((row, i) => {
-    const record = toDocumentRecord(row as Record<string, unknown>);
+    const record = toDocumentRecord(row as Record<string, unknown>, resolve);
     const earlier = inspection.manifest.get(record.path);
     if (earlier) {
       // Keep the newest row; the other goes when repaired.
@@ -197,13 +198,15 @@ function readChunks(
   batch: RecordBatch,
   versions: Versions,
   inspection: Pick<IndexInspection, "chunkRows" | "duplicateChunkRows" | "duplicatedDocuments">,
+  resolve: Resolve,
 ): void {
   const column = (name: string) => batch.getChild(name);
-  const [ids, paths, hashes, sources, kinds, rowIds, vectors] = [
+  const [ids, paths, hashes, sources, roots, kinds, rowIds, vectors] = [
     "id",
     "path",
     "doc_hash",
     "source",
+    "root",
     "kind",
     "_rowid",
     "vector",
@@ -212,7 +215,11 @@ function readChunks(
   const paddedItems = vectors ? vectors.data.reduce((sum, data) => sum + (data.children[0]?.nullCount ?? 0), 0) : 0;
   for (let i = 0; i < batch.numRows; i++) {
     inspection.chunkRows++;
-    const path = String(paths?.get(i));
+    // Layout 4 rows name a root and a relative path; older ones hold the absolute path and source.
+    const located = roots
+      ? resolve(String(roots.get(i)), String(paths?.get(i)))
+      : { path: String(paths?.get(i)), source: String(sources?.get(i)) };
+    const path = located.path;
     const hash = String(hashes?.get(i));
     const key = versionKey(path, hash);
     let version = versions.get(key);
@@ -220,7 +227,7 @@ function readChunks(
       version = {
         path,
         hash,
-        source: String(sources?.get(i)),
+        source: located.source,
         kind: String(kinds?.get(i)),
         chunks: 0,
         ids: new Set(),

@@ -2,8 +2,9 @@ import { ConfigError, needsApiKeyError } from "../errors.js";
 import type { Notice, NoticeEmbedding } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 import { metaKeys } from "../store/meta-keys.js";
+import { migrateLayout } from "../store/migrate-layout.js";
 import type { Store } from "../store/open-store.js";
-import { schemaVersion } from "../store/schema.js";
+import { migratableSchemaVersion, schemaVersion } from "../store/schema.js";
 
 /** Two configurations give interchangeable vectors when these match (the query form may differ). */
 export function sameEmbedding(a: EmbeddingConfig, b: EmbeddingConfig): boolean {
@@ -65,7 +66,7 @@ export async function prepareIndex(
     });
     return notices;
   }
-  if (meta.schemaVersion !== schemaVersion) {
+  if (meta.schemaVersion !== schemaVersion && meta.schemaVersion !== migratableSchemaVersion) {
     throw new ConfigError(
       `The index at ${store.uri} has layout version ${meta.schemaVersion}; this gemindex writes version ` +
         `${schemaVersion}. Index again with reset.`,
@@ -122,6 +123,19 @@ export async function prepareIndex(
         "with the new model, or use the index's model and dimensions.",
       { code: "EMBEDDING_MISMATCH", data: { uri: store.uri, built, requested } },
     );
+  }
+  if (meta.schemaVersion === migratableSchemaVersion) {
+    const migrated = await migrateLayout(store, meta);
+    await store.writeValue(metaKeys.index, { ...(await store.readMeta()), schemaVersion });
+    notices.push({
+      kind: "layout-migrated",
+      from: meta.schemaVersion,
+      to: schemaVersion,
+      ...migrated,
+      message:
+        `The index was migrated from layout ${meta.schemaVersion} to ${schemaVersion} (paths relative to their ` +
+        `${migrated.roots} root${migrated.roots === 1 ? "" : "s"}); nothing was embedded again.`,
+    });
   }
   return notices;
 }

@@ -1,3 +1,5 @@
+import { stat } from "node:fs/promises";
+import { isRemoteUri } from "../config/settings.js";
 import type { ErrorInfo } from "../errors.js";
 import { toErrorInfo } from "../errors.js";
 import { IndexRun } from "./index-run.js";
@@ -50,8 +52,37 @@ export async function runRepair(context: IndexContext, options: RepairOptions = 
   const run = await new IndexRun(roots, context, options, { only }).run();
   result.reindexed = run.report;
   let left = 0;
-  for await (const _ of store.documents("status = 'stale'")) left++;
+  for await (const _ of store.documents({ status: "stale" })) left++;
   if (run.error !== undefined) result.pending = { documents: left, reason: "failed", error: toErrorInfo(run.error) };
   else if (left > 0) result.pending = { documents: left, reason: "not-found" };
   return result;
+}
+
+/** A root whose documents were removed because its folder (or file) no longer exists. */
+export interface PrunedRoot {
+  path: string;
+  documents: number;
+}
+
+/**
+ * Removes the documents of roots whose folder or file no longer exists (deleted, or moved where
+ * no run has looked yet), and forgets those roots, holding the write lock (the caller's).
+ * Object-store roots are left alone.
+ */
+export async function pruneMissingRoots(context: IndexContext): Promise<PrunedRoot[]> {
+  const { store } = context;
+  const counts = new Map<string, number>();
+  for await (const record of store.documents()) counts.set(record.source, (counts.get(record.source) ?? 0) + 1);
+  const pruned: PrunedRoot[] = [];
+  for (const root of store.roots) {
+    if (isRemoteUri(root.path)) continue;
+    const gone = await stat(root.path).then(
+      () => false,
+      (error: NodeJS.ErrnoException) => error.code === "ENOENT" || error.code === "ENOTDIR",
+    );
+    if (!gone) continue;
+    await store.removeRoot(root.id);
+    pruned.push({ path: root.path, documents: counts.get(root.path) ?? 0 });
+  }
+  return pruned;
 }

@@ -23,7 +23,7 @@ export async function readStatus(store: Store): Promise<IndexStatus> {
   const meta = await store.readMeta();
   const failures: FileFailure[] = [];
   let failed = 0;
-  for await (const record of store.documents("status = 'failed'")) {
+  for await (const record of store.documents({ status: "failed" })) {
     failed++;
     if (failures.length < 100) failures.push({ path: record.path, reason: record.error ?? "failed" });
   }

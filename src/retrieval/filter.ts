@@ -38,23 +38,31 @@ export function globToRegex(glob: string, cwd: string): string {
   return `${out}$`;
 }
 
+/** How the index's rows name a chunk's absolute path and source root in SQL (see Store.filterColumns). */
+export interface FilterColumns {
+  absolutePath: string;
+  sourceIn: (sources: readonly string[]) => string;
+}
+
+/** Rows that hold absolute paths and source roots as columns (an index of layout 3). */
+const plainColumns: FilterColumns = { absolutePath: "path", sourceIn: (sources) => sqlIn("source", sources) };
+
 /** The SQL predicate for a filter, or undefined when it filters nothing. */
-export function filterToWhere(filter: SearchFilter | undefined, cwd: string): string | undefined {
+export function filterToWhere(
+  filter: SearchFilter | undefined,
+  cwd: string,
+  columns: FilterColumns = plainColumns,
+): string | undefined {
   if (!filter) return undefined;
   const clauses: string[] = [];
   if (filter.paths?.length) {
     clauses.push(
-      `(${filter.paths.map((glob) => `regexp_like(path, ${sqlString(globToRegex(glob, cwd))})`).join(" OR ")})`,
+      `(${filter.paths.map((glob) => `regexp_like(${columns.absolutePath}, ${sqlString(globToRegex(glob, cwd))})`).join(" OR ")})`,
     );
   }
   if (filter.kinds?.length) clauses.push(sqlIn("kind", filter.kinds));
   if (filter.sources?.length) {
-    clauses.push(
-      sqlIn(
-        "source",
-        filter.sources.map((source) => path.resolve(cwd, source).split(path.sep).join("/")),
-      ),
-    );
+    clauses.push(columns.sourceIn(filter.sources.map((source) => path.resolve(cwd, source).split(path.sep).join("/"))));
   }
   return clauses.length > 0 ? clauses.join(" AND ") : undefined;
 }

@@ -1,5 +1,4 @@
 import type { Store } from "../store/open-store.js";
-import { sqlString } from "../store/sql.js";
 import { displayPath } from "./citation.js";
 
 /** An indexed document, as listings show it. */
@@ -31,9 +30,11 @@ export async function listDocuments(
   options: ListDocumentsOptions = {},
 ): Promise<{ documents: DocumentInfo[]; nextCursor?: string }> {
   const limit = Math.max(1, options.limit ?? 100);
-  const after = options.cursor === undefined ? "" : ` AND path > ${sqlString(options.cursor)}`;
+  const cursor = options.cursor === undefined ? undefined : Buffer.from(options.cursor);
   const documents: DocumentInfo[] = [];
-  for await (const record of context.store.documents(`status = 'indexed'${after}`)) {
+  for await (const record of context.store.documents({ status: "indexed" })) {
+    // Paths are compared as the bytes of their UTF-8 text, as before.
+    if (cursor && Buffer.compare(Buffer.from(record.path), cursor) <= 0) continue;
     documents.push({
       path: record.path,
       displayPath: displayPath(record.path, context.cwd),
@@ -44,7 +45,7 @@ export async function listDocuments(
       indexedAt: record.indexedAt,
     });
   }
-  // Byte order of the UTF-8 text, which is how the SQL engine compares `path > cursor`.
+  // Byte order of the UTF-8 text (stable across platforms and locales).
   documents.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
   const page = documents.slice(0, limit);
   return { documents: page, ...(documents.length > limit ? { nextCursor: page.at(-1)!.path } : {}) };

@@ -5,7 +5,6 @@ import { loadDocument } from "../loaders/load-document.js";
 import type { DocumentSection } from "../loaders/types.js";
 import { toPosixPath } from "../sources/to-posix-path.js";
 import type { Store } from "../store/open-store.js";
-import { sqlString } from "../store/sql.js";
 import type { ChunkMatch, DocumentRecord } from "../store/types.js";
 import { displayPath, formatCitation } from "./citation.js";
 
@@ -108,7 +107,7 @@ async function findDocument(
 ): Promise<{ record: DocumentRecord; range: Pick<ReadOptions, "lines" | "page"> }> {
   const lookup = async (candidate: string) => {
     const absolute = toPosixPath(path.resolve(context.cwd, candidate));
-    for await (const record of context.store.documents(`path = ${sqlString(absolute)}`)) return record;
+    for await (const record of context.store.documents({ path: absolute })) return record;
     return undefined;
   };
   let record = await lookup(reference);

@@ -71,7 +71,7 @@ export async function retrieve(
     );
     mode = "lexical";
   }
-  const where = filterToWhere(options.filter, context.cwd);
+  const where = filterToWhere(options.filter, context.cwd, context.store.filterColumns());
   let queryVector = options.vector;
   if (mode !== "lexical" && !queryVector) {
     try {

@@ -7,6 +7,8 @@
 export const metaKeys = {
   /** The index's layout version, embedding configuration and creation time (`IndexMeta`). */
   index: "index",
+  /** Where the index's roots are now (`RootsValue`: id → path and kind); rows name a root id. */
+  roots: "roots",
   /** The report of the last `index()` run (`IndexReport`, failures capped at 100). */
   lastRun: "lastRun",
   /** One pipeline run (`RunRecord`), ordered by start time. */

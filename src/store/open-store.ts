@@ -9,7 +9,8 @@ import { arrow } from "./arrow.js";
 import { BatchTables, batchTableNames } from "./batch-tables.js";
 import { type ConnectOptions, connectIndex, firstLine, storeFailure } from "./connect.js";
 import { metaKeys } from "./meta-keys.js";
-import { chunkTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
+import { type RootEntry, Roots, type RootsValue } from "./roots.js";
+import { chunkTable, type Place, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import { queryTerms, scanLimit, scanScore } from "./scan-search.js";
 import { type ScanTableOptions, scanTable, type TableScan } from "./scan-table.js";
 import { chunkSchema, documentSchema, embeddingMetadataKey, metaSchema, schemaVersion } from "./schema.js";
@@ -122,6 +123,11 @@ export class Store {
   #batchTables?: BatchTables;
   #chunkSchema?: Schema;
   #closed = false;
+  /** The roots rows of layout 4 are stored under (see Roots). */
+  #roots = new Roots();
+  /** Which tables store a root id and relative paths (layout 4) rather than absolute paths. */
+  #rooted = { chunks: false, documents: false };
+  readonly #resolve = (root: string | null | undefined, path: string) => this.#roots.resolve(root, path);
 
   private constructor(uri: string, connect: ConnectOptions) {
     this.uri = uri;
@@ -167,6 +173,7 @@ export class Store {
       for (const name of Object.values(tables))
         if (!names.has(name)) this.#damage.push({ table: name, problem: "missing", reason: "its folder is gone" });
     }
+    await this.#readLayout();
     if (this.#chunks) {
       try {
         this.#ftsReady = (await this.#chunks.listIndices()).some(
@@ -176,6 +183,16 @@ export class Store {
         this.#damage.push({ table: tables.chunks, problem: "unreadable", reason: firstLine((error as Error).message) });
       }
     }
+  }
+
+  /** Which tables are of layout 4, and the roots registry (from the meta table). */
+  async #readLayout(): Promise<void> {
+    const rooted = async (table?: lancedb.Table) =>
+      table
+        ? (await table.schema().catch(() => undefined))?.fields.some((field) => field.name === "root") === true
+        : true;
+    this.#rooted = { chunks: await rooted(this.#chunks), documents: await rooted(this.#documents) };
+    this.#roots = new Roots((await this.readValue<RootsValue>(metaKeys.roots).catch(() => undefined)) ?? {});
   }
 
   /**
@@ -248,6 +265,7 @@ export class Store {
       // Meta last: an index whose meta exists has all its tables.
       this.#meta ??= await db.createEmptyTable(tables.meta, metaSchema, { existOk: true });
       this.#damage = [];
+      await this.#readLayout();
       await this.writeValue(metaKeys.index, meta);
     } catch (error) {
       throw storeFailure(error, this.uri, "create");
@@ -387,7 +405,7 @@ export class Store {
     for (const piece of inPieces(versions, 100))
       await chunks.delete(
         piece
-          .map((version) => `(path = ${sqlString(version.path)} AND doc_hash = ${sqlString(version.hash)})`)
+          .map((version) => `(${this.#pathIn("chunks", [version.path])} AND doc_hash = ${sqlString(version.hash)})`)
           .join(" OR "),
       );
   }
@@ -507,15 +525,21 @@ export class Store {
       .execute([{ key, value: JSON.stringify(value) }]);
   }
 
-  /** Every manifest row, streamed in batches (never the whole table as one array of Arrow objects). */
-  async *documents(where?: string): AsyncGenerator<DocumentRecord> {
+  /**
+   * Manifest rows, streamed in batches (never the whole table as one array of Arrow objects):
+   * all of them, or those with a `status`, or the one of an absolute `path`.
+   */
+  async *documents(filter: { status?: DocumentRecord["status"]; path?: string } = {}): AsyncGenerator<DocumentRecord> {
     this.#assertOpen();
     if (!this.#documents) return;
+    const clauses: string[] = [];
+    if (filter.status) clauses.push(`status = ${sqlString(filter.status)}`);
+    if (filter.path !== undefined) clauses.push(this.#pathIn("documents", [filter.path]));
     const query = this.#documents.query();
-    if (where) query.where(where);
+    if (clauses.length > 0) query.where(clauses.join(" AND "));
     try {
       for await (const batch of query) {
-        for (const row of batch.toArray()) yield toDocumentRecord(row);
+        for (const row of batch.toArray()) yield toDocumentRecord(row, this.#resolve);
       }
     } catch (error) {
       throw this.#readFailure("documents", error);
@@ -533,6 +557,7 @@ export class Store {
   ): Promise<void> {
     this.#assertOpen();
     if (entries.length === 0) return;
+    await this.#registerRoots(entries.map((entry) => entry.record));
     const fresh = entries
       .filter((entry) => entry.fresh)
       .flatMap((entry) => entry.chunks.map((chunk) => ({ chunk, documentHash: entry.record.hash })));
@@ -540,7 +565,12 @@ export class Store {
     const replaced = entries.filter((entry) => !entry.fresh);
     if (replaced.length > 0)
       await this.replaceChunks(
-        replaced.map((entry) => ({ path: entry.record.path, hash: entry.record.hash, chunks: entry.chunks })),
+        replaced.map((entry) => ({
+          path: entry.record.path,
+          source: entry.record.source,
+          hash: entry.record.hash,
+          chunks: entry.chunks,
+        })),
       );
     await this.updateDocuments(entries.map((entry) => entry.record));
   }
@@ -553,15 +583,18 @@ export class Store {
    * manifest row) repeats the steps. Append and delete instead of a merge: LanceDB's merge joins
    * against the whole table and needs a few hundred MB more at 100k chunks.
    */
-  async replaceChunks(documents: Array<{ path: string; hash: string; chunks: StoredChunk[] }>): Promise<void> {
+  async replaceChunks(
+    documents: Array<{ path: string; source: string; hash: string; chunks: StoredChunk[] }>,
+  ): Promise<void> {
     this.#assertOpen();
     const chunks = this.#require(this.#chunks);
+    await this.#registerRoots(documents);
     for (const piece of inPieces(documents, 100)) {
       const version = (equal: boolean) =>
         piece
           .map(
             (document) =>
-              `(path = ${sqlString(document.path)} AND doc_hash ${equal ? "=" : "<>"} ${sqlString(document.hash)})`,
+              `(${this.#where("chunks", document)} AND doc_hash ${equal ? "=" : "<>"} ${sqlString(document.hash)})`,
           )
           .join(" OR ");
       await chunks.delete(version(true));
@@ -581,26 +614,31 @@ export class Store {
   async #addChunks(rows: Array<{ chunk: StoredChunk; documentHash: string }>): Promise<void> {
     const table = this.#require(this.#chunks);
     this.#chunkSchema ??= await table.schema();
-    for (const piece of inPieces(rows, ADD_CHUNK_ROWS)) await table.add(chunkTable(piece, this.#chunkSchema));
+    const place = this.#rooted.chunks ? (chunk: StoredChunk) => this.#place(chunk.path, chunk.source) : undefined;
+    for (const piece of inPieces(rows, ADD_CHUNK_ROWS)) await table.add(chunkTable(piece, this.#chunkSchema, place));
   }
 
   /** Rewrites manifest rows without touching chunks (a new mtime for unchanged content). */
   async updateDocuments(records: DocumentRecord[]): Promise<void> {
     this.#assertOpen();
     if (records.length === 0) return;
+    const rooted = this.#rooted.documents;
+    if (rooted) await this.#registerRoots(records);
     await this.#require(this.#documents)
-      .mergeInsert("path")
+      .mergeInsert(rooted ? ["root", "path"] : "path")
       .whenMatchedUpdateAll()
       .whenNotMatchedInsertAll()
-      .execute(records.map(toDocumentRow));
+      .execute(
+        records.map((record) => toDocumentRow(record, rooted ? this.#place(record.path, record.source) : undefined)),
+      );
   }
 
   /** Deletes documents: chunks first, then manifest rows. */
   async removeDocuments(paths: string[]): Promise<void> {
     this.#assertOpen();
     for (const piece of inPieces(paths, 500)) {
-      await this.#require(this.#chunks).delete(sqlIn("path", piece));
-      await this.#require(this.#documents).delete(sqlIn("path", piece));
+      await this.#require(this.#chunks).delete(this.#pathIn("chunks", piece));
+      await this.#require(this.#documents).delete(this.#pathIn("documents", piece));
     }
   }
 
@@ -612,11 +650,16 @@ export class Store {
     this.#assertOpen();
     if (!this.#chunks) return;
     try {
-      for await (const batch of this.#chunks.query().select(["path", "hash"])) {
+      const rooted = this.#rooted.chunks;
+      for await (const batch of this.#chunks.query().select(rooted ? ["path", "hash", "root"] : ["path", "hash"])) {
         const paths = batch.getChild("path");
         const hashes = batch.getChild("hash");
+        const roots = batch.getChild("root");
         if (!paths || !hashes) continue;
-        for (let i = 0; i < batch.numRows; i++) yield { path: String(paths.get(i)), hash: String(hashes.get(i)) };
+        for (let i = 0; i < batch.numRows; i++) {
+          const path = String(paths.get(i));
+          yield { path: roots ? this.#resolve(String(roots.get(i)), path).path : path, hash: String(hashes.get(i)) };
+        }
       }
     } catch (error) {
       throw this.#readFailure("chunks", error);
@@ -648,7 +691,7 @@ export class Store {
     const query = this.#chunks
       .vectorSearch(vector)
       .distanceType("cosine")
-      .select([...chunkColumns, "_distance"])
+      .select([...this.#chunkColumns(), "_distance"])
       .limit(options.k);
     if (options.exact) query.bypassVectorIndex();
     // With the ANN index: probe enough partitions and re-rank candidates with full vectors, which
@@ -656,7 +699,7 @@ export class Store {
     else query.nprobes(annSearch.nprobes).refineFactor(annSearch.refineFactor);
     if (options.where) query.where(options.where);
     const rows = await this.#read("chunks", query.toArray());
-    return rows.map((row) => ({ ...toChunkMatch(row), distance: Number(row._distance) }));
+    return rows.map((row) => ({ ...toChunkMatch(row, this.#resolve), distance: Number(row._distance) }));
   }
 
   /**
@@ -671,11 +714,11 @@ export class Store {
     const query = this.#chunks
       .query()
       .fullTextSearch(new lancedb.MatchQuery(text, "text"))
-      .select([...chunkColumns, "_score"])
+      .select([...this.#chunkColumns(), "_score"])
       .limit(options.k);
     if (options.where) query.where(options.where);
     const rows = await this.#read("chunks", query.toArray());
-    return rows.map((row) => ({ ...toChunkMatch(row), bm25: Number(row._score) }));
+    return rows.map((row) => ({ ...toChunkMatch(row, this.#resolve), bm25: Number(row._score) }));
   }
 
   async #scanSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
@@ -684,9 +727,9 @@ export class Store {
     const contains = terms.map((term) => `lower(text) LIKE ${sqlString(`%${term}%`)}`).join(" OR ");
     const query = this.#chunks!.query()
       .where(options.where ? `(${contains}) AND (${options.where})` : contains)
-      .select(chunkColumns)
+      .select(this.#chunkColumns())
       .limit(scanLimit);
-    const matches = (await this.#read("chunks", query.toArray())).map(toChunkMatch);
+    const matches = (await this.#read("chunks", query.toArray())).map((row) => toChunkMatch(row, this.#resolve));
     return scanScore(matches, terms)
       .slice(0, options.k)
       .map(({ match, score }) => ({ ...match, bm25: score }));
@@ -893,11 +936,11 @@ export class Store {
       "chunks",
       this.#chunks
         .query()
-        .where(`path = ${sqlString(path)}`)
-        .select(chunkColumns)
+        .where(this.#pathIn("chunks", [path]))
+        .select(this.#chunkColumns())
         .toArray(),
     );
-    return rows.map(toChunkMatch).sort((a, b) => a.ordinal - b.ordinal);
+    return rows.map((row) => toChunkMatch(row, this.#resolve)).sort((a, b) => a.ordinal - b.ordinal);
   }
 
   /** Releases the tables; the handle cannot be used afterwards (a second close does nothing). */
@@ -907,6 +950,93 @@ export class Store {
     this.#closeTables();
     this.#db?.close();
     this.#db = undefined;
+  }
+
+  /** The columns a search returns: the root id in layout 4, the source root before. */
+  #chunkColumns(): string[] {
+    return this.#rooted.chunks ? chunkColumns.map((column) => (column === "source" ? "root" : column)) : chunkColumns;
+  }
+
+  /** A predicate for rows of `table` whose absolute path is one of `paths`. */
+  #pathIn(table: "chunks" | "documents", paths: readonly string[]): string {
+    return this.#rooted[table] ? this.#roots.pathIn(paths) : sqlIn("path", paths);
+  }
+
+  /** A predicate for the rows of one document (its root known from `source`). */
+  #where(table: "chunks" | "documents", document: { path: string; source: string }): string {
+    if (!this.#rooted[table]) return `path = ${sqlString(document.path)}`;
+    const place = this.#place(document.path, document.source);
+    return `(root = ${sqlString(place.root)} AND path = ${sqlString(place.path)})`;
+  }
+
+  /** Where a document of root `source` is stored (its root must be registered; see #registerRoots). */
+  #place(path: string, source: string): Place {
+    const place = this.#roots.place(source, path);
+    if (!place) throw new StoreError(`${path} is not under the indexed root ${source}.`);
+    return place;
+  }
+
+  /**
+   * Registers the roots of documents about to be written (in the meta table, before any row
+   * names them, so a crash never leaves rows whose root is unknown).
+   */
+  async #registerRoots(records: ReadonlyArray<{ path: string; source: string }>): Promise<void> {
+    if (!this.#rooted.chunks && !this.#rooted.documents) return;
+    let added = false;
+    for (const record of records) {
+      if (this.#roots.find(record.source)) continue;
+      this.#roots.register(record.source, record.path === record.source ? "file" : "folder");
+      added = true;
+    }
+    if (added) await this.writeValue(metaKeys.roots, this.#roots.toJSON());
+  }
+
+  /** The roots documents are stored under (layout 4): ids, current paths, kinds. */
+  get roots(): readonly RootEntry[] {
+    this.#assertOpen();
+    return this.#roots.entries;
+  }
+
+  /** The columns that say which document version a chunk row belongs to (for inspection scans). */
+  chunkIdentityColumns(): string[] {
+    this.#assertOpen();
+    return ["id", "path", "doc_hash", "kind", this.#rooted.chunks ? "root" : "source"];
+  }
+
+  /** Turns a stored root id and relative path into an absolute path and source root. */
+  resolvePath(root: string | null | undefined, path: string): { path: string; source: string } {
+    return this.#resolve(root, path);
+  }
+
+  /**
+   * Points a root at its new place (a moved or re-mounted folder): one meta write, and every
+   * document under it is found (and cited) there.
+   */
+  async reroot(id: string, path: string): Promise<void> {
+    this.#assertOpen();
+    this.#roots.reroot(id, path);
+    await this.writeValue(metaKeys.roots, this.#roots.toJSON());
+  }
+
+  /** Removes a root's documents (chunks first, then manifest rows) and forgets the root. */
+  async removeRoot(id: string): Promise<void> {
+    this.#assertOpen();
+    if (!this.#rooted.chunks || !this.#rooted.documents) throw new StoreError("Roots need an index of layout 4.");
+    await this.#require(this.#chunks).delete(`root = ${sqlString(id)}`);
+    await this.#require(this.#documents).delete(`root = ${sqlString(id)}`);
+    this.#roots.forget(id);
+    await this.writeValue(metaKeys.roots, this.#roots.toJSON());
+  }
+
+  /**
+   * SQL for search filters: a row's absolute path (for path globs) and a predicate for rows
+   * under given source roots, whatever the layout.
+   */
+  filterColumns(): { absolutePath: string; sourceIn: (sources: readonly string[]) => string } {
+    this.#assertOpen();
+    return this.#rooted.chunks
+      ? { absolutePath: this.#roots.absolutePathSql(), sourceIn: (sources) => this.#roots.sourceIn(sources) }
+      : { absolutePath: "path", sourceIn: (sources) => sqlIn("source", sources) };
   }
 
   /** Awaits a read of `table`, turning LanceDB's failure into a gemindex error (damage, permissions). */

@@ -3,7 +3,22 @@ import { StoreError } from "../errors.js";
 import { arrow } from "./arrow.js";
 import type { ChunkMatch, DocumentRecord, StoredChunk } from "./types.js";
 
-/** Conversions between our records and LanceDB rows (snake_case columns, nulls for absent values). */
+/**
+ * Conversions between our records and LanceDB rows (snake_case columns, nulls for absent values).
+ * Records carry absolute paths; a row of layout 4 carries a root id and a path relative to it:
+ * `place` turns the first into the second on the way in, `resolve` back on the way out. Rows
+ * without a root column (layout 3, batch tables) keep absolute paths.
+ */
+
+/** Where a record is stored: its root id and path relative to it. */
+export type Place = { root: string; path: string };
+/** A stored root id and relative path as an absolute path and its source root. */
+export type Resolve = (root: string | null | undefined, path: string) => { path: string; source: string };
+
+function located(row: Record<string, unknown>, resolve?: Resolve): { path: string; source: string } {
+  if (row.root !== undefined && resolve) return resolve(row.root === null ? null : String(row.root), String(row.path));
+  return { path: String(row.path), source: String(row.source) };
+}
 
 /** A chunk row; `documentHash` tags it with its document's version (see Store.replaceChunks). */
 export function toChunkRow(chunk: StoredChunk, documentHash: string): Record<string, unknown> {
@@ -31,12 +46,11 @@ function optionalNumber(value: unknown): number | undefined {
   return value === null || value === undefined ? undefined : Number(value);
 }
 
-export function toChunkMatch(row: Record<string, unknown>): ChunkMatch {
+export function toChunkMatch(row: Record<string, unknown>, resolve?: Resolve): ChunkMatch {
   const headings = String(row.headings ?? "");
   return {
     id: String(row.id),
-    path: String(row.path),
-    source: String(row.source),
+    ...located(row, resolve),
     kind: String(row.kind),
     ordinal: Number(row.ordinal),
     text: String(row.text),
@@ -50,10 +64,9 @@ export function toChunkMatch(row: Record<string, unknown>): ChunkMatch {
   };
 }
 
-export function toDocumentRow(record: DocumentRecord): Record<string, unknown> {
+export function toDocumentRow(record: DocumentRecord, place?: Place): Record<string, unknown> {
   return {
-    path: record.path,
-    source: record.source,
+    ...(place ? { path: place.path, root: place.root } : { path: record.path, source: record.source }),
     kind: record.kind ?? null,
     hash: record.hash,
     size: record.size,
@@ -66,10 +79,9 @@ export function toDocumentRow(record: DocumentRecord): Record<string, unknown> {
   };
 }
 
-export function toDocumentRecord(row: Record<string, unknown>): DocumentRecord {
+export function toDocumentRecord(row: Record<string, unknown>, resolve?: Resolve): DocumentRecord {
   return {
-    path: String(row.path),
-    source: String(row.source),
+    ...located(row, resolve),
     kind: row.kind === null || row.kind === undefined ? undefined : String(row.kind),
     hash: String(row.hash),
     size: Number(row.size),
@@ -88,10 +100,18 @@ export function toDocumentRecord(row: Record<string, unknown>): DocumentRecord {
  * left for the collector. Every vector's length is checked here, because LanceDB silently pads
  * or truncates a vector of the wrong length.
  */
-export function chunkTable(rows: Array<{ chunk: StoredChunk; documentHash: string }>, schema: Schema): Table {
-  const values: Record<string, (row: { chunk: StoredChunk; documentHash: string }) => unknown> = {
-    id: ({ chunk }) => chunk.id,
-    path: ({ chunk }) => chunk.path,
+export function chunkTable(
+  rows: Array<{ chunk: StoredChunk; documentHash: string }>,
+  schema: Schema,
+  place?: (chunk: StoredChunk) => Place,
+): Table {
+  type Row = { chunk: StoredChunk; documentHash: string; place?: Place };
+  const placed: Row[] = rows.map((row) => (place ? { ...row, place: place(row.chunk) } : row));
+  const values: Record<string, (row: Row) => unknown> = {
+    // Stored ids name the root, not the folder's current place, so they survive a move.
+    id: ({ chunk, place }) => (place ? `${place.root}:${place.path}#${chunk.ordinal}` : chunk.id),
+    path: ({ chunk, place }) => place?.path ?? chunk.path,
+    root: ({ place }) => place?.root,
     source: ({ chunk }) => chunk.source,
     kind: ({ chunk }) => chunk.kind,
     ordinal: ({ chunk }) => chunk.ordinal,
@@ -122,7 +142,7 @@ export function chunkTable(rows: Array<{ chunk: StoredChunk; documentHash: strin
     }
     const get = values[field.name];
     if (!get) throw new StoreError(`No value for column ${field.name}.`);
-    return arrow.vectorFromArray(rows.map(get), field.type).data[0]!;
+    return arrow.vectorFromArray(placed.map(get), field.type).data[0]!;
   });
   const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows.length, nullCount: 0, children });
   return new arrow.Table([new arrow.RecordBatch(schema, data)]);

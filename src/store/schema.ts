@@ -6,8 +6,15 @@ const { Field, FixedSizeList, Float32, Float64, Int32, Schema, Utf8 } = arrow;
 type Schema = SchemaType;
 type Field = FieldType;
 
-/** Bumped when a table layout changes incompatibly; an index of another version asks for a re-index. */
-export const schemaVersion = 3;
+/**
+ * Bumped when a table layout changes. 4: rows hold a root id and a path relative to it (see
+ * Roots) instead of absolute paths; an index of layout 3 is read as it is and migrated by the
+ * next writer, without re-embedding. Older layouts ask for a re-index.
+ */
+export const schemaVersion = 4;
+
+/** The oldest layout the next writer can migrate. */
+export const migratableSchemaVersion = 3;
 
 /**
  * One row per chunk. `vector` exists only when the index has an embedding configuration, and
@@ -15,7 +22,7 @@ export const schemaVersion = 3;
  * of what made the vectors, kept with them even if the meta table is lost.
  */
 export function chunkSchema(embedding: EmbeddingConfig | null | undefined): Schema {
-  const fields = chunkFields();
+  const fields = chunkFields(true);
   if (embedding) fields.push(vectorField(embedding.dimensions, false, embedding));
   return new Schema(fields);
 }
@@ -38,7 +45,9 @@ function vectorField(dimensions: number, nullable: boolean, embedding?: Embeddin
  */
 export function batchChunkSchema(dimensions: number): Schema {
   return new Schema([
-    ...chunkFields(),
+    // Parked rows keep absolute paths: they live for a day, and their documents are written
+    // through the store, which places them under their root.
+    ...chunkFields(false),
     vectorField(dimensions, true),
     new Field("job", new Utf8(), false),
     new Field("custom_id", new Utf8(), true),
@@ -63,11 +72,12 @@ export function batchResultSchema(dimensions: number): Schema {
   ]);
 }
 
-function chunkFields(): Field[] {
+/** Chunk columns; `rooted` (layout 4) stores the root id and a relative path instead of the source root. */
+function chunkFields(rooted: boolean): Field[] {
   return [
     new Field("id", new Utf8(), false),
     new Field("path", new Utf8(), false),
-    new Field("source", new Utf8(), false),
+    rooted ? new Field("root", new Utf8(), false) : new Field("source", new Utf8(), false),
     new Field("kind", new Utf8(), false),
     new Field("ordinal", new Int32(), false),
     new Field("text", new Utf8(), false),
@@ -83,10 +93,10 @@ function chunkFields(): Field[] {
   ];
 }
 
-/** The manifest: one row per document, written after its chunks. */
+/** The manifest: one row per document (its root and path relative to it), written after its chunks. */
 export const documentSchema = new Schema([
   new Field("path", new Utf8(), false),
-  new Field("source", new Utf8(), false),
+  new Field("root", new Utf8(), false),
   new Field("kind", new Utf8(), true),
   new Field("hash", new Utf8(), false),
   new Field("size", new Float64(), false),

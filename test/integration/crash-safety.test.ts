@@ -160,6 +160,7 @@ describe("a run that died between its chunk commit and its manifest commit", () 
     await store.replaceChunks(
       paths.map((path) => ({
         path,
+        source: String(scratchDump.documents.find((document) => document.path === path)!.source),
         hash: String(scratchDump.documents.find((document) => document.path === path)!.hash),
         chunks: rewritten
           .filter((row) => row.path === path)

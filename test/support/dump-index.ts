@@ -6,22 +6,44 @@ export interface IndexDump {
   documents: Array<Record<string, unknown>>;
 }
 
-/** Reads the chunks and manifest tables straight from LanceDB (vectors as plain arrays). */
+/**
+ * Reads the chunks and manifest tables straight from LanceDB (vectors as plain arrays). Rows of
+ * layout 4 (a root id and a relative path) are shown as the rest of gemindex sees them: with
+ * their absolute `path` and `source` root, looked up in the index's roots registry.
+ */
 export async function dumpIndex(uri: string): Promise<IndexDump> {
-  const db = await lancedb.connect(uri);
+  // The directory namespace without its manifest: reading an index must not create anything in it.
+  const db = await lancedb.connectNamespace("dir", { root: uri, manifestEnabled: false });
   try {
+    const meta = await db.openTable("meta");
+    const rootsRow = (await meta.query().where("key = 'roots'").toArray())[0];
+    meta.close();
+    const roots = rootsRow
+      ? (JSON.parse(String(rootsRow.value)) as Record<string, { path: string; kind: string }>)
+      : {};
+    const absolute = (row: Record<string, unknown>): Record<string, unknown> => {
+      if (row.root === undefined) return row;
+      const { root, ...rest } = row;
+      const entry = roots[String(root)];
+      if (!entry) return row;
+      const path = String(row.path) === "" ? entry.path : `${entry.path}/${String(row.path)}`;
+      return { ...rest, path, source: entry.path };
+    };
     const chunks = (await (await db.openTable("chunks")).query().toArray())
-      .map((row) => ({ ...row, vector: row.vector ? Array.from(row.vector as ArrayLike<number>) : undefined }))
+      .map((row) => absolute({ ...row, vector: row.vector ? Array.from(row.vector as ArrayLike<number>) : undefined }))
       .sort((a, b) => String(a.id).localeCompare(String(b.id)));
+    const documentsTable = await db.openTable("documents");
+    const rooted = (await documentsTable.schema()).fields.some((field) => field.name === "root");
     const documents = (
-      await (
-        await db.openTable("documents")
-      )
+      await documentsTable
         .query()
-        .select(["path", "source", "kind", "hash", "status", "chunks"])
+        .select(["path", rooted ? "root" : "source", "kind", "hash", "status", "chunks"])
         .toArray()
     )
-      .map((row) => ({ ...row }))
+      .map((row) => {
+        const { path, source, kind, hash, status, chunks } = absolute({ ...row });
+        return { path, source, kind, hash, status, chunks };
+      })
       .sort((a, b) => String(a.path).localeCompare(String(b.path)));
     return { chunks, documents };
   } finally {

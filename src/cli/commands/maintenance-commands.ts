@@ -83,14 +83,21 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
       "repair damage with the least work: rebuild lost tables, keep what damaged files still hold, remove " +
         "duplicates, re-index only documents whose chunks were lost",
     )
+    .option("--prune-missing", "remove the documents of folders (or files) that no longer exist")
     .addHelpText(
       "after",
       "\nExits 0 when healthy, 6 when a problem needs action (each comes with the command that fixes it).",
     )
-    .action(async (options: { annThreshold: number; repair?: boolean }, command: Command) => {
+    .action(async (options: { annThreshold: number; repair?: boolean; pruneMissing?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
       await withIndex(io, global, async (index) => {
+        const pruned = options.pruneMissing ? await index.pruneMissingRoots() : undefined;
+        for (const root of pruned ?? [])
+          output.print(
+            `Pruned:       ${root.documents} documents of ${escapeControl(root.path)}, which no longer exists`,
+          );
+        if (pruned?.length === 0) output.print("Pruned:       nothing (every indexed folder exists)");
         const repaired = options.repair
           ? await index.repair({ annThreshold: options.annThreshold, collectGarbage: true, signal: io.signal })
           : undefined;
@@ -100,6 +107,7 @@ export function registerMaintenanceCommands(program: Command, io: CliIO, done: (
           ...(repaired
             ? { repair: { ...repaired, reindexed: repaired.reindexed ? jsonReport(repaired.reindexed) : undefined } }
             : {}),
+          ...(pruned ? { pruned } : {}),
           ...report,
           problems: report.problems.map(jsonNotice),
           warnings: report.warnings.map(jsonNotice),
