@@ -1,10 +1,10 @@
 import { stat } from "node:fs/promises";
-import { isRemoteUri } from "../config/settings.js";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 import { metaKeys } from "../store/meta-keys.js";
 import { defaultAnnThreshold, type Store } from "../store/open-store.js";
 import { migratableSchemaVersion, schemaVersion } from "../store/schema.js";
+import { isRemoteUri } from "../store/uri.js";
 import { inspectWriteLock } from "../store/write-lock.js";
 import { type BatchJobRecord, isActive, listBatchJobs } from "./batch-jobs.js";
 import { type IndexInspection, inspectIndex, type TableCheck } from "./inspect-index.js";

@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
-import { isRemoteUri } from "../config/settings.js";
 import type { ErrorInfo } from "../errors.js";
 import { toErrorInfo } from "../errors.js";
+import { isRemoteUri } from "../store/uri.js";
 import { IndexRun } from "./index-run.js";
 import { type RepairAction, repairIndex } from "./repair-index.js";
 import type { IndexContext } from "./run-context.js";

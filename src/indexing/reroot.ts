@@ -1,10 +1,10 @@
 import { stat } from "node:fs/promises";
-import { isRemoteUri } from "../config/settings.js";
 import type { Notice } from "../notices.js";
 import { hashFile } from "../sources/fingerprint.js";
 import type { Store } from "../store/open-store.js";
 import type { RootEntry } from "../store/roots.js";
 import type { DocumentRecord } from "../store/types.js";
+import { isRemoteUri } from "../store/uri.js";
 
 /** Documents of a missing root looked for under a candidate new place. */
 const sampleSize = 20;
