@@ -95,9 +95,7 @@ export function describeAnswerUnavailable(error: { code: string; message: string
     : "The passages above are the index's best matches.";
   switch (error.code) {
     case "QUOTA_EXHAUSTED":
-      return (
-        `No answer: the model API's quota is used up (${error.message}). ${shown} Ask again once the quota ` + `resets.`
-      );
+      return `No answer: the model API's quota is used up (${error.message}). ${shown} Ask again once the quota resets.`;
     case "CONNECTION":
       return `No answer: ${error.message} ${shown}`;
     default:
@@ -157,7 +155,8 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
   "health-no-index": (notice) => `There is no index at ${notice.uri}: run \`gemindex index <paths>\`.`,
   "health-layout-version": (notice) =>
     notice.migratable
-      ? `The index has layout version ${notice.found}: the next \`gemindex index\` run migrates it to ${notice.expected} (nothing is embedded again).`
+      ? `The index has layout version ${notice.found}: the next \`gemindex index\` run migrates it to ` +
+        `${notice.expected} (nothing is embedded again).`
       : `The index has layout version ${notice.found}; this gemindex needs ${notice.expected}: ` +
         "re-index with `gemindex index --reset <paths>`.",
   "health-root-missing": (notice) =>
@@ -165,7 +164,8 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
     "if it moved, `gemindex index <new place>` finds them there (nothing is embedded again); " +
     "if it is gone, `gemindex doctor --prune-missing` removes them.",
   "root-moved": (notice) =>
-    `${notice.from} is now at ${notice.to}: its ${notice.documents} documents are cited there (nothing was indexed again).`,
+    `${notice.from} is now at ${notice.to}: its ${notice.documents} documents are cited there ` +
+    "(nothing was indexed again).",
   "chunks-reconciled": (notice) =>
     `${[
       notice.incomplete > 0

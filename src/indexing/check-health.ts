@@ -337,7 +337,9 @@ async function missingRoots(store: Store, inspection: IndexInspection): Promise<
         kind: "health-root-missing",
         root: root.path,
         documents,
-        message: `${documents} documents were indexed from ${root.path}, which no longer exists: index their new place, or prune them.`,
+        message:
+          `${documents} documents were indexed from ${root.path}, which no longer exists: ` +
+          "index their new place, or prune them.",
       });
   }
   return notices;

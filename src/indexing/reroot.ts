@@ -53,7 +53,9 @@ export async function rerootMovedRoots(
         from,
         to: place,
         documents: records.length,
-        message: `${from} is now at ${place}: its ${records.length} documents are found there (nothing is indexed again).`,
+        message:
+          `${from} is now at ${place}: its ${records.length} documents are found there ` +
+          "(nothing is indexed again).",
       });
       break;
     }

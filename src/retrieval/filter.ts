@@ -57,7 +57,9 @@ export function filterToWhere(
   const clauses: string[] = [];
   if (filter.paths?.length) {
     clauses.push(
-      `(${filter.paths.map((glob) => `regexp_like(${columns.absolutePath}, ${sqlString(globToRegex(glob, cwd))})`).join(" OR ")})`,
+      `(${filter.paths
+        .map((glob) => `regexp_like(${columns.absolutePath}, ${sqlString(globToRegex(glob, cwd))})`)
+        .join(" OR ")})`,
     );
   }
   if (filter.kinds?.length) clauses.push(sqlIn("kind", filter.kinds));

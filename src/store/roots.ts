@@ -123,10 +123,10 @@ export class Roots {
     const entries = this.entries;
     if (entries.length === 0) return "path";
     const cases = entries
-      .map(
-        (entry) =>
-          `WHEN ${sqlString(entry.id)} THEN concat(${sqlString(entry.kind === "folder" ? `${entry.path}/` : entry.path)}, path)`,
-      )
+      .map((entry) => {
+        const prefix = entry.kind === "folder" ? `${entry.path}/` : entry.path;
+        return `WHEN ${sqlString(entry.id)} THEN concat(${sqlString(prefix)}, path)`;
+      })
       .join(" ");
     return `(CASE root ${cases} ELSE path END)`;
   }

@@ -37,7 +37,7 @@ describe("a moved folder", () => {
     emulator.reset();
   });
 
-  it("is recognised at its new place: nothing is added or embedded again, and citations show where it is now", async () => {
+  it("is recognised at its new place: nothing added or embedded again, citations show where it is now", async () => {
     await rename(path.join(workspace.corpus, "docs"), path.join(workspace.corpus, "archive"));
     const run = await gemindex("index", "archive");
     expect(run.code).toBe(0);
