@@ -95,7 +95,7 @@ export function describeAnswerUnavailable(error: { code: string; message: string
     : "The passages above are the index's best matches.";
   switch (error.code) {
     case "QUOTA_EXHAUSTED":
-      return `No answer: the model API's quota is used up (${error.message}). ${shown} Ask again once the quota resets.`;
+      return `No answer: the model API's quota is used up (${error.message}). ${shown} Ask again when it resets.`;
     case "CONNECTION":
       return `No answer: ${error.message} ${shown}`;
     default:

@@ -70,7 +70,7 @@ describe("query when the model API fails", () => {
     const run = await query(emulator.baseURL);
     expect(run.code).toBe(4);
     expect(run.stdout).toMatch(/^\[1\] docs\/harbour\.md/m);
-    expect(run.stderr).toMatch(/No answer: the model API's quota is used up .* Ask again once the quota resets\./);
+    expect(run.stderr).toMatch(/No answer: the model API's quota is used up .* Ask again when it resets\./);
     expect(run.stderr).not.toMatch(indexingWords);
 
     emulator.inject({ ...gone, path: /:embedContent$/ });
