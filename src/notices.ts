@@ -134,7 +134,18 @@ export type Notice =
   /**
    * Indexed documents whose chunks are not all there (or are more than the manifest says): a repair re-indexes them.
    */
-  | { kind: "health-chunks-missing"; documents: number; missingChunks: number; examples: string[]; message: string }
+  /**
+   * Indexed documents whose chunks are not all there (or are more than the manifest says): a repair
+   * re-indexes them; so does the next index run when the chunks table is readable (`byNextRun`).
+   */
+  | {
+      kind: "health-chunks-missing";
+      documents: number;
+      missingChunks: number;
+      examples: string[];
+      byNextRun: boolean;
+      message: string;
+    }
   /** Extra copies of chunk rows or manifest rows (two writers wrote them): a repair (or the next run) removes them. */
   | { kind: "health-duplicates"; chunkRows: number; documents: number; manifestRows: number; message: string }
   /** Chunk rows of document versions no manifest row describes (`writing`: a run is writing right now). */

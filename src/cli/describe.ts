@@ -186,7 +186,8 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
           `read${notice.table === "chunks" ? " and re-indexes the rest" : ""}).`),
   "health-chunks-missing": (notice) =>
     `${notice.documents} documents are missing ${notice.missingChunks} chunks (e.g. ${notice.examples[0]}): ` +
-    "run `gemindex doctor --repair` to re-index them (the next `gemindex index` run does too).",
+    `run \`gemindex doctor --repair\` to re-index them` +
+    `${notice.byNextRun ? " (the next `gemindex index` run does too)" : ""}.`,
   "health-duplicates": (notice) =>
     `${notice.chunkRows} chunk rows (in ${notice.documents} ` +
     `documents)${notice.manifestRows ? ` and ${notice.manifestRows} manifest rows` : ""} ` +

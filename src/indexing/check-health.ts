@@ -251,14 +251,17 @@ function damageFindings(inspection: IndexInspection, problems: Notice[], warning
   const missing = inspection.incomplete.filter((entry) => entry.reason !== "vectors");
   if (missing.length > 0 && !gone.has("chunks")) {
     const missingChunks = missing.reduce((sum, entry) => sum + Math.max(0, entry.record.chunks - entry.found), 0);
+    // A run notices missing chunks by their count; rows in damaged files still count, so only a repair sees them.
+    const byNextRun = inspection.tables.find((table) => table.table === "chunks")?.state === "ok";
     problems.push({
       kind: "health-chunks-missing",
       documents: missing.length,
       missingChunks,
       examples: missing.slice(0, 5).map((entry) => entry.record.path),
+      byNextRun,
       message:
-        `${missing.length} documents are missing ${missingChunks} chunks: repairing the index (or the next ` +
-        `index run) re-indexes them.`,
+        `${missing.length} documents are missing ${missingChunks} chunks: repairing the index` +
+        `${byNextRun ? " (or the next index run)" : ""} re-indexes them.`,
     });
   }
   const damaged = inspection.incomplete.length - missing.length;
