@@ -27,5 +27,5 @@ export async function withIndex<T>(
 
 /** The one-line notice shown when no key is configured. */
 export const offlineNotice =
-  "no GEMINI_API_KEY set: showing BM25-ranked passages from the full-text index; set GEMINI_API_KEY for semantic " +
+  "no GEMINI_API_KEY set: showing BM25-ranked passages (full-text search); set GEMINI_API_KEY for semantic " +
   "search and generated answers.";
