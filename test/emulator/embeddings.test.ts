@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { countTokens } from "../../src/chunking/tokens.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { fixturesDir } from "../support/workspace.js";
-import { cosineSimilarity, countEmbeddingTokens, type Emulator, embedText } from "./index.js";
+import { cosineSimilarity, countEmbeddingTokens, type Emulator, embedText, TASK_TYPE_WEIGHT } from "./index.js";
 import { compat, googleError, native, sdk } from "./testing.js";
 
 let emulator: Emulator;
@@ -214,7 +214,9 @@ describe("native embedContent / batchEmbedContents", () => {
       outputDimensionality: 256,
     });
     expect(reply.status).toBe(200);
-    expect((reply.body as { embedding: { values: number[] } }).embedding.values).toEqual(embedText("native text", 256));
+    expect((reply.body as { embedding: { values: number[] } }).embedding.values).toEqual(
+      embedText("native text", 256, { taskType: "RETRIEVAL_DOCUMENT" }),
+    );
   });
 
   it("batchEmbedContents embeds each request and requires the path model in every request", async () => {
@@ -267,5 +269,107 @@ describe("native embedContent / batchEmbedContents", () => {
       outputDimensionality: 768,
     });
     expect(norm((reply.body as { embedding: { values: number[] } }).embedding.values)).toBeCloseTo(1, 5);
+  });
+});
+
+/** One native batchEmbedContents request of gemini-embedding-001. */
+const nativeRequest = (text: string, extra: Record<string, unknown> = {}) => ({
+  model: "models/gemini-embedding-001",
+  content: { parts: [{ text }] },
+  ...extra,
+});
+const batchEmbed = (requests: unknown[]) =>
+  native(emulator, "POST", "/v1beta/models/gemini-embedding-001:batchEmbedContents", { requests });
+const valuesOf = (body: unknown) => (body as { embeddings: { values: number[] }[] }).embeddings.map((e) => e.values);
+
+describe("native batchEmbedContents is as strict as compat", () => {
+  it("refuses an over-long input with a 400 for the whole request, with compat's message and count", async () => {
+    const long = "word ".repeat(3000);
+    const refused = await batchEmbed([nativeRequest("a short one"), nativeRequest(long)]);
+    expect(refused.status).toBe(400);
+    expect(Array.isArray(refused.body)).toBe(false);
+    expect(googleError(refused.body)).toMatchObject({
+      status: "INVALID_ARGUMENT",
+      message: "The input token count (3750) exceeds the maximum number of tokens allowed (2048).",
+    });
+    expect(emulator.requests({ path: /:batchEmbedContents$/ })[0]!.status).toBe(400);
+  });
+
+  it("counts a title with its text, for the input limit and the per-minute tokens", async () => {
+    const text = "x".repeat(2040 * 4); // 2,040 tokens
+    const title = "t".repeat(40); // 10 more
+    expect((await batchEmbed([nativeRequest(text, { taskType: "RETRIEVAL_DOCUMENT" })])).status).toBe(200);
+    const refused = await batchEmbed([nativeRequest(text, { taskType: "RETRIEVAL_DOCUMENT", title })]);
+    expect(googleError(refused.body).message).toBe(
+      "The input token count (2050) exceeds the maximum number of tokens allowed (2048).",
+    );
+    emulator.reset();
+    emulator.options.limits = { "gemini-embedding-001": { tpm: 2005 } };
+    const short = "x".repeat(2000 * 4);
+    const overQuota = await batchEmbed([nativeRequest(short, { taskType: "RETRIEVAL_DOCUMENT", title })]);
+    expect(overQuota.status).toBe(429);
+    expect((await batchEmbed([nativeRequest(short, { taskType: "RETRIEVAL_DOCUMENT" })])).status).toBe(200);
+  });
+
+  it("counts layout padding like compat: the padded table compat refuses is refused natively too", async () => {
+    const padded = `|${" ".repeat(9000)}|\n|${"-".repeat(9000)}|`;
+    expect(countEmbeddingTokens(padded)).toBeGreaterThan(2048);
+    const viaCompat = await compat(emulator, "POST", "embeddings", { model: "gemini-embedding-001", input: padded });
+    const viaNative = await batchEmbed([nativeRequest(padded, { taskType: "RETRIEVAL_DOCUMENT" })]);
+    expect(viaNative.status).toBe(400);
+    expect(googleError(viaNative.body).message).toBe(googleError(viaCompat.body).message);
+  });
+
+  it("counts every input as a request under the free tier, and names the empty one as requests[i]", async () => {
+    emulator.options.tier = "free";
+    expect((await batchEmbed(Array.from({ length: 60 }, (_, i) => nativeRequest(`text ${i}`)))).status).toBe(200);
+    const over = await batchEmbed(Array.from({ length: 41 }, (_, i) => nativeRequest(`more ${i}`)));
+    expect(over.status).toBe(429);
+    expect(googleError(over.body).message).toContain("Please retry in");
+    emulator.reset();
+    const empty = await batchEmbed([nativeRequest("fine"), nativeRequest(" ")]);
+    expect(googleError(empty.body).message).toContain("requests[1].content.parts[0].data");
+  });
+
+  it("refuses a title under a task type other than RETRIEVAL_DOCUMENT (ignored with titleWithoutDocumentTask)", async () => {
+    const refused = await batchEmbed([nativeRequest("q", { taskType: "RETRIEVAL_QUERY", title: "T" })]);
+    expect(refused.status).toBe(400);
+    expect(googleError(refused.body).message).toContain("requests[0].title");
+    expect((await batchEmbed([nativeRequest("q", { title: "T" })])).status).toBe(400);
+    emulator.options.titleWithoutDocumentTask = "ignore";
+    expect((await batchEmbed([nativeRequest("q", { taskType: "RETRIEVAL_QUERY", title: "T" })])).status).toBe(200);
+  });
+});
+
+describe("task types shape the vectors", () => {
+  const text = "The lighthouse lamp is cleaned every Tuesday morning.";
+  const embedAs = async (taskType?: string) => {
+    const reply = await batchEmbed([nativeRequest(text, taskType ? { taskType } : {})]);
+    return valuesOf(reply.body)[0]!;
+  };
+
+  it("a documented pairing matches a text with itself; a mixed one does not (RETRIEVAL_QUERY against plain)", async () => {
+    const document = await embedAs("RETRIEVAL_DOCUMENT");
+    const query = await embedAs("RETRIEVAL_QUERY");
+    const plain = await embedAs();
+    expect(cosineSimilarity(query, document)).toBeCloseTo(1, 5);
+    expect(cosineSimilarity(plain, embedText(text))).toBeCloseTo(1, 5);
+    const mixed = cosineSimilarity(query, plain);
+    expect(mixed).toBeCloseTo(1 / Math.sqrt(1 + TASK_TYPE_WEIGHT ** 2), 2);
+    expect(mixed).toBeLessThan(0.95);
+    expect(cosineSimilarity(await embedAs("QUESTION_ANSWERING"), document)).toBeCloseTo(1, 5);
+    expect(cosineSimilarity(await embedAs("SEMANTIC_SIMILARITY"), document)).toBeLessThan(0.95);
+  });
+
+  it("keeps retrieval working under the documented pairing: a question is closest to the passage that answers it", () => {
+    const query = embedText("When is the lighthouse lamp cleaned?", 768, { taskType: "RETRIEVAL_QUERY" });
+    const related = embedText(text, 768, { taskType: "RETRIEVAL_DOCUMENT" });
+    const unrelated = embedText("Bananas grow in tropical climates.", 768, { taskType: "RETRIEVAL_DOCUMENT" });
+    expect(cosineSimilarity(query, related)).toBeGreaterThan(cosineSimilarity(query, unrelated) + 0.2);
+  });
+
+  it("leaves Embedding 2 alone (it takes no task type)", () => {
+    const options = { model: "gemini-embedding-2-preview" };
+    expect(embedText(text, 768, { ...options, taskType: "RETRIEVAL_QUERY" })).toEqual(embedText(text, 768, options));
   });
 });

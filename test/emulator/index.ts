@@ -43,7 +43,15 @@ export type {
   ModelLimits,
   QuotaTier,
 } from "./types.js";
-export { cosineSimilarity, embedParts, embedText, FULL_DIMENSIONS, toBase64Floats, tokenize } from "./vectors.js";
+export {
+  cosineSimilarity,
+  embedParts,
+  embedText,
+  FULL_DIMENSIONS,
+  TASK_TYPE_WEIGHT,
+  toBase64Floats,
+  tokenize,
+} from "./vectors.js";
 
 /** Start an emulator on 127.0.0.1 (random port unless `options.port`). Call `close()` when done. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {

@@ -212,6 +212,12 @@ export interface EmulatorOptions {
   nativeEmbedUsageMetadata?: boolean;
   /** Native `taskType` on gemini-embedding-2 models (not supported there): "ignore" or "error". @default "ignore" */
   embedding2TaskType?: "ignore" | "error";
+  /**
+   * A native embedding request's `title` under a task type other than RETRIEVAL_DOCUMENT (where the
+   * docs say it does not apply; what the service does is UNCONFIRMED): "error" (400) or "ignore".
+   * @default "error"
+   */
+  titleWithoutDocumentTask?: "error" | "ignore";
 }
 
 /** One request as the emulator saw it. */

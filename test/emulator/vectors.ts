@@ -8,6 +8,15 @@
  * gemini-embedding-2
  * models re-normalise truncated output. Models other than 001 hash with a model seed, so vectors
  * of different models are unrelated, as in reality.
+ *
+ * Task types (gemini-embedding-001; Embedding 2 ignores them) add a small component of the text
+ * hashed in a space of their own: RETRIEVAL_DOCUMENT and the query types Google pairs with it
+ * (RETRIEVAL_QUERY, QUESTION_ANSWERING, FACT_VERIFICATION, CODE_RETRIEVAL_QUERY) share one space,
+ * SEMANTIC_SIMILARITY, CLASSIFICATION and CLUSTERING have one each, and no task type (or
+ * TASK_TYPE_UNSPECIFIED) adds none. A documented pairing (RETRIEVAL_QUERY against
+ * RETRIEVAL_DOCUMENT, or plain against plain) scores a query against its own text at 1; a mixed
+ * one (RETRIEVAL_QUERY against plain documents) at 1/sqrt(1 + w²) ≈ 0.89: ranking still mostly
+ * works, as it would with the real model, but a test can tell the pairing was wrong.
  */
 import { createHash } from "node:crypto";
 
@@ -15,6 +24,20 @@ export const FULL_DIMENSIONS = 3072;
 const LEVELS = [128, 256, 512, 768, 1536, 3072] as const;
 const BIGRAM_WEIGHT = 0.5;
 const BASE_MODEL = "gemini-embedding-001";
+/** Weight of the task-type component against the text's own vector (both unit length). */
+export const TASK_TYPE_WEIGHT = 0.5;
+
+/** The space each task type's component lives in (documents and the queries paired with them share one). */
+const TASK_SPACES: Record<string, string | undefined> = {
+  RETRIEVAL_DOCUMENT: "retrieval",
+  RETRIEVAL_QUERY: "retrieval",
+  QUESTION_ANSWERING: "retrieval",
+  FACT_VERIFICATION: "retrieval",
+  CODE_RETRIEVAL_QUERY: "retrieval",
+  SEMANTIC_SIMILARITY: "similarity",
+  CLASSIFICATION: "classification",
+  CLUSTERING: "clustering",
+};
 
 const STOPWORDS = new Set(
   (
@@ -79,10 +102,10 @@ function seedFor(model: string): string {
   return model.replace(/^models\//, "") === BASE_MODEL ? "" : `${model.replace(/^models\//, "")}\u0000`;
 }
 
-/** The raw (unnormalised) 3072-dim text vector. */
-function textVector(text: string, model: string): Float64Array {
+/** The 3072-dim unit text vector (`space`: a task type's space, hashed apart from the text's own). */
+function textVector(text: string, model: string, space = ""): Float64Array {
   const vector = new Float64Array(FULL_DIMENSIONS);
-  const seed = seedFor(model);
+  const seed = `${seedFor(model)}${space ? `${space}\u0000` : ""}`;
   for (const [feature, count] of features(text)) {
     const weight = count >= 1 ? 1 + Math.log(count) : count;
     LEVELS.forEach((level, i) => {
@@ -114,6 +137,8 @@ export type EmbedPart =
 export interface EmbedOptions {
   /** @default "gemini-embedding-001" */
   model?: string;
+  /** Native `taskType` (undefined: none, as through compat). Ignored by Embedding 2 models. */
+  taskType?: string;
 }
 
 /** Whether a model re-normalises truncated output (Embeddings 2 does; 001 does not). */
@@ -127,10 +152,18 @@ function renormalizes(model: string): boolean {
  */
 export function embedParts(parts: EmbedPart[], dimensions = FULL_DIMENSIONS, options: EmbedOptions = {}): number[] {
   const model = options.model ?? BASE_MODEL;
+  const space = renormalizes(model) ? undefined : TASK_SPACES[options.taskType ?? ""];
   const sum = new Float64Array(FULL_DIMENSIONS);
+  const add = (vector: Float64Array, weight = 1) => {
+    for (let i = 0; i < FULL_DIMENSIONS; i++) sum[i]! += weight * vector[i]!;
+  };
   for (const part of parts) {
-    const vector = "text" in part ? textVector(part.text, model) : bytesVector(part.bytes, model);
-    for (let i = 0; i < FULL_DIMENSIONS; i++) sum[i]! += vector[i]!;
+    if (!("text" in part)) {
+      add(bytesVector(part.bytes, model));
+      continue;
+    }
+    add(textVector(part.text, model));
+    if (space) add(textVector(part.text, model, space), TASK_TYPE_WEIGHT);
   }
   const full = scaled(sum, FULL_DIMENSIONS);
   const length = Math.min(Math.max(1, Math.floor(dimensions)), FULL_DIMENSIONS);

@@ -6,6 +6,7 @@ import { openIndex } from "../../src/index.js";
 import type { Emulator, LoggedRequest } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -81,7 +82,7 @@ describe("a Batch API run killed with SIGKILL", () => {
       const collected = await index.collectBatches();
       expect(collected.documents).toBe(4);
       expect(emulator.log.filter(isCreate)).toHaveLength(1);
-      expect(emulator.requests({ path: /\/openai\/embeddings$/ })).toHaveLength(0);
+      expect(embeddingRequests(emulator)).toHaveLength(0);
       await index.close();
 
       emulator.reset();

@@ -5,6 +5,7 @@ import { type GemIndex, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -40,7 +41,7 @@ function open(uri: string) {
 const batchCreates = () =>
   emulator.requests({ method: "POST", path: /\/openai\/batches$/ }).filter((request) => request.status === 200);
 const uploads = () => emulator.requests({ method: "POST", path: /\/upload\/v1beta\/files$/ });
-const syncEmbeddings = () => emulator.requests({ path: /\/openai\/embeddings$/ });
+const syncEmbeddings = () => embeddingRequests(emulator);
 
 /** The same corpus indexed synchronously, for comparison. */
 async function referenceDump() {

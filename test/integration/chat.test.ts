@@ -4,6 +4,7 @@ import { countTokens } from "../../src/chunking/tokens.js";
 import { runCli } from "../../src/cli/program.js";
 import { openIndex } from "../../src/index.js";
 import type { Emulator, LoggedRequest } from "../emulator/index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -102,13 +103,12 @@ const messagesOf = (request: LoggedRequest) =>
   (request.body as { messages: Array<{ role: string; content: string }> }).messages;
 const cachedContentOf = (request: LoggedRequest) =>
   (request.body as { extra_body?: { google?: { cached_content?: string } } }).extra_body?.google?.cached_content;
-/** The texts of query embeddings (one-input compat requests: queries go the way documents go). */
+/** The texts of query embeddings (one-input requests, on whichever endpoint the pairing uses). */
 const embeddedQueries = () =>
-  emulator
-    .requests({ method: "POST", path: /\/openai\/embeddings$/ })
-    .map((request) => (request.body as { input: string[] }).input)
-    .filter((input) => input.length === 1)
-    .map((input) => input[0]!);
+  embeddingRequests(emulator)
+    .map(requestInputs)
+    .filter((inputs) => inputs.length === 1)
+    .map((inputs) => inputs[0]!);
 
 describe("gemindex chat", () => {
   it(`answers two turns with one cache, sends the first turn as history, retrieves with both questions, \

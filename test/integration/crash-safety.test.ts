@@ -6,6 +6,7 @@ import { openIndex } from "../../src/index.js";
 import { Store } from "../../src/store/open-store.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -40,8 +41,7 @@ const chunking = ["--chunk-tokens", "32", "--chunk-overlap", "0"];
 
 /** Starts `gemindex index` as a real process and SIGKILLs it once `after` embedding requests have been answered. */
 async function indexAndKill(after: number): Promise<void> {
-  const embeddings = () =>
-    emulator.requests({ path: /\/openai\/embeddings$/ }).filter((request) => request.status === 200).length;
+  const embeddings = () => embeddingRequests(emulator).filter((request) => request.status === 200).length;
   const child = spawn(
     process.execPath,
     [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "1"],
@@ -111,9 +111,7 @@ describe("a run killed with SIGKILL", () => {
         const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
         await index.close();
         expect(report.outcome).toBe("completed");
-        const embeddedNow = emulator
-          .requests({ path: /\/openai\/embeddings$/ })
-          .flatMap((request) => (request.body as { input: string[] }).input);
+        const embeddedNow = embeddingRequests(emulator).flatMap(requestInputs);
 
         emulator.reset();
         const expected = await reference();
@@ -217,7 +215,7 @@ the next run pays only for the rest`, async () => {
     let stderr = "";
     child.stderr.on("data", (data) => (stderr += data));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    const requests = () => emulator.requests({ path: /\/openai\/embeddings$/ });
+    const requests = () => embeddingRequests(emulator);
     while (requests().filter((request) => request.status === 200).length < 2)
       await new Promise((resolve) => setTimeout(resolve, 1));
     child.kill("SIGINT");
@@ -275,8 +273,7 @@ describe("a second SIGTERM (or Ctrl-C)", () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.on("exit", (code, signal) => resolve({ code, signal })),
     );
-    while (emulator.requests({ path: /\/openai\/embeddings$/ }).length === 0)
-      await new Promise((resolve) => setTimeout(resolve, 1));
+    while (embeddingRequests(emulator).length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
     const started = Date.now();
     child.kill("SIGTERM");
     await waitFor(/finishing work in flight/);

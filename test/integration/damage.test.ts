@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -73,10 +74,7 @@ describe("a damaged index", () => {
   }
 });
 
-const embeddedInputs = () =>
-  emulator
-    .requests({ method: "POST", path: /\/openai\/embeddings$/ })
-    .flatMap((request) => (request.body as { input: string[] }).input);
+const embeddedInputs = () => embeddingRequests(emulator).flatMap(requestInputs);
 
 describe("repairing a damaged index", () => {
   it(`index notices the chunks of 'unchanged' documents are gone and indexes them again; \

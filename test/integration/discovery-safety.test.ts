@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -29,11 +30,7 @@ const online = (argv: string[]) =>
     cwd: workspace.root,
     env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
   });
-const embeddedTexts = () =>
-  emulator
-    .requests({ path: /\/openai\/embeddings$/ })
-    .flatMap((request) => (request.body as { input: string[] }).input)
-    .join("\n");
+const embeddedTexts = () => embeddingRequests(emulator).flatMap(requestInputs).join("\n");
 const indexedPaths = async () =>
   (await dumpIndex(workspace.db)).documents.map((document) => path.basename(String(document.path))).sort();
 

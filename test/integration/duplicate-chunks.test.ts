@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -61,7 +62,7 @@ describe("chunks written twice (two writers)", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/0 new, 0 changed, 10 unchanged/);
     expect(run.stderr).toMatch(new RegExp(`${rows} duplicate chunk rows \\(written twice\\) were removed`));
-    expect(emulator.requests({ path: /embeddings$/ })).toHaveLength(0);
+    expect(embeddingRequests(emulator)).toHaveLength(0);
     expect(await dumpIndex(workspace.db)).toEqual(before);
     expect((await gemindex("doctor")).code).toBe(0);
   });

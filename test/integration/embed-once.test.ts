@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -17,10 +18,9 @@ afterEach(async () => {
 });
 
 const inputsSent = () =>
-  emulator
-    .requests({ path: /\/openai\/embeddings$/ })
+  embeddingRequests(emulator)
     .filter((request) => request.status === 200)
-    .flatMap((request) => (request.body as { input: string[] }).input);
+    .flatMap(requestInputs);
 
 describe("identical chunk text within one run", () => {
   it("is embedded once: 100 copies of a file cost the inputs of one, and every copy gets its vectors", async () => {

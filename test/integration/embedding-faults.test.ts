@@ -3,6 +3,7 @@ import { openIndex } from "../../src/index.js";
 import { fitVector } from "../../src/providers/fit-vector.js";
 import { cosineSimilarity, countEmbeddingTokens, type Emulator, embedText } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -22,8 +23,8 @@ afterEach(async () => {
 
 const env = () => ({ GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL });
 const cli = (args: string[]) => runGemindex(["--db", workspace.db, ...args], { cwd: workspace.corpus, env: env() });
-const embeddingCalls = () => emulator.requests({ path: /\/openai\/embeddings$/ });
-const inputsOf = (call: { body: unknown }) => (call.body as { input: string[] }).input;
+const embeddingCalls = () => embeddingRequests(emulator);
+const inputsOf = requestInputs;
 /** Layout padding: a run of 4+ identical whitespace or punctuation characters. */
 const PADDING = /([^\p{L}\p{N}])\1{3,}/u;
 

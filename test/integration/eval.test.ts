@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EvalReport, runEval } from "../../src/index.js";
 import type { Emulator, LoggedRequest } from "../emulator/index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -55,7 +56,7 @@ function evalArgs(overrides: Partial<typeof files> = {}, extra: string[] = []): 
 }
 
 const online = () => ({ GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL });
-/** Queries and documents go the same way (one pairing): compat, plain text; a query is a one-input request. */
+/** A query is a one-input embedding request holding one of the data set's queries (on either endpoint). */
 const queryTexts = new Set(
   readFileSync(files.queries, "utf8")
     .trim()
@@ -63,13 +64,11 @@ const queryTexts = new Set(
     .map((line) => (JSON.parse(line) as { text: string }).text),
 );
 const isQuery = (request: LoggedRequest) => {
-  const input = (request.body as { input?: string[] }).input ?? [];
+  const input = requestInputs(request);
   return input.length === 1 && queryTexts.has(input[0]!);
 };
-const documentEmbeddings = () =>
-  emulator.requests({ method: "POST", path: /\/openai\/embeddings$/ }).filter((request) => !isQuery(request));
-const queryEmbeddings = () =>
-  emulator.requests({ method: "POST", path: /\/openai\/embeddings$/ }).filter((request) => isQuery(request));
+const documentEmbeddings = () => embeddingRequests(emulator).filter((request) => !isQuery(request));
+const queryEmbeddings = () => embeddingRequests(emulator).filter((request) => isQuery(request));
 
 function completed(report: EvalReport, mode: string) {
   const result = report.modes.find((candidate) => candidate.mode === mode);

@@ -5,6 +5,7 @@ import { AuthenticationError, type GemIndex, openIndex } from "../../src/index.j
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { EMBEDDING_PATH, embeddedInputs, embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -40,9 +41,6 @@ function open(options: { apiKey?: string } = {}) {
   });
 }
 
-const embeddingRequests = () => emulator.requests({ method: "POST", path: /\/openai\/embeddings$/ });
-const embeddedInputs = () => embeddingRequests().flatMap((request) => (request.body as { input: string[] }).input);
-
 describe("index() then search() against the emulator", () => {
   it("indexes Markdown, code and a multi-page PDF, and finds the right document first, with its page", async () => {
     const report = await index.index(["."]);
@@ -68,13 +66,13 @@ describe("index() then search() against the emulator", () => {
   it(`sends what Gemini requires: float encoding, dimensions, the key as a bearer token, \
 no retries by the SDK`, async () => {
     await index.index(["."]);
-    const [request] = embeddingRequests();
+    const [request] = embeddingRequests(emulator);
     expect(request!.body).toMatchObject({ model: "gemini-embedding-001", encoding_format: "float", dimensions: 768 });
     expect(request!.headers.authorization).toBe(`Bearer ${emulator.apiKey}`);
     const query = await index.search("tomato seedlings", { mode: "vector" });
     expect(query.hits[0]!.displayPath).toBe("notes/garden.md");
     // The query goes the way the documents went (one pairing): compat, plain text, the same fields.
-    const queryRequest = embeddingRequests().at(-1)!;
+    const queryRequest = embeddingRequests(emulator).at(-1)!;
     expect(queryRequest.body).toMatchObject({
       model: "gemini-embedding-001",
       input: ["tomato seedlings"],
@@ -86,9 +84,9 @@ no retries by the SDK`, async () => {
 
   it("re-indexing an unchanged folder makes zero embedding requests", async () => {
     await index.index(["."]);
-    const before = embeddingRequests().length;
+    const before = embeddingRequests(emulator).length;
     const report = await index.index(["."]);
-    expect(embeddingRequests().length).toBe(before);
+    expect(embeddingRequests(emulator).length).toBe(before);
     expect(report.files).toMatchObject({ unchanged: 4, new: 0, changed: 0 });
     expect(report.requests).toBe(0);
   });
@@ -102,7 +100,7 @@ no retries by the SDK`, async () => {
     await writeFile(file, text.replace("thirty days", "sixty days"));
     const report = await index.index(["."], { chunking });
     expect(report.files).toMatchObject({ changed: 1, unchanged: 3 });
-    const inputs = embeddedInputs();
+    const inputs = embeddedInputs(emulator);
     expect(inputs.length).toBe(report.chunks.embedded);
     expect(inputs.length).toBeGreaterThan(0);
     expect(inputs.every((input) => input.includes("sixty days"))).toBe(true);
@@ -124,10 +122,10 @@ no retries by the SDK`, async () => {
   });
 
   it("retries a 429 after the RetryInfo delay, then succeeds", async () => {
-    emulator.inject({ path: /\/openai\/embeddings$/, status: 429, retryDelay: "0.3s", times: 1 });
+    emulator.inject({ path: EMBEDDING_PATH, status: 429, retryDelay: "0.3s", times: 1 });
     const report = await index.index(["."]);
     expect(report.outcome).toBe("completed");
-    const [limited, retried] = embeddingRequests();
+    const [limited, retried] = embeddingRequests(emulator);
     expect(limited!.status).toBe(429);
     expect(retried!.status).toBe(200);
     expect(retried!.at - limited!.at).toBeGreaterThanOrEqual(300);
@@ -140,7 +138,7 @@ no retries by the SDK`, async () => {
     );
     await workspace.write("many.md", paragraphs.join("\n\n"));
     const report = await index.index(["."], { chunking: { maxTokens: 32, overlapTokens: 0 } });
-    const sizes = embeddingRequests().map((request) => (request.body as { input: string[] }).input.length);
+    const sizes = embeddingRequests(emulator).map((request) => requestInputs(request).length);
     expect(report.chunks.embedded).toBeGreaterThan(200);
     expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(report.chunks.embedded);
@@ -157,7 +155,7 @@ no retries by the SDK`, async () => {
     expect(report.error?.message).toMatch(/API key/);
     expect(report.error?.message).toMatch(/GEMINI_API_KEY/);
     expect(JSON.stringify(report)).not.toContain(badKey);
-    expect(embeddingRequests().length).toBe(1);
+    expect(embeddingRequests(emulator).length).toBe(1);
     await expect(index.search("tomato", { mode: "vector" })).rejects.toBeInstanceOf(AuthenticationError);
   });
 });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddingRequests } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -49,7 +50,7 @@ unchanged`, async () => {
     const run = await gemindex("index", "docs", "--ann-threshold", "10");
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/0 new, 0 changed, 16 unchanged/);
-    expect(emulator.requests({ path: /embeddings$/ })).toHaveLength(0);
+    expect(embeddingRequests(emulator)).toHaveLength(0);
     const after = await gemindex("doctor", "--ann-threshold", "10");
     expect(after.code).toBe(0);
     expect(after.stdout).toMatch(/Full-text: +100% of chunks indexed/);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, loadPipeline, type SchedulerEvent, startScheduler } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { EMBEDDING_PATH, embeddingRequests } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -41,7 +42,6 @@ async function writePipeline(name: string, extra: Record<string, unknown> = {}, 
 }
 
 const cli = (args: string[]) => runGemindex(args, { cwd: workspace.corpus, env });
-const embeddingRequests = () => emulator.requests({ path: /\/openai\/embeddings$/ });
 
 describe("pipeline files", () => {
   it("are validated against the schema, and each error names the file, the field and the fix", async () => {
@@ -87,11 +87,11 @@ describe("gemindex run", () => {
 embedding request after the first`, async () => {
     const first = await cli(["run", "notes"]);
     expect(first).toMatchObject({ code: 0, stdout: "", stderr: "" });
-    const paid = embeddingRequests().length;
+    const paid = embeddingRequests(emulator).length;
     expect(paid).toBeGreaterThan(0);
     const requestsAfterFirst = emulator.log.length;
     for (let hour = 1; hour < 24; hour++) expect((await cli(["run", "notes"])).code).toBe(0);
-    expect(embeddingRequests().length).toBe(paid);
+    expect(embeddingRequests(emulator).length).toBe(paid);
     // Not only no embedding: the 23 later runs send no request to the service at all.
     expect(emulator.log.length).toBe(requestsAfterFirst);
     const history = JSON.parse((await cli(["--json", "runs", "notes", "-n", "30"])).stdout);
@@ -122,7 +122,7 @@ embedding request after the first`, async () => {
     const run = await cli(["run", "cheap"]);
     expect(run.code).toBe(7);
     expect(run.stderr).toMatch(/cost limit/);
-    expect(embeddingRequests()).toHaveLength(0);
+    expect(embeddingRequests(emulator)).toHaveLength(0);
   });
 });
 
@@ -137,7 +137,7 @@ describe("the scheduler", () => {
     const ends = () => events.filter((event) => event.type === "run-end" || event.type === "run-error");
     // The first run stops on a run-level fault (not one input's); the next one succeeds.
     emulator.inject({
-      path: /\/openai\/embeddings$/,
+      path: EMBEDDING_PATH,
       status: 400,
       googleStatus: "FAILED_PRECONDITION",
       message: "User location is not supported for the API use.",
@@ -180,7 +180,7 @@ describe("the scheduler", () => {
     let stdout = "";
     child.stdout.on("data", (data) => (stdout += data));
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
-    await until(() => embeddingRequests().some((request) => request.status === 200));
+    await until(() => embeddingRequests(emulator).some((request) => request.status === 200));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/next at/);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type IndexProgress, openIndex } from "../../src/index.js";
 import { countEmbeddingTokens, type Emulator, type LoggedRequest } from "../emulator/index.js";
+import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -32,8 +33,8 @@ afterEach(async () => {
 });
 
 const MINUTE = 60_000;
-const embeddingCalls = () => emulator.requests({ path: /\/openai\/embeddings$/ });
-const inputsOf = (call: LoggedRequest) => (call.body as { input: string[] }).input;
+const embeddingCalls = () => embeddingRequests(emulator);
+const inputsOf = requestInputs;
 const tokensOf = (call: LoggedRequest) => inputsOf(call).reduce((sum, input) => sum + countEmbeddingTokens(input), 0);
 
 /** An index whose waits move the emulator's clock instead of sleeping (pacing and retries alike). */

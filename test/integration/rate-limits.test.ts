@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
+import { EMBEDDING_PATH, embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -35,20 +36,18 @@ const open = () =>
     baseURL: emulator.baseURL,
     retry: { baseDelayMs: 10 },
   });
-const embeddingCalls = () => emulator.requests({ path: /\/openai\/embeddings$/ });
+const embeddingCalls = () => embeddingRequests(emulator);
 
 describe("rate limits and quotas", () => {
   it("rides out a storm of 429s, honouring each RetryInfo delay, and completes", async () => {
-    emulator.inject({ path: /\/openai\/embeddings$/, status: 429, retryDelay: "0.05s", times: 6 });
+    emulator.inject({ path: EMBEDDING_PATH, status: 429, retryDelay: "0.05s", times: 6 });
     const index = await open();
     const report = await index.index(["docs"], { chunking, concurrency: 4 });
     await index.close();
     expect(report.error).toBeUndefined();
     const calls = embeddingCalls();
     expect(calls.filter((call) => call.status === 429)).toHaveLength(6);
-    const succeeded = calls
-      .filter((call) => call.status === 200)
-      .flatMap((call) => (call.body as { input: string[] }).input);
+    const succeeded = calls.filter((call) => call.status === 200).flatMap(requestInputs);
     expect(succeeded.length).toBe(report.chunks.embedded);
     expect(new Set(succeeded).size).toBe(succeeded.length);
   });
@@ -116,7 +115,7 @@ doctor and runs say stopped`, async () => {
     const calls = embeddingCalls();
     expect(calls.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < calls.length; i++) {
-      const inputs = (calls[i - 1]!.body as { input: string[] }).input.length;
+      const inputs = requestInputs(calls[i - 1]!).length;
       expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(inputs * 0.95);
     }
   });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, IndexLockedError, openIndex } from "../../src/index.js";
 import { acquireWriteLock } from "../../src/store/write-lock.js";
 import type { Emulator } from "../emulator/index.js";
+import { embeddingRequests } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -35,7 +36,7 @@ describe("the index write lock", () => {
     // The second writer tries while the first waits on its first (slow) embedding request.
     const inFlight = new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (emulator.requests({ path: /embeddings$/ }).length > 0) {
+        if (embeddingRequests(emulator).length > 0) {
           clearInterval(timer);
           resolve();
         }
