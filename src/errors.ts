@@ -33,6 +33,8 @@ export type ErrorCode =
   | "NEEDS_API_KEY"
   /** The service at the configured base URL offers no Batch API. */
   | "NO_BATCH_API"
+  /** Something needs Gemini's native API (task types), which the service at the base URL does not offer. */
+  | "NO_NATIVE_API"
   /** Two options that cannot be combined were both given. */
   | "CONFLICTING_OPTIONS"
   /** One option has a value it cannot take. */
@@ -96,6 +98,11 @@ export interface ErrorData {
   NEEDS_API_KEY: { feature: string; uri?: string; built?: string; option?: string; modes?: string[] };
   /** `option`/`value`: the option that asked for it (e.g. batch "always"), if any. */
   NO_BATCH_API: { option?: string; value?: string };
+  /**
+   * `feature`: what needs the native API ("task types"); `baseURL`: the compat base URL in use;
+   * `uri`/`built`: the index that recorded it, when an index did.
+   */
+  NO_NATIVE_API: { feature: string; baseURL: string; uri?: string; built?: string };
   /** Library option names, e.g. ["pin", "cachedContent"], and why they cannot be combined. */
   CONFLICTING_OPTIONS: { options: [string, string]; reason: string };
   /** A library option name and what it accepts. */

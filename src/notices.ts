@@ -23,6 +23,12 @@ export type Notice =
    * pairing in use; no document vector changes.
    */
   | { kind: "pairing-updated"; from: string; to: string; message: string }
+  /**
+   * The run embedded documents as plain text because the index was built that way, while a new
+   * index on this endpoint would use the documented retrieval task types (`available`): a reset
+   * rebuilds it under them (every document embedded again).
+   */
+  | { kind: "pairing-available"; current: string; available: string; message: string }
   /** A lexical-only index gained vectors: every document is indexed again. */
   | { kind: "vectors-added"; embedding: NoticeEmbedding; message: string }
   /**

@@ -19,7 +19,7 @@ import { checkHealth, type HealthReport } from "./indexing/check-health.js";
 import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-batches.js";
 import { type IndexContext, indexFiles, type RetryEvent } from "./indexing/index-files.js";
 import { type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
-import { describeEmbedding } from "./indexing/prepare-index.js";
+import { describeEmbedding, describeForm } from "./indexing/prepare-index.js";
 import {
   type PrunedRoot,
   pruneMissingRoots,
@@ -31,8 +31,16 @@ import { type IndexStatus, readStatus } from "./indexing/status.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
+import { plainPairing, usesTaskTypes } from "./providers/gemini/models.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
-import type { BatchEmbedder, BatchJobInfo, CachedContext, EmbeddingConfig } from "./providers/types.js";
+import type {
+  BatchEmbedder,
+  BatchJobInfo,
+  CachedContext,
+  EmbeddingConfig,
+  EmbeddingForm,
+  EmbeddingPairing,
+} from "./providers/types.js";
 import {
   type DocumentInfo,
   type ListDocumentsOptions,
@@ -71,6 +79,14 @@ export interface OpenIndexOptions extends Partial<Settings> {
 
 type RetryListener = (notice: RetryEvent) => void;
 
+/** The providers of a handle with a key (see pairedProviders). */
+interface Providers {
+  /** Embeds under the pairing the settings choose for a new index, or one rebuilt with `reset`. */
+  fresh: GeminiProvider;
+  /** Embeds under the pairing the index's vectors need; an error when this endpoint cannot. */
+  paired: GeminiProvider | ConfigError;
+}
+
 /** Passes the provider's retry notices to whichever run is listening (the provider outlives runs). */
 class RetryHub {
   readonly #listeners = new Set<RetryListener>();
@@ -92,7 +108,7 @@ class RetryHub {
 export class GemIndex {
   readonly settings: Settings;
   readonly #store: Store;
-  readonly #provider?: GeminiProvider;
+  readonly #providers?: Providers;
   readonly #retries: RetryHub;
   readonly #clock: IndexContext["clock"];
   readonly #caches?: ContextCache;
@@ -102,13 +118,14 @@ export class GemIndex {
   constructor(
     settings: Settings,
     store: Store,
-    provider: GeminiProvider | undefined,
+    providers: Providers | undefined,
     retries: RetryHub,
     options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
   ) {
     this.settings = settings;
     this.#store = store;
-    this.#provider = provider;
+    this.#providers = providers;
+    const provider = providers?.fresh;
     this.#retries = retries;
     this.#clock = { now: options.now, sleep: options.sleep };
     // The registry lives in the index's meta table, so other processes reuse the same caches.
@@ -132,12 +149,33 @@ export class GemIndex {
 
   /** True when an API key is configured: vectors and generated answers are available. */
   get online(): boolean {
-    return this.#provider !== undefined;
+    return this.#providers !== undefined;
   }
 
-  /** The embedding configuration this handle uses (null without a key). */
+  /**
+   * The embedding configuration this handle uses (null without a key): the index's pairing, or the
+   * one a new index gets when the index has none this endpoint can use.
+   */
   get embedding(): EmbeddingConfig | null {
-    return this.#provider?.embedder.config ?? null;
+    const providers = this.#providers;
+    if (!providers) return null;
+    return (providers.paired instanceof ConfigError ? providers.fresh : providers.paired).embedder.config;
+  }
+
+  /**
+   * The provider whose embeddings pair with the index's vectors (undefined without a key); throws
+   * NO_NATIVE_API when the index recorded task types this endpoint cannot embed with.
+   */
+  #paired(): GeminiProvider | undefined {
+    const paired = this.#providers?.paired;
+    if (paired instanceof ConfigError) throw paired;
+    return paired;
+  }
+
+  /** The provider a run embeds with: the settings' pairing for a reset (or taskTypes "off"), else the index's. */
+  #runProvider(options: IndexOptions): GeminiProvider | undefined {
+    if (options.reset || this.settings.taskTypes === "off") return this.#providers?.fresh;
+    return this.#paired();
   }
 
   /**
@@ -149,17 +187,20 @@ export class GemIndex {
    */
   async index(paths: Array<string | IndexSource>, options: IndexOptions = {}): Promise<IndexReport> {
     if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
-    const provider = this.#provider;
+    const provider = this.#runProvider(options);
     const { report } = await this.#write("index", async () => {
       // Before any other request; the list is kept in the index for a day.
       await this.#models?.check(
         { embedding: provider?.embedder.config.model, chat: provider?.describer.model },
         { signal: options.signal },
       );
-      const result = await indexFiles(paths, this.#runContext(), options);
+      const result = await indexFiles(paths, this.#runContext(provider), options);
       if (result.report.outcome === "completed") await this.#models?.save();
       return result;
     });
+    // The index now records the run's pairing: later queries and runs of this handle use it.
+    if (options.reset && this.#providers && provider) this.#providers.paired = provider;
+    this.#suggestPairing(report, provider);
     return report;
   }
 
@@ -171,7 +212,8 @@ export class GemIndex {
    * their folders, reusing every vector still present. Takes the write lock.
    */
   async repair(options: RepairOptions = {}): Promise<RepairResult> {
-    return this.#write("doctor --repair", () => runRepair(this.#runContext(), options));
+    const provider = this.#paired();
+    return this.#write("doctor --repair", () => runRepair(this.#runContext(provider), options));
   }
 
   /**
@@ -180,15 +222,38 @@ export class GemIndex {
    * at its new place: it is recognised there and nothing is embedded again. Takes the write lock.
    */
   async pruneMissingRoots(): Promise<PrunedRoot[]> {
-    return this.#write("doctor --prune-missing", () => pruneMissingRoots(this.#runContext()));
+    // Only the store is touched: no embedder is needed.
+    return this.#write("doctor --prune-missing", () => pruneMissingRoots(this.#runContext(undefined)));
   }
 
-  #runContext(): IndexContext {
+  /**
+   * Tells a run that embedded new vectors in plain text where this endpoint would embed a new
+   * index with task types (the documented retrieval pairing) how to move to it: rebuild with reset.
+   */
+  #suggestPairing(report: IndexReport, provider: GeminiProvider | undefined): void {
+    const fresh = this.#providers?.fresh;
+    if (!provider || !fresh || provider === fresh || report.chunks.embedded === 0) return;
+    const current = provider.embedder.config;
+    const available = fresh.embedder.config;
+    if (current.document.kind !== "plain" || available.document.kind !== "task-type") return;
+    report.notices.push({
+      kind: "pairing-available",
+      current: describeForm(current.document),
+      available: `${describeForm(available.document)} with titles, queries ${describeForm(available.query)}`,
+      message:
+        `This index embeds documents and queries as plain text (it was built that way); new indexes embed documents ` +
+        `${describeForm(available.document)} with their titles and queries ${describeForm(available.query)}, ` +
+        "the pairing Google documents for retrieval. Index again with reset to rebuild it that way (every document " +
+        "is embedded again).",
+    });
+  }
+
+  #runContext(provider: GeminiProvider | undefined): IndexContext {
     return {
       store: this.#store,
-      embedder: this.#provider?.embedder,
-      batch: this.#provider?.batch,
-      describer: this.#provider?.describer,
+      embedder: provider?.embedder,
+      batch: provider?.batch,
+      describer: provider?.describer,
       cwd: this.settings.cwd,
       onRetry: (listener) => this.#retries.subscribe(listener),
       clock: this.#clock,
@@ -222,24 +287,27 @@ export class GemIndex {
   ): Promise<{ job: BatchJobRecord; remote?: BatchJobInfo }> {
     const job = await findBatchJob(this.#store, id);
     if (!job) throw unknownBatchJobError(id);
-    const remote =
-      job.batchId && this.#provider?.batch ? await this.#provider.batch.get(job.batchId, options) : undefined;
+    const batch = this.#paired()?.batch;
+    const remote = job.batchId && batch ? await batch.get(job.batchId, options) : undefined;
     return { job, remote };
   }
 
   #requireBatch(): GeminiProvider & { batch: BatchEmbedder } {
-    if (!this.#provider) throw needsApiKeyError("batch", "Batch jobs need an API key.");
-    if (!this.#provider.batch)
+    const provider = this.#paired();
+    if (!provider) throw needsApiKeyError("batch", "Batch jobs need an API key.");
+    if (!provider.batch)
       throw new ConfigError("The service at this base URL offers no Batch API (it needs Gemini's native Files API).", {
         code: "NO_BATCH_API",
       });
-    return this.#provider as GeminiProvider & { batch: BatchEmbedder };
+    return provider as GeminiProvider & { batch: BatchEmbedder };
   }
 
   /** Ranks chunks for a query (hybrid when vectors and a key are available, else lexical). */
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
     if (!query.trim()) throw new ConfigError("The query is empty.");
-    return retrieve(query, { store: this.#store, embedder: this.#provider?.embedder, cwd: this.settings.cwd }, options);
+    // A lexical search needs no query vector, so it works whatever the pairing.
+    const embedder = options.mode === "lexical" ? undefined : this.#paired()?.embedder;
+    return retrieve(query, { store: this.#store, embedder, cwd: this.settings.cwd }, options);
   }
 
   /**
@@ -250,9 +318,9 @@ export class GemIndex {
    * }
    */
   answer(question: string, options: AnswerOptions = {}): AsyncGenerator<AnswerEvent> {
-    if (!this.#provider)
-      throw needsApiKeyError("answers", "Generated answers need an API key; search() works without it.");
-    const context = this.#answerContext(this.#provider);
+    const provider = this.#paired();
+    if (!provider) throw needsApiKeyError("answers", "Generated answers need an API key; search() works without it.");
+    const context = this.#answerContext(provider);
     if (options.schema) return structuredAnswer(question, context, { ...options, schema: options.schema });
     if (options.agent) return agentAnswer(question, context, options);
     return answerQuestion(question, context, options);
@@ -285,9 +353,10 @@ export class GemIndex {
    * for await (const event of chat.ask("And its second chapter?")) { ... }
    */
   chat(options: ChatSessionOptions = {}): ChatSession {
-    if (!this.#provider)
+    const provider = this.#paired();
+    if (!provider)
       throw needsApiKeyError("chat", "Chat needs an API key (it generates answers); search() works without it.");
-    return new ChatSession(this.#answerContext(this.#provider), options);
+    return new ChatSession(this.#answerContext(provider), options);
   }
 
   /**
@@ -410,12 +479,13 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
       settings.dimensions ??
       (embeddingModel === undefined || embeddingModel === built?.model ? built?.dimensions : undefined);
     const retries = new RetryHub();
-    const provider = settings.apiKey
+    const fresh = settings.apiKey
       ? createGeminiProvider({
           apiKey: settings.apiKey,
           baseURL: settings.baseURL,
           embeddingModel,
           dimensions,
+          taskTypes: settings.taskTypes !== "off",
           chatModel: settings.chatModel,
           timeoutMs,
           retry,
@@ -429,11 +499,42 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
             }),
         })
       : undefined;
-    return new GemIndex({ ...settings, uri }, store, provider, retries, { now, sleep });
+    const providers = fresh ? pairedProviders(fresh, built, uri) : undefined;
+    return new GemIndex({ ...settings, uri }, store, providers, retries, { now, sleep });
   } catch (error) {
     store.close();
     throw error;
   }
+}
+
+/**
+ * The providers of a handle: `fresh` embeds under the pairing the settings choose for a new
+ * index (or a reset); `paired` under the one the index recorded, which its vectors need, when
+ * it differs (same model and size: another model is EMBEDDING_MISMATCH when indexing). An index
+ * recorded with task types on a base URL without Gemini's native API cannot be paired: `paired`
+ * is then the NO_NATIVE_API error, thrown by whatever needs it.
+ */
+function pairedProviders(fresh: GeminiProvider, built: EmbeddingConfig | null | undefined, uri: string): Providers {
+  const current = fresh.embedder.config;
+  if (!built || built.provider !== current.provider || built.model !== current.model) return { fresh, paired: fresh };
+  // The old plain-documents index recorded RETRIEVAL_QUERY queries: its documents pair with plain ones.
+  const recorded: EmbeddingPairing =
+    built.document.kind === "plain" ? plainPairing : { document: built.document, query: built.query };
+  const same = (a: EmbeddingForm, b: EmbeddingForm) => a.kind === b.kind && a.value === b.value;
+  if (same(recorded.document, current.document) && same(recorded.query, current.query)) return { fresh, paired: fresh };
+  if (usesTaskTypes(recorded) && !fresh.client.hasNative) {
+    const name = (form: EmbeddingForm) => form.value ?? form.kind;
+    const form = `documents as ${name(recorded.document)} and queries as ${name(recorded.query)}`;
+    const baseURL = fresh.client.endpoints.compat;
+    const error = new ConfigError(
+      `The index at ${uri} embeds ${form}, task types only Gemini's native API takes, and the service at ${baseURL} ` +
+        "offers only OpenAI-compatible endpoints. Use a base URL with Gemini's native API, or index again with reset " +
+        "to rebuild the index with plain text.",
+      { code: "NO_NATIVE_API", data: { feature: "task types", baseURL, uri, built: form } },
+    );
+    return { fresh, paired: error };
+  }
+  return { fresh, paired: fresh.withPairing(recorded) };
 }
 
 export { describeEmbedding };

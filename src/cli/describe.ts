@@ -25,6 +25,7 @@ const flags: Record<string, string> = {
   rpm: "--rpm",
   tpm: "--tpm",
   retryFailed: "--retry-failed",
+  taskTypes: "--task-types",
 };
 
 /** `--flag` for a library option name (the name itself when the CLI has no flag for it). */
@@ -52,6 +53,13 @@ export function describeError(error: ErrorInfo | { code: string; message: string
       ? `${flagOf(error.data.option)} ${error.data.value} needs Gemini's native Batch API, which this ` +
           `GEMINI_BASE_URL does not offer.`
       : "This GEMINI_BASE_URL offers no Batch API (it needs Gemini's native Files API).";
+  if (hasCode(error, "NO_NATIVE_API"))
+    return error.data.uri
+      ? `The index at ${error.data.uri} embeds ${error.data.built ?? "with task types"}, ` +
+          "which only Gemini's native API " +
+          `takes; this GEMINI_BASE_URL (${error.data.baseURL}) offers only OpenAI-compatible endpoints. Point ` +
+          "GEMINI_BASE_URL at Gemini, or run `gemindex index --reset <paths>` to rebuild the index with plain text."
+      : error.message;
   if (hasCode(error, "CONFLICTING_OPTIONS")) {
     const [first, second] = error.data.options;
     return `Use ${flagOf(first)} or ${flagOf(second)}, not both${error.data.reason ? `: ${error.data.reason}` : ""}.`;
@@ -149,6 +157,10 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
   "batch-submitted": (notice) =>
     `Submitted batch job ${notice.job} (${notice.batchId}) for ${notice.inputs} chunks of ${notice.documents} ` +
     "documents; the next run (or `gemindex batch collect`) writes them once it finishes.",
+  "pairing-available": (notice) =>
+    `This index embeds documents and queries as plain text (it was built that way); new indexes embed documents ` +
+    `${notice.available}, the pairing Google documents for retrieval. \`gemindex index --reset <paths>\` rebuilds ` +
+    "it that way (every document is embedded again).",
   "full-text-scan": () =>
     "This index has no full-text index yet, so passages were found by scanning for the query's words; " +
     "`gemindex optimize` (or the next `gemindex index` run) builds it.",

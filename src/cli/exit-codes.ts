@@ -29,6 +29,7 @@ const exitCodes: Record<ErrorCode, number> = {
   LAYOUT_VERSION: ExitCode.config,
   NEEDS_API_KEY: ExitCode.config,
   NO_BATCH_API: ExitCode.config,
+  NO_NATIVE_API: ExitCode.config,
   CONFLICTING_OPTIONS: ExitCode.config,
   INVALID_OPTION: ExitCode.config,
   UNKNOWN_MODEL: ExitCode.config,

@@ -1,6 +1,9 @@
 import path from "node:path";
 import { ConfigError } from "../errors.js";
 
+/** Whether documents and queries use task types (see `Settings.taskTypes`). */
+export type TaskTypesSetting = "auto" | "off";
+
 /** Everything an index handle needs to know, after defaults, env and flags are merged. */
 export interface Settings {
   /** Where the index lives: a folder or any LanceDB URI. @default "data/index" */
@@ -13,6 +16,15 @@ export interface Settings {
   embeddingModel?: string;
   /** @default the index's dimensions, else 768 */
   dimensions?: number;
+  /**
+   * Task types for a new index (or one rebuilt with `reset`): "auto" embeds documents as
+   * RETRIEVAL_DOCUMENT with their title and queries as RETRIEVAL_QUERY (gemini-embedding-001)
+   * where the base URL has Gemini's native endpoints, plain text on both sides elsewhere; "off"
+   * embeds plain text on both sides. An existing index keeps the pairing it recorded under
+   * "auto"; "off" on an index recorded with task types is an EMBEDDING_MISMATCH for new documents.
+   * @default "auto"
+   */
+  taskTypes?: TaskTypesSetting;
   /** @default "gemini-3-flash-preview" */
   chatModel?: string;
   /** Working directory: relative paths and displayed paths are relative to it. */
@@ -26,6 +38,7 @@ export const environmentVariables = {
   GEMINDEX_DB: "index location (default data/index)",
   GEMINDEX_EMBEDDING_MODEL: "embedding model (default gemini-embedding-001)",
   GEMINDEX_DIMENSIONS: "embedding dimensions (default 768)",
+  GEMINDEX_TASK_TYPES: "auto (RETRIEVAL_DOCUMENT/RETRIEVAL_QUERY where Gemini's native API exists) or off (plain text)",
   GEMINDEX_CHAT_MODEL: "chat model for answers (default gemini-3-flash-preview)",
 } as const;
 
@@ -45,6 +58,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Partia
     uri: pick("GEMINDEX_DB"),
     embeddingModel: pick("GEMINDEX_EMBEDDING_MODEL"),
     dimensions: parseInteger("GEMINDEX_DIMENSIONS", pick("GEMINDEX_DIMENSIONS")),
+    taskTypes: pick("GEMINDEX_TASK_TYPES") as TaskTypesSetting | undefined,
     chatModel: pick("GEMINDEX_CHAT_MODEL"),
   });
 }
@@ -62,6 +76,12 @@ export function resolveSettings(...layers: Array<Partial<Settings> | undefined>)
   const settings: Settings = { ...merged, cwd: path.resolve(cwd), uri: merged.uri ?? "data/index" };
   if (settings.dimensions !== undefined && (!Number.isInteger(settings.dimensions) || settings.dimensions < 1)) {
     throw new ConfigError(`dimensions must be a positive integer, got ${settings.dimensions}.`);
+  }
+  if (settings.taskTypes !== undefined && settings.taskTypes !== "auto" && settings.taskTypes !== "off") {
+    throw new ConfigError(`taskTypes must be "auto" or "off", got ${JSON.stringify(settings.taskTypes)}.`, {
+      code: "INVALID_OPTION",
+      data: { option: "taskTypes", expected: '"auto" or "off"', got: JSON.stringify(settings.taskTypes) },
+    });
   }
   return settings;
 }

@@ -27,7 +27,7 @@ export function noticeEmbedding(config: EmbeddingConfig | null): NoticeEmbedding
 }
 
 /** How documents are embedded: "as RETRIEVAL_DOCUMENT", "with the prefix …", "as plain text". */
-function describeForm(form: EmbeddingConfig["document"]): string {
+export function describeForm(form: EmbeddingConfig["document"]): string {
   if (form.kind === "task-type") return `as ${form.value}`;
   if (form.kind === "prefix") return `with the prefix ${JSON.stringify(form.value)}`;
   return "as plain text";

@@ -33,6 +33,16 @@ const embedding = z
         examples: ["gemini-embedding-001", "gemini-embedding-2-preview"],
       }),
     dimensions: z.number().int().min(128).max(3072).optional().meta({ description: "Vector size.", default: 768 }),
+    taskTypes: z
+      .enum(["auto", "off"])
+      .optional()
+      .meta({
+        description:
+          "Task types for a new index: auto embeds documents as RETRIEVAL_DOCUMENT with their title and queries as " +
+          "RETRIEVAL_QUERY (gemini-embedding-001) where Gemini's native API exists, plain text elsewhere; off embeds " +
+          "plain text on both sides. An existing index keeps the pairing it was built with.",
+        default: "auto",
+      }),
   })
   .strict()
   .describe("The index's embedding configuration (fixed for the life of the index).");

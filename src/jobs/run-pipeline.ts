@@ -38,6 +38,7 @@ export function openPipelineIndex(pipeline: Pipeline, options: RunPipelineOption
     cwd: options.cwd,
     embeddingModel: pipeline.embedding?.model,
     dimensions: pipeline.embedding?.dimensions,
+    taskTypes: pipeline.embedding?.taskTypes,
     ...options.open,
   });
 }

@@ -30,13 +30,17 @@ export interface EmbeddingForm {
   value?: string;
 }
 
+/** How documents and how queries are embedded: one documented pairing (see the README's "Decisions"). */
+export interface EmbeddingPairing {
+  document: EmbeddingForm;
+  query: EmbeddingForm;
+}
+
 /** The embedding configuration an index is built with: a query must use the same one. */
-export interface EmbeddingConfig {
+export interface EmbeddingConfig extends EmbeddingPairing {
   provider: string;
   model: string;
   dimensions: number;
-  document: EmbeddingForm;
-  query: EmbeddingForm;
 }
 
 /** One embedding request's outcome. */

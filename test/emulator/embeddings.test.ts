@@ -331,7 +331,8 @@ describe("native batchEmbedContents is as strict as compat", () => {
     expect(googleError(empty.body).message).toContain("requests[1].content.parts[0].data");
   });
 
-  it("refuses a title under a task type other than RETRIEVAL_DOCUMENT (ignored with titleWithoutDocumentTask)", async () => {
+  it(`refuses a title under a task type other than RETRIEVAL_DOCUMENT (ignored with \
+titleWithoutDocumentTask)`, async () => {
     const refused = await batchEmbed([nativeRequest("q", { taskType: "RETRIEVAL_QUERY", title: "T" })]);
     expect(refused.status).toBe(400);
     expect(googleError(refused.body).message).toContain("requests[0].title");
@@ -348,7 +349,8 @@ describe("task types shape the vectors", () => {
     return valuesOf(reply.body)[0]!;
   };
 
-  it("a documented pairing matches a text with itself; a mixed one does not (RETRIEVAL_QUERY against plain)", async () => {
+  it(`a documented pairing matches a text with itself; a mixed one does not (RETRIEVAL_QUERY \
+against plain)`, async () => {
     const document = await embedAs("RETRIEVAL_DOCUMENT");
     const query = await embedAs("RETRIEVAL_QUERY");
     const plain = await embedAs();
@@ -361,7 +363,8 @@ describe("task types shape the vectors", () => {
     expect(cosineSimilarity(await embedAs("SEMANTIC_SIMILARITY"), document)).toBeLessThan(0.95);
   });
 
-  it("keeps retrieval working under the documented pairing: a question is closest to the passage that answers it", () => {
+  it(`keeps retrieval working under the documented pairing: a question is closest to the passage that \
+answers it`, () => {
     const query = embedText("When is the lighthouse lamp cleaned?", 768, { taskType: "RETRIEVAL_QUERY" });
     const related = embedText(text, 768, { taskType: "RETRIEVAL_DOCUMENT" });
     const unrelated = embedText("Bananas grow in tropical climates.", 768, { taskType: "RETRIEVAL_DOCUMENT" });

@@ -34,9 +34,7 @@ interface ConnectOptions {
   dimensions?: number;
   uploadChunkSize?: number;
   fetch?: typeof fetch;
-  /** Use the embedder's own pairing (with `taskTypes`: the native Batch API). */
-  nativePath?: boolean;
-  /** Embed under the RETRIEVAL_DOCUMENT / RETRIEVAL_QUERY pairing. */
+  /** Embed under gemini-embedding-001's RETRIEVAL_DOCUMENT / RETRIEVAL_QUERY pairing (native Batch API). */
   taskTypes?: boolean;
 }
 
@@ -50,27 +48,17 @@ async function connect(options: ConnectOptions = {}) {
     onRetry: (notice) => notices.push(notice),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
+  // These tests drive the compat (OpenAI-format) batch path, the one plain text and Embedding 2's
+  // prefixes use; gemini-embedding-001's task-type (native) path is driven with `taskTypes`.
   const embedder = createGeminiEmbedder(client, {
     model: options.model ?? "gemini-embedding-001",
     dimensions: options.dimensions ?? 768,
-    ...(options.taskTypes
-      ? {
-          pairing: {
-            document: { kind: "task-type" as const, value: "RETRIEVAL_DOCUMENT" },
-            query: { kind: "task-type" as const, value: "RETRIEVAL_QUERY" },
-          },
-        }
-      : {}),
+    taskTypes: options.taskTypes ?? false,
   });
   const tempDirectory = path.join(scratch, "tmp");
   await rm(tempDirectory, { recursive: true, force: true });
   await mkdir(tempDirectory);
-  // These tests drive the compat (OpenAI-format) batch path, the one models without task types
-  // (Embedding 2's text prefixes, plain text) use; gemini-embedding-001's native path has its own tests.
-  const config =
-    options.nativePath || embedder.config.document.kind !== "task-type"
-      ? embedder.config
-      : { ...embedder.config, document: { kind: "plain" as const } };
+  const config = embedder.config;
   const batch = createGeminiBatchEmbedder(client, config, {
     tempDirectory,
     ...(options.uploadChunkSize === undefined ? {} : { uploadChunkSize: options.uploadChunkSize }),
@@ -477,9 +465,9 @@ reporting the id-less ones as unreadable`, async () => {
     expect(emulator.requests({ method: "GET", path: "/v1beta/batches" })).toHaveLength(1);
   });
 
-  it(`runs jobs of a task-type pairing on the native Batch API: RETRIEVAL_DOCUMENT lines with titles, \
-vectors equal to a synchronous run's`, async () => {
-    const { batch, embedder, client } = await connect({ nativePath: true, taskTypes: true });
+  it(`runs jobs of a task-type pairing on the native Batch API: RETRIEVAL_DOCUMENT lines with titles, vectors equal \
+to a synchronous run's`, async () => {
+    const { batch, embedder, client } = await connect({ taskTypes: true });
     const input = items(4, true);
     const { fileName } = await batch.upload(input);
     const written = (await lines(downloadFile(client, fileName))).filter(Boolean).map((line) => JSON.parse(line));

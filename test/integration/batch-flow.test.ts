@@ -1,11 +1,10 @@
 import path from "node:path";
-import OpenAI from "openai";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type GemIndex, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
-import { embeddingRequests } from "../support/embedding-requests.js";
+import { BATCH_CREATE_PATH, batchCreates, embeddingRequests } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -28,25 +27,25 @@ afterEach(async () => {
   await workspace.cleanup();
 });
 
-function open(uri: string) {
+function open(uri: string, options: { taskTypes?: "auto" | "off" } = {}) {
   return openIndex({
     uri,
     cwd: workspace.corpus,
     apiKey: emulator.apiKey,
     baseURL: emulator.baseURL,
     retry: { baseDelayMs: 10 },
+    ...options,
   });
 }
 
-const batchCreates = () =>
-  emulator.requests({ method: "POST", path: /\/openai\/batches$/ }).filter((request) => request.status === 200);
+const createdJobs = () => batchCreates(emulator, { status: 200 });
 const uploads = () => emulator.requests({ method: "POST", path: /\/upload\/v1beta\/files$/ });
 const syncEmbeddings = () => embeddingRequests(emulator);
 
 /** The same corpus indexed synchronously, for comparison. */
-async function referenceDump() {
+async function referenceDump(options: { taskTypes?: "auto" | "off" } = {}) {
   const uri = path.join(workspace.root, "reference");
-  const reference = await open(uri);
+  const reference = await open(uri, options);
   expect((await reference.index(["."], { batch: "never" })).outcome).toBe("completed");
   await reference.close();
   return dumpIndex(uri);
@@ -60,10 +59,13 @@ then writes exactly what a synchronous run writes`, async () => {
     const submitted = report.batch?.submitted;
     expect(submitted).toMatchObject({ documents: 4 });
     expect(submitted!.batchId).toMatch(/^batches\//);
-    expect(batchCreates()).toHaveLength(1);
+    expect(createdJobs()).toHaveLength(1);
     expect(syncEmbeddings()).toHaveLength(0);
     expect((await index.status()).documents).toBe(0);
-    expect(batchCreates()[0]!.body).toMatchObject({ endpoint: "/v1/embeddings", completion_window: "24h" });
+    // The documented pairing's task types travel in native request lines: a native job over the upload.
+    expect(createdJobs()[0]!.path).toBe("/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent");
+    const [job] = await index.batchJobs();
+    expect(createdJobs()[0]!.body).toEqual({ batch: { inputConfig: { fileName: job!.fileName } } });
 
     const early = await index.collectBatches();
     expect(early.running).toEqual([submitted!.job]);
@@ -83,13 +85,29 @@ then writes exactly what a synchronous run writes`, async () => {
     expect(batched.chunks).toEqual(reference.chunks);
   });
 
-  it(`a later run neither re-submits nor re-embeds waiting documents, \
-and collects the job once it has finished`, async () => {
+  it(`an index of plain text (task types off) goes through the compat Batch API and writes what a plain synchronous \
+run writes`, async () => {
+    await index.close();
+    index = await open(workspace.db, { taskTypes: "off" });
+    const { batchId } = (await index.index(["."], { batch: "always" })).batch!.submitted!;
+    expect(createdJobs()).toHaveLength(1);
+    expect(createdJobs()[0]!.path).toBe("/v1beta/openai/batches");
+    expect(createdJobs()[0]!.body).toMatchObject({ endpoint: "/v1/embeddings", completion_window: "24h" });
+    emulator.completeBatch(batchId);
+    expect((await index.collectBatches()).documents).toBe(4);
+    expect((await index.status()).embedding).toMatchObject({ document: { kind: "plain" }, query: { kind: "plain" } });
+    emulator.reset();
+    const reference = await referenceDump({ taskTypes: "off" });
+    expect((await dumpIndex(workspace.db)).chunks).toEqual(reference.chunks);
+  });
+
+  it(`a later run neither re-submits nor re-embeds waiting documents, and collects the job once it \
+has finished`, async () => {
     const first = await index.index(["."], { batch: "always" });
     const { batchId, job } = first.batch!.submitted!;
     const waiting = await index.index(["."]);
     expect(waiting.batch).toMatchObject({ waiting: 4, running: [job] });
-    expect(batchCreates()).toHaveLength(1);
+    expect(createdJobs()).toHaveLength(1);
     expect(syncEmbeddings()).toHaveLength(0);
 
     emulator.completeBatch(batchId);
@@ -133,9 +151,9 @@ and collects the job once it has finished`, async () => {
     expect((await index.status()).documents).toBe(5);
   });
 
-  it(`after a failed create, the next collection submits the uploaded file exactly once, \
-adopting a job the service did create`, async () => {
-    emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 500, times: 1 });
+  it(`after a failed create, the next collection submits the uploaded file exactly once, adopting a job the service \
+did create`, async () => {
+    emulator.inject({ method: "POST", path: BATCH_CREATE_PATH, status: 500, times: 1 });
     const failed = await index.index(["."], { batch: "always" });
     expect(failed.outcome).toBe("stopped");
     const [job] = await index.batchJobs();
@@ -144,17 +162,17 @@ adopting a job the service did create`, async () => {
     const uploadCount = uploads().length;
 
     // The service did create the job although the client never heard back.
-    const sdk = new OpenAI({ apiKey: emulator.apiKey, baseURL: emulator.baseURL, maxRetries: 0 });
-    const created = await sdk.batches.create({
-      input_file_id: job!.fileName!,
-      endpoint: "/v1/embeddings",
-      completion_window: "24h",
+    const reply = await fetch(`${emulator.origin}/v1beta/models/gemini-embedding-001:asyncBatchEmbedContent`, {
+      method: "POST",
+      headers: { "x-goog-api-key": emulator.apiKey, "content-type": "application/json" },
+      body: JSON.stringify({ batch: { inputConfig: { fileName: job!.fileName } } }),
     });
+    const created = { id: ((await reply.json()) as { name: string }).name };
     emulator.completeBatch(created.id);
 
     const collected = await index.collectBatches();
     expect(collected.documents).toBe(4);
-    expect(batchCreates()).toHaveLength(1);
+    expect(createdJobs()).toHaveLength(1);
     expect(uploads().length).toBe(uploadCount);
     expect((await index.batchJobs())[0]).toMatchObject({ state: "collected", batchId: created.id });
   });
@@ -187,7 +205,7 @@ the next run indexes the documents`, async () => {
         ],
       },
     };
-    emulator.inject({ method: "POST", path: /\/openai\/batches$/, status: 429, body: dailyQuota });
+    emulator.inject({ method: "POST", path: BATCH_CREATE_PATH, status: 429, body: dailyQuota });
     const refused = await index.index(["."], { batch: "always" });
     expect(refused.outcome).toBe("stopped");
     expect(refused.error?.code).toBe("QUOTA_EXHAUSTED");

@@ -145,7 +145,7 @@ describe("an input the service still calls too long", () => {
     // The vector is the length-weighted mean of the parts' vectors, re-normalised.
     const sum = new Float32Array(768);
     for (const part of parts) {
-      const vector = fitVector(embedText(part, 768), 768, "part");
+      const vector = fitVector(embedText(part, 768, { taskType: "RETRIEVAL_DOCUMENT" }), 768, "part");
       for (let d = 0; d < 768; d++) sum[d]! += part.length * vector[d]!;
     }
     const expected = Array.from(fitVector(sum, 768, "expected"));

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type EvalReport, runEval } from "../../src/index.js";
 import type { Emulator, LoggedRequest } from "../emulator/index.js";
-import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
+import { embeddingRequests, requestInputs, requestTaskTypes } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -157,9 +157,10 @@ and skips vector and hybrid`, async () => {
       expect(result.metrics.ndcgAt10).toBeGreaterThan(0.9);
     }
     expect(documentEmbeddings().length).toBeGreaterThan(0);
-    // One query embedding per judged query and mode, in the query form.
+    // One query embedding per judged query and mode, in the query form, paired with the documents' form.
     expect(queryEmbeddings()).toHaveLength(7 * 2);
-    expect(emulator.requests({ path: /:embedContent$/ })).toEqual([]);
+    expect(new Set(queryEmbeddings().flatMap(requestTaskTypes))).toEqual(new Set(["RETRIEVAL_QUERY"]));
+    expect(new Set(documentEmbeddings().flatMap(requestTaskTypes))).toEqual(new Set(["RETRIEVAL_DOCUMENT"]));
 
     emulator.reset();
     const second = await runGemindex([...evalArgs(), "--json", "--mode", "hybrid"], {

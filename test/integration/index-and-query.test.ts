@@ -63,23 +63,34 @@ describe("index() then search() against the emulator", () => {
     expect(codeHit.displayPath).toBe("src/backoff.ts");
   });
 
-  it(`sends what Gemini requires: float encoding, dimensions, the key as a bearer token, \
-no retries by the SDK`, async () => {
+  it(`sends what the service requires: documents as RETRIEVAL_DOCUMENT with titles, queries as \
+RETRIEVAL_QUERY`, async () => {
     await index.index(["."]);
     const [request] = embeddingRequests(emulator);
-    expect(request!.body).toMatchObject({ model: "gemini-embedding-001", encoding_format: "float", dimensions: 768 });
-    expect(request!.headers.authorization).toBe(`Bearer ${emulator.apiKey}`);
+    expect(request!.path).toBe("/v1beta/models/gemini-embedding-001:batchEmbedContents");
+    expect(request!.headers["x-goog-api-key"]).toBe(emulator.apiKey);
+    type Item = { content: { parts: Array<{ text: string }> }; title?: string };
+    const items = (request!.body as { requests: Item[] }).requests;
+    for (const item of items)
+      expect(item).toMatchObject({
+        model: "models/gemini-embedding-001",
+        taskType: "RETRIEVAL_DOCUMENT",
+        outputDimensionality: 768,
+      });
+    // A document's title (its first H1 here) goes with each of its chunks.
+    const guide = items.find((item) => item.content.parts[0]!.text.includes("keyctl rotate"));
+    expect(guide!.title).toBe("Operations guide");
     const query = await index.search("tomato seedlings", { mode: "vector" });
     expect(query.hits[0]!.displayPath).toBe("notes/garden.md");
-    // The query goes the way the documents went (one pairing): compat, plain text, the same fields.
-    const queryRequest = embeddingRequests(emulator).at(-1)!;
-    expect(queryRequest.body).toMatchObject({
-      model: "gemini-embedding-001",
-      input: ["tomato seedlings"],
-      encoding_format: "float",
-      dimensions: 768,
+    // The query goes the documented way for those documents: RETRIEVAL_QUERY, one input, the same size.
+    const queryRequest = embeddingRequests(emulator, { kind: "query" }).at(-1)!;
+    expect(queryRequest.path).toBe("/v1beta/models/gemini-embedding-001:embedContent");
+    expect(queryRequest.body).toEqual({
+      content: { parts: [{ text: "tomato seedlings" }] },
+      taskType: "RETRIEVAL_QUERY",
+      outputDimensionality: 768,
     });
-    expect(emulator.requests({ path: /:embedContent$/ })).toEqual([]);
+    expect(emulator.requests({ path: /\/openai\/embeddings$/ })).toEqual([]);
   });
 
   it("re-indexing an unchanged folder makes zero embedding requests", async () => {

@@ -74,3 +74,16 @@ export function requestTaskTypes(request: LoggedRequest): Array<string | undefin
 export function embeddedInputs(emulator: Emulator, filter: EmbeddingRequestFilter = {}): string[] {
   return embeddingRequests(emulator, filter).flatMap(requestInputs);
 }
+
+/**
+ * Batch API embedding job creations: native `models/{m}:asyncBatchEmbedContent` (task-type
+ * pairings, the default for gemini-embedding-001) and compat `POST batches` (plain text, prefixes).
+ */
+export const BATCH_CREATE_PATH = /(\/openai\/batches|:asyncBatchEmbedContent)$/;
+
+/** The Batch API job creations the emulator received (see {@link BATCH_CREATE_PATH}). */
+export function batchCreates(emulator: Emulator, filter: { status?: number } = {}): LoggedRequest[] {
+  return emulator
+    .requests({ method: "POST", path: BATCH_CREATE_PATH })
+    .filter((request) => filter.status === undefined || request.status === filter.status);
+}

@@ -16,6 +16,7 @@ interface IndexCommandOptions {
   followSymlinks?: boolean;
   model?: string;
   dimensions?: number;
+  taskTypes?: "auto" | "off";
   chunkTokens?: number;
   chunkOverlap?: number;
   concurrency?: number;
@@ -42,6 +43,12 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     .option("--exclude <globs...>", "skip files matching these globs")
     .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
     .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
+    .option(
+      "--task-types <mode>",
+      "task types for a new index (or --reset): auto = RETRIEVAL_DOCUMENT + title / RETRIEVAL_QUERY where " +
+        "Gemini's native API exists, off = plain text (an existing index keeps its own)",
+      oneOf(["auto", "off"] as const),
+    )
     .option("--chunk-tokens <n>", "target chunk size in tokens (default 512)", parsePositiveInteger)
     .option(
       "--chunk-overlap <n>",
@@ -111,7 +118,11 @@ Examples:
     .action(async (paths: string[], options: IndexCommandOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
-      const index = await openFromCli(io, global, { embeddingModel: options.model, dimensions: options.dimensions });
+      const index = await openFromCli(io, global, {
+        embeddingModel: options.model,
+        dimensions: options.dimensions,
+        taskTypes: options.taskTypes,
+      });
       const progress = new ProgressLine(output);
       const waits = new WaitLog(output);
       let report: IndexReport;

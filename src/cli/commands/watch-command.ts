@@ -4,7 +4,7 @@ import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { Output } from "../output.js";
-import { parsePositiveInteger } from "./parse.js";
+import { oneOf, parsePositiveInteger } from "./parse.js";
 import { describeWatchEvent } from "./run-lines.js";
 
 interface WatchCommandOptions {
@@ -13,6 +13,7 @@ interface WatchCommandOptions {
   debounce: number;
   model?: string;
   dimensions?: number;
+  taskTypes?: "auto" | "off";
 }
 
 export function registerWatchCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -27,6 +28,12 @@ export function registerWatchCommand(program: Command, io: CliIO, done: (code: n
     .option("--debounce <ms>", "quiet time after the last change before a run starts", parsePositiveInteger, 500)
     .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
     .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
+    .option(
+      "--task-types <mode>",
+      "task types for a new index (or --reset): auto = RETRIEVAL_DOCUMENT + title / RETRIEVAL_QUERY where " +
+        "Gemini's native API exists, off = plain text (an existing index keeps its own)",
+      oneOf(["auto", "off"] as const),
+    )
     .addHelpText(
       "after",
       `
@@ -66,7 +73,7 @@ Examples:
           await watcher.stop();
           log("stopped");
         },
-        { embeddingModel: options.model, dimensions: options.dimensions },
+        { embeddingModel: options.model, dimensions: options.dimensions, taskTypes: options.taskTypes },
       );
       output.emitJson({ runs });
       done(ExitCode.ok);

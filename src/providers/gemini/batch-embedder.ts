@@ -39,13 +39,17 @@ export interface GeminiBatchEmbedderOptions {
 const maxInputFileBytes = 2 * 1024 ** 3;
 
 /**
- * Gemini's Batch API for embeddings, through the compat layer: the JSONL goes up with the native
- * resumable Files API, the job is created, polled and cancelled through the `openai` SDK, and the
- * output is streamed from the native download endpoint. Each input line is
+ * Gemini's Batch API for embeddings, under the same pairing as the synchronous embedder of
+ * `config`, so both give the same vectors. The JSONL goes up with the native resumable Files API
+ * and the output is streamed from the native download endpoint. With task types (the default for
+ * gemini-embedding-001) the lines are native requests
+ * `{"key","request":{"model","content","taskType":"RETRIEVAL_DOCUMENT","title","outputDimensionality"}}`
+ * and the job is the native `asyncBatchEmbedContent`; otherwise each line is
  * `{"custom_id","method":"POST","url":"/v1/embeddings","body":{"model","input","dimensions"}}`
- * with the model's document form applied to `input` (e.g. gemini-embedding-2's `title: … | text: …`),
- * so vectors match the synchronous embedder's for the same `config`. `encoding_format` is not
- * sent: batch output is JSON, floats are the default, and base64 is unconfirmed there.
+ * with the model's document form applied to `input` (e.g. gemini-embedding-2's `title: … | text: …`)
+ * and the job is created, polled and cancelled through the compat layer (`openai` SDK).
+ * `encoding_format` is not sent: batch output is JSON, floats are the default, and base64 is
+ * unconfirmed there.
  *
  * Needs Gemini's native endpoints (`client.hasNative`).
  *

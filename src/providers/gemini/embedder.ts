@@ -6,12 +6,19 @@ import type {
   Embedder,
   EmbedderLimits,
   EmbeddingConfig,
-  EmbeddingForm,
+  EmbeddingPairing,
   EmbedResult,
   MediaInput,
 } from "../types.js";
 import type { CallOptions, GeminiClient } from "./client.js";
-import { applyForm, bareModelName, embeddingModels, unknownEmbeddingModel } from "./models.js";
+import {
+  applyForm,
+  bareModelName,
+  embeddingModels,
+  plainPairing,
+  unknownEmbeddingModel,
+  usesTaskTypes,
+} from "./models.js";
 
 export interface GeminiEmbedderOptions {
   /** @default "gemini-embedding-001" */
@@ -19,12 +26,17 @@ export interface GeminiEmbedderOptions {
   /** Output size; vectors are truncated and re-normalised to it. @default 768 */
   dimensions?: number;
   /**
-   * How documents and queries are embedded, instead of the model's own pairing, e.g.
-   * `{ document: { kind: "task-type", value: "RETRIEVAL_DOCUMENT" }, query: { kind: "task-type", value:
-   * "RETRIEVAL_QUERY" } }`
-   * (native endpoints only; plain text on both sides without them). @default the model's (see embeddingModels)
+   * How documents and queries are embedded, instead of the model's own pairing, e.g. the one an
+   * existing index recorded. A pairing with task types needs the native endpoints: without them
+   * it is a ConfigError (NO_NATIVE_API), never silently another pairing. @default the model's (see embeddingModels)
    */
-  pairing?: { document: EmbeddingForm; query: EmbeddingForm };
+  pairing?: EmbeddingPairing;
+  /**
+   * Whether the model's default pairing may use task types (gemini-embedding-001:
+   * RETRIEVAL_DOCUMENT + title / RETRIEVAL_QUERY). false, or a base URL without Gemini's native
+   * endpoints, embeds both sides as plain text instead. Ignored when `pairing` is given. @default true
+   */
+  taskTypes?: boolean;
 }
 
 export const defaultEmbeddingModel = "gemini-embedding-001";
@@ -49,12 +61,35 @@ async function embeddableImage(media: MediaInput): Promise<MediaInput | undefine
 export const defaultDimensions = 768;
 
 /**
- * Gemini embeddings under the model's documented pairing (see `embeddingModels`): with task
- * types (gemini-embedding-001 where the base URL has native endpoints), documents go through
- * native `batchEmbedContents` as RETRIEVAL_DOCUMENT with their title and a query through
- * `embedContent` as RETRIEVAL_QUERY; otherwise both go through the compat `/embeddings`
- * endpoint (plain, or with Embedding 2's text prefixes). Either way ≤ 100 inputs per request,
- * the output size sent and the returned length checked.
+ * The pairing an embedder uses: the one asked for (task types refused without native endpoints),
+ * else the model's, with plain text on both sides where task types are off or unavailable.
+ */
+function resolvePairing(
+  client: GeminiClient,
+  info: EmbeddingPairing,
+  options: GeminiEmbedderOptions,
+): EmbeddingPairing {
+  if (options.pairing) {
+    if (usesTaskTypes(options.pairing) && !client.hasNative) {
+      throw new ConfigError(
+        `Task types (${options.pairing.document.value ?? "none"} / ${options.pairing.query.value ?? "none"}) ` +
+          `exist only on Gemini's native endpoints, which the service at ${client.endpoints.compat} does not offer.`,
+        { code: "NO_NATIVE_API", data: { feature: "task types", baseURL: client.endpoints.compat } },
+      );
+    }
+    return { document: options.pairing.document, query: options.pairing.query };
+  }
+  if (usesTaskTypes(info) && (!client.hasNative || options.taskTypes === false)) return plainPairing;
+  return { document: info.document, query: info.query };
+}
+
+/**
+ * Gemini embeddings under one documented pairing (see `embeddingModels`): with task types
+ * (gemini-embedding-001 where the base URL has native endpoints), documents go through native
+ * `batchEmbedContents` as RETRIEVAL_DOCUMENT with their title and a query through `embedContent`
+ * as RETRIEVAL_QUERY; otherwise both go through the compat `/embeddings` endpoint (plain, or with
+ * Embedding 2's text prefixes). Either way ≤ 100 inputs per request, the output size sent and the
+ * returned length checked, and the same quota-aware retries.
  */
 export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedderOptions = {}): Embedder {
   const model = bareModelName(options.model ?? defaultEmbeddingModel);
@@ -67,12 +102,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
       data: { option: "dimensions", expected, got: String(dimensions) },
     });
   }
-  // Task types exist only natively: without native endpoints, plain text on both sides (one pairing, never a mix).
-  const plain = { kind: "plain" as const };
-  const taskTypes = client.hasNative;
-  const pairing = options.pairing ?? info;
-  const document = pairing.document.kind === "task-type" && !taskTypes ? plain : pairing.document;
-  const query = pairing.query.kind === "task-type" && !taskTypes ? plain : pairing.query;
+  const { document, query } = resolvePairing(client, info, options);
   const config: EmbeddingConfig = { provider: "gemini", model, dimensions, document, query };
   const limits: EmbedderLimits = {
     maxInputsPerRequest: 100,
@@ -124,11 +154,11 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
   async function embedNative(
     texts: string[],
     taskType: string,
-    titles: (string | undefined)[] | undefined,
-    signal: AbortSignal | undefined,
+    callOptions: EmbedCallOptions & { titles?: (string | undefined)[] },
   ): Promise<EmbedResult> {
     const requests = texts.map((text, i) => {
-      const title = taskType === "RETRIEVAL_DOCUMENT" ? titles?.[i]?.trim() : undefined;
+      // A title applies to RETRIEVAL_DOCUMENT only (https://ai.google.dev/api/embeddings).
+      const title = taskType === "RETRIEVAL_DOCUMENT" ? callOptions.titles?.[i]?.trim() : undefined;
       return {
         model: `models/${model}`,
         content: { parts: [{ text }] },
@@ -144,7 +174,8 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
           "embeddings",
           { path: `models/${model}:batchEmbedContents`, body: { requests }, signal: scoped },
         ),
-      signal,
+      callOptions.signal,
+      quotaAware(texts.length, callOptions),
     );
     const embeddings = body.embeddings ?? [];
     if (embeddings.length !== texts.length) {
@@ -227,8 +258,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
           `embedDocuments takes at most ${limits.maxInputsPerRequest} inputs per call, got ${texts.length}.`,
         );
       }
-      if (config.document.kind === "task-type")
-        return embedNative(texts, config.document.value!, callOptions.titles, callOptions.signal);
+      if (config.document.kind === "task-type") return embedNative(texts, config.document.value!, callOptions);
       const inputs = texts.map((text, i) => applyForm(config.document, text, callOptions.titles?.[i]));
       return { vectors: await embedCompat(inputs, callOptions, "embeddings") };
     },

@@ -4,6 +4,7 @@ import type {
   ChatModel,
   ContextCacheService,
   Embedder,
+  EmbeddingPairing,
   MediaDescriber,
   ServiceModel,
 } from "../types.js";
@@ -26,6 +27,10 @@ export interface GeminiProviderOptions {
   baseURL?: string;
   embeddingModel?: string;
   dimensions?: number;
+  /** How documents and queries are embedded (e.g. what an index recorded). @default the model's */
+  pairing?: EmbeddingPairing;
+  /** Whether the model's default pairing may use task types (see GeminiEmbedderOptions). @default true */
+  taskTypes?: boolean;
   chatModel?: string;
   /** Model that captions images and transcribes audio. @default the chat model */
   mediaModel?: string;
@@ -49,21 +54,37 @@ export interface GeminiProvider {
   caches?: ContextCacheService;
   /** The models the key can use, as the service lists them (one or more requests). */
   listModels(options?: { signal?: AbortSignal }): Promise<ServiceModel[]>;
+  /**
+   * The same provider (one client) with documents and queries embedded under `pairing` (the
+   * embedder and batch embedder change, nothing else). Throws NO_NATIVE_API for task types on a
+   * base URL without Gemini's native endpoints.
+   */
+  withPairing(pairing: EmbeddingPairing): GeminiProvider;
 }
 
 /** Wires the Gemini parts on one client; the batch embedder and caches only where the native API exists. */
 export function createGeminiProvider(options: GeminiProviderOptions): GeminiProvider {
   const client = new GeminiClient(options);
-  const embedder = createGeminiEmbedder(client, { model: options.embeddingModel, dimensions: options.dimensions });
   const chat = createGeminiChat(client, { model: options.chatModel });
-  return {
-    client,
-    embedder,
-    chat,
-    describer: createGeminiMediaDescriber(client, options.mediaModel ?? chat.model),
-    listModels: (listOptions = {}) => listServiceModels(client, listOptions.signal),
-    ...(client.hasNative
-      ? { batch: createGeminiBatchEmbedder(client, embedder.config), caches: createGeminiContextCaches(client) }
-      : {}),
+  const describer = createGeminiMediaDescriber(client, options.mediaModel ?? chat.model);
+  const caches = client.hasNative ? createGeminiContextCaches(client) : undefined;
+  const build = (pairing: EmbeddingPairing | undefined): GeminiProvider => {
+    const embedder = createGeminiEmbedder(client, {
+      model: options.embeddingModel,
+      dimensions: options.dimensions,
+      pairing,
+      taskTypes: options.taskTypes,
+    });
+    return {
+      client,
+      embedder,
+      chat,
+      describer,
+      listModels: (listOptions = {}) => listServiceModels(client, listOptions.signal),
+      withPairing: build,
+      ...(client.hasNative ? { batch: createGeminiBatchEmbedder(client, embedder.config) } : {}),
+      ...(caches ? { caches } : {}),
+    };
   };
+  return build(options.pairing);
 }

@@ -1,37 +1,39 @@
-import type { EmbeddingForm, ServiceModel } from "../types.js";
+import type { EmbeddingForm, EmbeddingPairing, ServiceModel } from "../types.js";
 import type { GeminiClient } from "./client.js";
 
 /** What we know about an embedding model: its input limit and how documents and queries are phrased. */
-export interface EmbeddingModelInfo {
+export interface EmbeddingModelInfo extends EmbeddingPairing {
   /** Tokens per input. */
   maxInputTokens: number;
   /** Output sizes the model accepts. */
   minDimensions: number;
   maxDimensions: number;
-  document: EmbeddingForm;
-  query: EmbeddingForm;
   /** Embeds images and audio natively (`inline_data`). */
   multimodal: boolean;
   /** List prices (USD per million input tokens) as published in 2025–2026; estimates only. */
   pricing?: { usdPerMillionTokens: number; batchUsdPerMillionTokens: number };
 }
 
+/** Plain text on both sides: the default task type, the only form the compat endpoint carries. */
+export const plainPairing: EmbeddingPairing = { document: { kind: "plain" }, query: { kind: "plain" } };
+
 /**
- * Known Gemini embedding models and the one pairing each is embedded under, the same in every
- * path (sync, Batch API, images): gemini-embedding-001 takes documents and queries as plain text
- * (the documented default task type, TASK_TYPE_UNSPECIFIED, on both sides), which the compat
- * endpoint and the compat Batch API's OpenAI-format lines carry alike; gemini-embedding-2 takes no
- * task type and Google asks for text prefixes instead (https://ai.google.dev/gemini-api/docs/embeddings).
- * A form of kind "task-type" (RETRIEVAL_DOCUMENT with titles / RETRIEVAL_QUERY) is supported by
- * the embedder and the batch embedder on the native endpoints, should a model's pairing use it.
+ * Known Gemini embedding models and the pairing each is embedded under by default, the same in
+ * every path (sync, Batch API, images). gemini-embedding-001 uses the retrieval pairing Google
+ * documents (https://ai.google.dev/gemini-api/docs/embeddings, "Task types"): documents as
+ * RETRIEVAL_DOCUMENT with their title, queries as RETRIEVAL_QUERY — task types exist only on the
+ * native endpoints (batchEmbedContents, embedContent, asyncBatchEmbedContent), so where the base
+ * URL has none (another OpenAI-compatible server) both sides are plain text instead (see
+ * `plainPairing`). gemini-embedding-2 takes no task type; Google asks for text prefixes instead,
+ * which work everywhere.
  */
 export const embeddingModels: Record<string, EmbeddingModelInfo> = {
   "gemini-embedding-001": {
     maxInputTokens: 2048,
     minDimensions: 128,
     maxDimensions: 3072,
-    document: { kind: "plain" },
-    query: { kind: "plain" },
+    document: { kind: "task-type", value: "RETRIEVAL_DOCUMENT" },
+    query: { kind: "task-type", value: "RETRIEVAL_QUERY" },
     multimodal: false,
     pricing: { usdPerMillionTokens: 0.15, batchUsdPerMillionTokens: 0.075 },
   },
@@ -60,6 +62,11 @@ export const unknownEmbeddingModel: EmbeddingModelInfo = {
 /** The model name without the `models/` prefix the service sometimes adds. */
 export function bareModelName(model: string): string {
   return model.replace(/^models\//, "");
+}
+
+/** True when either side of a pairing needs a native task type. */
+export function usesTaskTypes(pairing: EmbeddingPairing): boolean {
+  return pairing.document.kind === "task-type" || pairing.query.kind === "task-type";
 }
 
 /** Fills a prefix template (`{title}`, `{content}`). */
