@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
+import { embeddedInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { fixturesDir, makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -24,10 +25,7 @@ const gemindex = (...argv: string[]) =>
     cwd: workspace.corpus,
     env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
   });
-const embeddedInputs = () =>
-  emulator
-    .requests({ method: "POST", path: /\/openai\/embeddings$/ })
-    .flatMap((request) => (request.body as { input: string[] }).input);
+const sentInputs = () => embeddedInputs(emulator);
 
 describe("a moved folder", () => {
   beforeEach(async () => {
@@ -43,7 +41,7 @@ describe("a moved folder", () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/0 new, 0 changed, 8 unchanged, 0 removed/);
     expect(run.stderr).toMatch(/docs is now at .*archive: its 8 documents are cited there/);
-    expect(embeddedInputs()).toHaveLength(0);
+    expect(sentInputs()).toHaveLength(0);
     const query = await gemindex("query", "subject", "s5", "--no-answer", "-k", "3");
     expect(query.stdout).toMatch(/^\[1\] archive\/note-5\.md/m);
     expect(query.stdout).not.toMatch(/docs\//);
@@ -96,7 +94,7 @@ describe("an index built with absolute paths (layout 3)", () => {
     expect(run.stdout).toMatch(/0 new, 0 changed, 5 unchanged, 0 removed/);
     expect(run.stderr).toMatch(/migrated from layout 3 to 4/);
     expect(run.stderr).toMatch(/corpus is now at .*\/docs: its 5 documents are cited there/);
-    expect(embeddedInputs()).toHaveLength(0);
+    expect(sentInputs()).toHaveLength(0);
 
     const after = await gemindex("query", "tide", "table", "--no-answer", "-k", "1");
     expect(after.stdout).toMatch(/^\[1\] docs\//m);
