@@ -27,7 +27,7 @@ import { prepareIndex } from "./prepare-index.js";
 import { repairIndex } from "./repair-index.js";
 import { rerootMovedRoots } from "./reroot.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
-import { emptyScan, type ScanResult, type SourceSpec, scanWork, type WorkItem } from "./scan-sources.js";
+import { emptyScan, type ScanResult, type SourceSpec, scanWork, sourceSpec, type WorkItem } from "./scan-sources.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
 
 /** Everything a run counts, in one record: progress snapshots and the report both read it. */
@@ -131,11 +131,7 @@ export class IndexRun {
     this.#options = options;
     this.#only = scope.only;
     this.#sources = roots
-      .map((root) =>
-        typeof root === "string"
-          ? { root: normalizeRoot(root, context.cwd) }
-          : { ...root, root: normalizeRoot(root.root, context.cwd) },
-      )
+      .map((root) => sourceSpec(root, context.cwd))
       .map((source) => excludeIndexFolder(source, context.store.uri, context.cwd));
     this.#adaptive = new AdaptiveConcurrency(options.concurrency ?? 4);
   }
@@ -705,7 +701,7 @@ async function* chunksToEmbed(documents: AsyncIterable<PendingDocument>): AsyncG
  */
 function excludeIndexFolder(source: SourceSpec, uri: string, cwd: string): SourceSpec {
   if (isRemoteUri(uri)) return source;
-  const inside = path.posix.relative(source.root, normalizeRoot(uri, cwd));
+  const inside = path.posix.relative(source.glob?.base ?? source.root, normalizeRoot(uri, cwd));
   if (inside === "" || inside.startsWith("..") || path.posix.isAbsolute(inside)) return source;
   return { ...source, exclude: [...(source.exclude ?? []), `/${inside}/`] };
 }

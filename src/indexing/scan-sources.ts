@@ -1,10 +1,12 @@
 import type { LoadError } from "../errors.js";
 import { isSupportedPath } from "../loaders/detect/file-types.js";
 import { discoverFiles } from "../sources/discover-files.js";
+import { expandGlob, type GlobRoot, globRootName, parseGlobRoot } from "../sources/expand-globs.js";
 import type { SkippedEntry, SourceFile } from "../sources/types.js";
 import { VisitedEntries } from "../sources/visited-entries.js";
 import type { DocumentRecord } from "../store/types.js";
-import type { FileFailure } from "./types.js";
+import { normalizeRoot } from "./run-context.js";
+import type { FileFailure, IndexSource } from "./types.js";
 
 /** A file that needs (re)indexing, with its manifest row when it was indexed before. */
 export interface WorkItem {
@@ -31,10 +33,19 @@ export interface ScanResult {
 
 /** A root to index, with its own include/exclude patterns (added to the run's). */
 export interface SourceSpec {
-  /** Absolute POSIX path. */
+  /** Absolute POSIX path; for a glob root, {@link globRootName} (what documents record as `source`). */
   root: string;
   include?: string[];
   exclude?: string[];
+  /** Set when the root is a glob pattern: expanded with fast-glob instead of walked. */
+  glob?: GlobRoot;
+}
+
+/** A root as given (relative to `cwd`): a folder or file made absolute, or a glob split into folder and pattern. */
+export function sourceSpec(root: string | IndexSource, cwd: string): SourceSpec {
+  const given = typeof root === "string" ? { root } : root;
+  const glob = parseGlobRoot(given.root, cwd);
+  return glob ? { ...given, root: globRootName(glob), glob } : { ...given, root: normalizeRoot(given.root, cwd) };
 }
 
 export interface ScanOptions {
@@ -104,29 +115,33 @@ async function* scanSource(
 ): AsyncGenerator<WorkItem> {
   const include = source.include ?? options.include;
   const exclude = [...(options.exclude ?? []), ...(source.exclude ?? [])];
-  const discovery = discoverFiles([source.root], {
-    cwd: options.cwd,
-    include,
-    exclude: exclude.length > 0 ? exclude : undefined,
-    followSymlinks: options.followSymlinks,
-    visited,
-    signal: options.signal,
-    // Archives, media without a loader and the like are passed over quietly (counted).
-    accept: (filePath: string) => {
-      if (isSupportedPath(filePath)) return true;
-      result.skipped++;
-      return false;
-    },
-    onProblem: (error: LoadError) => {
-      result.failures.push({ path: error.path, reason: error.reason });
-      if (error.path === source.root) result.problemRoots.add(error.path);
-    },
-    onSkip: (entry) => {
-      result.passedOver.push(entry);
-      // A root that is a pseudo-file-system was not read: its documents are kept.
-      if (entry.path === source.root) result.problemRoots.add(entry.path);
-    },
-  });
+  // Archives, media without a loader and the like are passed over quietly (counted).
+  const accept = (filePath: string) => {
+    if (isSupportedPath(filePath)) return true;
+    result.skipped++;
+    return false;
+  };
+  const onProblem = (error: LoadError) => {
+    result.failures.push({ path: error.path, reason: error.reason });
+    if (error.path === source.root) result.problemRoots.add(error.path);
+  };
+  const discovery = source.glob
+    ? expandGlob(source.glob, { include, exclude, accept, visited, onProblem, signal: options.signal })
+    : discoverFiles([source.root], {
+        cwd: options.cwd,
+        include,
+        exclude: exclude.length > 0 ? exclude : undefined,
+        followSymlinks: options.followSymlinks,
+        visited,
+        signal: options.signal,
+        accept,
+        onProblem,
+        onSkip: (entry) => {
+          result.passedOver.push(entry);
+          // A root that is a pseudo-file-system was not read: its documents are kept.
+          if (entry.path === source.root) result.problemRoots.add(entry.path);
+        },
+      });
   for await (const file of discovery) {
     options.signal?.throwIfAborted();
     if (result.seen.has(file.path)) continue;

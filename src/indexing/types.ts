@@ -7,6 +7,11 @@ import type { SkippedEntry } from "../sources/types.js";
 
 /** A folder or file to index, with patterns of its own (relative to it, .gitignore syntax). */
 export interface IndexSource {
+  /**
+   * A folder, a file, or a glob pattern (`docs/**\/*.md`, relative to `cwd`): a pattern is expanded
+   * with fast-glob, never following symbolic links, and the default excludes and ignore files still
+   * apply. A path that exists as written is a path, whatever its characters.
+   */
   root: string;
   include?: string[];
   exclude?: string[];

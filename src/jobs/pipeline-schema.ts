@@ -10,7 +10,13 @@ import { z } from "zod";
 
 const source = z
   .object({
-    root: z.string().min(1).describe("A folder or file, relative to this pipeline file."),
+    root: z
+      .string()
+      .min(1)
+      .describe(
+        "A folder, a file or a glob pattern (`docs/**/*.md`, expanded with fast-glob, never following symbolic " +
+          "links), relative to this pipeline file.",
+      ),
     include: z
       .array(z.string())
       .optional()

@@ -38,7 +38,10 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
       "Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted " +
         "ones removed.",
     )
-    .argument("<paths...>", "files or folders to index (folders honour .gitignore)")
+    .argument(
+      "<paths...>",
+      'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and the default excludes apply',
+    )
     .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
     .option("--exclude <globs...>", "skip files matching these globs")
     .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
@@ -112,6 +115,7 @@ A file the service refuses (too long, unsupported, blocked) fails alone; it is r
 
 Examples:
   $ gemindex index docs/ notes/
+  $ gemindex index "docs/**/*.md" "notes/*.txt"
   $ gemindex index . --include "**/*.md" --exclude "drafts/**"
   $ gemindex index docs/ --model gemini-embedding-2-preview --dimensions 1536 --reset`,
     )
