@@ -40,7 +40,7 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     )
     .argument(
       "<paths...>",
-      'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and the default excludes apply',
+      'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and default excludes apply',
     )
     .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
     .option("--exclude <globs...>", "skip files matching these globs")
