@@ -176,7 +176,7 @@ describe("loadDocument: Word", () => {
 
   it("names each way a Word file can be broken", async () => {
     expect(await failure(fixture("office/truncated.docx"))).toBe(
-      "not a valid Word document (no end of central directory (truncated or not a ZIP))",
+      "not a valid Word document (no readable central directory (truncated or not a ZIP))",
     );
     expect(await failure(fixture("office/broken-document.docx"))).toMatch(
       /^not a valid Word document \(.*element parse error/,

@@ -141,7 +141,6 @@ describe("readZipDirectory and classifyZip", () => {
           method: 0,
           compressedSize: 0,
           uncompressedSize: 0,
-          localHeaderOffset: 0,
         })),
       ),
     ).toEqual({
@@ -163,7 +162,7 @@ describe("readZipDirectory and classifyZip", () => {
   it("refuses a truncated archive", async () => {
     const truncated = await fixture("office/truncated.docx");
     expect(() => readZipDirectory(truncated)).toThrow(ZipFormatError);
-    expect(() => readZipDirectory(new Uint8Array(10))).toThrow(/no end of central directory/);
+    expect(() => readZipDirectory(new Uint8Array(10))).toThrow(/no readable central directory/);
   });
 });
 
