@@ -701,7 +701,7 @@ async function* chunksToEmbed(documents: AsyncIterable<PendingDocument>): AsyncG
  */
 function excludeIndexFolder(source: SourceSpec, uri: string, cwd: string): SourceSpec {
   if (isRemoteUri(uri)) return source;
-  const inside = path.posix.relative(source.glob?.base ?? source.root, normalizeRoot(uri, cwd));
+  const inside = path.posix.relative(source.root, normalizeRoot(uri, cwd));
   if (inside === "" || inside.startsWith("..") || path.posix.isAbsolute(inside)) return source;
   return { ...source, exclude: [...(source.exclude ?? []), `/${inside}/`] };
 }

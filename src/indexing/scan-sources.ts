@@ -1,7 +1,7 @@
 import type { LoadError } from "../errors.js";
 import { isSupportedPath } from "../loaders/detect/file-types.js";
 import { discoverFiles } from "../sources/discover-files.js";
-import { expandGlob, type GlobRoot, globRootName, parseGlobRoot } from "../sources/expand-globs.js";
+import { expandGlob, type GlobRoot, parseGlobRoot } from "../sources/expand-globs.js";
 import type { SkippedEntry, SourceFile } from "../sources/types.js";
 import { VisitedEntries } from "../sources/visited-entries.js";
 import type { DocumentRecord } from "../store/types.js";
@@ -33,7 +33,7 @@ export interface ScanResult {
 
 /** A root to index, with its own include/exclude patterns (added to the run's). */
 export interface SourceSpec {
-  /** Absolute POSIX path; for a glob root, {@link globRootName} (what documents record as `source`). */
+  /** Absolute POSIX path; for a glob root, the folder it searches (what its documents record as `source`). */
   root: string;
   include?: string[];
   exclude?: string[];
@@ -45,7 +45,7 @@ export interface SourceSpec {
 export function sourceSpec(root: string | IndexSource, cwd: string): SourceSpec {
   const given = typeof root === "string" ? { root } : root;
   const glob = parseGlobRoot(given.root, cwd);
-  return glob ? { ...given, root: globRootName(glob), glob } : { ...given, root: normalizeRoot(given.root, cwd) };
+  return glob ? { ...given, root: glob.base, glob } : { ...given, root: normalizeRoot(given.root, cwd) };
 }
 
 export interface ScanOptions {

@@ -37,11 +37,6 @@ export function parseGlobRoot(root: string, cwd: string): GlobRoot | undefined {
   return { base, pattern: segments.slice(firstDynamic).join("/") };
 }
 
-/** How a glob root is recorded (a document's `source`): the base folder and the pattern, `/abs/docs/**\/*.md`. */
-export function globRootName(glob: GlobRoot): string {
-  return `${glob.base === "/" ? "" : glob.base}/${glob.pattern}`;
-}
-
 export interface ExpandGlobOptions {
   /** Only files matching one of these `.gitignore`-style patterns (relative to the base folder). */
   include?: readonly string[];
@@ -51,7 +46,7 @@ export interface ExpandGlobOptions {
   accept?: (path: string) => boolean;
   /** Files already yielded by other roots of the run (by device and inode): each file once. */
   visited?: VisitedEntries;
-  /** Told when the base folder is missing or unreadable; without it the error is thrown. */
+  /** Told when the base folder is missing or unreadable (the error names the folder); without it, thrown. */
   onProblem?: (error: LoadError) => void;
   signal?: AbortSignal;
 }
@@ -61,13 +56,13 @@ export interface ExpandGlobOptions {
  * (files only, never following symbolic links: a link matching the pattern is passed over), then
  * the folder walker's own rules decide (the default excludes, `.gitignore` and `.gemindexignore`
  * files in the base folder, below it and in the repository above it, hidden entries, `include`,
- * `exclude`, `accept`). Yields in path order; `source` is {@link globRootName}, `relativePath`
- * is relative to the base folder.
+ * `exclude`, `accept`). Yields in path order. A file's `source` is the base folder, as if the
+ * folder had been walked with the pattern as an include: the index keeps paths relative to a
+ * folder, and a later run of the same pattern removes what no longer matches, as `include` does.
  */
 export async function* expandGlob(glob: GlobRoot, options: ExpandGlobOptions = {}): AsyncGenerator<SourceFile> {
-  const name = globRootName(glob);
   const problem = (reason: string, cause?: unknown) => {
-    const error = new LoadError(name, reason, { cause });
+    const error = new LoadError(glob.base, `${reason} (for the pattern ${glob.pattern})`, { cause });
     if (!options.onProblem) throw error;
     options.onProblem(error);
   };
@@ -76,11 +71,11 @@ export async function* expandGlob(glob: GlobRoot, options: ExpandGlobOptions = {
     baseStats = await stat(glob.base);
   } catch (error) {
     const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
-    problem(missing ? `folder ${glob.base} not found` : fsErrorReason(error), error);
+    problem(missing ? "folder not found" : fsErrorReason(error), error);
     return;
   }
   if (!baseStats.isDirectory()) {
-    problem(`${glob.base} is not a folder`);
+    problem("not a folder");
     return;
   }
   const filter = new DiscoveryFilter(glob.base, { include: options.include, exclude: options.exclude });
@@ -104,7 +99,7 @@ export async function* expandGlob(glob: GlobRoot, options: ExpandGlobOptions = {
     if (options.visited?.claimFile(entry.stats, absolute) !== undefined) continue;
     yield {
       path: absolute,
-      source: name,
+      source: glob.base,
       relativePath: entry.path,
       size: entry.stats.size,
       mtimeMs: entry.stats.mtimeMs,
