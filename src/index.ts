@@ -66,6 +66,7 @@ export type {
   RunWait,
 } from "./indexing/types.js";
 export * from "./jobs/index.js";
+export type { LoadWarning } from "./loaders/warnings.js";
 export type { Notice, NoticeData, NoticeEmbedding, NoticeKind } from "./notices.js";
 export { GemIndex, type OpenIndexOptions, openIndex } from "./open-index.js";
 export {

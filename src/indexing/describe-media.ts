@@ -4,6 +4,7 @@ import type { Chunk } from "../chunking/types.js";
 import { isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
 import type { DocumentSection, ImageReference, LoadedDocument, MediaContent } from "../loaders/types.js";
+import { incomplete, type LoadWarning } from "../loaders/warnings.js";
 import type { MediaDescriber, TranscriptSegment } from "../providers/types.js";
 import { hashBytes } from "../sources/fingerprint.js";
 import { metaKeys } from "../store/meta-keys.js";
@@ -113,7 +114,7 @@ export function transcriptSections(segments: TranscriptSegment[], targetTokens =
 export async function describeMedia(
   document: LoadedDocument,
   options: DescribeOptions,
-): Promise<{ document: LoadedDocument; linked: LinkedImage[]; warnings?: string[] }> {
+): Promise<{ document: LoadedDocument; linked: LinkedImage[]; warnings?: LoadWarning[] }> {
   const { describer, store, signal } = options;
   const name = path.basename(document.file.path);
   if (document.media) {
@@ -139,7 +140,7 @@ export async function describeMedia(
   }
   if (!describer || !document.images?.length) return { document, linked: [] };
   const linked: LinkedImage[] = [];
-  const warnings: string[] = [];
+  const warnings: LoadWarning[] = [];
   for (const reference of document.images) {
     const stat = { path: reference.path, source: document.file.source, relativePath: "", size: 0, mtimeMs: 0 };
     let image: LoadedDocument;
@@ -164,7 +165,7 @@ export async function describeMedia(
       // The model refused this image: the document keeps its text (and the link's alt text).
       // An image under an indexed folder is also a document of its own, whose failure is reported.
       if (isInputFault(error)) {
-        warnings.push(`linked image ${path.basename(reference.path)} left out: ${error.message}`);
+        warnings.push(incomplete(`linked image ${path.basename(reference.path)} left out: ${error.message}`));
         continue;
       }
       throw error;

@@ -400,7 +400,7 @@ export class IndexRun {
         counters.filesToIndex--;
       } else {
         const { document } = item;
-        for (const message of item.warnings ?? []) this.#warnings.push({ path: document.record.path, message });
+        for (const warning of item.warnings ?? []) this.#warnings.push({ path: document.record.path, ...warning });
         document.fresh = !plan.pathsWithChunks.has(document.record.path);
         counters.chunks.reused += document.reused;
         if (document.missing === 0) await writer.add(document.entry());

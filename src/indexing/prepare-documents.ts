@@ -4,6 +4,7 @@ import { GemindexError, isAbort, isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
 import { ScannedPdfError } from "../loaders/pdf/load-pdf.js";
 import type { MediaContent } from "../loaders/types.js";
+import type { LoadWarning } from "../loaders/warnings.js";
 import type { MediaDescriber } from "../providers/types.js";
 import { hashFile } from "../sources/fingerprint.js";
 import { fsErrorReason } from "../sources/fs-error-reason.js";
@@ -17,7 +18,7 @@ import type { WorkItem } from "./scan-sources.js";
 /** What processing one work item produced. */
 export type Prepared =
   /** `warnings`: what the loader or the describer noted (a fallback encoding, a converted image, …). */
-  | { type: "document"; document: PendingDocument; warnings?: string[] }
+  | { type: "document"; document: PendingDocument; warnings?: LoadWarning[] }
   /** The content is unchanged (only the mtime moved): the manifest row gets the new stat. */
   | { type: "touched"; record: DocumentRecord }
   | { type: "failed"; file: SourceFile; hash: string; reason: string }

@@ -1,6 +1,7 @@
 import type { ChunkOptions } from "../chunking/types.js";
 import type { QuotaTier } from "../embedding/quota-tiers.js";
 import type { ErrorInfo } from "../errors.js";
+import type { LoadWarning } from "../loaders/warnings.js";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
 import type { SkippedEntry } from "../sources/types.js";
@@ -24,11 +25,12 @@ export interface FileFailure {
 }
 
 /**
- * Something a file's load noted without failing it (a fallback encoding, a converted image, a left-out linked image).
+ * Something a file's load noted without failing it: `kind` "converted" (read whole in another
+ * form: a converted image, a fallback encoding) or "incomplete" (part of it is not in the index:
+ * a left-out linked image, an unreadable page).
  */
-export interface FileWarning {
+export interface FileWarning extends LoadWarning {
   path: string;
-  message: string;
 }
 
 /** What an index run did; printed at the end of `gemindex index` and returned by `index()`. */

@@ -18,6 +18,7 @@ import { decodeSniffedText } from "./text/decode-text.js";
 import { loadCode } from "./text/load-code.js";
 import { loadText } from "./text/load-text.js";
 import type { LoadedContent, LoadedDocument, LoadOptions } from "./types.js";
+import { converted, incomplete } from "./warnings.js";
 
 const MIB = 1024 * 1024;
 /** Default of `LoadOptions.maxBytes`. */
@@ -65,7 +66,8 @@ export async function loadDocument(file: SourceFile, options: LoadOptions = {}):
   const content = await loadContent(file.path, bytes, type, options);
   // Encoded data is recorded as a document without text, so later runs skip it by its stat.
   const dataLike = dataLikeReason(content.sections);
-  if (dataLike) return { file, hash, ...content, sections: [], warnings: [...(content.warnings ?? []), dataLike] };
+  if (dataLike)
+    return { file, hash, ...content, sections: [], warnings: [...(content.warnings ?? []), incomplete(dataLike)] };
   return { file, hash, ...content };
 }
 
@@ -141,7 +143,7 @@ async function loadTextFile(
       // Content wins over the name: a ".png" that holds text is text.
       return loadText({
         text: file.text,
-        warnings: [`named .${extensionOf(path)} but holds text`, ...(file.warnings ?? [])],
+        warnings: [converted(`named .${extensionOf(path)} but holds text`), ...(file.warnings ?? [])],
       });
     default:
       return loadText(file);

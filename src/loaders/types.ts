@@ -1,4 +1,5 @@
 import type { SourceFile } from "../sources/types.js";
+import type { LoadWarning } from "./warnings.js";
 
 /** What kind of content a document holds; decides the chunker and how citations read. */
 export type DocumentKind = "markdown" | "text" | "code" | "pdf" | "html" | "image" | "audio" | "docx" | "xlsx";
@@ -57,8 +58,8 @@ export interface LoadedDocument {
   title?: string;
   /** The document's text, in order. Empty when the document has no text. */
   sections: DocumentSection[];
-  /** Non-fatal notes about the load ("decoded as windows-1252"). */
-  warnings?: string[];
+  /** Non-fatal notes about the load ("decoded as windows-1252", "page 3 could not be read"). */
+  warnings?: LoadWarning[];
   /** The bytes of an image or audio document, for the model to describe or embed. */
   media?: MediaContent;
   /** Images linked from this document, to be indexed in the context of their heading. */

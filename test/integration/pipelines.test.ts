@@ -100,6 +100,44 @@ embedding request after the first`, async () => {
     expect(history.runs.slice(0, 23).every((run: { requests: number }) => run.requests === 0)).toBe(true);
   });
 
+  it(`names a linked image whose caption the model refused, even when all else went well: the Markdown is \
+indexed, the warning names the image and the service's reason`, async () => {
+    // The picture lives outside the indexed folder: only the caption of the link is at stake.
+    await workspace.copyFixture("media/gauge.png", "assets/gauge.png");
+    await workspace.write(
+      "docs/survey.md",
+      "# Survey\n\n## North jetty\n\n![Tide curve](../assets/gauge.png)\n\nHigh water 2.41 m.\n",
+    );
+    emulator.inject({
+      path: /chat\/completions$/,
+      status: 400,
+      message:
+        "Unable to process input image. Please retry or report in " +
+        "https://developers.generativeai.google/guide/troubleshooting",
+    });
+    const run = await cli(["run", "notes"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/^gemindex: note: \S*docs\/survey\.md: linked image gauge\.png left out: /);
+    expect(run.stderr).toContain("400 INVALID_ARGUMENT: Unable to process input image.");
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    const survey = (await dumpIndex(path.join(workspace.root, "corpus", "index"))).documents.find((document) =>
+      String(document.path).endsWith("docs/survey.md"),
+    );
+    expect(survey).toMatchObject({ status: "indexed" });
+  });
+
+  it("keeps notes about files read in another form to itself unless asked (--verbose)", async () => {
+    await workspace.copyFixture("encodings/shift-jis.txt", "docs/notes-ja.txt");
+    const quiet = await cli(["run", "notes"]);
+    expect(quiet).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    await workspace.copyFixture("media/gauge.gif", "docs/curve.gif");
+    const verbose = await cli(["run", "notes", "--verbose"]);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr).toMatch(/note: \S*docs\/curve\.gif: converted from GIF to PNG/);
+    expect(verbose.stdout).toMatch(/^notes: Indexed .*: 1 new/);
+  });
+
   it("speaks up when files fail, with exit 3", async () => {
     await workspace.write("docs/broken.pdf", "%PDF-1.7 not really");
     const run = await cli(["run", "notes"]);

@@ -16,8 +16,12 @@ describe("loadDocument: data-like text", () => {
     expect(document.kind).toBe("text");
     expect(document.sections).toEqual([]);
     expect(document.warnings).toEqual([
-      "looks like encoded data, not text (base64, minified code or data: 100% of it in runs of 40+ characters " +
-        "without spaces); not indexed",
+      {
+        kind: "incomplete",
+        message:
+          "looks like encoded data, not text (base64, minified code or data: 100% of it in runs of 40+ characters " +
+          "without spaces); not indexed",
+      },
     ]);
   });
 

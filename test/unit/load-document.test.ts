@@ -76,7 +76,7 @@ describe("loadDocument: text and code", () => {
     expect(document.sections[0]!.text).toBe(
       "Café notes – déjà vu\n“Grüße aus München,” she wrote; the naïve résumé cost 12 €.\nLine three ends the file.\n",
     );
-    expect(document.warnings).toEqual(["not valid UTF-8; decoded as windows-1252"]);
+    expect(document.warnings).toEqual([{ kind: "converted", message: "not valid UTF-8; decoded as windows-1252" }]);
   });
 
   it("decodes UTF-16 LE and BE files with a byte-order mark", async () => {

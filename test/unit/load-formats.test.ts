@@ -63,8 +63,12 @@ describe("loadDocument: HTML", () => {
     ]);
     expect(lines[28]).toContain('<img src="../media/gauge.png"');
     expect(document.warnings).toEqual([
-      `linked image not found: images/retired-gauge.png (line ` +
-        `${lines.findIndex((line) => line.includes("retired-gauge.png")) + 1})`,
+      {
+        kind: "incomplete",
+        message:
+          `linked image not found: images/retired-gauge.png (line ` +
+          `${lines.findIndex((line) => line.includes("retired-gauge.png")) + 1})`,
+      },
     ]);
   });
 
@@ -117,8 +121,11 @@ remote URLs and non-images`, async () => {
       { path: media("gauge.webp"), alt: "WebP copy of the curve", headings: ["Field notes", "Fish quay"], line: 15 },
     ]);
     expect(document.warnings).toEqual([
-      "linked image not found: photos/lost.png (line 25)",
-      "linked image is not a PNG, JPEG, GIF or WebP image: ../media/not-really.png (line 29)",
+      { kind: "incomplete", message: "linked image not found: photos/lost.png (line 25)" },
+      {
+        kind: "incomplete",
+        message: "linked image is not a PNG, JPEG, GIF or WebP image: ../media/not-really.png (line 29)",
+      },
     ]);
   });
 
@@ -235,7 +242,8 @@ value' line per row`, async () => {
       "Station: North jet… | Date: 2024-03-12 | Level (m): 2.41\nStation: Fish quay | Date: 2024-03-13 | Level " +
         "(m): 2.38",
     ]);
-    expect(document.warnings).toEqual([
+    expect(document.warnings?.map((warning) => warning.kind)).toEqual(Array(4).fill("incomplete"));
+    expect(document.warnings?.map((warning) => warning.message)).toEqual([
       'sheet "Readings": 1 row left out (limit of 2 rows per workbook)',
       'sheet "Readings": columns after the first 3 left out',
       'sheet "Notes": 2 rows left out (limit of 2 rows per workbook)',
@@ -288,7 +296,8 @@ with a warning`, async () => {
     ] as const) {
       const document = await load(fixture(relative));
       expect(document, relative).toMatchObject({ kind: "image", sections: [], media: { mimeType: "image/png" } });
-      expect(document.warnings![0], relative).toMatch(new RegExp(`^converted from ${format} to PNG`));
+      expect(document.warnings![0]!.message, relative).toMatch(new RegExp(`^converted from ${format} to PNG`));
+      expect(document.warnings![0]!.kind, relative).toBe("converted");
       const pixels = await sharp(document.media!.data).raw().toBuffer();
       expect(pixels.equals(reference), relative).toBe(true);
     }
@@ -322,7 +331,11 @@ with a warning`, async () => {
       media: { mimeType: "image/png" },
     });
     const text = await load(fixture("media/not-really.png"));
-    expect(text).toMatchObject({ kind: "text", sections: [{ startLine: 1 }], warnings: ["named .png but holds text"] });
+    expect(text).toMatchObject({
+      kind: "text",
+      sections: [{ startLine: 1 }],
+      warnings: [{ kind: "converted", message: "named .png but holds text" }],
+    });
     expect(text.sections[0]!.text).toContain("holds plain text about tide gauges");
     expect(await load(await temp("photo.jpg", await readFile(fixture("media/gauge.png"))))).toMatchObject({
       kind: "image",
@@ -377,7 +390,7 @@ describe("loadDocument: size limit and encodings", () => {
   it("reads Shift_JIS text (detected), with a warning", async () => {
     const document = await load(fixture("encodings/shift-jis.txt"));
     expect(document.sections[0]!.text).toMatch(/^潮汐表の読み方\n\n港の潮位は正午に最も高くなります。/);
-    expect(document.warnings).toEqual(["not valid UTF-8; decoded as Shift_JIS"]);
+    expect(document.warnings).toEqual([{ kind: "converted", message: "not valid UTF-8; decoded as Shift_JIS" }]);
   });
 
   it("keeps a UTF-8 file with one stray byte UTF-8: Café stays Café", async () => {
@@ -388,7 +401,10 @@ describe("loadDocument: size limit and encodings", () => {
     expect(text).not.toContain("Ã");
     expect(document.title).toBe("Café on the pier");
     expect(document.warnings).toEqual([
-      "not valid UTF-8 (1 invalid byte sequence); decoded as UTF-8 with U+FFFD replacement characters",
+      {
+        kind: "incomplete",
+        message: "not valid UTF-8 (1 invalid byte sequence); decoded as UTF-8 with U+FFFD replacement characters",
+      },
     ]);
   });
 

@@ -20,7 +20,10 @@ describe("loadDocument: scanned PDF pages", () => {
     const document = await load(fixture("pdf/scanned.pdf"));
     expect(document.sections.map((section) => section.page)).toEqual([1]);
     expect(document.warnings).toEqual([
-      "page 2 without a text layer (scanned) left out: with GEMINI_API_KEY a Gemini model reads them",
+      {
+        kind: "incomplete",
+        message: "page 2 without a text layer (scanned) left out: with GEMINI_API_KEY a Gemini model reads them",
+      },
     ]);
   });
 
@@ -66,7 +69,10 @@ the file fails`, async () => {
     const document = await load(fixture("pdf/scanned.pdf"), { readScannedPage: refuse });
     expect(document.sections.map((section) => section.page)).toEqual([1]);
     expect(document.warnings).toEqual([
-      "page 2 (scanned): Gemini page transcription request failed (400 INVALID_ARGUMENT: bad image)",
+      {
+        kind: "incomplete",
+        message: "page 2 (scanned): Gemini page transcription request failed (400 INVALID_ARGUMENT: bad image)",
+      },
     ]);
     expect(await failure(fixture("pdf/scan-only.pdf"), { readScannedPage: refuse })).toBe(
       "no page could be read: page 1 (scanned): Gemini page transcription request failed (400 INVALID_ARGUMENT: " +

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { displayPath, type IndexReport, type SkippedEntry } from "../../index.js";
+import { displayPath, type FileWarning, type IndexReport, type SkippedEntry } from "../../index.js";
 import { describeError, describeNotice, jsonReport, providerFailure } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
@@ -166,7 +166,7 @@ Examples:
       }
       output.emitJson(jsonReport(report));
       for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
-      for (const warning of report.warnings) output.notice(`note: ${warning.path}: ${warning.message}`);
+      for (const warning of report.warnings) output.notice(warningLine(warning));
       for (const line of describePassedOver(report.passedOver, io.cwd)) output.notice(line);
       // The offline notice was shown before the run, in the CLI's words.
       for (const notice of report.notices) if (notice.kind !== "lexical-only") output.notice(describeNotice(notice));
@@ -179,6 +179,11 @@ Examples:
         done(exitCodeOf(report.error.code));
       } else done(report.files.failed > 0 ? ExitCode.someFilesFailed : ExitCode.ok);
     });
+}
+
+/** A file's warning as one line: what was converted or left out of it. */
+export function warningLine(warning: FileWarning): string {
+  return `note: ${warning.path}: ${warning.message}`;
 }
 
 /** Lines shown per kind of passed-over entry; the rest are counted. */

@@ -15,7 +15,7 @@ import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { Output } from "../output.js";
-import { describePassedOver, summarize } from "./index-command.js";
+import { describePassedOver, summarize, warningLine } from "./index-command.js";
 import { parsePositiveInteger } from "./parse.js";
 import { describeWatchEvent, runLine } from "./run-lines.js";
 
@@ -55,7 +55,12 @@ Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
       });
       output.emitJson(record);
       const code = runExitCode(record);
-      if (code !== ExitCode.ok || options.verbose) {
+      const speak = code !== ExitCode.ok || options.verbose;
+      // A quiet run still names what it left out of a file (a page, a linked image, cut cells);
+      // a file read whole in another form (a GIF as PNG, Shift_JIS decoded) is told only with the rest.
+      for (const warning of report.warnings)
+        if (speak || warning.kind === "incomplete") output.notice(warningLine(warning));
+      if (speak) {
         for (const failure of report.failures) output.warn(`skipped ${failure.path}: ${failure.reason}`);
         for (const line of describePassedOver(report.passedOver, io.cwd)) output.notice(line);
         if (report.error) output.warn(describeError(report.error));

@@ -1,6 +1,7 @@
 import { LoadError } from "../../errors.js";
 import type { MediaType } from "../detect/media-type.js";
 import type { LoadedContent } from "../types.js";
+import { converted } from "../warnings.js";
 import { convertToPng, MODEL_READABLE_IMAGE_TYPES } from "./convert-image.js";
 
 /**
@@ -26,6 +27,6 @@ export async function loadMedia(path: string, media: MediaType, bytes: Uint8Arra
     kind: "image",
     sections: [],
     media: { mimeType: "image/png", data: png },
-    warnings: [`converted from ${media.format} to PNG${frame}: Gemini does not read ${media.mimeType}`],
+    warnings: [converted(`converted from ${media.format} to PNG${frame}: Gemini does not read ${media.mimeType}`)],
   };
 }

@@ -5,6 +5,7 @@ import { toPosixPath } from "../../sources/to-posix-path.js";
 import { extensionOf } from "../detect/file-types.js";
 import { detectMediaType } from "../detect/media-type.js";
 import type { ImageReference } from "../types.js";
+import { incomplete, type LoadWarning } from "../warnings.js";
 
 /** An image link as written in a document, before it is resolved to a file. */
 export interface ImageLink {
@@ -35,12 +36,13 @@ export async function resolveImageLinks(
   documentPath: string,
   links: readonly ImageLink[],
   signal?: AbortSignal,
-): Promise<{ images: ImageReference[]; warnings: string[] }> {
+): Promise<{ images: ImageReference[]; warnings: LoadWarning[] }> {
   const images: ImageReference[] = [];
-  const warnings: string[] = [];
+  // A linked image that cannot be used is a part of the document the index will not have.
+  const warnings: LoadWarning[] = [];
   let unreported = 0;
   const warn = (message: string) => {
-    if (warnings.length < MAX_LINK_WARNINGS) warnings.push(message);
+    if (warnings.length < MAX_LINK_WARNINGS) warnings.push(incomplete(message));
     else unreported++;
   };
   const seen = new Set<string>();
@@ -66,7 +68,8 @@ export async function resolveImageLinks(
       warn(`linked image is not a PNG, JPEG, GIF or WebP image: ${link.target} (line ${link.line})`);
     }
   }
-  if (unreported > 0) warnings.push(`${unreported} more linked image${unreported === 1 ? "" : "s"} could not be used`);
+  if (unreported > 0)
+    warnings.push(incomplete(`${unreported} more linked image${unreported === 1 ? "" : "s"} could not be used`));
   return { images, warnings };
 }
 

@@ -1,6 +1,7 @@
 import { LoadError } from "../../errors.js";
 import { htmlToMarkdown } from "../html/html-to-markdown.js";
 import type { LoadedContent } from "../types.js";
+import { converted } from "../warnings.js";
 import { checkUnpackedSize, officeTitle, summarizeError } from "./office-package.js";
 import type { ZipEntry } from "./read-zip-directory.js";
 
@@ -46,10 +47,11 @@ export async function loadDocx(path: string, bytes: Uint8Array, entries: readonl
   const notes = result.messages
     .filter((message) => !STYLE_NOTE.test(message.message))
     .map((message) => `Word conversion: ${message.message}`);
-  const warnings =
+  const warnings = (
     notes.length > MAX_WARNINGS
       ? [...notes.slice(0, MAX_WARNINGS), `${notes.length - MAX_WARNINGS} more Word conversion notes`]
-      : notes;
+      : notes
+  ).map(converted);
   return {
     kind: "docx",
     ...(title === undefined ? {} : { title }),

@@ -1,5 +1,6 @@
 import { LoadError } from "../../errors.js";
 import type { DocumentSection, LoadedContent } from "../types.js";
+import { incomplete, type LoadWarning } from "../warnings.js";
 import { checkUnpackedSize, officeTitle } from "./office-package.js";
 import { readWorkbook, WorkbookFormatError } from "./read-workbook.js";
 import { type ZipEntry, ZipFormatError } from "./read-zip-directory.js";
@@ -33,7 +34,8 @@ export async function loadXlsx(
 ): Promise<LoadedContent> {
   checkUnpackedSize(path, entries, "Excel workbook");
   const sections: DocumentSection[] = [];
-  const warnings: string[] = [];
+  // Whatever the limits cut is not in the index.
+  const warnings: LoadWarning[] = [];
   let rowsLeft = limits.maxRows;
   let cutCells = 0;
   try {
@@ -46,19 +48,23 @@ export async function loadXlsx(
       if (result.section) sections.push(result.section);
       if (result.droppedRows > 0) {
         warnings.push(
-          `sheet "${sheet.name}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out (limit ` +
-            `of ${limits.maxRows} rows per workbook)`,
+          incomplete(
+            `sheet "${sheet.name}": ${result.droppedRows} row${result.droppedRows === 1 ? "" : "s"} left out ` +
+              `(limit of ${limits.maxRows} rows per workbook)`,
+          ),
         );
       }
       if (result.droppedColumns)
-        warnings.push(`sheet "${sheet.name}": columns after the first ${limits.maxColumns} left out`);
+        warnings.push(incomplete(`sheet "${sheet.name}": columns after the first ${limits.maxColumns} left out`));
     }
   } catch (error) {
     if (!(error instanceof WorkbookFormatError || error instanceof ZipFormatError)) throw error;
     throw new LoadError(path, `not a valid Excel workbook (${error.message})`, { cause: error });
   }
   if (cutCells > 0)
-    warnings.push(`${cutCells} cell${cutCells === 1 ? "" : "s"} cut to ${limits.maxCellCharacters} characters`);
+    warnings.push(
+      incomplete(`${cutCells} cell${cutCells === 1 ? "" : "s"} cut to ${limits.maxCellCharacters} characters`),
+    );
   const title = officeTitle(bytes, entries);
   return {
     kind: "xlsx",

@@ -1,6 +1,7 @@
 import { LoadError } from "../../errors.js";
 import { findPdfHeader } from "../detect/sniff.js";
 import type { DocumentSection, LoadedContent, LoadOptions, MediaContent } from "../types.js";
+import { incomplete, type LoadWarning } from "../warnings.js";
 
 /**
  * pdf.js keeps per-page state (parsed content, fonts) on the document until it is cleaned up:
@@ -65,7 +66,8 @@ export async function loadPdf(path: string, bytes: Uint8Array, options: PdfLoadO
 
   try {
     const sections: DocumentSection[] = [];
-    const warnings: string[] = [];
+    // Pages that could not be read are not in the index.
+    const warnings: LoadWarning[] = [];
     const unread: number[] = [];
     let firstFailure: unknown;
     for (let page = 1; page <= document.numPages; page++) {
@@ -78,13 +80,13 @@ export async function loadPdf(path: string, bytes: Uint8Array, options: PdfLoadO
       } catch (error) {
         // One damaged page costs that page, not the rest of the document.
         firstFailure ??= error;
-        warnings.push(`page ${page} could not be read (${messageOf(error)})`);
+        warnings.push(incomplete(`page ${page} could not be read (${messageOf(error)})`));
         continue;
       }
       if (scanned && readScannedPage) {
         const read = await readScan(document, page, readScannedPage);
         if (read.text) text = read.text;
-        if (read.warning) warnings.push(read.warning);
+        if (read.warning) warnings.push(incomplete(read.warning));
       } else if (scanned) unread.push(page);
       if (text.trim() !== "") sections.push({ text, page });
       if (page % CLEANUP_EVERY_PAGES === 0) await document.cleanup();
@@ -92,7 +94,9 @@ export async function loadPdf(path: string, bytes: Uint8Array, options: PdfLoadO
     if (sections.length === 0) throw noTextError(path, document.numPages, unread, firstFailure, warnings);
     if (unread.length > 0)
       warnings.push(
-        `${pageList(unread)} without a text layer (scanned) left out: with GEMINI_API_KEY a Gemini model reads them`,
+        incomplete(
+          `${pageList(unread)} without a text layer (scanned) left out: with GEMINI_API_KEY a Gemini model reads them`,
+        ),
       );
     const title = await pdfTitle(document);
     return {
@@ -114,7 +118,13 @@ async function canvasFactory(): Promise<unknown> {
 }
 
 /** Why a PDF with no section at all cannot be indexed. */
-function noTextError(path: string, pages: number, unread: number[], failure: unknown, warnings: string[]): LoadError {
+function noTextError(
+  path: string,
+  pages: number,
+  unread: number[],
+  failure: unknown,
+  warnings: LoadWarning[],
+): LoadError {
   if (failure !== undefined)
     return new LoadError(path, `could not read PDF (${messageOf(failure)})`, { cause: failure });
   if (unread.length > 0)
@@ -123,7 +133,8 @@ function noTextError(path: string, pages: number, unread: number[], failure: unk
       "scanned PDF without a text layer: needs GEMINI_API_KEY (a Gemini model reads the pages)",
     );
   // Scans were given to the model, and none came back readable.
-  if (warnings.length > 0) return new LoadError(path, `no page could be read: ${warnings.join("; ")}`);
+  if (warnings.length > 0)
+    return new LoadError(path, `no page could be read: ${warnings.map((warning) => warning.message).join("; ")}`);
   return new LoadError(
     path,
     `PDF has no extractable text: ${pages} page${pages === 1 ? "" : "s"} without a text layer or a scanned image`,

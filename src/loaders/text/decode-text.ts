@@ -1,11 +1,12 @@
 import { analyse } from "chardet";
 import { LoadError } from "../../errors.js";
 import type { TextEncoding, TextSniff } from "../detect/sniff.js";
+import { converted, incomplete, type LoadWarning } from "../warnings.js";
 
 /** Decoded text with `\n` line ends, plus a note when a fallback encoding was used. */
 export interface DecodedText {
   text: string;
-  warning?: string;
+  warning?: LoadWarning;
 }
 
 /** Why text could not be decoded; the loader turns it into a `LoadError`. */
@@ -32,7 +33,7 @@ export class UndecodableTextError extends Error {
 export function decodeText(bytes: Uint8Array, encoding: TextEncoding, bomLength: number): DecodedText {
   const body = bytes.subarray(bomLength);
   let text: string;
-  let warning: string | undefined;
+  let warning: LoadWarning | undefined;
   try {
     text = new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(body);
   } catch (error) {
@@ -50,10 +51,10 @@ function decodeInvalidUtf8(body: Uint8Array, cause: unknown): Required<DecodedTe
   if (lossy) return lossy;
   for (const candidate of legacyCandidates(body)) {
     const text = decodeLegacy(body, candidate);
-    if (text !== undefined) return { text, warning: `not valid UTF-8; decoded as ${candidate}` };
+    if (text !== undefined) return { text, warning: converted(`not valid UTF-8; decoded as ${candidate}`) };
   }
   if (looksLikeWindows1252(body))
-    return { text: decodeWindows1252(body), warning: "not valid UTF-8; decoded as windows-1252" };
+    return { text: decodeWindows1252(body), warning: converted("not valid UTF-8; decoded as windows-1252") };
   throw new UndecodableTextError("not valid UTF-8 and not in a text encoding gemindex recognises", { cause });
 }
 
@@ -70,7 +71,10 @@ function mostlyUtf8(body: Uint8Array): Required<DecodedText> | undefined {
   replaced -= countSequence(body, [0xef, 0xbf, 0xbd]);
   if (multiByte === 0 || replaced > Math.max(3, multiByte * 0.02)) return undefined;
   const places = replaced === 1 ? "1 invalid byte sequence" : `${replaced} invalid byte sequences`;
-  return { text, warning: `not valid UTF-8 (${places}); decoded as UTF-8 with U+FFFD replacement characters` };
+  return {
+    text,
+    warning: incomplete(`not valid UTF-8 (${places}); decoded as UTF-8 with U+FFFD replacement characters`),
+  };
 }
 
 /** Encodings chardet finds plausible, best first (windows-1252 first among equals: Western text is the common case). */
@@ -123,7 +127,7 @@ function looksLikeWindows1252(bytes: Uint8Array): boolean {
 export interface FileText {
   /** The text, with `\n` line ends. */
   text: string;
-  warnings?: string[];
+  warnings?: LoadWarning[];
 }
 
 /**
