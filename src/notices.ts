@@ -82,6 +82,16 @@ export type Notice =
   | { kind: "failed-files-kept"; count: number; message: string }
   /** The run sized and paced its embedding requests to a per-minute quota the service named in a 429. */
   | { kind: "quota-learned"; rpm?: number; tpm?: number; message: string }
+  /**
+   * Vectors an interrupted run paid for and could not commit were taken from the vector log
+   * instead of being embedded again.
+   */
+  | { kind: "vectors-recovered"; count: number; message: string }
+  /**
+   * Vectors are not made durable as they arrive: the index is not a local folder ("unavailable"),
+   * or the log could not be written ("failed", with the reason). A crash re-pays what was not committed.
+   */
+  | { kind: "vector-log"; problem: "unavailable" | "failed"; reason: string; message: string }
   /** Compaction of a table was skipped (another process compacted it); it runs next time. */
   | { kind: "compaction-skipped"; table: string; message: string }
   // Search.

@@ -19,20 +19,21 @@ function sentence(seed: number): string {
 }
 
 /**
- * Writes `files` Markdown files of `sectionsPerFile` sections each, of `sentences` sentences
- * (about 25 tokens each); with `--chunk-tokens 64` a 3-sentence section is about one chunk.
- * Returns the relative paths.
+ * Writes `files` Markdown files of `sectionsPerFile` sections each (or as many as it returns for
+ * each file's number), of `sentences` sentences (about 25 tokens each); with `--chunk-tokens 64` a
+ * 3-sentence section is about one chunk. Returns the relative paths.
  */
 export async function writeCorpus(
   dir: string,
   files: number,
-  sectionsPerFile: number,
+  sectionsPerFile: number | ((file: number) => number),
   sentences = 3,
 ): Promise<string[]> {
   const paths: string[] = [];
   for (let file = 0; file < files; file++) {
     const relative = `docs/${String(Math.floor(file / 500)).padStart(3, "0")}/doc-${file}.md`;
-    const sections = Array.from({ length: sectionsPerFile }, (_, s) => {
+    const count = typeof sectionsPerFile === "number" ? sectionsPerFile : sectionsPerFile(file);
+    const sections = Array.from({ length: count }, (_, s) => {
       const seed = file * 1000 + s;
       const body = Array.from({ length: sentences }, (_, n) =>
         sentence(seed + [0, 7, 13][n % 3]! + 101 * Math.floor(n / 3)),

@@ -4,15 +4,17 @@
  * over IPC.
  */
 import { countEmbeddingTokens, type EmulatorOptions, startEmulator } from "../../test/emulator/index.js";
+import { embeddingRequests, requestInputs } from "../../test/support/embedding-requests.js";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as EmulatorOptions;
 const emulator = await startEmulator(options);
 
 process.on("message", (message: { type: string; options?: Partial<EmulatorOptions> }) => {
   if (message.type === "stats") {
-    const embeddings = emulator.requests({ path: /\/openai\/embeddings$/ });
+    // Compat and native alike (documents go through native batchEmbedContents under a task-type pairing).
+    const embeddings = embeddingRequests(emulator);
     const ok = embeddings.filter((request) => request.status === 200);
-    const inputsOf = (request: { body: unknown }) => (request.body as { input?: string[] }).input ?? [];
+    const inputsOf = requestInputs;
     process.send!({
       type: "stats",
       requests: embeddings.length,
@@ -27,6 +29,21 @@ process.on("message", (message: { type: string; options?: Partial<EmulatorOption
       first: ok[0]?.at,
       last: ok.at(-1)?.at,
     });
+  } else if (message.type === "log") {
+    // Every embedding request: when it arrived, when it was answered (if it was), and its inputs.
+    const embeddings = embeddingRequests(emulator);
+    process.send!({
+      type: "log",
+      now: emulator.now(),
+      entries: embeddings.map((request) => ({
+        at: request.at,
+        answeredAt: request.answeredAt,
+        status: request.status,
+        inputs: requestInputs(request),
+      })),
+    });
+  } else if (message.type === "now") {
+    process.send!({ type: "now", now: emulator.now() });
   } else if (message.type === "reset") {
     emulator.reset();
     process.send!({ type: "reset" });

@@ -1,5 +1,5 @@
 import { type ChildProcess, fork, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import type { EmulatorOptions } from "../../test/emulator/index.js";
 
@@ -19,11 +19,24 @@ export interface EmulatorStats {
   last?: number;
 }
 
+/** One embedding request as the emulator logged it. */
+export interface LoggedEmbedding {
+  /** Emulator-clock ms of arrival and of the answer (undefined: never answered). */
+  at: number;
+  answeredAt?: number;
+  status: number;
+  inputs: string[];
+}
+
 /** An emulator running in a child process. */
 export interface EmulatorProcess {
   baseURL: string;
   apiKey: string;
   stats(): Promise<EmulatorStats>;
+  /** The embedding requests so far, and the emulator clock now. */
+  log(): Promise<{ now: number; entries: LoggedEmbedding[] }>;
+  /** The emulator clock now. */
+  now(): Promise<number>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -51,6 +64,16 @@ export async function startEmulatorProcess(options: EmulatorOptions): Promise<Em
       child.send({ type: "stats" });
       return reply;
     },
+    async log() {
+      const reply = next<{ now: number; entries: LoggedEmbedding[] }>("log");
+      child.send({ type: "log" });
+      return reply;
+    },
+    async now() {
+      const reply = next<{ now: number }>("now");
+      child.send({ type: "now" });
+      return (await reply).now;
+    },
     async reset() {
       const reply = next("reset");
       child.send({ type: "reset" });
@@ -71,18 +94,40 @@ export interface CommandResult {
   wallMs: number;
   /** Peak resident set size of the gemindex process (VmHWM), in MiB. */
   peakRssMiB: number;
+  /** CPU time of the gemindex process, every thread (user + system), when `cpu` was asked for and it exited. */
+  cpuMs?: number;
 }
 
-/** Runs the built gemindex CLI and samples its peak RSS from /proc while it runs. */
+/** Preloaded into a measured process: writes its own CPU time (all threads) to a file as it exits. */
+const cpuReporter = path.join(import.meta.dirname, "report-cpu.mjs");
+
+/**
+ * Runs the built gemindex CLI and samples its peak RSS from /proc while it runs. `cpu` measures its
+ * CPU time; `started` is told the child process (to kill it mid-run).
+ */
 export async function runGemindex(
   args: string[],
-  options: { cwd: string; env?: Record<string, string> },
+  options: {
+    cwd: string;
+    env?: Record<string, string>;
+    cpu?: boolean;
+    nodeArgs?: string[];
+    started?: (child: ChildProcess) => void;
+  },
 ): Promise<CommandResult> {
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [bin, ...args], {
+  const cpuFile = options.cpu ? path.join(options.cwd, `.cpu-${process.pid}-${Date.now()}.json`) : undefined;
+  const nodeArgs = [...(cpuFile ? ["--import", cpuReporter] : []), ...(options.nodeArgs ?? [])];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, bin, ...args], {
     cwd: options.cwd,
-    env: { PATH: process.env.PATH ?? "", LANCEDB_LOG: "error", ...options.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      LANCEDB_LOG: "error",
+      ...(cpuFile ? { GEMINDEX_BENCH_CPU_FILE: cpuFile } : {}),
+      ...options.env,
+    },
   });
+  options.started?.(child);
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (data) => (stdout += data));
@@ -100,7 +145,17 @@ export async function runGemindex(
   const timer = setInterval(() => void sample(), 100);
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   clearInterval(timer);
-  return { code, stdout, stderr, wallMs: performance.now() - started, peakRssMiB: peakKiB / 1024 };
+  const wallMs = performance.now() - started;
+  let cpuMs: number | undefined;
+  if (cpuFile) {
+    const usage = await readFile(cpuFile, "utf8").then(
+      (text) => JSON.parse(text) as { user: number; system: number },
+      () => undefined,
+    );
+    if (usage) cpuMs = (usage.user + usage.system) / 1000;
+    await rm(cpuFile, { force: true });
+  }
+  return { code, stdout, stderr, wallMs, peakRssMiB: peakKiB / 1024, cpuMs };
 }
 
 /** Prints a Markdown table. */

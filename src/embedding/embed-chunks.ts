@@ -47,7 +47,7 @@ export interface EmbedRequestInfo {
   durationMs: number;
 }
 
-export interface EmbedChunksOptions {
+export interface EmbedChunksOptions<T = unknown> {
   /** Requests in flight at once. @default 4 */
   concurrency?: number;
   /** Lowers and raises the number of requests in flight as the service rate-limits (overrides `concurrency`). */
@@ -67,6 +67,13 @@ export interface EmbedChunksOptions {
   stop?: AbortSignal;
   signal?: AbortSignal;
   onRequest?: (info: EmbedRequestInfo) => void;
+  /**
+   * Told each request's results as they arrive, and awaited before the request's place in the
+   * window goes to the next one: a caller that makes vectors durable here (see VectorLog) loses
+   * to a crash only the requests in flight. Throwing stops the stream as a failed request does
+   * (the results are still yielded).
+   */
+  onEmbedded?: (results: ReadonlyArray<EmbedResultItem<T>>) => Promise<void> | void;
 }
 
 /**
@@ -83,7 +90,7 @@ export interface EmbedChunksOptions {
 export async function* embedChunks<T>(
   items: AsyncIterable<EmbedItem<T>>,
   embedder: Embedder,
-  options: EmbedChunksOptions = {},
+  options: EmbedChunksOptions<T> = {},
 ): AsyncGenerator<Array<EmbedResultItem<T>>> {
   const queue = new PQueue({ concurrency: options.adaptive?.current ?? options.concurrency ?? 4 });
   const unfollow = options.adaptive?.follow((value) => (queue.concurrency = value));
@@ -117,7 +124,12 @@ export async function* embedChunks<T>(
     inFlight++;
     void queue.add(async () => {
       try {
-        completed.push(await embedRequest(batch, context));
+        const results = await embedRequest(batch, context);
+        try {
+          await options.onEmbedded?.(results);
+        } finally {
+          completed.push(results);
+        }
       } catch (error) {
         failure ??= { error };
         release();

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
-import { type EmbedItem, embedChunks } from "../embedding/embed-chunks.js";
+import { type EmbedItem, type EmbedResultItem, embedChunks } from "../embedding/embed-chunks.js";
 import { DistinctEmbeddings } from "../embedding/embed-distinct.js";
 import { QuotaPlan } from "../embedding/quota-plan.js";
 import { type QuotaLimits, resolveQuotaLimits } from "../embedding/quota-tiers.js";
@@ -10,6 +10,7 @@ import type { SkippedEntry } from "../sources/types.js";
 import { metaKeys } from "../store/meta-keys.js";
 import type { DocumentRecord } from "../store/types.js";
 import { isRemoteUri } from "../store/uri.js";
+import { VectorLog } from "../store/vector-log.js";
 import {
   type BatchSection,
   collectBeforeRun,
@@ -20,6 +21,7 @@ import {
 } from "./batch-routing.js";
 import { budgetGuard } from "./budget-guard.js";
 import { reconcileChunks } from "./inspect-index.js";
+import { KnownVectors } from "./known-vectors.js";
 import { DocumentWriter, type PendingDocument, type WriteEntry } from "./pending-document.js";
 import { planRemovals } from "./plan-removals.js";
 import { type Prepared, prepareDocuments } from "./prepare-documents.js";
@@ -65,8 +67,8 @@ interface Scan extends ScanResult {
 
 /** What the index already holds for the run's work. */
 interface Plan {
-  /** Hashes of chunks with vectors (reused instead of embedded again); undefined for a lexical index. */
-  knownHashes?: Set<string>;
+  /** Vectors paid for (reused instead of embedded again): the index's and the vector log's; undefined for a lexical index. */
+  known?: KnownVectors;
   /** Paths with chunks in the index: other documents are appended rather than merged. */
   pathsWithChunks: Set<string>;
   /** Fills the two sets from the index, once, when the first file needs indexing (a no-op run reads nothing). */
@@ -112,6 +114,8 @@ export class IndexRun {
   /** The per-minute limits the run starts with (flags, a tier preset). */
   #quota: QuotaLimits = {};
   readonly #adaptive: AdaptiveConcurrency;
+  /** Where each vector is made durable as it arrives (see #openLog). */
+  #log?: VectorLog;
   #started = false;
   /** The error that ended the run early (the abort reason when aborted). */
   #error: unknown;
@@ -164,6 +168,7 @@ export class IndexRun {
         this.#options.signal,
       )),
     );
+    this.#log = await this.#openLog();
     const unsubscribe = this.#context.onRetry?.((event) => {
       if (event.status === 429) this.#adaptive.rateLimited();
       this.#wait({
@@ -173,9 +178,10 @@ export class IndexRun {
         message: event.reason,
       });
     });
+    let plan: Plan | undefined;
     try {
       const scan = await this.#scan();
-      const plan = this.#plan();
+      plan = this.#plan();
       const writer = this.#writer(plan);
       try {
         await this.#embed(this.#load(scan, plan, writer), writer);
@@ -187,8 +193,66 @@ export class IndexRun {
       this.#fail(error);
     } finally {
       unsubscribe?.();
+      await this.#closeLog(plan);
     }
     return this.#report();
+  }
+
+  /**
+   * The vector log of a local index with embeddings (see VectorLog): what an interrupted run paid
+   * for, and where this run makes each vector durable as it arrives. An index on object storage
+   * has none yet: a crash there re-pays what was not committed, and a notice says so.
+   */
+  async #openLog(): Promise<VectorLog | undefined> {
+    const { store } = this.#context;
+    const embedding = this.#embedding;
+    if (!embedding || !this.#context.embedder) return undefined;
+    if (isRemoteUri(store.uri)) {
+      this.#logProblem("unavailable", "the index is not a local folder");
+      return undefined;
+    }
+    try {
+      return await VectorLog.open(store.uri, embedding);
+    } catch (error) {
+      this.#logProblem("failed", (error as Error).message);
+      return undefined;
+    }
+  }
+
+  /**
+   * Closes the vector log: after a run without error everything in it is committed, so it goes;
+   * otherwise only what is still uncommitted is kept for the next run.
+   */
+  async #closeLog(plan: Plan | undefined): Promise<void> {
+    const recovered = plan?.known?.recovered ?? 0;
+    if (recovered > 0)
+      this.#notices.push({
+        kind: "vectors-recovered",
+        count: recovered,
+        message: `${recovered} vectors paid for by an interrupted run were taken from the vector log, not embedded again.`,
+      });
+    const log = this.#log;
+    if (!log) return;
+    this.#log = undefined;
+    const committed = plan?.known?.indexed;
+    try {
+      await log.compact(this.#error === undefined ? () => false : (key) => committed?.has(key) !== true);
+    } catch (error) {
+      this.#logProblem("failed", (error as Error).message);
+    }
+  }
+
+  #logProblem(problem: "unavailable" | "failed", reason: string): void {
+    if (this.#notices.some((notice) => notice.kind === "vector-log")) return;
+    this.#notices.push({
+      kind: "vector-log",
+      problem,
+      reason,
+      message:
+        problem === "unavailable"
+          ? `Vectors are not logged as they arrive (${reason}): a crash re-pays those not yet committed.`
+          : `The vector log could not be written (${reason}): a crash re-pays vectors not yet committed.`,
+    });
   }
 
   get #embedding() {
@@ -315,29 +379,29 @@ export class IndexRun {
    * corpus costs no lookups at all; documents with no chunk in the index are appended, not merged.
    */
   #plan(): Plan {
-    const knownHashes = this.#context.embedder ? new Set<string>() : undefined;
-    const pathsWithChunks = new Set<string>();
     const { store } = this.#context;
+    const known = this.#context.embedder ? new KnownVectors(store, new Set(), this.#log) : undefined;
+    const pathsWithChunks = new Set<string>();
     this.#distinct = new DistinctEmbeddings<EmbedTag>({
       keyOf: (item) => item.tag.document.chunks[item.tag.index]!.hash,
-      lookup: async (hash) => (knownHashes?.has(hash) ? (await store.vectorsByHash([hash])).get(hash) : undefined),
+      lookup: async (hash) => (known?.has(hash) ? (await known.get([hash])).get(hash) : undefined),
     });
     let loaded: Promise<void> | undefined;
     const fill = async () => {
       const vectors = await store.hasVectors();
       for await (const { path: chunkPath, hash } of store.chunkKeys()) {
         pathsWithChunks.add(chunkPath);
-        if (vectors) knownHashes?.add(hash);
+        if (vectors) known?.indexed.add(hash);
       }
     };
-    return { knownHashes, pathsWithChunks, load: () => (loaded ??= fill()) };
+    return { known, pathsWithChunks, load: () => (loaded ??= fill()) };
   }
 
   /** The writer that commits documents in groups; each commit is counted and its hashes become reusable. */
   #writer(plan: Plan): DocumentWriter {
     const onCommit = (entries: WriteEntry[]) => {
       for (const entry of entries) {
-        if (plan.knownHashes) for (const chunk of entry.chunks) plan.knownHashes.add(chunk.hash);
+        if (plan.known) for (const chunk of entry.chunks) plan.known.indexed.add(chunk.hash);
         // Committed vectors come back from the index from now on.
         this.#distinct.forget(entry.chunks.map((chunk) => chunk.hash));
         if (entry.change) {
@@ -368,7 +432,7 @@ export class IndexRun {
     }
     const prepared: AsyncIterable<Prepared> = prepareDocuments(work(), {
       store,
-      knownHashes: plan.knownHashes,
+      known: plan.known,
       chunking: embedder ? { maxInputTokens: embedder.limits.maxInputTokens, ...chunking } : chunking,
       maxFileBytes: this.#options.maxFileBytes,
       retryFailed: this.#options.retryFailed,
@@ -444,6 +508,8 @@ export class IndexRun {
         beforeRequest: budgetGuard(embedder, this.#options.maxCostUsd, () => counters.tokens),
         // Stopping lets paid requests in flight finish and their documents be committed; waits end at once.
         stop: this.#options.signal,
+        // Each vector is durable before its request's place goes to the next one.
+        onEmbedded: (results) => this.#logVectors(results),
         onRequest: (info) => {
           counters.requests++;
           counters.tokens += info.tokens;
@@ -479,6 +545,24 @@ export class IndexRun {
             .filter(Boolean)
             .join(", ")} (pass tier, or rpm/tpm, to start with it).`,
         });
+    }
+  }
+
+  /** Appends a request's vectors to the vector log; a log that cannot be written is given up (with a notice), not the run. */
+  async #logVectors(results: ReadonlyArray<EmbedResultItem<EmbedTag>>): Promise<void> {
+    const log = this.#log;
+    if (!log) return;
+    const entries = [];
+    for (const result of results)
+      if (result.vector)
+        entries.push({ key: result.tag.document.chunks[result.tag.index]!.hash, vector: result.vector });
+    try {
+      await log.append(entries);
+    } catch (error) {
+      // Nothing more is logged this run; what was written stays for the next one.
+      if (this.#log === log) this.#log = undefined;
+      this.#logProblem("failed", (error as Error).message);
+      await log.close().catch(() => {});
     }
   }
 

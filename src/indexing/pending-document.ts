@@ -3,6 +3,7 @@ import type { LoadedDocument, MediaContent } from "../loaders/types.js";
 import { hashBytes, hashText } from "../sources/fingerprint.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord, StoredChunk } from "../store/types.js";
+import type { KnownVectors } from "./known-vectors.js";
 import { relieveMemoryPressure } from "./memory-pressure.js";
 
 /** What the writer commits for one document; `change` is set for documents (re)indexed in this run. */
@@ -89,19 +90,19 @@ export class PendingDocument {
 }
 
 /**
- * Turns a loaded document and its chunks into rows, taking vectors the index already holds for
- * identical chunk text (same title and text under the same embedding configuration).
+ * Turns a loaded document and its chunks into rows, taking vectors already paid for identical
+ * chunk text (same title and text under the same embedding configuration): in the index, or in
+ * the vector log of an interrupted run.
  */
 export async function prepareDocument(
   document: LoadedDocument,
   hash: string,
   chunks: Array<Chunk & { media?: MediaContent }>,
-  store: Store,
-  /** Hashes of chunks with vectors in the index, or undefined for a lexical-only index. */
-  knownHashes: Set<string> | undefined,
+  /** Vectors already paid for, or undefined for a lexical-only index. */
+  known: KnownVectors | undefined,
   change: "new" | "changed",
 ): Promise<PendingDocument> {
-  const withVectors = knownHashes !== undefined;
+  const withVectors = known !== undefined;
   const { file } = document;
   const title = document.title;
   const rows: StoredChunk[] = chunks.map((chunk) => ({
@@ -122,11 +123,11 @@ export async function prepareDocument(
     ...(chunk.media ? { media: chunk.media } : {}),
   }));
   let reused = 0;
-  const candidates = knownHashes ? rows.filter((row) => knownHashes.has(row.hash)) : [];
+  const candidates = known ? rows.filter((row) => known.has(row.hash)) : [];
   if (candidates.length > 0) {
-    const known = await store.vectorsByHash(candidates.map((row) => row.hash));
+    const vectors = await known!.get(candidates.map((row) => row.hash));
     for (const row of rows) {
-      const vector = known.get(row.hash);
+      const vector = vectors.get(row.hash);
       if (vector) {
         row.vector = vector;
         reused++;

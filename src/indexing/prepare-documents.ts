@@ -12,6 +12,7 @@ import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
 import { describeMedia, linkedImageChunks, NeedsDescriberError, scannedPageReader } from "./describe-media.js";
+import type { KnownVectors } from "./known-vectors.js";
 import { type PendingDocument, prepareDocument } from "./pending-document.js";
 import type { WorkItem } from "./scan-sources.js";
 
@@ -29,8 +30,8 @@ export type Prepared =
 
 export interface PrepareOptions {
   store: Store;
-  /** Hashes of chunks with vectors in the index; undefined for a lexical-only index. */
-  knownHashes?: Set<string>;
+  /** Vectors already paid for (index and vector log); undefined for a lexical-only index. */
+  known?: KnownVectors;
   chunking?: ChunkOptions;
   /** Captions images and transcribes audio (absent without an API key). */
   describer?: MediaDescriber;
@@ -103,14 +104,7 @@ export async function* prepareDocuments(
       yield {
         type: "document",
         ...(warnings.length > 0 ? { warnings } : {}),
-        document: await prepareDocument(
-          document,
-          hash,
-          chunks,
-          options.store,
-          options.knownHashes,
-          previous ? "changed" : "new",
-        ),
+        document: await prepareDocument(document, hash, chunks, options.known, previous ? "changed" : "new"),
       };
     } catch (error) {
       if (isAbort(error, options.signal)) throw error;

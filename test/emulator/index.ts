@@ -60,6 +60,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     options: { ...options },
     clock,
     origin: "",
+    embeddingRequests: 0,
     files: new FileStore(clock, () => state.options),
     caches: new CacheStore(clock),
     limits: new RateLimiter(clock, () => state.options),
@@ -100,6 +101,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     inject(fault: Fault) {
       faults.add(fault);
     },
+    hold(path?: string | RegExp) {
+      state.held?.release();
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      state.held = { path, released, release };
+    },
+    release() {
+      state.held?.release();
+      state.held = undefined;
+    },
     advanceTime(ms: number) {
       clock.advance(ms);
     },
@@ -119,9 +130,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       state.batches.clear();
       state.caches.clear();
       state.limits.reset();
+      state.embeddingRequests = 0;
+      state.held?.release();
+      state.held = undefined;
       clock.reset();
     },
     close() {
+      state.held?.release();
+      state.held = undefined;
       return new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();

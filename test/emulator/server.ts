@@ -15,7 +15,7 @@ import {
   resourceExhausted,
   type Surface,
 } from "./errors.js";
-import type { FaultQueue } from "./faults.js";
+import { type FaultQueue, pathMatches } from "./faults.js";
 import { isObject, type JsonObject, parseJsonBody } from "./fields.js";
 import type { Reply, RequestContext } from "./route.js";
 import { matchRoute } from "./routes.js";
@@ -55,6 +55,20 @@ function isStreamRequest(body: unknown): boolean {
   return isObject(body) && body.stream === true;
 }
 
+/** Embedding routes, compat and native. */
+const EMBEDDING_PATH = /\/openai\/embeddings$|:(batchEmbedContents|embedContent)$/;
+
+/** A transient 429 for this request when `transientRateLimits` picks it (see EmulatorOptions). */
+function transientFault(state: EmulatorState, path: string): Fault | undefined {
+  const transient = state.options.transientRateLimits;
+  if (!transient || !EMBEDDING_PATH.test(path)) return undefined;
+  const n = state.embeddingRequests++;
+  // A multiplicative hash of the request's number, spread over [0, 1): deterministic and even.
+  const draw = (Math.imul(n + 1, 0x9e3779b1) >>> 0) / 2 ** 32;
+  if (draw >= transient.share) return undefined;
+  return { status: 429, retryDelay: transient.retryDelay ?? "1s", quotaFailure: false };
+}
+
 /** The error an injected fault answers with (429s get QuotaFailure/Help/RetryInfo). */
 export function faultError(fault: Fault, path: string, body: unknown): GoogleApiError {
   if (fault.status !== 429) return genericError(fault.status, fault.message, fault.googleStatus);
@@ -68,14 +82,17 @@ export function faultError(fault: Fault, path: string, body: unknown): GoogleApi
     retryMs: parseDuration(retryDelay) ?? 1000,
     retryDelay,
     ...(fault.message === undefined ? {} : { message: fault.message }),
-    violation: {
-      metric: `generativelanguage.googleapis.com/${embed ? "embed_content" : "generate_content"}_free_tier_requests`,
-      quotaId: embed
-        ? "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier"
-        : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
-      model,
-      limit: 0,
-    },
+    violation:
+      fault.quotaFailure === false
+        ? undefined
+        : {
+            metric: `generativelanguage.googleapis.com/${embed ? "embed_content" : "generate_content"}_free_tier_requests`,
+            quotaId: embed
+              ? "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier"
+              : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+            model,
+            limit: 0,
+          },
   });
 }
 
@@ -106,6 +123,11 @@ class Exchange {
     this.entry.status = status;
     this.response.writeHead(status, { "content-type": JSON_TYPE, ...headers });
     this.response.end(JSON.stringify(body));
+    this.#answered();
+  }
+
+  #answered(): void {
+    this.entry.answeredAt = this.state.clock.now();
   }
 
   async error(error: GoogleApiError, surface: Surface): Promise<void> {
@@ -124,6 +146,7 @@ class Exchange {
         "content-length": String(reply.body.length),
       });
       this.response.end(reply.body);
+      this.#answered();
       return;
     }
     this.entry.status = 200;
@@ -145,6 +168,7 @@ class Exchange {
       this.response.write(`data: ${JSON.stringify(chunks[i])}\n\n`);
     }
     this.response.end("data: [DONE]\n\n");
+    this.#answered();
   }
 
   /** Ends an SSE stream the way an injected fault says (see `Fault.streamEnd`). */
@@ -219,12 +243,14 @@ async function handle(
   log.push(entry);
   const exchange = new Exchange(response, entry, state);
   const surface: Surface = path.startsWith("/v1beta/openai/") ? "compat" : "native";
+  const held = state.held;
+  if (held && pathMatches(held.path, path)) await held.released;
   try {
     const match = matchRoute(method, path);
     if (!match) throw notFound(`Method not found: ${method} ${path}`);
     if (match.route.auth !== "none") authenticate({ headers, query }, match.route.auth, state.options);
     const stream = isStreamRequest(body);
-    const fault = faults.take(method, path, stream);
+    const fault = faults.take(method, path, stream) ?? transientFault(state, path);
     const midStream = stream && (fault?.afterStreamChunks !== undefined || fault?.streamEnd !== undefined);
     const stopsEarly = !stream && (fault?.streamEnd === "length" || fault?.streamEnd === "content_filter");
     if (fault && !midStream && !stopsEarly) {

@@ -16,4 +16,8 @@ export interface EmulatorState {
   limits: RateLimiter;
   /** "http://127.0.0.1:PORT", for URLs the emulator hands out. */
   origin: string;
+  /** Embedding requests since the last reset (numbers the draws of `transientRateLimits`). */
+  embeddingRequests: number;
+  /** Requests matching `path` wait for `released` (see `Emulator.hold`). */
+  held?: { path?: string | RegExp; released: Promise<void>; release: () => void };
 }

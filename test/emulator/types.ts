@@ -218,6 +218,13 @@ export interface EmulatorOptions {
    * @default "error"
    */
   titleWithoutDocumentTask?: "error" | "ignore";
+  /**
+   * A share of embedding requests (compat and native) answered 429 RESOURCE_EXHAUSTED with Help and
+   * RetryInfo but no QuotaFailure: the service short of capacity for a moment, not the caller's
+   * quota (the request is fine again after the delay). Which requests is deterministic: the n-th
+   * embedding request since `reset()` is refused when a hash of n falls under `share`. @default none
+   */
+  transientRateLimits?: { share: number; retryDelay?: string };
 }
 
 /** One request as the emulator saw it. */
@@ -234,6 +241,8 @@ export interface LoggedRequest {
   status: number;
   /** Emulator-clock ms when the request arrived. */
   at: number;
+  /** Emulator-clock ms when its answer was written (undefined while pending, held, or for a dropped connection). */
+  answeredAt?: number;
 }
 
 /** A queued failure; the first matching fault is used and consumed `times` times. */
@@ -246,6 +255,11 @@ export interface Fault {
   times?: number;
   /** RetryInfo delay for 429s. @default "1s" */
   retryDelay?: string;
+  /**
+   * A 429 names the per-minute quota it hit in a QuotaFailure detail (the caller's quota: slow
+   * down); false sends Help and RetryInfo only (the service short of capacity: retry later). @default true
+   */
+  quotaFailure?: boolean;
   message?: string;
   /** Google status text; @default derived from `status` */
   googleStatus?: string;
@@ -279,6 +293,14 @@ export interface Emulator {
   log: LoggedRequest[];
   requests(filter?: { method?: string; path?: string | RegExp }): LoggedRequest[];
   inject(fault: Fault): void;
+  /**
+   * Holds every request matching `path` that arrives from now on (logged, never answered) until
+   * `release()`, `reset()` or `close()`: a service that stopped answering, for tests that kill a
+   * client while its requests are in flight.
+   */
+  hold(path?: string | RegExp): void;
+  /** Lets held requests (and later ones) through. */
+  release(): void;
   /** Move the emulator clock forward (cache TTLs, quota windows, file expiry, batch progress). */
   advanceTime(ms: number): void;
   /** Emulator-clock now, in ms since the epoch. */

@@ -6,7 +6,7 @@ import { openIndex } from "../../src/index.js";
 import { Store } from "../../src/store/open-store.js";
 import type { Emulator } from "../emulator/index.js";
 import { dumpIndex } from "../support/dump-index.js";
-import { embeddingRequests, requestInputs } from "../support/embedding-requests.js";
+import { EMBEDDING_PATH, embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
 
@@ -39,12 +39,20 @@ afterEach(async () => {
 
 const chunking = ["--chunk-tokens", "32", "--chunk-overlap", "0"];
 
-/** Starts `gemindex index` as a real process and SIGKILLs it once `after` embedding requests have been answered. */
-async function indexAndKill(after: number): Promise<void> {
-  const embeddings = () => embeddingRequests(emulator).filter((request) => request.status === 200).length;
+
+/**
+ * Starts `gemindex index` as a real process (2 requests in flight at most) and SIGKILLs it while
+ * requests are in flight: once `after` embedding requests have been answered, the service stops
+ * answering (the emulator holds every later request), and the kill comes when both places of the
+ * window are taken by held requests — so every answer before them has been handled, and whatever
+ * the process did with it is what a crash leaves. Returns the inputs of the held requests: those
+ * in flight at the kill.
+ */
+async function indexAndKill(after: number): Promise<string[]> {
+  const answered = () => embeddingRequests(emulator).filter((request) => request.status === 200).length;
   const child = spawn(
     process.execPath,
-    [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "1"],
+    [bin, "--db", workspace.db, "index", "docs", ...chunking, "--commit-every", "40", "--concurrency", "2"],
     {
       cwd: workspace.corpus,
       env: { PATH: process.env.PATH ?? "", GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
@@ -52,21 +60,32 @@ async function indexAndKill(after: number): Promise<void> {
     },
   );
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const start = embeddings();
+  const finished = () => new Error(`gemindex finished before ${after} requests; make the corpus bigger`);
+  let heldFrom = 0;
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
-      if (embeddings() - start >= after) {
+      if (child.exitCode !== null) {
+        clearInterval(timer);
+        reject(finished());
+        return;
+      }
+      if (heldFrom === 0 && answered() >= after) {
+        emulator.hold(EMBEDDING_PATH);
+        heldFrom = embeddingRequests(emulator).length;
+      }
+      if (heldFrom === 0) return;
+      const requests = embeddingRequests(emulator);
+      const settled = requests.slice(0, heldFrom).every((request) => request.status !== 0);
+      const held = requests.length - heldFrom;
+      if (settled && held === 2) {
         clearInterval(timer);
         child.kill("SIGKILL");
         resolve();
       }
     }, 2);
-    child.on("exit", () => {
-      clearInterval(timer);
-      reject(new Error(`gemindex finished before ${after} requests; make the corpus bigger`));
-    });
   });
   await exited;
+  return embeddingRequests(emulator).slice(heldFrom).flatMap(requestInputs);
 }
 
 async function reference(): Promise<Awaited<ReturnType<typeof dumpIndex>>> {
@@ -81,49 +100,64 @@ async function reference(): Promise<Awaited<ReturnType<typeof dumpIndex>>> {
 describe("a run killed with SIGKILL", () => {
   // Slow each request a little so the kill lands while work is in flight.
   beforeEach(() => {
-    emulator.options.latencyMs = 30;
+    emulator.options.latencyMs = 20;
   });
 
-  for (const after of [1, 3, 6]) {
-    it(
-      `after ${after} embedding request(s) leaves a consistent index ` +
-        `that the next run completes exactly, without paying twice`,
-      async () => {
-        await indexAndKill(after);
-        emulator.options.latencyMs = 0;
+  // A kill point leaves at least two requests to hold (the window is 2): at most `after` + 2 are
+  // sent before the hold, of the 8 a clean run makes.
+  for (const after of [1, 2, 4]) {
+    it(`after ${after} answered embedding request(s) leaves a consistent index; the next run completes it \
+exactly and pays again only for the inputs in flight at the kill`, async () => {
+      const expected = await reference();
+      const total = embeddingRequests(emulator).filter((request) => request.status === 200).length;
+      expect(total).toBeGreaterThanOrEqual(after + 4);
+      emulator.reset();
+      const inFlight = await indexAndKill(after);
+      const sentBefore = embeddingRequests(emulator).flatMap(requestInputs);
+      const answeredBefore = new Set(
+        embeddingRequests(emulator)
+          .filter((request) => request.status === 200)
+          .flatMap(requestInputs),
+      );
+      emulator.options.latencyMs = 0;
 
-        // What survived the kill is consistent: every manifest row's chunks are all there, no duplicates.
-        const survived = await dumpIndex(workspace.db).catch(() => ({ chunks: [], documents: [] }));
-        const ids = survived.chunks.map((chunk) => chunk.id);
-        expect(new Set(ids).size).toBe(ids.length);
-        for (const document of survived.documents) {
-          expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
-        }
-        const paidBefore = new Set(survived.chunks.map((chunk) => chunk.hash));
+      // What survived the kill is consistent: every manifest row's chunks are all there, no duplicates.
+      const survived = await dumpIndex(workspace.db).catch(() => ({ chunks: [], documents: [] }));
+      const ids = survived.chunks.map((chunk) => chunk.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      for (const document of survived.documents) {
+        expect(survived.chunks.filter((chunk) => chunk.path === document.path)).toHaveLength(Number(document.chunks));
+      }
+      // The kill really interrupted the run, with requests in flight.
+      expect(survived.documents.length).toBeLessThan(expected.documents.length);
+      expect(inFlight.length).toBeGreaterThan(0);
 
-        emulator.reset();
-        const index = await openIndex({
-          uri: workspace.db,
-          cwd: workspace.corpus,
-          apiKey: emulator.apiKey,
-          baseURL: emulator.baseURL,
-        });
-        const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
-        await index.close();
-        expect(report.outcome).toBe("completed");
-        const embeddedNow = embeddingRequests(emulator).flatMap(requestInputs);
+      emulator.reset();
+      const index = await openIndex({
+        uri: workspace.db,
+        cwd: workspace.corpus,
+        apiKey: emulator.apiKey,
+        baseURL: emulator.baseURL,
+      });
+      const report = await index.index(["docs"], { chunking: { maxTokens: 32, overlapTokens: 0 } });
+      await index.close();
+      expect(report.outcome).toBe("completed");
+      const embeddedNow = embeddingRequests(emulator).flatMap(requestInputs);
 
-        emulator.reset();
-        const expected = await reference();
-        const resumed = await dumpIndex(workspace.db);
-        expect(resumed.documents).toEqual(expected.documents);
-        expect(resumed.chunks).toEqual(expected.chunks);
-        // Nothing already written was embedded again.
-        expect(embeddedNow.length).toBe(expected.chunks.length - paidBefore.size);
-        // The kill really interrupted the run.
-        expect(survived.documents.length).toBeLessThan(expected.documents.length);
-      },
-    );
+      const resumed = await dumpIndex(workspace.db);
+      expect(resumed.documents).toEqual(expected.documents);
+      expect(resumed.chunks).toEqual(expected.chunks);
+      // Paid again: only inputs that were in flight at the kill; nothing answered before it.
+      const sentAgain = embeddedNow.filter((input) => sentBefore.includes(input));
+      expect(sentAgain.length).toBeLessThanOrEqual(inFlight.length);
+      expect(sentAgain.filter((input) => answeredBefore.has(input))).toEqual([]);
+      // Everything else the re-run sent was never sent before.
+      expect(embeddedNow.length - sentAgain.length).toBe(
+        expected.chunks.length - new Set([...answeredBefore, ...inFlight]).size,
+      );
+      if (answeredBefore.size > 0)
+        expect(report.notices).toContainEqual(expect.objectContaining({ kind: "vectors-recovered" }));
+    });
   }
 });
 
@@ -224,6 +258,7 @@ the next run pays only for the rest`, async () => {
     expect(stderr).toMatch(/Interrupted; finished documents are committed/);
     // Graceful: every request that was sent got its answer (none was cut off), and the run stopped early.
     expect(requests().every((request) => request.status === 200)).toBe(true);
+    const paid = new Set(requests().flatMap(requestInputs));
     emulator.options.latencyMs = 0;
 
     const survived = await dumpIndex(workspace.db);
@@ -245,9 +280,10 @@ the next run pays only for the rest`, async () => {
     expect(report.outcome).toBe("completed");
     const complete = await dumpIndex(workspace.db);
     expect(complete.documents).toHaveLength(30);
-    expect(report.chunks.embedded).toBe(
-      complete.chunks.length - new Set(survived.chunks.map((chunk) => chunk.hash)).size,
-    );
+    // Nothing paid for before the interruption is paid again: what was not committed comes from the vector log.
+    const sent = requests().flatMap(requestInputs);
+    expect(sent.filter((input) => paid.has(input))).toEqual([]);
+    expect(report.chunks.embedded).toBe(complete.chunks.length - paid.size);
   });
 });
 
