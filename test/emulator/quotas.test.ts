@@ -136,3 +136,53 @@ describe("tier presets", () => {
     ).toBe(429);
   });
 });
+
+describe("transient 429s (the service short of capacity, not the caller's quota)", () => {
+  it("answer a deterministic share of embedding requests with RetryInfo and no QuotaFailure", async () => {
+    emulator.options.transientRateLimits = { share: 0.3, retryDelay: "2s" };
+    const statuses: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const response = await embed(1);
+      statuses.push(response.status);
+      if (response.status === 429) {
+        const error = googleError(response.body);
+        expect(error.status).toBe("RESOURCE_EXHAUSTED");
+        expect(error.details?.some((item) => String(item["@type"]).endsWith("QuotaFailure"))).toBe(false);
+        expect(detail(response.body, "RetryInfo").retryDelay).toBe("2s");
+      }
+    }
+    const refused = statuses.filter((status) => status === 429).length;
+    expect(refused).toBeGreaterThanOrEqual(20);
+    expect(refused).toBeLessThanOrEqual(40);
+    // The same requests are refused after a reset.
+    emulator.reset();
+    const again: number[] = [];
+    for (let i = 0; i < 100; i++) again.push((await embed(1)).status);
+    expect(again).toEqual(statuses);
+  });
+
+  it("an injected 429 leaves out QuotaFailure when asked to", async () => {
+    emulator.inject({ path: "embeddings", status: 429, quotaFailure: false, retryDelay: "1s" });
+    const response = await embed(1);
+    expect(response.status).toBe(429);
+    expect(googleError(response.body).details?.map((item) => String(item["@type"]).split(".").pop())).toEqual([
+      "Help",
+      "RetryInfo",
+    ]);
+  });
+});
+
+describe("hold() and answeredAt", () => {
+  it("a held request is logged but answered only after release(); answeredAt records when", async () => {
+    emulator.hold("embeddings");
+    const pending = embed(1);
+    while (emulator.requests({ path: "embeddings" }).length === 0)
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    const [entry] = emulator.requests({ path: "embeddings" });
+    expect(entry!.status).toBe(0);
+    expect(entry!.answeredAt).toBeUndefined();
+    emulator.release();
+    expect((await pending).status).toBe(200);
+    expect(entry!.answeredAt).toBeGreaterThanOrEqual(entry!.at);
+  });
+});
