@@ -140,7 +140,8 @@ export async function speed(): Promise<void> {
 
     const clean = await withEmulator({}, (emulator) => cleanRun(dir, "index", emulator));
     printTable(
-      `Clean run, CPU (goal ≤ 3 s for ${clean.chunks} chunks, ≤ ${(3000 / (clean.chunks / 1000) / 1000).toFixed(2)} s per 1,000)`,
+      `Clean run, CPU (goal ≤ 3 s for ${clean.chunks} chunks, ` +
+        `≤ ${(3000 / (clean.chunks / 1000) / 1000).toFixed(2)} s per 1,000)`,
       ["chunks", "requests", "wall", "CPU (all threads)", "CPU s per 1,000 chunks"],
       [
         [
@@ -160,7 +161,8 @@ export async function speed(): Promise<void> {
       (emulator) => cleanRun(dir, "index", emulator),
     );
     printTable(
-      `${LATENCY_MS} ms per request: wall against the latency bound (requests × latency ÷ ${MAX_CONCURRENCY}), and with 30% transient 429s (2 s RetryInfo) against the clean wall (goal ≤ 2)`,
+      `${LATENCY_MS} ms per request: wall against the latency bound (requests × latency ÷ ${MAX_CONCURRENCY}), ` +
+        "and with 30% transient 429s (2 s RetryInfo) against the clean wall (goal ≤ 2)",
       ["run", "requests (200)", "most in flight", "wall", "bound", "wall ÷ bound", "wall ÷ clean wall"],
       [
         [
@@ -192,7 +194,8 @@ export async function speed(): Promise<void> {
       return out;
     });
     printTable(
-      `kill -9, then a re-run: inputs sent again ÷ inputs in flight at the kill (goal ≤ 1; ${clean.requests} requests in a clean run)`,
+      "kill -9, then a re-run: inputs sent again ÷ inputs in flight at the kill " +
+        `(goal ≤ 1; ${clean.requests} requests in a clean run)`,
       ["kill point", "inputs in flight", "inputs sent again", "of them answered before the kill", "ratio"],
       rows,
     );

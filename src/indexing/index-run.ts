@@ -67,7 +67,7 @@ interface Scan extends ScanResult {
 
 /** What the index already holds for the run's work. */
 interface Plan {
-  /** Vectors paid for (reused instead of embedded again): the index's and the vector log's; undefined for a lexical index. */
+  /** Vectors paid for (reused, not embedded again): the index's and the vector log's; undefined for a lexical index. */
   known?: KnownVectors;
   /** Paths with chunks in the index: other documents are appended rather than merged. */
   pathsWithChunks: Set<string>;
@@ -229,7 +229,9 @@ export class IndexRun {
       this.#notices.push({
         kind: "vectors-recovered",
         count: recovered,
-        message: `${recovered} vectors paid for by an interrupted run were taken from the vector log, not embedded again.`,
+        message:
+          `${recovered} vectors paid for by an interrupted run were taken from the vector log, ` +
+          "not embedded again.",
       });
     const log = this.#log;
     if (!log) return;
@@ -548,7 +550,7 @@ export class IndexRun {
     }
   }
 
-  /** Appends a request's vectors to the vector log; a log that cannot be written is given up (with a notice), not the run. */
+  /** Appends a request's vectors to the vector log; a log that cannot be written is given up (notice), not the run. */
   async #logVectors(results: ReadonlyArray<EmbedResultItem<EmbedTag>>): Promise<void> {
     const log = this.#log;
     if (!log) return;

@@ -30,8 +30,9 @@ const COMPACT_BATCH = 256;
  * Each append is one frame (length, record count and sha256 of its records), written before
  * `append` resolves (from then on only a power loss can take it) and `fdatasync`ed right after,
  * one sync for all the appends made while the previous one ran. A frame cut short by a crash
- * fails its checksum and is dropped with everything after it when the log is opened. The first line names the embedding configuration: a log
- * written with another model or size is discarded, never read.
+ * fails its checksum and is dropped with everything after it when the log is opened. The first
+ * line names the embedding configuration: a log written with another model or size is
+ * discarded, never read.
  *
  * One writer at a time: the run holding the index's write lock.
  */
@@ -305,7 +306,7 @@ function encodeFrame(entries: readonly LoggedVector[], dimensions: number): Fram
   return { bytes, keys: offsets };
 }
 
-/** The keys of a frame's records with the offsets of their vectors (from the frame's start), or undefined when malformed. */
+/** A frame's keys with the offsets of their vectors (from the frame's start); undefined when malformed. */
 function readKeys(
   payload: Buffer,
   count: number,

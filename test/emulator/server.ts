@@ -86,7 +86,9 @@ export function faultError(fault: Fault, path: string, body: unknown): GoogleApi
       fault.quotaFailure === false
         ? undefined
         : {
-            metric: `generativelanguage.googleapis.com/${embed ? "embed_content" : "generate_content"}_free_tier_requests`,
+            metric:
+              `generativelanguage.googleapis.com/` +
+              `${embed ? "embed_content" : "generate_content"}_free_tier_requests`,
             quotaId: embed
               ? "EmbedContentRequestsPerMinutePerUserPerProjectPerModel-FreeTier"
               : "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",

@@ -102,21 +102,31 @@ doctor and runs say stopped`, async () => {
     expect(doctor.stdout + doctor.stderr).toMatch(/The last run \(.*\) stopped early with 20 file\(s\) left/);
   });
 
-  it("--rpm counts every input as a request and spaces requests by their inputs", async () => {
-    // 60,000 inputs a minute: a request of n inputs reserves n ms.
-    const run = await runGemindex(
-      ["--db", workspace.db, "index", "docs", "--rpm", "60000", "--chunk-tokens", "32", "--chunk-overlap", "0"],
-      {
-        cwd: workspace.corpus,
-        env: { GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL },
+  it("rpm counts every input as a request and spaces request starts by their inputs", async () => {
+    // Waits move the emulator's clock instead of sleeping, so the spacing is the pacer's schedule,
+    // measured on the clock the requests arrive by: 600 inputs a minute is 100 ms per input, far
+    // more than any delay in transit on a loaded machine.
+    const index = await openIndex({
+      uri: workspace.db,
+      cwd: workspace.corpus,
+      apiKey: emulator.apiKey,
+      baseURL: emulator.baseURL,
+      now: () => emulator.now(),
+      sleep: async (ms, signal) => {
+        signal?.throwIfAborted();
+        emulator.advanceTime(ms);
+        await new Promise((resolve) => setImmediate(resolve));
       },
-    );
-    expect(run.code).toBe(0);
+    });
+    // One request at a time: concurrent waits would each move the shared clock.
+    const report = await index.index(["docs"], { chunking, rpm: 600, concurrency: 1 });
+    await index.close();
+    expect(report.outcome).toBe("completed");
     const calls = embeddingCalls();
     expect(calls.length).toBeGreaterThanOrEqual(2);
     for (let i = 1; i < calls.length; i++) {
       const inputs = requestInputs(calls[i - 1]!).length;
-      expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(inputs * 0.95);
+      expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(inputs * 100 * 0.95);
     }
   });
 });
