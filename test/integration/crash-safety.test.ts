@@ -39,7 +39,6 @@ afterEach(async () => {
 
 const chunking = ["--chunk-tokens", "32", "--chunk-overlap", "0"];
 
-
 /**
  * Starts `gemindex index` as a real process (2 requests in flight at most) and SIGKILLs it while
  * requests are in flight: once `after` embedding requests have been answered, the service stops
