@@ -43,6 +43,8 @@ export type ErrorCode =
   | "UNKNOWN_MODEL"
   /** The index location is not a folder (or LanceDB URI). */
   | "INDEX_LOCATION"
+  /** The object store holding the index refused the request: credentials, bucket, region, endpoint, write access. */
+  | "STORAGE_ACCESS"
   /** No Batch API job of that id is recorded in this index. */
   | "BATCH_UNKNOWN"
   /** A batch job's inputs are malformed. */
@@ -110,6 +112,12 @@ export interface ErrorData {
   /** `model` as given, what it was for, and the nearest ids the service does offer for that use. */
   UNKNOWN_MODEL: { model: string; kind: "embedding" | "chat"; suggestions: string[] };
   INDEX_LOCATION: { uri: string };
+  /** `variables`: the environment variables that fix it (never their values). */
+  STORAGE_ACCESS: {
+    uri: string;
+    problem: "credentials" | "bucket" | "region" | "endpoint" | "read-only";
+    variables: string[];
+  };
   DAMAGED: { uri: string; tables: TableDamageInfo[] };
   BATCH_UNKNOWN: { id: string };
   CACHE_NOT_FOUND: { name: string };

@@ -25,6 +25,7 @@ export type {
 } from "./answer/types.js";
 export { MODEL_LIST_MAX_AGE_MS, type ModelListing } from "./config/model-catalog.js";
 export { environmentVariables, resolveSettings, type Settings, settingsFromEnv } from "./config/settings.js";
+export { storageOptionsFromEnv, storageVariables } from "./config/storage-env.js";
 export {
   AuthenticationError,
   BudgetExceededError,
@@ -55,6 +56,7 @@ export type { OptimizeOptions, OptimizeReport } from "./indexing/optimize.js";
 export { describeEmbedding } from "./indexing/prepare-index.js";
 export type { RepairAction } from "./indexing/repair-index.js";
 export type { PrunedRoot, RepairOptions, RepairResult } from "./indexing/repair-run.js";
+export { parseShard, type ShardSpec, shardOf } from "./indexing/shard.js";
 export type { IndexStatus } from "./indexing/status.js";
 export type {
   FileFailure,
@@ -92,4 +94,5 @@ export type { DocumentText, ReadOptions } from "./retrieval/read-document.js";
 export { snippet } from "./retrieval/snippet.js";
 export type { Hit, SearchFilter, SearchMode, SearchOptions, SearchResult } from "./retrieval/types.js";
 export type { SkipCode, SkippedEntry } from "./sources/types.js";
+export { defaultLeaseTtlMs, type LeaseHolder, type LeaseState } from "./store/lease.js";
 export { releaseWriteLocksSync } from "./store/write-lock.js";

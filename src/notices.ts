@@ -94,6 +94,11 @@ export type Notice =
   | { kind: "vector-log"; problem: "unavailable" | "failed"; reason: string; message: string }
   /** Compaction of a table was skipped (another process compacted it); it runs next time. */
   | { kind: "compaction-skipped"; table: string; message: string }
+  /**
+   * A sharded run found full-text/ANN indexes or compaction due but left them to the worker holding
+   * the maintenance lease (or to optimize()).
+   */
+  | { kind: "maintenance-deferred"; holder?: string; message: string }
   // Search.
   /** Vector or hybrid search was asked for but is unavailable: lexical search was used. */
   /**
@@ -208,6 +213,17 @@ export type Notice =
     }
   /** A process holds the write lock (`alive`) or left it behind. */
   | { kind: "health-lock"; pid: number; hostname: string; since: string; alive: boolean; message: string }
+  /** A writer holds a lease on an index on object storage (`live`), or left one that lapsed. */
+  | {
+      kind: "health-lease";
+      scope: string;
+      pid: number;
+      hostname: string;
+      since: string;
+      renewedAt: string;
+      live: boolean;
+      message: string;
+    }
   // Evaluation.
   /** Judgments name queries the queries file lacks: unused. */
   | { kind: "eval-unknown-queries"; count: number; qrels: string; queries: string; message: string }

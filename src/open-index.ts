@@ -6,7 +6,7 @@ import { structuredAnswer } from "./answer/structured.js";
 import type { AnswerEvent, AnswerOptions } from "./answer/types.js";
 import { ModelCatalog, type ModelListing } from "./config/model-catalog.js";
 import { resolveSettings, type Settings, settingsFromEnv } from "./config/settings.js";
-import { ConfigError, needsApiKeyError } from "./errors.js";
+import { ConfigError, IndexLockedError, needsApiKeyError } from "./errors.js";
 import {
   type BatchJobRecord,
   type CollectReport,
@@ -18,7 +18,7 @@ import {
 import { checkHealth, type HealthReport } from "./indexing/check-health.js";
 import { type CollectBatchesOptions, collectBatches } from "./indexing/collect-batches.js";
 import { type IndexContext, indexFiles, type RetryEvent } from "./indexing/index-files.js";
-import { type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
+import { finishShardedUpkeep, type OptimizeOptions, type OptimizeReport, optimizeIndex } from "./indexing/optimize.js";
 import { describeEmbedding, describeForm } from "./indexing/prepare-index.js";
 import {
   type PrunedRoot,
@@ -27,9 +27,11 @@ import {
   type RepairResult,
   runRepair,
 } from "./indexing/repair-run.js";
+import { checkShard } from "./indexing/shard.js";
 import { type IndexStatus, readStatus } from "./indexing/status.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
+import type { Notice } from "./notices.js";
 import { createGeminiProvider, type GeminiProvider } from "./providers/gemini/index.js";
 import { plainPairing, usesTaskTypes } from "./providers/gemini/models.js";
 import type { RetryNotice, RetryPolicy } from "./providers/retry.js";
@@ -50,8 +52,9 @@ import {
 import { type DocumentText, type ReadOptions, readDocument } from "./retrieval/read-document.js";
 import { retrieve } from "./retrieval/retrieve.js";
 import type { SearchOptions, SearchResult } from "./retrieval/types.js";
+import { acquireLease, type LeaseScope, leasesSupported, listLeases } from "./store/lease.js";
 import { Store } from "./store/open-store.js";
-import { resolveUri } from "./store/uri.js";
+import { isRemoteUri, resolveUri } from "./store/uri.js";
 import { acquireWriteLock } from "./store/write-lock.js";
 
 export interface OpenIndexOptions extends Partial<Settings> {
@@ -63,7 +66,7 @@ export interface OpenIndexOptions extends Partial<Settings> {
   retry?: Partial<RetryPolicy>;
   /** Per-request timeout of remote calls. @default 120000 */
   timeoutMs?: number;
-  /** Seconds between checks for other processes' writes (0: every read). @default 1 */
+  /** Seconds between checks for other processes' writes (0: every read; env GEMINDEX_READ_CONSISTENCY). @default 1 */
   readConsistencyInterval?: number;
   /**
    * The clock context-cache lifetimes are judged by (ms since the epoch); tests move it together
@@ -75,7 +78,16 @@ export interface OpenIndexOptions extends Partial<Settings> {
    * emulator's clock instead of sleeping. @default a timer
    */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * An index on object storage is written under a lease (the lock file of a local index cannot
+   * guard it): a writer renews it every quarter of this, and a lease not renewed for this long
+   * (a killed worker on another machine) is taken over. @default 60000
+   */
+  leaseTtlMs?: number;
 }
+
+/** How long a sharded worker waits for another to finish creating or healing the tables. */
+const sharedWaitMs = 5 * 60_000;
 
 type RetryListener = (notice: RetryEvent) => void;
 
@@ -113,6 +125,7 @@ export class GemIndex {
   readonly #clock: IndexContext["clock"];
   readonly #caches?: ContextCache;
   readonly #models?: ModelCatalog;
+  readonly #lease: { now?: () => number; ttlMs?: number };
 
   /** @internal use {@link openIndex} */
   constructor(
@@ -120,7 +133,11 @@ export class GemIndex {
     store: Store,
     providers: Providers | undefined,
     retries: RetryHub,
-    options: { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+    options: {
+      now?: () => number;
+      sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+      leaseTtlMs?: number;
+    } = {},
   ) {
     this.settings = settings;
     this.#store = store;
@@ -128,6 +145,7 @@ export class GemIndex {
     const provider = providers?.fresh;
     this.#retries = retries;
     this.#clock = { now: options.now, sleep: options.sleep };
+    this.#lease = { now: options.now, ttlMs: options.leaseTtlMs };
     // The registry lives in the index's meta table, so other processes reuse the same caches.
     if (provider) this.#caches = new ContextCache({ service: provider.caches, registry: store, now: options.now });
     if (provider) this.#models = new ModelCatalog({ list: provider.listModels, store, now: options.now });
@@ -188,16 +206,31 @@ export class GemIndex {
   async index(paths: Array<string | IndexSource>, options: IndexOptions = {}): Promise<IndexReport> {
     if (paths.length === 0) throw new ConfigError("Give at least one file or folder to index.");
     const provider = this.#runProvider(options);
-    const { report } = await this.#write("index", async () => {
-      // Before any other request; the list is kept in the index for a day.
-      await this.#models?.check(
-        { embedding: provider?.embedder.config.model, chat: provider?.describer.model },
-        { signal: options.signal },
-      );
-      const result = await indexFiles(paths, this.#runContext(provider), options);
-      if (result.report.outcome === "completed") await this.#models?.save();
-      return result;
-    });
+    const { shard } = options;
+    if (shard) checkShard(shard);
+    const scope: LeaseScope = shard ? { kind: "shard", ...shard } : { kind: "index" };
+    const { report } = await this.#write(
+      shard ? `index --shard ${shard.index}/${shard.count}` : "index",
+      async (lost) => {
+        const signal = lost && options.signal ? AbortSignal.any([options.signal, lost]) : (lost ?? options.signal);
+        // Before any other request; the list is kept in the index for a day.
+        await this.#models?.check(
+          { embedding: provider?.embedder.config.model, chat: provider?.describer.model },
+          { signal },
+        );
+        const context = {
+          ...this.#runContext(provider),
+          ...(shard && this.#remote ? { shared: this.#shared() } : {}),
+        };
+        const result = await indexFiles(paths, context, { ...options, signal });
+        // Shards would race to save the list under one key; an unsharded run keeps it fresh.
+        if (result.report.outcome === "completed" && !shard) await this.#models?.save();
+        return result;
+      },
+      scope,
+    );
+    if (shard && this.#remote && report.outcome !== "interrupted")
+      report.notices.push(...(await this.#finishShards(options.annThreshold)));
     // The index now records the run's pairing: later queries and runs of this handle use it.
     if (options.reset && this.#providers && provider) this.#providers.paired = provider;
     this.#suggestPairing(report, provider);
@@ -246,6 +279,72 @@ export class GemIndex {
         "the pairing Google documents for retrieval. Index again with reset to rebuild it that way (every document " +
         "is embedded again).",
     });
+  }
+
+  /** An index on S3: writers hold leases (the lock file of a local index cannot guard it). */
+  get #remote(): boolean {
+    return leasesSupported(this.#store.uri);
+  }
+
+  /** Creating or healing the tables under the maintenance lease, for sharded runs on object storage. */
+  #shared(): NonNullable<IndexContext["shared"]> {
+    return async (work) => {
+      const lease = await acquireLease(
+        this.#store.uri,
+        { kind: "maintenance" },
+        this.#leaseOptions("index (shared set-up)", sharedWaitMs),
+      );
+      try {
+        return await work();
+      } finally {
+        await lease.release();
+      }
+    };
+  }
+
+  /**
+   * After a shard's run (its lease released): the index upkeep, done by the last worker of the
+   * sharding to finish, so it runs once and never races another worker. A worker that finds other
+   * shards still writing leaves it to them (each checks after releasing its own lease, so the last
+   * one finds none); so does one that cannot get the maintenance lease in time.
+   */
+  async #finishShards(annThreshold?: number): Promise<Notice[]> {
+    const options = this.#leaseOptions("index (shared upkeep)", sharedWaitMs);
+    const deferred = (holder: string): Notice[] => [
+      {
+        kind: "maintenance-deferred",
+        holder,
+        message: `Index upkeep (full-text and ANN indexes, compaction) is left to ${holder}.`,
+      },
+    ];
+    let lease: Awaited<ReturnType<typeof acquireLease>>;
+    try {
+      lease = await acquireLease(this.#store.uri, { kind: "maintenance" }, options);
+    } catch (error) {
+      if (error instanceof IndexLockedError) return deferred("the writer holding the maintenance lease");
+      throw error;
+    }
+    try {
+      const writing = (await listLeases(this.#store.uri, options)).filter(
+        (state) => state.live && state.scope.startsWith("shard-"),
+      );
+      if (writing.length > 0)
+        return deferred(`the last of the shards still writing (${writing.map((state) => state.scope).join(", ")})`);
+      return await finishShardedUpkeep(this.#store, { annThreshold });
+    } finally {
+      await lease.release();
+    }
+  }
+
+  #leaseOptions(purpose: string, waitMs = 0) {
+    return {
+      purpose: `gemindex ${purpose}`,
+      storageOptions: this.settings.storageOptions,
+      now: this.#lease.now,
+      ttlMs: this.#lease.ttlMs,
+      waitMs,
+      sleep: this.#clock?.sleep,
+    };
   }
 
   #runContext(provider: GeminiProvider | undefined): IndexContext {
@@ -405,7 +504,10 @@ export class GemIndex {
 
   /** Checks the index's health (full-text and ANN coverage, fragments, batch jobs, lock); see HealthReport. */
   async doctor(options: { annThreshold?: number } = {}): Promise<HealthReport> {
-    return checkHealth(this.#store, options);
+    const leases = this.#remote
+      ? await listLeases(this.#store.uri, { storageOptions: this.settings.storageOptions, now: this.#lease.now })
+      : undefined;
+    return checkHealth(this.#store, { ...options, leases });
   }
 
   /**
@@ -414,7 +516,8 @@ export class GemIndex {
    * Takes the write lock. Queries keep working meanwhile.
    */
   async optimize(options: OptimizeOptions = {}): Promise<OptimizeReport> {
-    return this.#write("optimize", () => optimizeIndex(this.#store, options));
+    // On object storage, shard workers may keep writing meanwhile: only upkeep is excluded.
+    return this.#write("optimize", () => optimizeIndex(this.#store, options), { kind: "maintenance" });
   }
 
   /** Counts, embedding configuration, the last run and failed files. */
@@ -437,15 +540,26 @@ export class GemIndex {
 
   /**
    * Runs `work` holding the index's write lock (named after `purpose` for whoever finds it held),
-   * on an up-to-date view of the tables: a writer never builds on a stale version.
+   * on an up-to-date view of the tables: a writer never builds on a stale version. An index on
+   * object storage is guarded by a lease of `scope` instead (see acquireLease); `work` gets a
+   * signal that aborts if the lease is lost. A local index has one lock, whatever the scope.
    */
-  async #write<T>(purpose: string, work: () => Promise<T>): Promise<T> {
-    const lock = await acquireWriteLock(this.#store.uri, `gemindex ${purpose}`);
+  async #write<T>(
+    purpose: string,
+    work: (lost?: AbortSignal) => Promise<T>,
+    scope: LeaseScope = { kind: "index" },
+  ): Promise<T> {
+    const held = this.#remote
+      ? await acquireLease(this.#store.uri, scope, this.#leaseOptions(purpose))
+      : isRemoteUri(this.#store.uri)
+        ? // gs://, az://: no lease yet; LanceDB's commits keep the index consistent (see the README).
+          { release: async () => {} }
+        : await acquireWriteLock(this.#store.uri, `gemindex ${purpose}`);
     try {
       await this.#store.refresh();
-      return await work();
+      return await work("lost" in held ? held.lost : undefined);
     } finally {
-      await lock.release();
+      await held.release();
     }
   }
 
@@ -466,10 +580,13 @@ export class GemIndex {
  * await index.close();
  */
 export async function openIndex(options: OpenIndexOptions = {}): Promise<GemIndex> {
-  const { env, retry, timeoutMs, readConsistencyInterval, now, sleep, ...explicit } = options;
+  const { env, retry, timeoutMs, now, sleep, leaseTtlMs, ...explicit } = options;
   const settings = resolveSettings(env ? settingsFromEnv(env) : undefined, explicit);
   const uri = resolveUri(settings.uri, settings.cwd);
-  const store = await Store.open(uri, { readConsistencyInterval });
+  const store = await Store.open(uri, {
+    readConsistencyInterval: settings.readConsistencyInterval,
+    storageOptions: settings.storageOptions,
+  });
   try {
     const meta = await store.readMeta();
     const built = meta?.embedding;
@@ -500,7 +617,7 @@ export async function openIndex(options: OpenIndexOptions = {}): Promise<GemInde
         })
       : undefined;
     const providers = fresh ? pairedProviders(fresh, built, uri) : undefined;
-    return new GemIndex({ ...settings, uri }, store, providers, retries, { now, sleep });
+    return new GemIndex({ ...settings, uri }, store, providers, retries, { now, sleep, leaseTtlMs });
   } catch (error) {
     store.close();
     throw error;

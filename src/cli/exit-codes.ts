@@ -34,6 +34,7 @@ const exitCodes: Record<ErrorCode, number> = {
   INVALID_OPTION: ExitCode.config,
   UNKNOWN_MODEL: ExitCode.config,
   INDEX_LOCATION: ExitCode.config,
+  STORAGE_ACCESS: ExitCode.config,
   BATCH_UNKNOWN: ExitCode.config,
   AUTH: ExitCode.config,
   BATCH_INPUT: ExitCode.internal,

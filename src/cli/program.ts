@@ -40,6 +40,9 @@ Environment:
 ${Object.entries(environmentVariables)
   .map(([name, text]) => `  ${name.padEnd(26)}${text}`)
   .join("\n")}
+  GEMINDEX_SHARD            this worker's shard for index, i/n (like --shard)
+  AWS_*, GOOGLE_*, AZURE_STORAGE_*  credentials and endpoint of an index on object storage
+                            (--db s3://bucket/prefix, gs://…, az://…; see the README)
 
 Without GEMINI_API_KEY everything works offline on the full-text (BM25) index,
 and queries print cited passages instead of a generated answer.`,

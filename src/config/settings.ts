@@ -1,5 +1,6 @@
 import path from "node:path";
 import { ConfigError } from "../errors.js";
+import { storageOptionsFromEnv } from "./storage-env.js";
 
 /** Whether documents and queries use task types (see `Settings.taskTypes`). */
 export type TaskTypesSetting = "auto" | "off";
@@ -29,6 +30,19 @@ export interface Settings {
   chatModel?: string;
   /** Working directory: relative paths and displayed paths are relative to it. */
   cwd: string;
+  /**
+   * LanceDB storage options for an index on object storage (`s3://`, `gs://`, `az://`): credentials,
+   * endpoint, region, timeouts (https://lancedb.com/docs/storage/). Filled from the standard
+   * variables (AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, …) of the env a caller passes; layers merge
+   * key by key.
+   */
+  storageOptions?: Record<string, string>;
+  /**
+   * Seconds between a reader's checks for other processes' commits (0: every read). Long-lived
+   * readers of an index that workers update (an MCP server) see new documents within it.
+   * @default 1
+   */
+  readConsistencyInterval?: number;
 }
 
 /** The environment variables gemindex reads (only when a caller passes an env). */
@@ -40,6 +54,7 @@ export const environmentVariables = {
   GEMINDEX_DIMENSIONS: "embedding dimensions (default 768)",
   GEMINDEX_TASK_TYPES: "auto (RETRIEVAL_DOCUMENT/RETRIEVAL_QUERY where Gemini's native API exists) or off (plain text)",
   GEMINDEX_CHAT_MODEL: "chat model for answers (default gemini-3-flash-preview)",
+  GEMINDEX_READ_CONSISTENCY: "seconds a reader waits before checking for other writers' commits (default 1)",
 } as const;
 
 function parseInteger(name: string, value: string | undefined): number | undefined {
@@ -60,7 +75,21 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Partia
     dimensions: parseInteger("GEMINDEX_DIMENSIONS", pick("GEMINDEX_DIMENSIONS")),
     taskTypes: pick("GEMINDEX_TASK_TYPES") as TaskTypesSetting | undefined,
     chatModel: pick("GEMINDEX_CHAT_MODEL"),
+    storageOptions: nonEmpty(storageOptionsFromEnv(env)),
+    readConsistencyInterval: parseSeconds("GEMINDEX_READ_CONSISTENCY", pick("GEMINDEX_READ_CONSISTENCY")),
   });
+}
+
+function parseSeconds(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new ConfigError(`${name} must be a number of seconds (0 or more), got ${JSON.stringify(value)}.`);
+  return seconds;
+}
+
+function nonEmpty(options: Record<string, string>): Record<string, string> | undefined {
+  return Object.keys(options).length > 0 ? options : undefined;
 }
 
 /** Removes undefined values so a later layer does not erase an earlier one. */
@@ -71,7 +100,11 @@ export function dropUndefined<T extends object>(value: T): Partial<T> {
 /** Merges layers, later ones winning (defaults < pipeline file < env < flags), and validates. */
 export function resolveSettings(...layers: Array<Partial<Settings> | undefined>): Settings {
   const merged: Partial<Settings> = {};
-  for (const layer of layers) if (layer) Object.assign(merged, dropUndefined(layer));
+  for (const layer of layers) {
+    if (!layer) continue;
+    const storageOptions = layer.storageOptions ? { ...merged.storageOptions, ...layer.storageOptions } : undefined;
+    Object.assign(merged, dropUndefined({ ...layer, storageOptions }));
+  }
   const cwd = merged.cwd ?? ".";
   const settings: Settings = { ...merged, cwd: path.resolve(cwd), uri: merged.uri ?? "data/index" };
   if (settings.dimensions !== undefined && (!Number.isInteger(settings.dimensions) || settings.dimensions < 1)) {

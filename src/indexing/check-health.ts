@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { Notice } from "../notices.js";
 import type { EmbeddingConfig } from "../providers/types.js";
+import type { LeaseState } from "../store/lease.js";
 import { metaKeys } from "../store/meta-keys.js";
 import { defaultAnnThreshold, type Store } from "../store/open-store.js";
 import { migratableSchemaVersion, schemaVersion } from "../store/schema.js";
@@ -37,6 +38,8 @@ export interface HealthReport {
   fragments: { fragments: number; small: number; versions: number };
   batches: { active: BatchJobRecord[] };
   lock?: { pid: number; hostname: string; since: string; alive: boolean };
+  /** Writers' leases on an index on object storage: held (`live`) or left by a writer that stopped. */
+  leases?: Array<{ scope: string; pid: number; hostname: string; since: string; renewedAt: string; live: boolean }>;
   /** Set when the last run ended early: the index is consistent but incomplete. */
   lastRun?: { outcome: IndexReport["outcome"]; filesLeft: number; startedAt: string };
 }
@@ -52,7 +55,7 @@ const batchLifetimeMs = 48 * 3600 * 1000;
  */
 export async function checkHealth(
   store: Store,
-  options: { annThreshold?: number; now?: Date } = {},
+  options: { annThreshold?: number; now?: Date; leases?: LeaseState[] } = {},
 ): Promise<HealthReport> {
   const threshold = options.annThreshold ?? defaultAnnThreshold;
   const now = options.now ?? new Date();
@@ -98,11 +101,23 @@ export async function checkHealth(
       ? { pid: lock.owner.pid, hostname: lock.owner.hostname, since: lock.owner.startedAt, alive: lock.alive }
       : undefined,
   };
+  // Released leases are history; held ones and those left by a writer that stopped are worth knowing.
+  const leases = (options.leases ?? []).filter((lease) => !lease.released);
+  if (options.leases)
+    report.leases = leases.map((lease) => ({
+      scope: lease.scope,
+      pid: lease.holder.pid,
+      hostname: lease.holder.hostname,
+      since: lease.holder.startedAt,
+      renewedAt: new Date(lease.renewedAt).toISOString(),
+      live: lease.live,
+    }));
+  const writing = lock?.alive === true || leases.some((lease) => lease.live);
   const { problems, warnings } = report;
   if (!store.exists) {
     problems.push({ kind: "health-no-index", uri: store.uri, message: `There is no index at ${store.uri}.` });
   } else {
-    damageFindings(inspection, problems, warnings, lock?.alive === true);
+    damageFindings(inspection, problems, warnings, writing);
     if (meta && meta.schemaVersion !== schemaVersion) {
       const migratable = meta.schemaVersion === migratableSchemaVersion;
       (migratable ? warnings : problems).push({
@@ -195,6 +210,15 @@ export async function checkHealth(
         : `A write lock was left by process ${pid}, which no longer runs; the next run takes it over.`,
     });
   }
+  for (const lease of report.leases ?? [])
+    warnings.push({
+      kind: "health-lease",
+      ...lease,
+      message: lease.live
+        ? `Process ${lease.pid} on ${lease.hostname} holds the ${lease.scope} lease (since ${lease.since}).`
+        : `The ${lease.scope} lease of process ${lease.pid} on ${lease.hostname} lapsed (last renewed ` +
+          `${lease.renewedAt}): that writer stopped, and the next one takes it over.`,
+    });
   report.healthy = problems.length === 0;
   return report;
 }

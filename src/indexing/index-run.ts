@@ -4,7 +4,7 @@ import { type EmbedItem, type EmbedResultItem, embedChunks } from "../embedding/
 import { DistinctEmbeddings } from "../embedding/embed-distinct.js";
 import { QuotaPlan } from "../embedding/quota-plan.js";
 import { type QuotaLimits, resolveQuotaLimits } from "../embedding/quota-tiers.js";
-import { ConfigError, IndexDamagedError, needsApiKeyError, toErrorInfo } from "../errors.js";
+import { ConfigError, IndexDamagedError, IndexLockedError, needsApiKeyError, toErrorInfo } from "../errors.js";
 import type { Notice } from "../notices.js";
 import type { SkippedEntry } from "../sources/types.js";
 import { metaKeys } from "../store/meta-keys.js";
@@ -30,6 +30,7 @@ import { repairIndex } from "./repair-index.js";
 import { rerootMovedRoots } from "./reroot.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
 import { emptyScan, type ScanResult, type SourceSpec, scanWork, sourceSpec, type WorkItem } from "./scan-sources.js";
+import { checkShard, ownedBy } from "./shard.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
 
 /** Everything a run counts, in one record: progress snapshots and the report both read it. */
@@ -50,6 +51,8 @@ interface RunCounters {
   skippedReasons: Map<string, number>;
   /** Unchanged files that failed in an earlier run and were not tried again. */
   unchangedFailed: number;
+  /** Files discovery found that belong to other shards (a sharded run). */
+  otherShards: number;
 }
 
 /** The scan's result, with what the run read before it. */
@@ -101,6 +104,7 @@ export class IndexRun {
     chunksEmbedded: 0,
     skippedReasons: new Map(),
     unchangedFailed: 0,
+    otherShards: 0,
   };
   readonly #failures: FileFailure[] = [];
   readonly #warnings: FileWarning[] = [];
@@ -124,6 +128,8 @@ export class IndexRun {
   readonly #only?: ReadonlySet<string>;
   /** Whether the run built or rebuilt indexes (maintain). */
   #maintained = false;
+  /** The documents this run owns (a sharded run); undefined: all. */
+  readonly #owns?: (documentPath: string) => boolean;
 
   constructor(
     roots: Array<string | IndexSource>,
@@ -134,6 +140,10 @@ export class IndexRun {
     this.#context = context;
     this.#options = options;
     this.#only = scope.only;
+    if (options.shard) {
+      checkShard(options.shard);
+      this.#owns = ownedBy(options.shard);
+    }
     this.#sources = roots
       .map((root) => sourceSpec(root, context.cwd))
       .map((source) => excludeIndexFolder(source, context.store.uri, context.cwd));
@@ -148,7 +158,7 @@ export class IndexRun {
   async run(): Promise<IndexRunResult> {
     if (this.#started) throw new Error("An IndexRun runs once.");
     this.#started = true;
-    const { store, embedder, batch } = this.#context;
+    const { embedder, batch } = this.#context;
     if (this.#options.batch === "always" && !(embedder && batch)) {
       throw embedder
         ? new ConfigError(
@@ -157,17 +167,13 @@ export class IndexRun {
           )
         : needsApiKeyError("batch", `batch "always" needs an API key.`, { option: "batch" });
     }
+    if (this.#options.shard && this.#options.reset)
+      throw new ConfigError("reset rebuilds the whole index: run it once without shard, then start the shards.", {
+        code: "CONFLICTING_OPTIONS",
+        data: { options: ["reset", "shard"], reason: "reset removes every shard's documents" },
+      });
     this.#quota = resolveQuotaLimits(this.#options);
-    if (!this.#options.reset) await this.#heal();
-    this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset: this.#options.reset })));
-    // A root the index knows under another path (moved, re-mounted) is found before the diff.
-    this.#notices.push(
-      ...(await rerootMovedRoots(
-        store,
-        this.#sources.map((source) => source.root),
-        this.#options.signal,
-      )),
-    );
+    await this.#prepare();
     this.#log = await this.#openLog();
     const unsubscribe = this.#context.onRetry?.((event) => {
       if (event.status === 429) this.#adaptive.rateLimited();
@@ -262,6 +268,34 @@ export class IndexRun {
   }
 
   /**
+   * Heals and creates the tables as needed and checks the index's configuration. Sharded workers
+   * start together on an index that may not exist yet: creating (or healing) it is shared upkeep,
+   * done by the one worker holding the maintenance lease while the others wait for it.
+   */
+  async #prepare(): Promise<void> {
+    const { store, shared } = this.#context;
+    const { reset, shard } = this.#options;
+    const setUp = async () => {
+      if (!reset) await this.#heal();
+      this.#notices.push(...(await prepareIndex(store, this.#embedding, { reset, sharded: shard !== undefined })));
+      // A root the index knows under another path (moved, re-mounted) is found before the diff.
+      this.#notices.push(
+        ...(await rerootMovedRoots(
+          store,
+          this.#sources.map((source) => source.root),
+          this.#options.signal,
+        )),
+      );
+    };
+    if (!shared || (store.exists && store.damage.length === 0)) return setUp();
+    await shared(async () => {
+      await store.refresh();
+      await setUp();
+    });
+    await store.refresh();
+  }
+
+  /**
    * Heal: tables whose folders are gone are made again before anything is read (the manifest is
    * rebuilt from the chunks, the settings from the vectors' fingerprint; documents that lost their
    * chunks are marked stale, so this run indexes them again). A table that exists but cannot be
@@ -305,11 +339,13 @@ export class IndexRun {
       waiting = collected.waiting;
     }
     const manifest = new Map<string, DocumentRecord>();
-    for await (const record of store.documents()) manifest.set(record.path, record);
+    const owns = this.#owns;
+    // A sharded run sees only its own documents: other shards' rows are neither work nor removals.
+    for await (const record of store.documents()) if (!owns || owns(record.path)) manifest.set(record.path, record);
     // A cheap check every run: when the chunk count disagrees with the manifest, find out why.
     let expectedChunks = 0;
     for (const record of manifest.values()) if (record.status === "indexed") expectedChunks += record.chunks;
-    if ((await store.countChunks()) !== expectedChunks) await this.#reconcile(manifest);
+    if ((await this.#countChunks()) !== expectedChunks) await this.#reconcile(manifest);
     const counters = this.#counters;
     const result = emptyScan();
     const found = scanWork(this.#sources, manifest, result, {
@@ -339,6 +375,10 @@ export class IndexRun {
         for await (const item of found) {
           // A repair's run indexes only the documents it repairs.
           if (only && !only.has(item.file.path)) continue;
+          if (owns && !owns(item.file.path)) {
+            counters.otherShards++;
+            continue;
+          }
           counters.filesToIndex++;
           yield item;
         }
@@ -358,7 +398,7 @@ export class IndexRun {
    */
   async #reconcile(manifest: Map<string, DocumentRecord>): Promise<void> {
     const { store } = this.#context;
-    const found = await reconcileChunks(store, manifest);
+    const found = await reconcileChunks(store, manifest, this.#owns);
     if (found.unreadableRows > 0)
       throw new IndexDamagedError(store.uri, [
         { table: "chunks", problem: "unreadable", reason: found.unreadableReason ?? "damaged data files" },
@@ -374,6 +414,16 @@ export class IndexRun {
           `Documents indexed again because their chunks were missing: ${found.incomplete.length}; duplicate ` +
           `chunk rows removed: ${found.duplicateChunkRows.length}.`,
       });
+  }
+
+  /** Chunk rows in the index; a sharded run counts only its own documents' (other shards write meanwhile). */
+  async #countChunks(): Promise<number> {
+    const { store } = this.#context;
+    const owns = this.#owns;
+    if (!owns) return store.countChunks();
+    let count = 0;
+    for await (const { path } of store.chunkKeys()) if (owns(path)) count++;
+    return count;
   }
 
   /**
@@ -630,8 +680,18 @@ export class IndexRun {
     if (committed > 0 || this.#counters.files.removed > 0 || (await store.maintenanceDue(this.#options))) {
       this.#enter("optimizing");
       this.#maintained = true;
-      this.#notices.push(...(await store.maintain({ annThreshold: this.#options.annThreshold })));
+      await this.#maintain();
     }
+  }
+
+  /**
+   * Maintains the tables. A sharded run on object storage leaves it to its caller, which does it
+   * once, after the last shard (two workers must not race to rebuild the same index).
+   */
+  async #maintain(): Promise<void> {
+    const { store, shared } = this.#context;
+    if (shared) return;
+    this.#notices.push(...(await store.maintain({ annThreshold: this.#options.annThreshold })));
   }
 
   /** Report: assembles the run's report and records it as the index's last run. */
@@ -664,6 +724,7 @@ export class IndexRun {
       notices: this.#notices,
       startedAt: this.#startedAt.toISOString(),
       ...(this.#batch ? { batch: this.#batch } : {}),
+      ...(this.#options.shard ? { shard: { ...this.#options.shard, otherFiles: counters.otherShards } } : {}),
     };
     if (embedder?.pricing) report.estimatedCostUsd = (report.tokens / 1_000_000) * embedder.pricing.usdPerMillionTokens;
     this.#enter("done");
@@ -674,13 +735,16 @@ export class IndexRun {
       // A run that found nothing to do writes nothing: hourly runs on a quiet folder would
       // otherwise grow the meta table by a version each (and slow every later run).
       if (!this.#quiet(report)) {
-        await store.writeValue(metaKeys.lastRun, {
+        const { shard } = this.#options;
+        // Workers of one sharding write at once: each keeps its own record (one key would race).
+        await store.writeValue(shard ? metaKeys.shardRun(shard.index, shard.count) : metaKeys.lastRun, {
           ...report,
           failures: report.failures.slice(0, 100),
           warnings: report.warnings.slice(0, 100),
           passedOver: report.passedOver.slice(0, 100),
         });
-        this.#notices.push(...(await store.tidyMeta()));
+        // Tidying the meta table is upkeep too: a sharded run leaves it to the last worker.
+        if (!this.#context.shared) this.#notices.push(...(await store.tidyMeta()));
       }
     } catch (error) {
       this.#fail(error);
@@ -706,7 +770,8 @@ export class IndexRun {
   #conclude(report: IndexReport): void {
     if (this.#error === undefined) return;
     const error = this.#error;
-    const aborted = this.#options.signal?.aborted === true;
+    // A lost write lease aborts the run too, but it is a stop, not the user's interruption.
+    const aborted = this.#options.signal?.aborted === true && !(error instanceof IndexLockedError);
     report.outcome = aborted ? "interrupted" : "stopped";
     // Files the run had found to (re)index and neither committed nor failed.
     report.filesLeft = Math.max(0, this.#counters.filesToIndex - this.#counters.filesIndexed);

@@ -153,6 +153,7 @@ export interface ChunkReconciliation {
 export async function reconcileChunks(
   store: Store,
   manifest: Map<string, DocumentRecord>,
+  owns?: (documentPath: string) => boolean,
 ): Promise<ChunkReconciliation> {
   const result: ChunkReconciliation & Pick<IndexInspection, "manifest" | "chunkRows"> = {
     manifest,
@@ -167,7 +168,7 @@ export async function reconcileChunks(
   const scan = await store.scan("chunks", {
     columns: store.chunkIdentityColumns(),
     withRowId: true,
-    visit: (batch) => readChunks(batch, versions, result, (root, path) => store.resolvePath(root, path)),
+    visit: (batch) => readChunks(batch, versions, result, (root, path) => store.resolvePath(root, path), owns),
   });
   result.unreadableRows = scan?.unreadable.reduce((sum, range) => sum + range.rows, 0) ?? 0;
   result.unreadableReason = scan?.unreadable[0]?.reason;
@@ -194,11 +195,13 @@ function readManifest(batch: RecordBatch, inspection: IndexInspection, resolve: 
   });
 }
 
+/** `owns`: only the chunks of these documents count (a sharded run; other shards write meanwhile). */
 function readChunks(
   batch: RecordBatch,
   versions: Versions,
   inspection: Pick<IndexInspection, "chunkRows" | "duplicateChunkRows" | "duplicatedDocuments">,
   resolve: Resolve,
+  owns?: (documentPath: string) => boolean,
 ): void {
   const column = (name: string) => batch.getChild(name);
   const [ids, paths, hashes, sources, roots, kinds, rowIds, vectors] = [
@@ -214,12 +217,13 @@ function readChunks(
   // LanceDB pads a short vector with nulls; a null item means a damaged vector.
   const paddedItems = vectors ? vectors.data.reduce((sum, data) => sum + (data.children[0]?.nullCount ?? 0), 0) : 0;
   for (let i = 0; i < batch.numRows; i++) {
-    inspection.chunkRows++;
     // Layout 4 rows name a root and a relative path; older ones hold the absolute path and source.
     const located = roots
       ? resolve(String(roots.get(i)), String(paths?.get(i)))
       : { path: String(paths?.get(i)), source: String(sources?.get(i)) };
     const path = located.path;
+    if (owns && !owns(path)) continue;
+    inspection.chunkRows++;
     const hash = String(hashes?.get(i));
     const key = versionKey(path, hash);
     let version = versions.get(key);

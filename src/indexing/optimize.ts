@@ -45,3 +45,17 @@ export async function optimizeIndex(store: Store, options: OptimizeOptions = {})
   const after = await store.fragmentStats();
   return { before, after, chunks, vectorIndexBuilt: ann, notices, durationMs: Date.now() - started };
 }
+
+/**
+ * The upkeep after the last worker of a sharding finished: what `maintain()` finds due, and the
+ * full-text index brought over every chunk (the shards' rows arrived after the first worker built
+ * it; a rebuild costs about 1.5 s per 100k chunks). The caller holds the maintenance lease.
+ */
+export async function finishShardedUpkeep(store: Store, options: { annThreshold?: number } = {}): Promise<Notice[]> {
+  await store.refresh();
+  if (!store.exists) return [];
+  const notices = [...(await store.maintain(options)), ...(await store.tidyMeta())];
+  const text = await store.textIndexStats();
+  if ((await store.countChunks()) > 0 && (!text || text.unindexed > 0)) await store.rebuildTextIndex();
+  return notices;
+}

@@ -48,7 +48,7 @@ export function describeEmbedding(config: EmbeddingConfig | NoticeEmbedding): st
 export async function prepareIndex(
   store: Store,
   embedding: EmbeddingConfig | null,
-  options: { reset?: boolean } = {},
+  options: { reset?: boolean; sharded?: boolean } = {},
 ): Promise<Notice[]> {
   const notices: Notice[] = [];
   const meta = await store.readMeta();
@@ -74,6 +74,13 @@ export async function prepareIndex(
     );
   }
   if (meta.embedding === null && embedding !== null) {
+    if (options.sharded)
+      throw new ConfigError(
+        `The index at ${store.uri} is lexical-only; adding ${describeEmbedding(embedding)} re-indexes every ` +
+          "document: " +
+          "run it once without shard, then start the shards.",
+        { code: "CONFLICTING_OPTIONS", data: { options: ["shard", "embedding"], reason: "upgrading re-indexes all" } },
+      );
     await store.initialize(fresh, { replace: true });
     notices.push({
       kind: "vectors-added",

@@ -17,6 +17,13 @@ export interface IndexContext {
   cwd: string;
   /** Subscribes to the provider's retry notices for the duration of the run. */
   onRetry?: (listener: (notice: RetryEvent) => void) => () => void;
+  /**
+   * Set for a sharded run on object storage, where other workers write at the same time: runs
+   * `work` (creating or healing the tables) under the index's maintenance lease, waiting while
+   * another worker holds it. A run given it leaves the upkeep after its commits (full-text and ANN
+   * indexes, compaction) to its caller, which does it once no other shard is writing.
+   */
+  shared?: <T>(work: () => Promise<T>) => Promise<T>;
   /** The clock quota pacing reads and waits on. @default Date.now and a timer */
   clock?: {
     now?: () => number;

@@ -94,6 +94,8 @@ export interface IndexReport {
   };
   /** Things the user should know (no API key: lexical index only; removals kept: a root is missing). */
   notices: Notice[];
+  /** A sharded run: which shard, and how many files discovery found that belong to other shards. */
+  shard?: { index: number; count: number; otherFiles: number };
   startedAt: string;
 }
 
@@ -192,6 +194,16 @@ export interface IndexOptions {
   reset?: boolean;
   /** Allow removing documents even when a root vanished or most of its files disappeared. */
   prune?: boolean;
+  /**
+   * This run is worker `index` of `count` (0-based) that index the same sources into one index at
+   * once: every worker discovers all files but embeds, writes and removes only the documents whose
+   * path hash falls in its shard, so `count` workers build what one unsharded run builds. On an
+   * index on object storage each shard holds its own lease (workers of different shards run side by
+   * side); shared upkeep (full-text and ANN indexes, compaction) is done by the worker that finds it
+   * due and gets the maintenance lease, or by optimize(). A local index takes its one write lock.
+   * Cannot be combined with `reset`.
+   */
+  shard?: { index: number; count: number };
   /**
    * Stops the run gracefully: no new file is started and no new request sent; requests in flight
    * complete, finished documents are committed, and the report's outcome is "interrupted".

@@ -176,7 +176,17 @@ export const pipelineSchema = z
     index: z
       .string()
       .min(1)
-      .describe("Index location: a folder relative to this file, or a LanceDB URI (s3://…, gs://…)."),
+      .describe("Index location: a folder relative to this file, or a LanceDB URI (s3://…, gs://…, az://…)."),
+    storageOptions: z
+      .record(z.string(), z.string())
+      .optional()
+      .meta({
+        description:
+          "Extra LanceDB storage options for an index on object storage, e.g. region, endpoint, timeouts " +
+          "(https://lancedb.com/docs/storage/). Keep credentials in the environment (AWS_ACCESS_KEY_ID, …), " +
+          "which wins over these.",
+        examples: [{ aws_region: "eu-west-1", timeout: "60s" }],
+      }),
     embedding: embedding.optional(),
     chunking: chunking.optional(),
     batch: batch.optional(),

@@ -1,3 +1,4 @@
+import { storageOptionsFromEnv } from "../config/storage-env.js";
 import type { IndexOptions, IndexProgress, IndexReport } from "../indexing/types.js";
 import { type GemIndex, type OpenIndexOptions, openIndex } from "../open-index.js";
 import type { Pipeline } from "./load-pipeline.js";
@@ -14,6 +15,8 @@ export interface RunPipelineOptions {
   collectGarbage?: boolean;
   /** Passed to openIndex (retry policy, timeouts). */
   open?: Partial<OpenIndexOptions>;
+  /** This run is one shard of several workers running the pipeline at once (see IndexOptions.shard). */
+  shard?: IndexOptions["shard"];
 }
 
 /** The index options a pipeline sets for each of its runs. */
@@ -39,8 +42,18 @@ export function openPipelineIndex(pipeline: Pipeline, options: RunPipelineOption
     embeddingModel: pipeline.embedding?.model,
     dimensions: pipeline.embedding?.dimensions,
     taskTypes: pipeline.embedding?.taskTypes,
+    storageOptions: pipelineStorageOptions(pipeline, options.env),
     ...options.open,
   });
+}
+
+/** The pipeline's storage options under the environment's (credentials and endpoint set there win). */
+function pipelineStorageOptions(
+  pipeline: Pipeline,
+  env: Record<string, string | undefined> | undefined,
+): Record<string, string> | undefined {
+  if (!pipeline.storageOptions) return undefined;
+  return { ...pipeline.storageOptions, ...(env ? storageOptionsFromEnv(env) : {}) };
 }
 
 /**
@@ -58,6 +71,7 @@ export async function runPipeline(
     const report = await index.index(pipeline.sources, {
       ...pipelineIndexOptions(pipeline),
       collectGarbage: options.collectGarbage,
+      shard: options.shard,
       signal: options.signal,
       onProgress: options.onProgress,
     });
@@ -74,7 +88,11 @@ export async function pipelineRuns(
   pipeline: Pipeline,
   options: { env?: Record<string, string | undefined>; limit?: number } = {},
 ): Promise<RunRecord[]> {
-  const index = await openIndex({ uri: pipeline.index, env: options.env });
+  const index = await openIndex({
+    uri: pipeline.index,
+    env: options.env,
+    storageOptions: pipelineStorageOptions(pipeline, options.env),
+  });
   try {
     return await index.runs({ pipeline: pipeline.name, limit: options.limit });
   } finally {

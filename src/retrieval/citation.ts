@@ -2,6 +2,8 @@ import path from "node:path";
 
 /** Shows `absolute` relative to `cwd` when it lies inside it, else as is. */
 export function displayPath(absolute: string, cwd: string): string {
+  // An object-store URI (s3://bucket/prefix) is shown as given.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(absolute)) return absolute;
   const relative = path.relative(cwd, absolute);
   if (!relative || relative.startsWith("..") || path.isAbsolute(relative)) return absolute;
   return relative.split(path.sep).join("/");

@@ -11,6 +11,8 @@ export const metaKeys = {
   roots: "roots",
   /** The report of the last `index()` run (`IndexReport`, failures capped at 100). */
   lastRun: "lastRun",
+  /** The report of the last run of one shard of `count` (`IndexReport`): each worker writes its own. */
+  shardRun: (index: number, count: number) => `${metaPrefixes.shardRun}${count}:${index}`,
   /** One pipeline run (`RunRecord`), ordered by start time. */
   run: (startedAt: string, pipeline: string) => `${metaPrefixes.run}${startedAt}:${pipeline}`,
   /** One Batch API job (`BatchJobRecord`), by our job id. */
@@ -28,6 +30,7 @@ export const metaKeys = {
 /** Prefixes of the keyed families above (none is a prefix of another, so prefix reads never mix them). */
 export const metaPrefixes = {
   run: "run:",
+  shardRun: "shard-run:",
   batchJob: "batch-job:",
   description: "describe:",
   answerCache: "answer-cache:",

@@ -33,6 +33,8 @@ export interface OpenStoreOptions {
   indexCacheBytes?: number;
   /** Memory for file metadata LanceDB keeps (its default is 1 GB). @default 67108864 */
   metadataCacheBytes?: number;
+  /** LanceDB storage options (credentials, endpoint, region) for an index on object storage. */
+  storageOptions?: Record<string, string>;
 }
 
 const tables = { chunks: "chunks", documents: "documents", meta: "meta" } as const;
@@ -120,6 +122,8 @@ export class Store {
   #meta?: lancedb.Table;
   #damage: TableDamage[] = [];
   #ftsReady = false;
+  /** When a reader last looked for a full-text index another process may have built (ms). */
+  #ftsCheckedAt = 0;
   #batchTables?: BatchTables;
   #chunkSchema?: Schema;
   #closed = false;
@@ -140,7 +144,11 @@ export class Store {
       BigInt(options.indexCacheBytes ?? 256 * 1024 ** 2),
       BigInt(options.metadataCacheBytes ?? 64 * 1024 ** 2),
     );
-    const store = new Store(uri, { readConsistencyInterval: options.readConsistencyInterval ?? 1, session });
+    const store = new Store(uri, {
+      readConsistencyInterval: options.readConsistencyInterval ?? 1,
+      session,
+      storageOptions: options.storageOptions,
+    });
     store.#db = await connectIndex(uri, store.#connect, false);
     await store.#openExisting();
     return store;
@@ -710,6 +718,7 @@ export class Store {
   async textSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {
     this.#assertOpen();
     if (!this.#chunks || !text.trim()) return [];
+    if (!this.#ftsReady) await this.#lookForTextIndex();
     if (!this.#ftsReady) return this.#scanSearch(text, options);
     const query = this.#chunks
       .query()
@@ -719,6 +728,18 @@ export class Store {
     if (options.where) query.where(options.where);
     const rows = await this.#read("chunks", query.toArray());
     return rows.map((row) => ({ ...toChunkMatch(row, this.#resolve), bm25: Number(row._score) }));
+  }
+
+  /**
+   * A long-lived reader (an MCP server) opened before a writer built the full-text index would
+   * scan forever: it looks again, at most once per read-consistency interval.
+   */
+  async #lookForTextIndex(): Promise<void> {
+    const now = Date.now();
+    if (now - this.#ftsCheckedAt < this.#connect.readConsistencyInterval * 1000) return;
+    this.#ftsCheckedAt = now;
+    const indices = await this.#chunks!.listIndices().catch(() => []);
+    this.#ftsReady = indices.some((index) => index.columns.includes("text") && index.indexType === "FTS");
   }
 
   async #scanSearch(text: string, options: SearchOptions): Promise<ChunkMatch[]> {

@@ -26,7 +26,8 @@ export interface WriteLock {
 
 const lockName = ".gemindex-write.lock";
 
-function processAlive(pid: number): boolean {
+/** True when process `pid` runs on this host (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { displayPath, type FileWarning, type IndexReport, type SkippedEntry } from "../../index.js";
+import { displayPath, type FileWarning, type IndexReport, parseShard, type SkippedEntry } from "../../index.js";
 import { describeError, describeNotice, jsonReport, providerFailure } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
@@ -29,6 +29,7 @@ interface IndexCommandOptions {
   batch: "auto" | "always" | "never";
   annThreshold: number;
   batchThreshold?: number;
+  shard?: string;
 }
 
 export function registerIndexCommand(program: Command, io: CliIO, done: (code: number) => void): void {
@@ -105,6 +106,11 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     .option("--follow-symlinks", "follow symbolic links that lead out of the folders being indexed")
     .option("--reset", "drop the index and rebuild it (needed to change model or dimensions)")
     .option("--prune", "remove documents even when a folder vanished or most of its files are gone")
+    .option(
+      "--shard <i/n>",
+      "be worker i (0-based) of n indexing the same paths into one index at once: embed and write only the " +
+        "documents whose path hash falls in this shard (env GEMINDEX_SHARD)",
+    )
     .addHelpText(
       "after",
       `
@@ -117,11 +123,14 @@ Examples:
   $ gemindex index docs/ notes/
   $ gemindex index "docs/**/*.md" "notes/*.txt"
   $ gemindex index . --include "**/*.md" --exclude "drafts/**"
-  $ gemindex index docs/ --model gemini-embedding-2-preview --dimensions 1536 --reset`,
+  $ gemindex index docs/ --model gemini-embedding-2-preview --dimensions 1536 --reset
+  $ gemindex --db s3://bucket/team-index index /data/docs --shard 0/4   # one of 4 workers`,
     )
     .action(async (paths: string[], options: IndexCommandOptions, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
+      const shardText = options.shard ?? (io.env.GEMINDEX_SHARD?.trim() || undefined);
+      const shard = shardText === undefined ? undefined : parseShard(shardText);
       const index = await openFromCli(io, global, {
         embeddingModel: options.model,
         dimensions: options.dimensions,
@@ -154,6 +163,7 @@ Examples:
           tier: options.tier,
           retryFailed: options.retryFailed,
           maxFileBytes: options.maxFileMb === undefined ? undefined : options.maxFileMb * 1024 * 1024,
+          shard,
           signal: io.signal,
           onProgress: (event) => {
             progress.update(event);
@@ -252,6 +262,11 @@ export function summarize(report: IndexReport, cwd: string): string {
       : "";
     lines.push(`${plural(chunks.written, "chunk")} written${embedding}.`);
   }
+  if (report.shard)
+    lines.push(
+      `Shard ${report.shard.index}/${report.shard.count}: ` +
+        `${plural(report.shard.otherFiles, "file")} left to the other shards.`,
+    );
   if (report.outcome !== "completed" && report.filesLeft > 0)
     lines.push(`${plural(report.filesLeft, "file")} left: run the same command again to continue.`);
   return lines.join("\n");

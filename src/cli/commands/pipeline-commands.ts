@@ -4,6 +4,7 @@ import {
   loadPipeline,
   loadPipelines,
   type Pipeline,
+  parseShard,
   pipelineRuns,
   type RunRecord,
   runPipeline,
@@ -34,6 +35,7 @@ export function registerPipelineCommands(program: Command, io: CliIO, done: (cod
     )
     .argument("<pipeline>", "pipeline name or file")
     .option("-v, --verbose", "print the run summary even when all went well")
+    .option("--shard <i/n>", "be worker i (0-based) of n running this pipeline at once (env GEMINDEX_SHARD)")
     .addHelpText(
       "after",
       `
@@ -43,13 +45,15 @@ Finished work is always committed; the next run continues where this one stopped
 
 Crontab:   0 * * * *  cd /srv/docs && npx gemindex run sample-docs`,
     )
-    .action(async (reference: string, options: { verbose?: boolean }, command: Command) => {
+    .action(async (reference: string, options: { verbose?: boolean; shard?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const output = new Output(io, global);
+      const shardText = options.shard ?? (io.env.GEMINDEX_SHARD?.trim() || undefined);
       const pipeline = await loadPipeline(reference, { cwd: io.cwd });
       const { report, record } = await runPipeline(pipeline, {
         env: io.env,
         cwd: io.cwd,
+        shard: shardText === undefined ? undefined : parseShard(shardText),
         signal: io.signal,
         collectGarbage: true,
       });
