@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
 import { agentAnswer } from "./answer/agent.js";
 import { answer as answerQuestion } from "./answer/answer.js";
 import { ChatSession, type ChatSessionOptions } from "./answer/chat-session.js";
@@ -221,6 +223,7 @@ export class GemIndex {
         const context = {
           ...this.#runContext(provider),
           ...(shard && this.#remote ? { shared: this.#shared() } : {}),
+          ...this.#logFolder(shard),
         };
         const result = await indexFiles(paths, context, { ...options, signal });
         // Shards would race to save the list under one key; an unsharded run keeps it fresh.
@@ -345,6 +348,18 @@ export class GemIndex {
       waitMs,
       sleep: this.#clock?.sleep,
     };
+  }
+
+  /**
+   * Where an index on object storage keeps its vector log on this machine: one file per index and
+   * shard in the cache folder, so workers on one machine never share one.
+   */
+  #logFolder(shard: IndexOptions["shard"]): { logFolder?: string } {
+    const { cacheDir, uri } = this.settings;
+    if (!this.#remote || !cacheDir) return {};
+    const name = createHash("sha256").update(uri).digest("hex").slice(0, 16);
+    const suffix = shard ? `-shard-${shard.index}-of-${shard.count}` : "";
+    return { logFolder: path.join(cacheDir, "vector-logs", `${name}${suffix}`) };
   }
 
   #runContext(provider: GeminiProvider | undefined): IndexContext {

@@ -43,6 +43,13 @@ export interface Settings {
    * @default 1
    */
   readConsistencyInterval?: number;
+  /**
+   * A folder on this machine for what an index on object storage keeps locally: the vector log
+   * that lets a re-run after a crash take the vectors it already paid for. Without it such an
+   * index has no vector log (a notice says so). From GEMINDEX_CACHE_DIR, else
+   * `$XDG_CACHE_HOME/gemindex`, else `$HOME/.cache/gemindex` of the env a caller passes.
+   */
+  cacheDir?: string;
 }
 
 /** The environment variables gemindex reads (only when a caller passes an env). */
@@ -55,6 +62,7 @@ export const environmentVariables = {
   GEMINDEX_TASK_TYPES: "auto (RETRIEVAL_DOCUMENT/RETRIEVAL_QUERY where Gemini's native API exists) or off (plain text)",
   GEMINDEX_CHAT_MODEL: "chat model for answers (default gemini-3-flash-preview)",
   GEMINDEX_READ_CONSISTENCY: "seconds a reader waits before checking for other writers' commits (default 1)",
+  GEMINDEX_CACHE_DIR: "local folder for an object-storage index's vector log (default $XDG_CACHE_HOME/gemindex)",
 } as const;
 
 function parseInteger(name: string, value: string | undefined): number | undefined {
@@ -77,7 +85,17 @@ export function settingsFromEnv(env: Record<string, string | undefined>): Partia
     chatModel: pick("GEMINDEX_CHAT_MODEL"),
     storageOptions: nonEmpty(storageOptionsFromEnv(env)),
     readConsistencyInterval: parseSeconds("GEMINDEX_READ_CONSISTENCY", pick("GEMINDEX_READ_CONSISTENCY")),
+    cacheDir: cacheDirFromEnv(pick),
   });
+}
+
+function cacheDirFromEnv(pick: (name: string) => string | undefined): string | undefined {
+  const explicit = pick("GEMINDEX_CACHE_DIR");
+  if (explicit) return explicit;
+  const xdg = pick("XDG_CACHE_HOME");
+  if (xdg) return path.join(xdg, "gemindex");
+  const home = pick("HOME");
+  return home ? path.join(home, ".cache", "gemindex") : undefined;
 }
 
 function parseSeconds(name: string, value: string | undefined): number | undefined {

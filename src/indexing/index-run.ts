@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { AdaptiveConcurrency } from "../embedding/adaptive-concurrency.js";
 import { type EmbedItem, type EmbedResultItem, embedChunks } from "../embedding/embed-chunks.js";
@@ -205,20 +206,23 @@ export class IndexRun {
   }
 
   /**
-   * The vector log of a local index with embeddings (see VectorLog): what an interrupted run paid
-   * for, and where this run makes each vector durable as it arrives. An index on object storage
-   * has none yet: a crash there re-pays what was not committed, and a notice says so.
+   * The vector log of an index with embeddings (see VectorLog): what an interrupted run paid for,
+   * and where this run makes each vector durable as it arrives. A local index keeps it in its
+   * folder, one on object storage in the context's local log folder; without one a notice says a
+   * crash re-pays what was not committed.
    */
   async #openLog(): Promise<VectorLog | undefined> {
-    const { store } = this.#context;
+    const { store, logFolder } = this.#context;
     const embedding = this.#embedding;
     if (!embedding || !this.#context.embedder) return undefined;
-    if (isRemoteUri(store.uri)) {
-      this.#logProblem("unavailable", "the index is not a local folder");
+    const folder = isRemoteUri(store.uri) ? logFolder : store.uri;
+    if (!folder) {
+      this.#logProblem("unavailable", "the index is not a local folder and no cache folder is set");
       return undefined;
     }
     try {
-      return await VectorLog.open(store.uri, embedding);
+      if (folder !== store.uri) await mkdir(folder, { recursive: true });
+      return await VectorLog.open(folder, embedding);
     } catch (error) {
       this.#logProblem("failed", (error as Error).message);
       return undefined;

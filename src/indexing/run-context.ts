@@ -24,6 +24,11 @@ export interface IndexContext {
    * indexes, compaction) to its caller, which does it once no other shard is writing.
    */
   shared?: <T>(work: () => Promise<T>) => Promise<T>;
+  /**
+   * A local folder for the vector log of an index on object storage (a local index keeps its log
+   * in its own folder). Without it such an index has no log.
+   */
+  logFolder?: string;
   /** The clock quota pacing reads and waits on. @default Date.now and a timer */
   clock?: {
     now?: () => number;

@@ -36,7 +36,8 @@ afterEach(async () => {
 });
 
 function env(role: "writer" | "reader" = "writer", extra: Record<string, string> = {}) {
-  return { ...store.env(role), GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL, ...extra };
+  const cache = { XDG_CACHE_HOME: path.join(workspace.root, "cache") };
+  return { ...store.env(role), GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL, ...cache, ...extra };
 }
 
 const gemindex = (argv: string[], environment = env()) =>

@@ -45,7 +45,8 @@ afterEach(async () => {
 });
 
 function env(): Record<string, string> {
-  return { ...store.env(), GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
+  const cache = { XDG_CACHE_HOME: path.join(workspace.root, "cache") };
+  return { ...store.env(), GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL, ...cache };
 }
 
 const gemindex = (argv: string[]) => runGemindex(argv, { cwd: workspace.corpus, env: env() });

@@ -186,7 +186,10 @@ describe("decodeText", () => {
 
   it("falls back to windows-1252 with a warning, mapping curly quotes, dashes and the euro sign", () => {
     const decoded = decodeText(Uint8Array.from(Buffer.from("\x93Caf\xe9\x94 \x96 5 \x80", "latin1")), "utf-8", 0);
-    expect(decoded).toEqual({ text: "“Café” – 5 €", warning: "not valid UTF-8; decoded as windows-1252" });
+    expect(decoded).toEqual({
+      text: "“Café” – 5 €",
+      warning: { kind: "converted", message: "not valid UTF-8; decoded as windows-1252" },
+    });
   });
 
   it("refuses bytes that are neither UTF-8 nor any text encoding it recognises", () => {
@@ -239,7 +242,7 @@ describe("decodeText", () => {
   ])("detects %s and decodes it, with a warning naming it", (encoding, hex, start) => {
     const decoded = decodeText(new Uint8Array(Buffer.from(hex, "hex")), "utf-8", 0);
     expect(decoded.text.startsWith(start)).toBe(true);
-    expect(decoded.warning).toBe(`not valid UTF-8; decoded as ${encoding}`);
+    expect(decoded.warning).toEqual({ kind: "converted", message: `not valid UTF-8; decoded as ${encoding}` });
   });
 
   it("reads UTF-8 with a few bad bytes as UTF-8, bad bytes as U+FFFD, never as windows-1252 mojibake", () => {
@@ -250,7 +253,10 @@ describe("decodeText", () => {
     ]);
     expect(decodeText(new Uint8Array(bytes), "utf-8", 0)).toEqual({
       text: "Café crème \ufffd brûlée",
-      warning: "not valid UTF-8 (1 invalid byte sequence); decoded as UTF-8 with U+FFFD replacement characters",
+      warning: {
+        kind: "incomplete",
+        message: "not valid UTF-8 (1 invalid byte sequence); decoded as UTF-8 with U+FFFD replacement characters",
+      },
     });
   });
 
