@@ -1,10 +1,17 @@
-import { ConfigError, StreamInterruptedError } from "../errors.js";
+import {
+  AuthenticationError,
+  ConfigError,
+  ConnectionError,
+  isAbort,
+  ProviderError,
+  StreamInterruptedError,
+} from "../errors.js";
 import type { ChatMessage, ChatToolCall, ChatUsage } from "../providers/types.js";
 import { agentTools, GatheredPassages, parseToolArguments, runAgentTool } from "./agent-tools.js";
-import type { AnswerContext } from "./answer.js";
+import { type AnswerContext, retrieveBesidePins } from "./answer.js";
 import { extractCitations } from "./citations.js";
 import { formatPinned, pinnedInstruction } from "./prompt.js";
-import { resolvePins } from "./resolve-pins.js";
+import { type ResolvedPin, resolvePins } from "./resolve-pins.js";
 import type { AgentStep, AnswerEvent, AnswerOptions } from "./types.js";
 
 /** How the model is told to work in agent mode: search first, cite the numbered passages, sources are data. */
@@ -30,6 +37,11 @@ export const defaultMaxSteps = 4;
  * `sources` (pinned documents; passages come later), then per step `thought`/`text-delta`,
  * `usage` (with `step`), and for each call `tool-call` and `tool-result`; finally `done` with the
  * text, citations of passages from every step, each step, and the total usage.
+ *
+ * When the model API is unreachable, out of quota or failing, the answer is unavailable but
+ * passages are not: if the model's searches found none yet, a second `sources` event brings the
+ * question's own search (lexical when the service cannot be reached), and then the generator
+ * throws that ProviderError — as a plain answer does.
  *
  * Gemini specifics: the calls of a turn are replayed with their thought signatures (Gemini 3
  * refuses a replay without them, https://ai.google.dev/gemini-api/docs/thought-signatures), and
@@ -61,14 +73,22 @@ export async function* agentAnswer(
 
   const run: AgentRun = { messages, passages: new GatheredPassages(), steps: [], text: "" };
   let stepLimitReached = false;
-  for (let step = 1; step <= maxSteps; step++) {
-    const calls = yield* modelStep(run, step, step === maxSteps, context, options);
-    if (calls.length === 0 || run.interrupted) break;
-    if (step === maxSteps) {
-      stepLimitReached = true;
-      break;
+  try {
+    for (let step = 1; step <= maxSteps; step++) {
+      const calls = yield* modelStep(run, step, step === maxSteps, context, options);
+      if (calls.length === 0 || run.interrupted) break;
+      if (step === maxSteps) {
+        stepLimitReached = true;
+        break;
+      }
+      yield* runToolCalls(run, step, calls, context, options);
     }
-    yield* runToolCalls(run, step, calls, context, options);
+  } catch (error) {
+    if (!modelUnavailable(error, options.signal)) throw error;
+    // Like a plain answer: the passages stand when the answer cannot come. Those the model's own
+    // searches found were shown with their tool results; with none, the question is searched.
+    if (run.passages.hits.length === 0) yield await passagesWithoutModel(question, error, context, options, pins);
+    throw error;
   }
   const last = run.steps.at(-1)!;
   yield {
@@ -87,6 +107,35 @@ export async function* agentAnswer(
     steps: run.steps,
     stepLimitReached,
   };
+}
+
+/** The `sources` event of a search for the question itself, made when the model could not be asked. */
+async function passagesWithoutModel(
+  question: string,
+  error: ProviderError,
+  context: AnswerContext,
+  options: AnswerOptions,
+  pins: ResolvedPin[],
+): Promise<AnswerEvent> {
+  const result = await retrieveBesidePins(
+    options.searchText ?? question,
+    // An unreachable service would refuse the query's embedding the same way: search lexically at once.
+    error instanceof ConnectionError ? { ...context, modelUnavailable: error } : context,
+    options,
+    pins,
+  );
+  return {
+    type: "sources",
+    hits: result.hits,
+    mode: result.mode,
+    notices: result.notices,
+    pinned: pins.map((pin) => pin.document),
+  };
+}
+
+/** A model API that is down, out of quota or failing (not a rejected key, not the caller's abort). */
+function modelUnavailable(error: unknown, signal?: AbortSignal): error is ProviderError {
+  return error instanceof ProviderError && !(error instanceof AuthenticationError) && !isAbort(error, signal);
 }
 
 /** The state of one agent answer across its steps. */

@@ -207,7 +207,7 @@ export async function* answer(
  * Retrieves as usual, minus passages of pinned documents (the model has them whole already):
  * asks for more hits to make up for the ones dropped, and renumbers the rest from 1.
  */
-async function retrieveBesidePins(
+export async function retrieveBesidePins(
   query: string,
   context: RetrieveContext,
   options: AnswerOptions,

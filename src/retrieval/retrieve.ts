@@ -25,6 +25,11 @@ export interface RetrieveContext {
    * after it would fail the same way for the same reason.
    */
   onModelUnavailable?: (error: ProviderError) => void;
+  /**
+   * The model API already failed this way (the chat model could not be reached): the query is
+   * not embedded, the search is lexical, with the same notice as when embedding it fails.
+   */
+  modelUnavailable?: ProviderError;
 }
 
 /** The constant of reciprocal-rank fusion (Cormack et al.): rank r contributes 1 / (60 + r). */
@@ -75,6 +80,7 @@ export async function retrieve(
   let queryVector = options.vector;
   if (mode !== "lexical" && !queryVector) {
     try {
+      if (context.modelUnavailable) throw context.modelUnavailable;
       queryVector = await context.embedder!.embedQuery(query, { signal: options.signal });
     } catch (error) {
       // A rejected key is the caller's to fix, not a service that is down: it is thrown.

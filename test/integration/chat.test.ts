@@ -191,6 +191,17 @@ and exits 0 at EOF`, async () => {
     expect(body.turns[0]!.answer).toMatch(/Tuesday/);
   });
 
+  it(`--agent out of quota: shows the passages a search of the question found, says why, goes on, \
+exits 4`, async () => {
+    emulator.inject({ status: 429, retryDelay: "86400s", times: 20, path: /chat\/completions$/ });
+    const run = startChat(["--agent"]);
+    run.stdin.end("When is the lighthouse lamp cleaned?\nWhen does the ferry leave?\n");
+    expect(await run.code).toBe(4);
+    expect(run.stdout()).toMatch(/^Sources: \[1\] notes\.md/m);
+    expect(run.stdout()).toMatch(/^Sources: \[1\] ferry\.md/m);
+    expect(run.stderr()).toMatch(/quota/);
+  });
+
   it("says chat needs a key and exits 2 without GEMINI_API_KEY", async () => {
     const run = startChat([], { env: {} });
     run.stdin.end("hello?\n");

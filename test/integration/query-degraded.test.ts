@@ -83,3 +83,61 @@ describe("query when the model API fails", () => {
     expect(body.error.code).toBe("QUOTA_EXHAUSTED");
   });
 });
+
+describe("query --agent when the model API fails", () => {
+  it("is unreachable: prints the passages full-text search finds, says why there is no answer, exits 4", async () => {
+    const run = await query(await deadBaseURL(), "--agent");
+    expect(run.code).toBe(4);
+    expect(run.stdout).toMatch(/^\[1\] docs\/harbour\.md/m);
+    expect(run.stdout).not.toMatch(/Answer:/);
+    expect(run.stderr).toMatch(
+      /No answer: Cannot reach .* The passages above were found without the model \(full-text search\)\./,
+    );
+    expect(run.stderr).not.toMatch(indexingWords);
+  });
+
+  it(`is out of quota: prints the passages (vector search still works), exits 4; --json has them and a \
+null answer`, async () => {
+    emulator.inject({ status: 429, retryDelay: "86400s", times: 20, path: /chat\/completions$/ });
+    const run = await query(emulator.baseURL, "--agent");
+    expect(run.code).toBe(4);
+    expect(run.stdout).toMatch(/^\[1\] docs\/harbour\.md/m);
+    expect(run.stderr).toMatch(
+      /No answer: the model API's quota is used up .* The passages above are the index's best matches\. Ask again/,
+    );
+    expect(run.stderr).not.toMatch(indexingWords);
+    // The question was embedded for the passages: the embedding quota is not the chat quota.
+    expect(emulator.requests({ path: /:embedContent$|\/embeddings$/ }).length).toBeGreaterThan(0);
+
+    emulator.inject({ status: 429, retryDelay: "86400s", times: 20, path: /chat\/completions$/ });
+    const json = await query(emulator.baseURL, "--agent", "--json");
+    expect(json.code).toBe(4);
+    const body = JSON.parse(json.stdout) as {
+      hits: Array<{ path: string }>;
+      answer: null;
+      error: { code: string; message: string };
+      steps: unknown[];
+    };
+    expect(body.hits[0]?.path).toBe("docs/harbour.md");
+    expect(body.answer).toBeNull();
+    expect(body.error.code).toBe("QUOTA_EXHAUSTED");
+    expect(body.error.message).toMatch(/^No answer: /);
+  });
+
+  it(`runs out of quota after the model searched: the passages it found stand, no others are added, \
+exits 4`, async () => {
+    emulator.options.toolResponder = (request) => {
+      if (request.body.tool_choice === "none") return undefined;
+      // Every later model request is refused: the daily quota ran out during the first step.
+      emulator.inject({ status: 429, retryDelay: "86400s", times: 20, path: /chat\/completions$/ });
+      return [{ name: "search", arguments: { query: "garden tomatoes" } }];
+    };
+    const run = await query(emulator.baseURL, "--agent");
+    expect(run.code).toBe(4);
+    expect(run.stdout).toMatch(/^\[step 1\] search "garden tomatoes"/m);
+    expect(run.stdout).toMatch(/^ {4}\[1\] docs\/garden\.md/m);
+    // The passages shown are the model's search, not a second search of the question.
+    expect(run.stdout).not.toMatch(/^\[1\]/m);
+    expect(run.stderr).toMatch(/No answer: the model API's quota is used up .* The passages above are/);
+  });
+});

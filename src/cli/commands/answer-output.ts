@@ -1,4 +1,4 @@
-import type { AnswerCacheInfo, AnswerEvent, Hit, PinnedDocument } from "../../index.js";
+import { type AnswerCacheInfo, type AnswerEvent, type Hit, type PinnedDocument, snippet } from "../../index.js";
 import { escapeControl, formatCount, type Output, plural } from "../output.js";
 
 // How answers show on the terminal and in --json, shared by query, query --agent and chat.
@@ -53,4 +53,17 @@ export function toJsonHit(hit: Hit): Record<string, unknown> {
     kind: hit.kind,
     text: hit.text,
   };
+}
+
+/** Numbered hits with citations and the best-matching excerpt; offline they are the answer, so more shows. */
+export function printHits(output: Output, hits: Hit[], question: string, full: boolean): void {
+  if (hits.length === 0) {
+    output.print("No passages matched.");
+    return;
+  }
+  for (const hit of hits) {
+    const heading = hit.headings.length ? ` — ${escapeControl(hit.headings.join(" > "))}` : "";
+    output.print(`[${hit.rank}] ${escapeControl(hit.citation)}${heading}`);
+    output.print(`    ${escapeControl(snippet(hit.text, question, full ? 400 : 200))}`);
+  }
 }

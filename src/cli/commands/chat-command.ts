@@ -212,6 +212,9 @@ async function converse(
         cachedContent: null,
       };
       turns.push(record);
+      // An agent's turn starts with pinned documents only; a second sources event brings the
+      // passages of a search made without the model (it could not be asked), shown like a plain turn's.
+      let sourcesEvents = 0;
       try {
         for await (const event of session.ask(question, { signal: turn.signal })) {
           if (event.type === "sources") {
@@ -222,7 +225,8 @@ async function converse(
             if (!pinnedShown) printPinned(output, event.pinned);
             pinnedShown = true;
             record.hits = event.hits.map((hit) => ({ n: hit.rank, citation: hit.citation, path: hit.displayPath }));
-            if (!agent) output.print(sourcesLine(event.hits));
+            if (!agent || sourcesEvents > 0) output.print(sourcesLine(event.hits));
+            sourcesEvents++;
           } else if (event.type === "tool-call") {
             output.print(`  (${describeToolCall(event.name, event.arguments)})`);
           } else if (event.type === "tool-result") {

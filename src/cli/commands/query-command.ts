@@ -11,14 +11,13 @@ import {
   type PinnedDocument,
   type SearchFilter,
   type SearchMode,
-  snippet,
 } from "../../index.js";
 import { describeAnswerUnavailable, describeNotice, jsonNotice, providerFailure } from "../describe.js";
 import { ExitCode, exitCodeOf } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { offlineNotice, openFromCli } from "../open-from-cli.js";
-import { escapeControl, Output } from "../output.js";
-import { describeCache, describeEnd, printPinned, toJsonHit } from "./answer-output.js";
+import { Output } from "../output.js";
+import { describeCache, describeEnd, printHits, printPinned, toJsonHit } from "./answer-output.js";
 import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
 import { queryAgent } from "./query-agent.js";
 import { queryStructured, readSchemaFile } from "./query-schema.js";
@@ -234,19 +233,6 @@ function toJsonPin(document: PinnedDocument): Record<string, unknown> {
     chunks: document.chunks,
     tokens: document.tokens,
   };
-}
-
-/** Numbered hits with citations and the best-matching excerpt; offline they are the answer, so more shows. */
-function printHits(output: Output, hits: Hit[], question: string, full: boolean): void {
-  if (hits.length === 0) {
-    output.print("No passages matched.");
-    return;
-  }
-  for (const hit of hits) {
-    const heading = hit.headings.length ? ` — ${escapeControl(hit.headings.join(" > "))}` : "";
-    output.print(`[${hit.rank}] ${escapeControl(hit.citation)}${heading}`);
-    output.print(`    ${escapeControl(snippet(hit.text, question, full ? 400 : 200))}`);
-  }
 }
 
 /** `--agent` and `--schema`: answers only the model can give (refused offline and with --no-answer). */
