@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { resolveSettings, settingsFromEnv } from "../config/settings.js";
 import { ConfigError, GemindexError, needsApiKeyError } from "../errors.js";
+import type { IndexReport } from "../indexing/types.js";
 import type { Notice } from "../notices.js";
 import { type GemIndex, openIndex } from "../open-index.js";
 import type { SearchMode } from "../retrieval/types.js";
@@ -44,17 +45,9 @@ const layoutVersion = 1;
 export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const started = performance.now();
   const { signal, onProgress } = options;
-  const modes = [...new Set(options.modes ?? allModes)];
-  const cutoffs = [...new Set(options.k ?? defaultEvalCutoffs)].sort((a, b) => a - b);
-  if (modes.length === 0) throw new ConfigError("Give at least one retrieval mode to evaluate.");
-  for (const k of cutoffs)
-    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
-  const chunking = options.chunking ?? {};
+  const { modes, cutoffs } = checkedModes(options);
   const work = path.resolve(options.work);
-  const notices: Notice[] = [];
-  const online = Boolean(
-    resolveSettings(options.open?.env ? settingsFromEnv(options.open.env) : undefined, options.open ?? {}).apiKey,
-  );
+  const online = hasApiKey(options);
   if (!online && !modes.includes("lexical")) {
     throw needsApiKeyError(
       "eval",
@@ -72,45 +65,10 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const docs = path.join(work, "docs");
   const corpus = await materializeCorpus(options.corpus, docs, { signal });
   if (corpus.documents === 0) throw new ConfigError(`${options.corpus}: the corpus has no documents.`);
-  const corpusIds = new Set(corpus.idsByFile.values());
 
-  const evaluated: Array<{ id: string; text: string; judgments: Map<string, number> }> = [];
-  let unjudged = 0;
-  let withoutRelevant = 0;
-  for (const [id, text] of queries) {
-    const judgments = qrels.get(id);
-    if (!judgments) unjudged++;
-    else if (countRelevant(judgments) === 0) withoutRelevant++;
-    else evaluated.push({ id, text, judgments });
-  }
-  const qrelsSummary = summarizeQrels(qrels, queries, corpusIds);
-  if (qrelsSummary.unknownQueries > 0)
-    notices.push({
-      kind: "eval-unknown-queries",
-      count: qrelsSummary.unknownQueries,
-      qrels: options.qrels,
-      queries: options.queries,
-      message:
-        `${qrelsSummary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their ` +
-        `judgments are unused.`,
-    });
-  if (qrelsSummary.unknownDocuments > 0)
-    notices.push({
-      kind: "eval-unknown-documents",
-      count: qrelsSummary.unknownDocuments,
-      qrels: options.qrels,
-      message:
-        `${qrelsSummary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; ` +
-        `they count as never retrieved.`,
-    });
-  if (withoutRelevant > 0)
-    notices.push({
-      kind: "eval-unjudged-queries",
-      count: withoutRelevant,
-      message:
-        `${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ` +
-        `${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`,
-    });
+  const { evaluated, unjudged, withoutRelevant } = judgedQueries(queries, qrels);
+  const qrelsSummary = summarizeQrels(qrels, queries, new Set(corpus.idsByFile.values()));
+  const notices = judgmentNotices(options, qrelsSummary, withoutRelevant);
   if (evaluated.length === 0)
     throw new ConfigError(
       `No query of ${options.queries} has a relevant judgment in ${options.qrels}: nothing to evaluate.`,
@@ -119,53 +77,9 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const uri = path.join(work, online ? "index-online" : "index-offline");
   const index = await openIndex({ ...options.open, uri, cwd: work });
   try {
-    const state = {
-      layoutVersion,
-      chunking,
-      embedding: index.embedding,
-      baseURL: online ? (index.settings.baseURL ?? null) : null,
-    };
-    const stateFile = `${uri}.json`;
-    const previous = await readFile(stateFile, "utf8").catch(() => undefined);
-    const reset = previous !== undefined && previous !== JSON.stringify(state);
-    const report = await index.index([docs], {
-      ...options.indexing,
-      batch: options.indexing?.batch ?? "never",
-      chunking,
-      reset,
-      // A corpus that lost most of its documents is still the corpus to evaluate.
-      prune: true,
-      signal,
-      onProgress: onProgress && ((progress) => onProgress({ phase: "indexing", index: progress })),
-    });
-    signal?.throwIfAborted();
-    if (report.error) throw new GemindexError(report.error.message, report.error.code, { data: report.error.data });
-    if (report.batch && report.batch.waiting > 0) {
-      throw new ConfigError(
-        `${report.batch.waiting} documents wait for a Batch API job; evaluate once collectBatches() has written ` +
-          'them, or index with batch "never".',
-      );
-    }
-    await mkdir(work, { recursive: true });
-    await writeFile(stateFile, JSON.stringify(state));
-    if (report.files.failed > 0) {
-      const first = report.failures[0];
-      notices.push({
-        kind: "eval-failed-documents",
-        count: report.files.failed,
-        ...(first ? { first: { path: first.path, reason: first.reason } } : {}),
-        message:
-          `${report.files.failed} documents could not be indexed and cannot be ` +
-          `retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
-      });
-    }
-    const seen = report.files.seen;
-    if (seen < corpus.documents) {
-      throw new ConfigError(
-        `Indexing saw ${seen} of the ${corpus.documents} documents in ${docs}: the work folder is probably covered ` +
-          `by a .gitignore or .gemindexignore. Choose a work folder outside it.`,
-      );
-    }
+    const report = await indexCorpus(index, { options, work, docs, uri, online, documents: corpus.documents });
+    const failed = failedDocumentsNotice(report);
+    if (failed) notices.push(failed);
 
     const modeReports: EvalModeReport[] = [];
     const searchK = Math.max(cutoffs.at(-1)!, 10) * overfetch;
@@ -203,11 +117,151 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   }
 }
 
+/** The modes and recall cutoffs asked for, without repeats (cutoffs ascending); refuses none or bad ones. */
+function checkedModes(options: EvalOptions): { modes: SearchMode[]; cutoffs: number[] } {
+  const modes = [...new Set(options.modes ?? allModes)];
+  const cutoffs = [...new Set(options.k ?? defaultEvalCutoffs)].sort((a, b) => a - b);
+  if (modes.length === 0) throw new ConfigError("Give at least one retrieval mode to evaluate.");
+  for (const k of cutoffs)
+    if (!Number.isInteger(k) || k < 1) throw new ConfigError(`Recall cutoffs must be positive integers, got ${k}.`);
+  return { modes, cutoffs };
+}
+
+/** Whether the index will be opened with an API key (the settings it would resolve). */
+function hasApiKey(options: EvalOptions): boolean {
+  const env = options.open?.env ? settingsFromEnv(options.open.env) : undefined;
+  return Boolean(resolveSettings(env, options.open ?? {}).apiKey);
+}
+
+type JudgedQuery = { id: string; text: string; judgments: Map<string, number> };
+
+/**
+ * The queries to run, as BEIR counts them: those with at least one relevant judgment. Counts the
+ * queries without a qrels line (`unjudged`) and those whose judgments are all ≤ 0.
+ */
+function judgedQueries(
+  queries: Map<string, string>,
+  qrels: Qrels,
+): { evaluated: JudgedQuery[]; unjudged: number; withoutRelevant: number } {
+  const evaluated: JudgedQuery[] = [];
+  let unjudged = 0;
+  let withoutRelevant = 0;
+  for (const [id, text] of queries) {
+    const judgments = qrels.get(id);
+    if (!judgments) unjudged++;
+    else if (countRelevant(judgments) === 0) withoutRelevant++;
+    else evaluated.push({ id, text, judgments });
+  }
+  return { evaluated, unjudged, withoutRelevant };
+}
+
+/** Notices for judgments that cannot count: unknown query ids and documents, queries with nothing relevant. */
+function judgmentNotices(
+  options: EvalOptions,
+  summary: Omit<EvalReport["qrels"], "file">,
+  withoutRelevant: number,
+): Notice[] {
+  const notices: Notice[] = [];
+  if (summary.unknownQueries > 0)
+    notices.push({
+      kind: "eval-unknown-queries",
+      count: summary.unknownQueries,
+      qrels: options.qrels,
+      queries: options.queries,
+      message:
+        `${summary.unknownQueries} query ids of ${options.qrels} are not in ${options.queries}; their ` +
+        `judgments are unused.`,
+    });
+  if (summary.unknownDocuments > 0)
+    notices.push({
+      kind: "eval-unknown-documents",
+      count: summary.unknownDocuments,
+      qrels: options.qrels,
+      message:
+        `${summary.unknownDocuments} relevant documents of ${options.qrels} are not in the corpus; ` +
+        `they count as never retrieved.`,
+    });
+  if (withoutRelevant > 0)
+    notices.push({
+      kind: "eval-unjudged-queries",
+      count: withoutRelevant,
+      message:
+        `${withoutRelevant} ${withoutRelevant === 1 ? "query has" : "queries have"} no relevant judgment and ` +
+        `${withoutRelevant === 1 ? "is" : "are"} left out of the averages.`,
+    });
+  return notices;
+}
+
+/**
+ * Indexes the materialized corpus folder incrementally; resets the index when the layout, chunking
+ * or embedding differ from the last evaluation's (kept in `<uri>.json`). Throws when the run failed,
+ * left documents to a Batch API job, or did not see every document.
+ */
+async function indexCorpus(
+  index: GemIndex,
+  run: { options: EvalOptions; work: string; docs: string; uri: string; online: boolean; documents: number },
+): Promise<IndexReport> {
+  const { options, work, docs } = run;
+  const { signal, onProgress } = options;
+  const chunking = options.chunking ?? {};
+  const state = {
+    layoutVersion,
+    chunking,
+    embedding: index.embedding,
+    baseURL: run.online ? (index.settings.baseURL ?? null) : null,
+  };
+  const stateFile = `${run.uri}.json`;
+  const previous = await readFile(stateFile, "utf8").catch(() => undefined);
+  const reset = previous !== undefined && previous !== JSON.stringify(state);
+  const report = await index.index([docs], {
+    ...options.indexing,
+    batch: options.indexing?.batch ?? "never",
+    chunking,
+    reset,
+    // A corpus that lost most of its documents is still the corpus to evaluate.
+    prune: true,
+    signal,
+    onProgress: onProgress && ((progress) => onProgress({ phase: "indexing", index: progress })),
+  });
+  signal?.throwIfAborted();
+  if (report.error) throw new GemindexError(report.error.message, report.error.code, { data: report.error.data });
+  if (report.batch && report.batch.waiting > 0) {
+    throw new ConfigError(
+      `${report.batch.waiting} documents wait for a Batch API job; evaluate once collectBatches() has written ` +
+        'them, or index with batch "never".',
+    );
+  }
+  await mkdir(work, { recursive: true });
+  await writeFile(stateFile, JSON.stringify(state));
+  const seen = report.files.seen;
+  if (seen < run.documents) {
+    throw new ConfigError(
+      `Indexing saw ${seen} of the ${run.documents} documents in ${docs}: the work folder is probably covered ` +
+        `by a .gitignore or .gemindexignore. Choose a work folder outside it.`,
+    );
+  }
+  return report;
+}
+
+/** A notice naming the documents the run could not index (they can never be retrieved), if any. */
+function failedDocumentsNotice(report: IndexReport): Notice | undefined {
+  if (report.files.failed === 0) return undefined;
+  const first = report.failures[0];
+  return {
+    kind: "eval-failed-documents",
+    count: report.files.failed,
+    ...(first ? { first: { path: first.path, reason: first.reason } } : {}),
+    message:
+      `${report.files.failed} documents could not be indexed and cannot be ` +
+      `retrieved${first ? ` (${path.basename(first.path)}: ${first.reason})` : ""}.`,
+  };
+}
+
 /** Runs every query in one mode and scores the document rankings. */
 async function evaluateMode(
   index: GemIndex,
   mode: SearchMode,
-  queries: Array<{ id: string; text: string; judgments: Map<string, number> }>,
+  queries: JudgedQuery[],
   options: Pick<EvalOptions, "signal" | "onProgress" | "perQuery"> & {
     cutoffs: number[];
     searchK: number;
