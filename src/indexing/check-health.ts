@@ -57,10 +57,45 @@ export async function checkHealth(
   store: Store,
   options: { annThreshold?: number; now?: Date; leases?: LeaseState[] } = {},
 ): Promise<HealthReport> {
-  const threshold = options.annThreshold ?? defaultAnnThreshold;
-  const now = options.now ?? new Date();
   await store.refresh();
   const inspection = await inspectIndex(store);
+  const report = await measureIndex(store, inspection, options);
+  const { problems, warnings } = report;
+  if (!store.exists) {
+    problems.push({ kind: "health-no-index", uri: store.uri, message: `There is no index at ${store.uri}.` });
+  } else {
+    const writing = report.lock?.alive === true || (report.leases ?? []).some((lease) => lease.live);
+    damageFindings(inspection, problems, warnings, writing);
+    layoutFinding(report);
+    problems.push(...(await missingRoots(store, inspection)));
+    const fullText = fullTextFindings(report, report.chunks);
+    problems.push(...fullText.problems);
+    warnings.push(...fullText.warnings);
+    upkeepFindings(report);
+    batchJobFindings(report, options.now ?? new Date());
+    if (report.failedDocuments > 0)
+      warnings.push({
+        kind: "health-failed-files",
+        count: report.failedDocuments,
+        message: `${report.failedDocuments} files could not be indexed (status() lists them).`,
+      });
+    await lastRunFinding(store, report);
+  }
+  writerFindings(report);
+  report.healthy = problems.length === 0;
+  return report;
+}
+
+/**
+ * The facts of a health report, no finding yet: counts, full-text and ANN index coverage,
+ * fragments, active batch jobs, the write lock and writers' leases (released ones are history).
+ */
+async function measureIndex(
+  store: Store,
+  inspection: IndexInspection,
+  options: { annThreshold?: number; leases?: LeaseState[] },
+): Promise<HealthReport> {
+  const threshold = options.annThreshold ?? defaultAnnThreshold;
   const meta = inspection.meta;
   const chunks = inspection.chunkRows;
   const records = [...inspection.manifest.values()];
@@ -101,112 +136,116 @@ export async function checkHealth(
       ? { pid: lock.owner.pid, hostname: lock.owner.hostname, since: lock.owner.startedAt, alive: lock.alive }
       : undefined,
   };
-  // Released leases are history; held ones and those left by a writer that stopped are worth knowing.
-  const leases = (options.leases ?? []).filter((lease) => !lease.released);
   if (options.leases)
-    report.leases = leases.map((lease) => ({
-      scope: lease.scope,
-      pid: lease.holder.pid,
-      hostname: lease.holder.hostname,
-      since: lease.holder.startedAt,
-      renewedAt: new Date(lease.renewedAt).toISOString(),
-      live: lease.live,
-    }));
-  const writing = lock?.alive === true || leases.some((lease) => lease.live);
-  const { problems, warnings } = report;
-  if (!store.exists) {
-    problems.push({ kind: "health-no-index", uri: store.uri, message: `There is no index at ${store.uri}.` });
-  } else {
-    damageFindings(inspection, problems, warnings, writing);
-    if (meta && meta.schemaVersion !== schemaVersion) {
-      const migratable = meta.schemaVersion === migratableSchemaVersion;
-      (migratable ? warnings : problems).push({
-        kind: "health-layout-version",
-        found: meta.schemaVersion,
-        expected: schemaVersion,
-        migratable,
-        message: migratable
-          ? `The index has layout version ${meta.schemaVersion}: the next index run migrates it to ` +
-            `${schemaVersion} (nothing is embedded again).`
-          : `The index has layout version ${meta.schemaVersion}; this gemindex needs ${schemaVersion}: index ` +
-            "again with reset.",
-      });
-    }
-    problems.push(...(await missingRoots(store, inspection)));
-    const fullText = fullTextFindings(report, chunks);
-    problems.push(...fullText.problems);
-    warnings.push(...fullText.warnings);
-    if (report.vectorIndex.needed && !vector)
-      problems.push({
-        kind: "health-ann",
-        chunks,
-        unindexed: chunks,
-        present: false,
-        message: `${chunks} chunks and no ANN index: vector search is exact and slow. optimize() builds one.`,
-      });
-    else if (vector && vector.unindexed > vector.indexed * 0.2)
-      warnings.push({
-        kind: "health-ann",
-        chunks,
-        unindexed: vector.unindexed,
-        present: true,
-        message:
-          `${vector.unindexed} chunks are outside the ANN index (searched exactly); the next run or ` +
-          `optimize() rebuilds it.`,
-      });
-    if (fragments.small > 128)
-      (fragments.small > 1024 ? problems : warnings).push({
-        kind: "health-fragments",
-        small: fragments.small,
-        message: `The chunks table has ${fragments.small} small fragments; optimize() merges them.`,
-      });
-    for (const job of report.batches.active) {
-      const expired = now.getTime() - Date.parse(job.createdAt) > batchLifetimeMs;
-      (expired ? problems : warnings).push({
-        kind: "health-batch-job",
-        job: job.id,
-        ...(job.batchId ? { batchId: job.batchId } : {}),
-        state: job.state,
-        documents: job.documents,
-        expired,
-        message: expired
-          ? `Batch job ${job.id} (${job.batchId ?? "not submitted"}) is older than 48 hours: collect or cancel it.`
-          : `Batch job ${job.id} (${job.state}) holds ${job.documents} documents: collecting writes them once it ` +
-            `finishes.`,
-      });
-    }
-    if (failedDocuments > 0)
-      warnings.push({
-        kind: "health-failed-files",
-        count: failedDocuments,
-        message: `${failedDocuments} files could not be indexed (status() lists them).`,
-      });
-    const lastRun = await store.readValue<IndexReport>(metaKeys.lastRun);
-    if (lastRun && lastRun.outcome !== "completed") {
-      const filesLeft = lastRun.filesLeft ?? 0;
-      report.lastRun = { outcome: lastRun.outcome, filesLeft, startedAt: lastRun.startedAt };
-      problems.push({
-        kind: "health-run-stopped",
-        outcome: lastRun.outcome,
-        startedAt: lastRun.startedAt,
-        filesLeft,
-        ...(lastRun.error ? { error: lastRun.error } : {}),
-        message:
-          `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ${filesLeft} file(s) ` +
-          `left${lastRun.error ? ` (${lastRun.error.message})` : ""}: index again to finish.`,
-      });
-    }
+    report.leases = options.leases
+      .filter((lease) => !lease.released)
+      .map((lease) => ({
+        scope: lease.scope,
+        pid: lease.holder.pid,
+        hostname: lease.holder.hostname,
+        since: lease.holder.startedAt,
+        renewedAt: new Date(lease.renewedAt).toISOString(),
+        live: lease.live,
+      }));
+  return report;
+}
+
+/** A layout version other than this gemindex's: the next run migrates the previous one, older needs a reset. */
+function layoutFinding(report: HealthReport): void {
+  const found = report.schemaVersion;
+  if (found === undefined || found === schemaVersion) return;
+  const migratable = found === migratableSchemaVersion;
+  (migratable ? report.warnings : report.problems).push({
+    kind: "health-layout-version",
+    found,
+    expected: schemaVersion,
+    migratable,
+    message: migratable
+      ? `The index has layout version ${found}: the next index run migrates it to ${schemaVersion} (nothing is ` +
+        "embedded again)."
+      : `The index has layout version ${found}; this gemindex needs ${schemaVersion}: index again with reset.`,
+  });
+}
+
+/** Upkeep optimize() does: an ANN index missing or lagging behind, too many small fragments. */
+function upkeepFindings(report: HealthReport): void {
+  const { problems, warnings, chunks, vectorIndex, fragments } = report;
+  if (vectorIndex.needed && !vectorIndex.present)
+    problems.push({
+      kind: "health-ann",
+      chunks,
+      unindexed: chunks,
+      present: false,
+      message: `${chunks} chunks and no ANN index: vector search is exact and slow. optimize() builds one.`,
+    });
+  else if (vectorIndex.present && vectorIndex.unindexed > vectorIndex.indexed * 0.2)
+    warnings.push({
+      kind: "health-ann",
+      chunks,
+      unindexed: vectorIndex.unindexed,
+      present: true,
+      message:
+        `${vectorIndex.unindexed} chunks are outside the ANN index (searched exactly); the next run or ` +
+        `optimize() rebuilds it.`,
+    });
+  if (fragments.small > 128)
+    (fragments.small > 1024 ? problems : warnings).push({
+      kind: "health-fragments",
+      small: fragments.small,
+      message: `The chunks table has ${fragments.small} small fragments; optimize() merges them.`,
+    });
+}
+
+/** Batch jobs not collected yet: worth knowing while they may finish, a problem once expired (48 h). */
+function batchJobFindings(report: HealthReport, now: Date): void {
+  for (const job of report.batches.active) {
+    const expired = now.getTime() - Date.parse(job.createdAt) > batchLifetimeMs;
+    (expired ? report.problems : report.warnings).push({
+      kind: "health-batch-job",
+      job: job.id,
+      ...(job.batchId ? { batchId: job.batchId } : {}),
+      state: job.state,
+      documents: job.documents,
+      expired,
+      message: expired
+        ? `Batch job ${job.id} (${job.batchId ?? "not submitted"}) is older than 48 hours: collect or cancel it.`
+        : `Batch job ${job.id} (${job.state}) holds ${job.documents} documents: collecting writes them once it ` +
+          `finishes.`,
+    });
   }
+}
+
+/** A last run that ended early: the index is consistent but incomplete until a run finishes. */
+async function lastRunFinding(store: Store, report: HealthReport): Promise<void> {
+  const lastRun = await store.readValue<IndexReport>(metaKeys.lastRun);
+  if (!lastRun || lastRun.outcome === "completed") return;
+  const filesLeft = lastRun.filesLeft ?? 0;
+  report.lastRun = { outcome: lastRun.outcome, filesLeft, startedAt: lastRun.startedAt };
+  report.problems.push({
+    kind: "health-run-stopped",
+    outcome: lastRun.outcome,
+    startedAt: lastRun.startedAt,
+    filesLeft,
+    ...(lastRun.error ? { error: lastRun.error } : {}),
+    message:
+      `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ${filesLeft} file(s) ` +
+      `left${lastRun.error ? ` (${lastRun.error.message})` : ""}: index again to finish.`,
+  });
+}
+
+/** Who writes: the write lock (held, or left by a process that no longer runs) and writers' leases. */
+function writerFindings(report: HealthReport): void {
+  const { lock, warnings } = report;
   if (lock) {
-    const { pid, hostname, startedAt } = lock.owner;
+    const { pid, hostname, since, alive } = lock;
     warnings.push({
       kind: "health-lock",
       pid,
       hostname,
-      since: startedAt,
-      alive: lock.alive,
-      message: lock.alive
-        ? `Process ${pid} on ${hostname} is writing to the index (since ${startedAt}).`
+      since,
+      alive,
+      message: alive
+        ? `Process ${pid} on ${hostname} is writing to the index (since ${since}).`
         : `A write lock was left by process ${pid}, which no longer runs; the next run takes it over.`,
     });
   }
@@ -219,8 +258,6 @@ export async function checkHealth(
         : `The ${lease.scope} lease of process ${lease.pid} on ${lease.hostname} lapsed (last renewed ` +
           `${lease.renewedAt}): that writer stopped, and the next one takes it over.`,
     });
-  report.healthy = problems.length === 0;
-  return report;
 }
 
 /** The full-text index: missing or below half coverage is a problem, below 90% worth knowing. */
