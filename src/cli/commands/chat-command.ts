@@ -1,4 +1,4 @@
-import { createInterface } from "node:readline";
+import { createInterface, type Interface } from "node:readline";
 import type { Command } from "commander";
 import {
   type AnswerEvent,
@@ -121,6 +121,25 @@ Examples:
     });
 }
 
+/** What Ctrl-C changes while the conversation runs. */
+interface SessionState {
+  /** Set to `interrupted` by a second Ctrl-C: the session ends. */
+  exitCode: number;
+  /** Ctrl-C presses since the last question. */
+  interrupts: number;
+  /** The answer being written, if any: Ctrl-C aborts it. */
+  turn: AbortController | undefined;
+}
+
+/** What the screen shows once per session, and how sources are shown. */
+interface TurnView {
+  output: Output;
+  /** Sources come from the model's tool calls, step by step, instead of before the answer. */
+  agent: boolean;
+  pinnedShown: boolean;
+  lastCache: string | undefined;
+}
+
 /**
  * Reads questions line by line until /exit, end of input or a second Ctrl-C, and streams each
  * answer. Ctrl-C reaches us as readline's SIGINT on a terminal (raw mode), or as `io.signal`
@@ -131,7 +150,6 @@ async function converse(
   io: CliIO,
   stdin: NonNullable<CliIO["stdin"]>,
   output: Output,
-  /** Sources come from the model's tool calls, step by step, instead of before the answer. */
   agent: boolean,
 ): Promise<number> {
   const terminalOutput = io.stdout as Partial<NodeJS.WritableStream>;
@@ -142,8 +160,54 @@ async function converse(
     terminal,
     prompt: "> ",
   });
+  const nextLine = queuedLines(reader);
+  const state: SessionState = { exitCode: ExitCode.ok, interrupts: 0, turn: undefined };
+  const interrupt = () => onInterrupt(state, reader, output);
+  reader.on("SIGINT", interrupt);
+  io.signal?.addEventListener("abort", interrupt, { once: true });
 
-  let exitCode: number = ExitCode.ok;
+  const view: TurnView = { output, agent, pinnedShown: false, lastCache: undefined };
+  const turns: TurnRecord[] = [];
+  /** Exit code of the first turn the service failed (the session goes on; it ends with this code). */
+  let failure: number | undefined;
+  try {
+    if (terminal) {
+      output.notice("ask about the indexed documents; /exit or Ctrl-D ends the session.");
+      reader.prompt();
+    }
+    while (state.exitCode === ExitCode.ok) {
+      const line = await nextLine();
+      // After a second Ctrl-C, lines typed ahead are not asked.
+      if (line === undefined || state.exitCode !== ExitCode.ok) break;
+      const question = line.trim();
+      if (question === "") {
+        if (terminal) reader.prompt();
+        continue;
+      }
+      if (question === "/exit" || question === "/quit") break;
+      state.interrupts = 0;
+      if (!terminal) output.print(`> ${escapeControl(question)}`);
+      const record = newTurn(question);
+      turns.push(record);
+      state.turn = new AbortController();
+      try {
+        const turnFailure = await answerTurn(session, record, state, view);
+        failure ??= turnFailure;
+      } finally {
+        state.turn = undefined;
+      }
+      if (terminal && state.exitCode === ExitCode.ok) reader.prompt();
+    }
+  } finally {
+    io.signal?.removeEventListener("abort", interrupt);
+    reader.close();
+  }
+  output.emitJson({ turns });
+  return state.exitCode === ExitCode.ok && failure !== undefined ? failure : state.exitCode;
+}
+
+/** The reader's lines, one per call, as they come; undefined once the input has ended. */
+function queuedLines(reader: Interface): () => Promise<string | undefined> {
   const lines: string[] = [];
   let closed = false;
   let wake: (() => void) | undefined;
@@ -155,118 +219,110 @@ async function converse(
     closed = true;
     wake?.();
   });
-  const nextLine = async (): Promise<string | undefined> => {
+  return async () => {
     while (lines.length === 0 && !closed) await new Promise<void>((resolve) => (wake = resolve));
-    // After a second Ctrl-C, lines typed ahead are not asked.
-    return exitCode === ExitCode.ok ? lines.shift() : undefined;
+    return lines.shift();
   };
+}
 
-  let turn: AbortController | undefined;
-  let interrupts = 0;
-  const interrupt = () => {
-    interrupts++;
-    if (interrupts >= 2) {
-      exitCode = ExitCode.interrupted;
-      turn?.abort(new Error("interrupted"));
-      reader.close();
-    } else if (turn) {
-      turn.abort(new Error("interrupted"));
-    } else {
-      output.notice("press Ctrl-C again to quit, or type /exit.");
-    }
-  };
-  reader.on("SIGINT", interrupt);
-  io.signal?.addEventListener("abort", interrupt, { once: true });
-
-  const turns: TurnRecord[] = [];
-  /** Exit code of the first turn the service failed (the session goes on; it ends with this code). */
-  let failure: number | undefined;
-  let pinnedShown = false;
-  let lastCache: string | undefined;
-  try {
-    if (terminal) {
-      output.notice("ask about the indexed documents; /exit or Ctrl-D ends the session.");
-      reader.prompt();
-    }
-    while (exitCode === ExitCode.ok) {
-      const line = await nextLine();
-      if (line === undefined) break;
-      const question = line.trim();
-      if (question === "") {
-        if (terminal) reader.prompt();
-        continue;
-      }
-      if (question === "/exit" || question === "/quit") break;
-      interrupts = 0;
-      if (!terminal) output.print(`> ${escapeControl(question)}`);
-
-      turn = new AbortController();
-      const record: TurnRecord = {
-        question,
-        answer: "",
-        interrupted: false,
-        finishReason: null,
-        error: null,
-        hits: [],
-        usage: null,
-        cachedContent: null,
-      };
-      turns.push(record);
-      // An agent's turn starts with pinned documents only; a second sources event brings the
-      // passages of a search made without the model (it could not be asked), shown like a plain turn's.
-      let sourcesEvents = 0;
-      try {
-        for await (const event of session.ask(question, { signal: turn.signal })) {
-          if (event.type === "sources") {
-            for (const notice of event.notices) output.notice(describeNotice(notice));
-            if (event.cache && (event.cache.name !== lastCache || event.cache.state !== "reused"))
-              output.notice(describeCache(event.cache));
-            lastCache = event.cache?.name;
-            if (!pinnedShown) printPinned(output, event.pinned);
-            pinnedShown = true;
-            record.hits = event.hits.map((hit) => ({ n: hit.rank, citation: hit.citation, path: hit.displayPath }));
-            if (!agent || sourcesEvents > 0) output.print(sourcesLine(event.hits));
-            sourcesEvents++;
-          } else if (event.type === "tool-call") {
-            output.print(`  (${describeToolCall(event.name, event.arguments)})`);
-          } else if (event.type === "tool-result") {
-            for (const line of describeToolResult(event)) output.print(line);
-            for (const hit of event.hits)
-              if (!record.hits.some((known) => known.n === hit.rank))
-                record.hits.push({ n: hit.rank, citation: hit.citation, path: hit.displayPath });
-          } else {
-            renderEvent(event, record, output);
-            if (event.type === "done" && event.interrupted) failure ??= exitCodeOf(event.interrupted.code);
-          }
-        }
-      } catch (error) {
-        if (turn.signal.aborted) {
-          record.interrupted = true;
-          output.stream("\n");
-          output.notice(interrupts >= 2 ? "interrupted." : "answer interrupted (Ctrl-C again quits).");
-        } else if (error instanceof GemindexError && exitCodeOf(error.code) !== ExitCode.config) {
-          // A provider failure ends this question, not the conversation; the session's exit code says it happened.
-          output.warn(describeError(error));
-          record.error = { code: error.code, message: describeError(error) };
-          failure ??= exitCodeOf(error.code);
-        } else {
-          throw error;
-        }
-      } finally {
-        turn = undefined;
-      }
-      if (terminal && exitCode === ExitCode.ok) reader.prompt();
-    }
-  } finally {
-    io.signal?.removeEventListener("abort", interrupt);
+/** Ctrl-C: stops the answer being written; a second one ends the session. */
+function onInterrupt(state: SessionState, reader: Interface, output: Output): void {
+  state.interrupts++;
+  if (state.interrupts >= 2) {
+    state.exitCode = ExitCode.interrupted;
+    state.turn?.abort(new Error("interrupted"));
     reader.close();
+  } else if (state.turn) {
+    state.turn.abort(new Error("interrupted"));
+  } else {
+    output.notice("press Ctrl-C again to quit, or type /exit.");
   }
-  output.emitJson({ turns });
-  return exitCode === ExitCode.ok && failure !== undefined ? failure : exitCode;
+}
+
+function newTurn(question: string): TurnRecord {
+  return {
+    question,
+    answer: "",
+    interrupted: false,
+    finishReason: null,
+    error: null,
+    hits: [],
+    usage: null,
+    cachedContent: null,
+  };
+}
+
+/**
+ * Asks one question and shows its answer, filling in `record`. A provider failure ends this
+ * question, not the conversation: returns its exit code (also for an answer that broke off).
+ */
+async function answerTurn(
+  session: ChatSession,
+  record: TurnRecord,
+  state: SessionState,
+  view: TurnView,
+): Promise<number | undefined> {
+  const { output } = view;
+  const signal = state.turn!.signal;
+  let failure: number | undefined;
+  // An agent's turn starts with pinned documents only; a second sources event brings the
+  // passages of a search made without the model (it could not be asked), shown like a plain turn's.
+  let sourcesEvents = 0;
+  try {
+    for await (const event of session.ask(record.question, { signal })) {
+      showEvent(event, record, view, sourcesEvents);
+      if (event.type === "sources") sourcesEvents++;
+      if (event.type === "done" && event.interrupted) failure ??= exitCodeOf(event.interrupted.code);
+    }
+  } catch (error) {
+    if (signal.aborted) {
+      record.interrupted = true;
+      output.stream("\n");
+      output.notice(state.interrupts >= 2 ? "interrupted." : "answer interrupted (Ctrl-C again quits).");
+    } else if (error instanceof GemindexError && exitCodeOf(error.code) !== ExitCode.config) {
+      output.warn(describeError(error));
+      record.error = { code: error.code, message: describeError(error) };
+      failure ??= exitCodeOf(error.code);
+    } else {
+      throw error;
+    }
+  }
+  return failure;
+}
+
+/**
+ * Shows one event of a turn: sources, the agent's tool calls, or the answer itself.
+ * `earlierSources`: sources events of this turn before this one.
+ */
+function showEvent(event: AnswerEvent, record: TurnRecord, view: TurnView, earlierSources: number): void {
+  const { output } = view;
+  if (event.type === "sources") {
+    for (const notice of event.notices) output.notice(describeNotice(notice));
+    if (event.cache && (event.cache.name !== view.lastCache || event.cache.state !== "reused"))
+      output.notice(describeCache(event.cache));
+    view.lastCache = event.cache?.name;
+    if (!view.pinnedShown) printPinned(output, event.pinned);
+    view.pinnedShown = true;
+    record.hits = event.hits.map((hit) => ({ n: hit.rank, citation: hit.citation, path: hit.displayPath }));
+    if (!view.agent || earlierSources > 0) output.print(sourcesLine(event.hits));
+  } else if (event.type === "tool-call") {
+    output.print(`  (${describeToolCall(event.name, event.arguments)})`);
+  } else if (event.type === "tool-result") {
+    for (const line of describeToolResult(event)) output.print(line);
+    for (const hit of event.hits)
+      if (!record.hits.some((known) => known.n === hit.rank))
+        record.hits.push({ n: hit.rank, citation: hit.citation, path: hit.displayPath });
+  } else {
+    renderEvent(event, record, output);
+  }
 }
 
 /** Writes one streamed event of a turn. */
-function renderEvent(event: Exclude<AnswerEvent, { type: "sources" }>, record: TurnRecord, output: Output): void {
+function renderEvent(
+  event: Exclude<AnswerEvent, { type: "sources" | "tool-call" | "tool-result" }>,
+  record: TurnRecord,
+  output: Output,
+): void {
   if (event.type === "thought") output.stream(`(thinking) ${event.text}\n`);
   else if (event.type === "text-delta") {
     record.answer += event.text;
