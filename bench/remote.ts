@@ -27,7 +27,8 @@ export async function remoteScaling(files = 2_000, latencyMs = 300): Promise<voi
   const dir = await mkdtemp(path.join(tmpdir(), "gemindex-bench-remote-"));
   try {
     await writeCorpus(dir, files, 2);
-    const env = { ...store.env(), GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL };
+    const cache = { XDG_CACHE_HOME: path.join(dir, "cache") };
+    const env = { ...store.env(), GEMINI_API_KEY: emulator.apiKey, GEMINI_BASE_URL: emulator.baseURL, ...cache };
     const index = (db: string, extra: string[] = []) =>
       runGemindex(["--db", db, "index", "docs", "--batch", "never", ...extra], { cwd: dir, env });
     const check = (run: { code: number | null; stderr: string; stdout: string }) => {
