@@ -8,7 +8,7 @@ import {
 } from "../errors.js";
 import type { ChatMessage, ChatToolCall, ChatUsage } from "../providers/types.js";
 import { agentTools, GatheredPassages, parseToolArguments, runAgentTool } from "./agent-tools.js";
-import { type AnswerContext, retrieveBesidePins } from "./answer.js";
+import { type AnswerContext, checkAnswerOptions, retrieveBesidePins } from "./answer.js";
 import { extractCitations } from "./citations.js";
 import { formatPinned, pinnedInstruction } from "./prompt.js";
 import { type ResolvedPin, resolvePins } from "./resolve-pins.js";
@@ -275,12 +275,7 @@ async function* runToolCalls(
 }
 
 function checkAgentOptions(question: string, options: AnswerOptions): void {
-  if (!question.trim()) throw new ConfigError("The question is empty.");
-  if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined)
-    throw new ConfigError("Give reasoningEffort or thinkingBudget, not both (Gemini rejects the combination).", {
-      code: "CONFLICTING_OPTIONS",
-      data: { options: ["reasoningEffort", "thinkingBudget"], reason: "Gemini rejects the combination" },
-    });
+  checkAnswerOptions(question, options);
   if (options.cachedContent !== undefined)
     throw new ConfigError(
       "Give agent or cachedContent, not both: Gemini refuses a context cache together with tools.",

@@ -1,10 +1,10 @@
 import { countTokens } from "../chunking/tokens.js";
 import { ConfigError, ConnectionError, isAbort, ProviderError, StreamInterruptedError } from "../errors.js";
-import type { ChatModel, ChatRequest, ChatUsage } from "../providers/types.js";
+import type { ChatModel, ChatRequest, ChatStreamEvent, ChatUsage } from "../providers/types.js";
 import { type RetrieveContext, retrieve } from "../retrieval/retrieve.js";
 import type { SearchResult } from "../retrieval/types.js";
 import { extractCitations } from "./citations.js";
-import { type CacheDecision, type ContextCache, stableContext } from "./context-cache.js";
+import { type CacheDecision, type ContextCache, type StableContext, stableContext } from "./context-cache.js";
 import { buildMessages, formatPinned, instructionFor } from "./prompt.js";
 import { type ResolvedPin, resolvePins } from "./resolve-pins.js";
 import type { AnswerCacheInfo, AnswerEvent, AnswerOptions } from "./types.js";
@@ -46,15 +46,8 @@ export async function* answer(
   /** Request fields a wrapper adds (structured answers ask for a JSON schema). */
   extra: Pick<ChatRequest, "jsonSchema"> = {},
 ): AsyncGenerator<AnswerEvent> {
-  if (!question.trim()) throw new ConfigError("The question is empty.");
-  if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined) {
-    throw new ConfigError("Give reasoningEffort or thinkingBudget, not both (Gemini rejects the combination).", {
-      code: "CONFLICTING_OPTIONS",
-      data: { options: ["reasoningEffort", "thinkingBudget"], reason: "Gemini rejects the combination" },
-    });
-  }
-  const pinPaths = options.pin ?? [];
-  if (options.cachedContent !== undefined && pinPaths.length > 0) {
+  checkAnswerOptions(question, options);
+  if (options.cachedContent !== undefined && (options.pin ?? []).length > 0) {
     throw new ConfigError("Give pin or cachedContent, not both: a given cache already holds its own context.", {
       code: "CONFLICTING_OPTIONS",
       data: { options: ["pin", "cachedContent"], reason: "a given cache already holds its own context" },
@@ -75,6 +68,81 @@ export async function* answer(
     unavailable ??= error;
   };
   await context.checkModels?.({ chat: options.model ?? context.chat.model }, { signal }).catch(noteUnavailable);
+  const prompt = await stablePrompt(context, options);
+  const { cache, notices } = await chooseCache(prompt.stable, context, options, unavailable !== undefined);
+
+  const result = await retrieveBesidePins(
+    options.searchText ?? question,
+    { ...context, onModelUnavailable: noteUnavailable },
+    options,
+    prompt.pins,
+  );
+  const pinned = prompt.pins.map((pin) => pin.document);
+  yield {
+    type: "sources",
+    hits: result.hits,
+    mode: result.mode,
+    notices: [...result.notices, ...notices],
+    pinned,
+    ...(cache ? { cache } : {}),
+  };
+
+  // Unreachable: asking the chat model would fail the same way.
+  if (unavailable instanceof ConnectionError) throw unavailable;
+  const request = (cachedContent: string | undefined): ChatRequest => ({
+    // With a cache, instructions and pins are in it: a system message as well is a 400.
+    messages: buildMessages(question, result.hits, {
+      system: cachedContent === undefined,
+      instruction: prompt.instruction,
+      pinned: cachedContent === undefined ? prompt.pinned : undefined,
+      history: options.history,
+    }),
+    model: options.model,
+    reasoningEffort,
+    thinkingBudget: options.thinkingBudget,
+    includeThoughts: options.thoughts,
+    serviceTier: options.serviceTier,
+    maxOutputTokens: options.maxOutputTokens,
+    cachedContent,
+    ...extra,
+  });
+  const streamed = yield* streamAnswer(request, { cache, stable: prompt.stable }, context, options);
+  const { text, finishReason, interrupted } = streamed;
+  yield {
+    type: "done",
+    text,
+    citations: extractCitations(text, result.hits, pinned),
+    usage: streamed.usage,
+    finishReason,
+    complete: interrupted === undefined && (finishReason === "stop" || finishReason === "tool_calls"),
+    ...(interrupted ? { interrupted } : {}),
+    ...(streamed.cache ? { cachedContent: streamed.cache.name } : {}),
+  };
+}
+
+/** Refuses what no answer can take: an empty question, reasoningEffort with thinkingBudget. */
+export function checkAnswerOptions(question: string, options: AnswerOptions): void {
+  if (!question.trim()) throw new ConfigError("The question is empty.");
+  if (options.reasoningEffort !== undefined && options.thinkingBudget !== undefined) {
+    throw new ConfigError("Give reasoningEffort or thinkingBudget, not both (Gemini rejects the combination).", {
+      code: "CONFLICTING_OPTIONS",
+      data: { options: ["reasoningEffort", "thinkingBudget"], reason: "Gemini rejects the combination" },
+    });
+  }
+}
+
+/** The part of the prompt that stays from question to question: instructions and pinned documents. */
+interface StablePrompt {
+  pins: ResolvedPin[];
+  instruction: string;
+  /** The pinned documents as one message, if any. */
+  pinned?: string;
+  /** What a context cache would hold. */
+  stable: StableContext;
+}
+
+async function stablePrompt(context: AnswerContext, options: AnswerOptions): Promise<StablePrompt> {
+  const pinPaths = options.pin ?? [];
   const pins = pinPaths.length > 0 ? await resolvePins(pinPaths, context) : [];
   const instruction = instructionFor({ pinned: pins.length > 0 });
   const pinned = pins.length > 0 ? formatPinned(pins.map((pin) => pin.text)) : undefined;
@@ -85,95 +153,71 @@ export async function* answer(
     tokens: countTokens(instruction) + pins.reduce((sum, pin) => sum + pin.document.tokens, 0),
     pins: pins.map((pin) => pin.document.displayPath),
   });
+  return { pins, instruction, pinned, stable };
+}
 
-  let decision: CacheDecision = { notices: [] };
-  let cache: AnswerCacheInfo | undefined;
-  if (options.cachedContent !== undefined) {
-    cache = { name: fullCacheName(options.cachedContent), state: "given" };
-  } else if (options.cache !== false && context.caches && !unavailable) {
-    decision = await context.caches.acquire(stable, { signal });
-    cache = decision.cache;
-  }
+/**
+ * The context cache to answer with: the one given, else one the cache keeper makes or reuses
+ * (not when caching is off, or the model API is known to be unavailable), else none.
+ */
+async function chooseCache(
+  stable: StableContext,
+  context: AnswerContext,
+  options: AnswerOptions,
+  unavailable: boolean,
+): Promise<CacheDecision> {
+  if (options.cachedContent !== undefined)
+    return { cache: { name: fullCacheName(options.cachedContent), state: "given" }, notices: [] };
+  if (options.cache !== false && context.caches && !unavailable)
+    return context.caches.acquire(stable, { signal: options.signal });
+  return { notices: [] };
+}
 
-  const result = await retrieveBesidePins(
-    options.searchText ?? question,
-    { ...context, onModelUnavailable: noteUnavailable },
-    options,
-    pins,
-  );
-  yield {
-    type: "sources",
-    hits: result.hits,
-    mode: result.mode,
-    notices: [...result.notices, ...decision.notices],
-    pinned: pins.map((pin) => pin.document),
-    ...(cache ? { cache } : {}),
-  };
+/** What the model streamed for an answer, across its attempts. */
+interface StreamedAnswer {
+  text: string;
+  usage?: ChatUsage;
+  finishReason: string | null;
+  /** The stream broke off after part of the answer was shown. */
+  interrupted?: StreamInterruptedError;
+  /** The context cache the answer was made with (a renewed one when the first was gone). */
+  cache?: AnswerCacheInfo;
+}
 
-  // Unreachable: asking the chat model would fail the same way.
-  if (unavailable instanceof ConnectionError) throw unavailable;
-  let text = "";
-  let usage: ChatUsage | undefined;
-  let finishReason: string | null = null;
-  let interrupted: StreamInterruptedError | undefined;
+/**
+ * Streams the answer, asking again where that cannot show anything twice: once when the stream
+ * breaks off before anything was shown, once when the service says the context cache is gone
+ * (after making a new one).
+ */
+async function* streamAnswer(
+  request: (cachedContent: string | undefined) => ChatRequest,
+  caching: { cache?: AnswerCacheInfo; stable: StableContext },
+  context: AnswerContext,
+  options: AnswerOptions,
+): AsyncGenerator<AnswerEvent, StreamedAnswer> {
+  const { signal } = options;
+  const streamed: StreamedAnswer = { text: "", finishReason: null, cache: caching.cache };
   let streamRetried = false;
   for (let attempt = 1; ; attempt++) {
-    const cachedContent = cache?.name;
-    const stream = context.chat.stream(
-      {
-        // With a cache, instructions and pins are in it: a system message as well is a 400.
-        messages: buildMessages(question, result.hits, {
-          system: cachedContent === undefined,
-          instruction,
-          pinned: cachedContent === undefined ? pinned : undefined,
-          history: options.history,
-        }),
-        model: options.model,
-        reasoningEffort,
-        thinkingBudget: options.thinkingBudget,
-        includeThoughts: options.thoughts,
-        serviceTier: options.serviceTier,
-        maxOutputTokens: options.maxOutputTokens,
-        cachedContent,
-        ...extra,
-      },
-      { signal },
-    );
-    let started = false;
-    // Whether the caller has been shown any of this attempt's answer (text, or thoughts it asked for).
-    let shown = false;
+    const cachedContent = streamed.cache?.name;
+    const progress = { started: false, shown: false };
     try {
-      for await (const event of stream) {
-        started = true;
-        if (event.type === "text-delta") {
-          shown = true;
-          text += event.text;
-          yield event;
-        } else if (event.type === "thought") {
-          if (options.thoughts) {
-            shown = true;
-            yield event;
-          }
-        } else if (event.type === "usage") {
-          usage = event.usage;
-          yield event;
-        } else if (event.type === "finish") finishReason = event.reason;
-      }
-      break;
+      yield* relayStream(context.chat.stream(request(cachedContent), { signal }), streamed, progress, options);
+      return streamed;
     } catch (error) {
       if (error instanceof StreamInterruptedError) {
         // Nothing shown yet: asking again cannot duplicate text on the caller's screen.
-        if (!shown && !streamRetried && !signal?.aborted) {
+        if (!progress.shown && !streamRetried && !signal?.aborted) {
           streamRetried = true;
           continue;
         }
-        if (!shown) throw error;
+        if (!progress.shown) throw error;
         // Part of the answer is out: it ends here, marked incomplete, with the reason.
-        interrupted = error;
-        break;
+        streamed.interrupted = error;
+        return streamed;
       }
-      if (started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
-      if (cache?.state === "given") {
+      if (progress.started || cachedContent === undefined || !context.caches?.isGone(error)) throw error;
+      if (streamed.cache?.state === "given") {
         throw new ConfigError(
           `The context cache ${cachedContent} does not exist (it expired or was deleted); listCaches() shows those ` +
             `that do.`,
@@ -182,25 +226,37 @@ export async function* answer(
       }
       if (attempt > 1) throw error;
       // Expired or deleted since we last saw it: make a new one and ask once more.
-      decision = await context.caches.renew(stable, cachedContent, { signal });
-      cache = decision.cache;
+      streamed.cache = (await context.caches.renew(caching.stable, cachedContent, { signal })).cache;
     }
   }
-  const citations = extractCitations(
-    text,
-    result.hits,
-    pins.map((pin) => pin.document),
-  );
-  yield {
-    type: "done",
-    text,
-    citations,
-    usage,
-    finishReason,
-    complete: interrupted === undefined && (finishReason === "stop" || finishReason === "tool_calls"),
-    ...(interrupted ? { interrupted } : {}),
-    ...(cache ? { cachedContent: cache.name } : {}),
-  };
+}
+
+/**
+ * Passes one attempt's text, thoughts (when asked for) and usage on, recording them in
+ * `streamed`; `progress` says whether anything came, and whether the caller was shown any of it.
+ */
+async function* relayStream(
+  stream: AsyncIterable<ChatStreamEvent>,
+  streamed: StreamedAnswer,
+  progress: { started: boolean; shown: boolean },
+  options: AnswerOptions,
+): AsyncGenerator<AnswerEvent> {
+  for await (const event of stream) {
+    progress.started = true;
+    if (event.type === "text-delta") {
+      progress.shown = true;
+      streamed.text += event.text;
+      yield event;
+    } else if (event.type === "thought") {
+      if (options.thoughts) {
+        progress.shown = true;
+        yield event;
+      }
+    } else if (event.type === "usage") {
+      streamed.usage = event.usage;
+      yield event;
+    } else if (event.type === "finish") streamed.finishReason = event.reason;
+  }
 }
 
 /**
