@@ -95,9 +95,12 @@ export function providerFailure(code: string): boolean {
 
 /**
  * Why a query printed passages but no answer, in query words: the model API failed (see
- * providerFailure) after the index was searched.
+ * providerFailure) after the index was searched. `notices`: those of the search shown.
  */
-export function describeAnswerUnavailable(error: { code: string; message: string }, withoutModel: boolean): string {
+export function describeAnswerUnavailable(error: { code: string; message: string }, notices: Notice[]): string {
+  const withoutModel = notices.some(
+    (notice) => notice.kind === "lexical-fallback" && notice.reason === "model-unavailable",
+  );
   const shown = withoutModel
     ? "The passages above were found without the model (full-text search)."
     : "The passages above are the index's best matches.";

@@ -131,11 +131,8 @@ function show(event: AnswerEvent, seen: AgentSeen, question: string, output: Out
 
 /** The model API failed after passages were shown: they stand, the answer is unavailable (with why). */
 function answerUnavailable(error: GemindexError, seen: AgentSeen, question: string, output: Output): number {
-  const withoutModel = seen.notices.some(
-    (notice) => notice.kind === "lexical-fallback" && notice.reason === "model-unavailable",
-  );
   if (seen.answering) output.stream("\n");
-  const message = describeAnswerUnavailable(error, withoutModel);
+  const message = describeAnswerUnavailable(error, seen.notices);
   output.warn(message);
   output.emitJson({
     query: question,

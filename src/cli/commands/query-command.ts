@@ -1,9 +1,8 @@
 import type { Command } from "commander";
-import type { Citation, Notice } from "../../index.js";
+import type { Notice } from "../../index.js";
 import {
   type AnswerEvent,
   type AnswerOptions,
-  type ChatUsage,
   ConfigError,
   type GemIndex,
   GemindexError,
@@ -98,131 +97,153 @@ Examples:
       const filter: SearchFilter = { paths: options.path, kinds: options.kind, sources: options.source };
       const search = { k: options.top, mode: options.mode, filter, signal: io.signal };
       try {
-        if (options.agent || options.schema) {
-          done(await generatedOnly(index, question, options, search, output, io));
-          return;
-        }
-        if (!index.online || !options.answer) {
-          const result = await index.search(question, search);
-          if (!index.online) output.notice(offlineNotice);
-          for (const notice of result.notices)
-            if (index.online || notice.kind !== "lexical-fallback") output.notice(describeNotice(notice));
-          if (options.pin?.length || options.cachedContent)
-            output.notice("--pin and --cached-content apply to generated answers: ignored.");
-          printHits(output, result.hits, question, !index.online);
-          output.emitJson({
-            query: question,
-            mode: result.mode,
-            hits: result.hits.map(toJsonHit),
-            answer: null,
-            usage: null,
-            notices: [
-              ...(index.online ? [] : [{ kind: "lexical-fallback", reason: "no-api-key", message: offlineNotice }]),
-              ...result.notices.map(jsonNotice),
-            ],
-          });
-          done(ExitCode.ok);
-          return;
-        }
-        let hits: Hit[] = [];
-        let answer = "";
-        let usage: ChatUsage | undefined;
-        let mode: SearchMode = "hybrid";
-        let notices: Notice[] = [];
-        let thinking = false;
-        let pinned: PinnedDocument[] = [];
-        let cachedContent: string | undefined;
-        let citations: Citation[] = [];
-        let thoughts = "";
-        let end: Extract<AnswerEvent, { type: "done" }> | undefined;
-        const answerOptions = {
-          ...search,
-          reasoningEffort: options.reasoningEffort,
-          thinkingBudget: options.thinkingBudget,
-          thoughts: options.thoughts,
-          serviceTier: options.serviceTier,
-          pin: options.pin,
-          cachedContent: options.cachedContent,
-          cache: options.cache,
-        };
-        let shownSources = false;
-        let answering = false;
-        const events = index.answer(question, answerOptions);
-        try {
-          for await (const event of events) {
-            if (event.type === "sources") {
-              shownSources = true;
-              ({ hits, mode, notices, pinned } = event);
-              for (const notice of notices) output.notice(describeNotice(notice));
-              if (event.cache) output.notice(describeCache(event.cache));
-              printPinned(output, pinned);
-              printHits(output, hits, question, false);
-              if (!hits.length && !pinned.length) output.print("No passages matched; asking the model anyway.");
-            } else if (!answering) {
-              // The heading waits for the model's first word: an answer that never comes gets none.
-              answering = true;
-              output.print("\nAnswer:");
-            }
-            if (event.type === "thought") {
-              if (!thinking) output.stream("(thinking) ");
-              thinking = true;
-              thoughts += event.text;
-              output.stream(event.text);
-            } else if (event.type === "text-delta") {
-              if (thinking) output.stream("\n\n");
-              thinking = false;
-              output.stream(event.text);
-            } else if (event.type === "done") {
-              end = event;
-              answer = event.text;
-              citations = event.citations;
-              usage = event.usage;
-              cachedContent = event.cachedContent;
-              output.stream("\n");
-              const stop = describeEnd(event);
-              if (stop) output.warn(stop);
-            }
-          }
-        } catch (error) {
-          // The model API failed after the passages were shown: they stand, the answer is unavailable.
-          if (!(error instanceof GemindexError) || !shownSources || !providerFailure(error.code)) throw error;
-          const withoutModel = notices.some(
-            (notice) => notice.kind === "lexical-fallback" && notice.reason === "model-unavailable",
-          );
-          if (answering) output.stream("\n");
-          output.warn(describeAnswerUnavailable(error, withoutModel));
-          output.emitJson({
-            query: question,
-            mode,
-            hits: hits.map(toJsonHit),
-            pinned: pinned.map(toJsonPin),
-            answer: null,
-            error: { code: error.code, message: describeAnswerUnavailable(error, withoutModel) },
-            notices: notices.map(jsonNotice),
-          });
-          done(exitCodeOf(error.code));
-          return;
-        }
-        output.emitJson({
-          query: question,
-          mode,
-          hits: hits.map(toJsonHit),
-          pinned: pinned.map(toJsonPin),
-          cachedContent: cachedContent ?? null,
-          answer,
-          finishReason: end?.finishReason ?? null,
-          complete: end?.complete ?? false,
-          error: end?.interrupted ? { code: end.interrupted.code, message: end.interrupted.message } : null,
-          citations,
-          ...(options.thoughts ? { thoughts } : {}),
-          usage: usage ?? null,
-          notices: notices.map(jsonNotice),
-        });
-        done(end?.interrupted ? exitCodeOf(end.interrupted.code) : ExitCode.ok);
+        if (options.agent || options.schema) done(await generatedOnly(index, question, options, search, output, io));
+        else if (!index.online || !options.answer) done(await passagesOnly(index, question, options, search, output));
+        else done(await printAnswer(index, question, answerOptionsOf(options, search), output));
       } finally {
         await index.close();
       }
     });
+}
+
+/** The answer options the query flags give (the agent's own are added where it is asked for). */
+function answerOptionsOf(options: QueryCommandOptions, search: AnswerOptions): AnswerOptions {
+  return {
+    ...search,
+    reasoningEffort: options.reasoningEffort,
+    thinkingBudget: options.thinkingBudget,
+    thoughts: options.thoughts,
+    serviceTier: options.serviceTier,
+    pin: options.pin,
+    cachedContent: options.cachedContent,
+    cache: options.cache,
+  };
+}
+
+/** Without a key or with --no-answer: the passages a search finds, and nothing generated. */
+async function passagesOnly(
+  index: GemIndex,
+  question: string,
+  options: QueryCommandOptions,
+  search: AnswerOptions,
+  output: Output,
+): Promise<number> {
+  const result = await index.search(question, search);
+  if (!index.online) output.notice(offlineNotice);
+  for (const notice of result.notices)
+    if (index.online || notice.kind !== "lexical-fallback") output.notice(describeNotice(notice));
+  if (options.pin?.length || options.cachedContent)
+    output.notice("--pin and --cached-content apply to generated answers: ignored.");
+  printHits(output, result.hits, question, !index.online);
+  output.emitJson({
+    query: question,
+    mode: result.mode,
+    hits: result.hits.map(toJsonHit),
+    answer: null,
+    usage: null,
+    notices: [
+      ...(index.online ? [] : [{ kind: "lexical-fallback", reason: "no-api-key", message: offlineNotice }]),
+      ...result.notices.map(jsonNotice),
+    ],
+  });
+  return ExitCode.ok;
+}
+
+/**
+ * A generated answer: the passages, then the answer as it streams (thoughts when asked for);
+ * `--json` prints it whole at the end. When the model API fails after the passages were shown,
+ * they stand and the answer is reported unavailable with the reason (the provider's exit code).
+ */
+async function printAnswer(index: GemIndex, question: string, options: AnswerOptions, output: Output): Promise<number> {
+  const shown = new ShownAnswer(question, output);
+  try {
+    for await (const event of index.answer(question, options)) shown.show(event);
+  } catch (error) {
+    // The model API failed after the passages were shown: they stand, the answer is unavailable.
+    if (!(error instanceof GemindexError) || !shown.sources || !providerFailure(error.code)) throw error;
+    if (shown.answering) output.stream("\n");
+    const message = describeAnswerUnavailable(error, shown.notices);
+    output.warn(message);
+    output.emitJson({
+      query: question,
+      mode: shown.mode,
+      hits: shown.hits.map(toJsonHit),
+      pinned: shown.pinned.map(toJsonPin),
+      answer: null,
+      error: { code: error.code, message },
+      notices: shown.notices.map(jsonNotice),
+    });
+    return exitCodeOf(error.code);
+  }
+  const { end } = shown;
+  output.emitJson({
+    query: question,
+    mode: shown.mode,
+    hits: shown.hits.map(toJsonHit),
+    pinned: shown.pinned.map(toJsonPin),
+    cachedContent: end?.cachedContent ?? null,
+    answer: end?.text ?? "",
+    finishReason: end?.finishReason ?? null,
+    complete: end?.complete ?? false,
+    error: end?.interrupted ? { code: end.interrupted.code, message: end.interrupted.message } : null,
+    citations: end?.citations ?? [],
+    ...(options.thoughts ? { thoughts: shown.thoughts } : {}),
+    usage: end?.usage ?? null,
+    notices: shown.notices.map(jsonNotice),
+  });
+  return end?.interrupted ? exitCodeOf(end.interrupted.code) : ExitCode.ok;
+}
+
+/** Prints a generated answer event by event, and keeps what `--json` reports of it. */
+class ShownAnswer {
+  /** The `sources` event came: the index was searched. */
+  sources = false;
+  /** The "Answer:" heading is out. */
+  answering = false;
+  hits: Hit[] = [];
+  mode: SearchMode = "hybrid";
+  notices: Notice[] = [];
+  pinned: PinnedDocument[] = [];
+  thoughts = "";
+  end: Extract<AnswerEvent, { type: "done" }> | undefined;
+  #thinking = false;
+
+  constructor(
+    readonly question: string,
+    readonly output: Output,
+  ) {}
+
+  show(event: AnswerEvent): void {
+    const { output } = this;
+    if (event.type === "sources") {
+      this.sources = true;
+      ({ hits: this.hits, mode: this.mode, notices: this.notices, pinned: this.pinned } = event);
+      for (const notice of this.notices) output.notice(describeNotice(notice));
+      if (event.cache) output.notice(describeCache(event.cache));
+      printPinned(output, this.pinned);
+      printHits(output, this.hits, this.question, false);
+      if (!this.hits.length && !this.pinned.length) output.print("No passages matched; asking the model anyway.");
+    } else if (!this.answering) {
+      // The heading waits for the model's first word: an answer that never comes gets none.
+      this.answering = true;
+      output.print("\nAnswer:");
+    }
+    if (event.type === "thought") {
+      if (!this.#thinking) output.stream("(thinking) ");
+      this.#thinking = true;
+      this.thoughts += event.text;
+      output.stream(event.text);
+    } else if (event.type === "text-delta") {
+      if (this.#thinking) output.stream("\n\n");
+      this.#thinking = false;
+      output.stream(event.text);
+    } else if (event.type === "done") {
+      this.end = event;
+      output.stream("\n");
+      const stop = describeEnd(event);
+      if (stop) output.warn(stop);
+    }
+  }
 }
 
 function toJsonPin(document: PinnedDocument): Record<string, unknown> {
@@ -251,14 +272,7 @@ async function generatedOnly(
     );
   if (!options.answer) throw new ConfigError(`${flag} cannot be combined with --no-answer.`);
   const answerOptions: AnswerOptions = {
-    ...search,
-    reasoningEffort: options.reasoningEffort,
-    thinkingBudget: options.thinkingBudget,
-    thoughts: options.thoughts,
-    serviceTier: options.serviceTier,
-    pin: options.pin,
-    cachedContent: options.cachedContent,
-    cache: options.cache,
+    ...answerOptionsOf(options, search),
     agent: options.agent,
     maxSteps: options.maxSteps,
   };
