@@ -50,7 +50,10 @@ export interface EmbedRequestInfo {
 export interface EmbedChunksOptions<T = unknown> {
   /** Requests in flight at once. @default 4 */
   concurrency?: number;
-  /** Lowers and raises the number of requests in flight as the service rate-limits (overrides `concurrency`). */
+  /**
+   * Raises the number of requests in flight while requests succeed and lowers it on quota 429s
+   * (overrides `concurrency`; see AdaptiveConcurrency).
+   */
   adaptive?: AdaptiveConcurrency;
   /**
    * Sizes requests to the quota (never more inputs or tokens in one request than an eighth of a
@@ -92,8 +95,23 @@ export async function* embedChunks<T>(
   embedder: Embedder,
   options: EmbedChunksOptions<T> = {},
 ): AsyncGenerator<Array<EmbedResultItem<T>>> {
-  const queue = new PQueue({ concurrency: options.adaptive?.current ?? options.concurrency ?? 4 });
-  const unfollow = options.adaptive?.follow((value) => (queue.concurrency = value));
+  const { adaptive } = options;
+  // Requests waiting to retry (a transient 429's RetryInfo) lend their place to others meanwhile:
+  // one request's wait must not hold up the run, so the window is widened by those waiting.
+  let lent = 0;
+  const queue = new PQueue({ concurrency: adaptive?.current ?? options.concurrency ?? 4 });
+  const resize = () => {
+    queue.concurrency = Math.max(1, (adaptive?.current ?? options.concurrency ?? 4) + lent);
+  };
+  const unfollow = adaptive?.follow(resize);
+  const lend = (resumed: Promise<void>) => {
+    lent++;
+    resize();
+    void resumed.then(() => {
+      lent--;
+      resize();
+    });
+  };
   const completed: Array<Array<EmbedResultItem<T>>> = [];
   let failure: { error: unknown } | undefined;
   let producing = true;
@@ -115,7 +133,8 @@ export async function* embedChunks<T>(
     plan: options.plan,
     beforeRequest: options.beforeRequest,
     onRequest: options.onRequest,
-    onSuccess: () => options.adaptive?.succeeded(),
+    adaptive,
+    lend,
     stop: options.stop,
     signal: options.signal,
   };

@@ -1,5 +1,6 @@
 import { ProviderError } from "../errors.js";
-import type { Embedder } from "../providers/types.js";
+import type { EmbedCallOptions, Embedder, EmbedResult } from "../providers/types.js";
+import type { AdaptiveConcurrency } from "./adaptive-concurrency.js";
 import { combineVectors } from "./combine-vectors.js";
 import type { EmbedItem, EmbedRequestInfo, EmbedResultItem } from "./embed-chunks.js";
 import { inputRejection } from "./input-faults.js";
@@ -23,7 +24,10 @@ export interface RequestContext {
   plan?: QuotaPlan;
   beforeRequest?: (tokens: number) => void;
   onRequest?: (info: EmbedRequestInfo) => void;
-  onSuccess?: () => void;
+  /** Told of each request sent, each success, and each 429 naming a per-minute quota. */
+  adaptive?: AdaptiveConcurrency;
+  /** Told when a request waits to retry: its place in the window is free until `resumed`. */
+  lend?: (resumed: Promise<void>) => void;
   stop?: AbortSignal;
   signal?: AbortSignal;
 }
@@ -114,23 +118,32 @@ async function send<T>(entries: Array<Entry<T>>, context: RequestContext): Promi
   const tokens = entries.reduce((sum, entry) => sum + entryTokens(entry), 0);
   stop?.throwIfAborted();
   context.beforeRequest?.(tokens);
-  await plan?.acquire(texts.length, tokens, stop ?? signal);
+  const paced = (await plan?.acquire(texts.length, tokens, stop ?? signal)) ?? 0;
   const started = performance.now();
-  const call = { signal, stop, tokens, onRateLimited: (error: ProviderError) => plan?.learn(error.quota) };
-  const media = entries[0]?.media === true;
-  const result = media
-    ? await embedder.embedMedia!(
-        entries.map(({ item, parts }) => ({ media: item.media!, text: parts[0]!, title: item.title })),
-        call,
-      )
-    : await embedder.embedDocuments(texts, {
-        ...call,
-        titles: entries.flatMap((entry) => entry.parts.map(() => entry.item.title)),
-      });
+  const { adaptive } = context;
+  const ticket = adaptive?.started() ?? 0;
+  const call = {
+    signal,
+    stop,
+    tokens,
+    onRateLimited: (error: ProviderError) => {
+      plan?.learn(error.quota);
+      if (isPerMinuteQuota(error)) adaptive?.quotaLimited(ticket);
+    },
+    onRetryWait: ({ resumed }: { resumed: Promise<void> }) => context.lend?.(resumed),
+  };
+  let result: EmbedResult;
+  try {
+    result = await callEmbedder(entries, texts, call, embedder);
+  } catch (error) {
+    // A request too large for the quota is not retried (see resize), but it says the same.
+    if (isPerMinuteQuota(error)) adaptive?.quotaLimited(ticket);
+    throw error;
+  }
   if (result.vectors.length !== texts.length) {
     throw new ProviderError(`Sent ${texts.length} inputs, got ${result.vectors.length} vectors back.`);
   }
-  context.onSuccess?.();
+  adaptive?.succeeded({ paced: paced > 0 });
   context.onRequest?.({
     inputs: texts.length,
     items: entries.length,
@@ -147,6 +160,29 @@ async function send<T>(entries: Array<Entry<T>>, context: RequestContext): Promi
     );
     return { ...entry.item, vector };
   });
+}
+
+/** The embedder call for a request's texts (media entries through embedMedia). */
+function callEmbedder<T>(
+  entries: Array<Entry<T>>,
+  texts: string[],
+  call: EmbedCallOptions,
+  embedder: Embedder,
+): Promise<EmbedResult> {
+  if (entries[0]?.media === true)
+    return embedder.embedMedia!(
+      entries.map(({ item, parts }) => ({ media: item.media!, text: parts[0]!, title: item.title })),
+      call,
+    );
+  return embedder.embedDocuments(texts, {
+    ...call,
+    titles: entries.flatMap((entry) => entry.parts.map(() => entry.item.title)),
+  });
+}
+
+/** A 429 naming a per-minute quota: the caller's rate, which fewer requests in flight relieve. */
+function isPerMinuteQuota(error: unknown): boolean {
+  return error instanceof ProviderError && error.status === 429 && error.quota?.window === "minute";
 }
 
 /** A 429 for a per-minute quota smaller than the request (the embedder did not wait it out). */

@@ -80,8 +80,26 @@ export class QuotaPlan {
     return { inputs: Math.max(1, inputs), tokens: Math.max(1, tokens) };
   }
 
-  /** Waits until a request of `inputs` inputs and `tokens` billed tokens may start. */
-  acquire(inputs: number, tokens: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * The most requests of the largest allowed size one minute's quota admits (at least one), or
+   * undefined when no quota is known: more requests in flight than that could never all be
+   * admitted, so concurrency stays below it.
+   */
+  requestsPerWindow(): number | undefined {
+    const { rpm, tpm } = this.#limits;
+    if (rpm === undefined && tpm === undefined) return undefined;
+    const caps = this.caps();
+    let requests = Number.POSITIVE_INFINITY;
+    if (rpm !== undefined) requests = Math.min(requests, Math.floor(rpm / this.requestsOf(caps.inputs)));
+    if (tpm !== undefined) requests = Math.min(requests, Math.floor(tpm / caps.tokens));
+    return Math.max(1, requests);
+  }
+
+  /**
+   * Waits until a request of `inputs` inputs and `tokens` billed tokens may start; resolves with
+   * the milliseconds the quota held it back.
+   */
+  acquire(inputs: number, tokens: number, signal?: AbortSignal): Promise<number> {
     return this.pacer.acquire({ requests: this.requestsOf(inputs), tokens }, signal);
   }
 

@@ -100,9 +100,12 @@ export class RequestPacer {
     return from;
   }
 
-  /** Waits until a request of this cost may start (a bare number is its tokens, one request). */
-  async acquire(cost: RequestCost | number, signal?: AbortSignal): Promise<void> {
-    if (!this.active) return;
+  /**
+   * Waits until a request of this cost may start (a bare number is its tokens, one request).
+   * Resolves with the milliseconds it waited (0: the quota did not hold it back).
+   */
+  async acquire(cost: RequestCost | number, signal?: AbortSignal): Promise<number> {
+    if (!this.active) return 0;
     const { requests = 1, tokens } = typeof cost === "number" ? { tokens: cost } : cost;
     const byRequests = this.#rpm ? (requests * 60_000) / this.#rpm : 0;
     const byTokens = this.#tpm ? (tokens * 60_000) / this.#tpm : 0;
@@ -113,7 +116,7 @@ export class RequestPacer {
     this.#next = start + reserve;
     this.#recent = this.#recent.filter((entry) => entry.at > start - WINDOW_MS);
     this.#recent.push({ at: start, requests, tokens });
-    if (start <= now) return;
+    if (start <= now) return 0;
     this.#onWait?.({
       delayMs: start - now,
       limit: byTokens > byRequests ? "tokens" : "requests",
@@ -121,5 +124,6 @@ export class RequestPacer {
       ...(this.#tpm === undefined ? {} : { tpm: this.#tpm }),
     });
     await this.#sleep(start - now, signal);
+    return start - now;
   }
 }

@@ -118,7 +118,6 @@ export class IndexRun {
   #waiting?: IndexProgress["waiting"];
   /** The per-minute limits the run starts with (flags, a tier preset). */
   #quota: QuotaLimits = {};
-  readonly #adaptive: AdaptiveConcurrency;
   /** Where each vector is made durable as it arrives (see #openLog). */
   #log?: VectorLog;
   #started = false;
@@ -148,7 +147,6 @@ export class IndexRun {
     this.#sources = roots
       .map((root) => sourceSpec(root, context.cwd))
       .map((source) => excludeIndexFolder(source, context.store.uri, context.cwd));
-    this.#adaptive = new AdaptiveConcurrency(options.concurrency ?? 4);
   }
 
   /**
@@ -177,7 +175,6 @@ export class IndexRun {
     await this.#prepare();
     this.#log = await this.#openLog();
     const unsubscribe = this.#context.onRetry?.((event) => {
-      if (event.status === 429) this.#adaptive.rateLimited();
       this.#wait({
         cause: event.status === 429 ? "rate-limited" : "retrying",
         delayMs: event.delayMs,
@@ -557,9 +554,14 @@ export class IndexRun {
           },
         }),
     });
+    // Starts at 4 in flight and grows while requests succeed, up to `concurrency` and what the quota admits.
+    const adaptive = new AdaptiveConcurrency({
+      max: this.#options.concurrency,
+      ceiling: () => plan.requestsPerWindow(),
+    });
     const embed = (items: AsyncIterable<EmbedItem<EmbedTag>>) =>
       embedChunks(items, embedder, {
-        adaptive: this.#adaptive,
+        adaptive,
         plan,
         beforeRequest: budgetGuard(embedder, this.#options.maxCostUsd, () => counters.tokens),
         // Stopping lets paid requests in flight finish and their documents be committed; waits end at once.

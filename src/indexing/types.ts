@@ -144,7 +144,11 @@ export interface IndexOptions {
   chunking?: ChunkOptions;
   /** Skip files larger than this. @default 50 MiB */
   maxFileBytes?: number;
-  /** Most embedding requests in flight; fewer while the service rate-limits. @default 4 */
+  /**
+   * Most embedding requests in flight. A run starts with 4 and adds one for each request that
+   * succeeds without waiting for the quota, up to this cap (and what `rpm`/`tpm` or a quota the
+   * service named admit); a 429 naming a per-minute quota halves it. @default 32
+   */
   concurrency?: number;
   /**
    * Embedding requests per minute to stay under (your quota). For Gemini every input of a request

@@ -34,6 +34,8 @@ export interface RetryNotice {
   /** When the next attempt starts (ms since the epoch). */
   resumeAt: number;
   error: ProviderError;
+  /** Settles when the wait is over (the next attempt starts, or the call gives up on a stop or abort). */
+  resumed: Promise<void>;
 }
 
 export interface WithRetryOptions {
@@ -116,12 +118,16 @@ export async function withRetry<T>(
       if (rateLimited) rateLimitedMs += delayMs;
       if (rateLimited && rateLimitedMs > policy.maxRateLimitedMs) throw error;
       stop?.throwIfAborted();
-      options.onRetry?.({ operation, attempt, delayMs, resumeAt: Date.now() + delayMs, error });
+      let resume = () => {};
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      options.onRetry?.({ operation, attempt, delayMs, resumeAt: Date.now() + delayMs, error, resumed });
       try {
         await wait(delayMs, waitSignal);
       } catch (aborted) {
         if (stop?.aborted && !signal?.aborted) throw stop.reason;
         throw aborted;
+      } finally {
+        resume();
       }
     }
   }

@@ -68,6 +68,12 @@ export interface EmbedCallOptions {
   tokens?: number;
   /** Told of each rate limit (429) before the call waits it out, e.g. to learn the quota it names. */
   onRateLimited?: (error: ProviderError) => void;
+  /**
+   * Told before the call waits to try again (a 429's RetryInfo, a backoff after a 5xx), with a
+   * promise that settles when the wait is over: a caller may lend the request's place in its
+   * window to another request meanwhile, so one request's wait holds up no other.
+   */
+  onRetryWait?: (wait: { delayMs: number; resumed: Promise<void> }) => void;
 }
 
 /** List prices for cost estimates in run reports (USD per million input tokens). */

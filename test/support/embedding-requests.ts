@@ -87,3 +87,23 @@ export function batchCreates(emulator: Emulator, filter: { status?: number } = {
     .requests({ method: "POST", path: BATCH_CREATE_PATH })
     .filter((request) => filter.status === undefined || request.status === filter.status);
 }
+
+/**
+ * The most requests the emulator had open at once: each is open from its arrival (`at`) until
+ * its answer was written (`answeredAt`; still open when never answered), on the emulator's clock.
+ */
+export function mostInFlight(requests: LoggedRequest[]): number {
+  const events = requests.flatMap((request) => [
+    { at: request.at, delta: 1 },
+    { at: request.answeredAt ?? Number.POSITIVE_INFINITY, delta: -1 },
+  ]);
+  // An answer and the arrival it made room for can share a millisecond: the answer counts first.
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  let open = 0;
+  let most = 0;
+  for (const event of events) {
+    open += event.delta;
+    most = Math.max(most, open);
+  }
+  return most;
+}

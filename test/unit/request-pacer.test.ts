@@ -41,23 +41,48 @@ describe("RequestPacer", () => {
 });
 
 describe("AdaptiveConcurrency", () => {
-  it("halves on a rate limit and grows back by one after clean requests", () => {
-    const limit = new AdaptiveConcurrency(8);
-    const seen: number[] = [];
-    limit.follow((value) => seen.push(value));
-    limit.rateLimited();
-    limit.rateLimited();
-    expect(limit.current).toBe(2);
-    for (let i = 0; i < 4; i++) limit.succeeded();
-    expect(limit.current).toBe(3);
-    expect(seen).toEqual([4, 2, 3]);
+  it("starts at 4 and grows by one per request that succeeds unpaced, up to the cap", () => {
+    const limit = new AdaptiveConcurrency({ max: 10 });
+    expect(limit.current).toBe(4);
+    for (let i = 0; i < 3; i++) limit.succeeded({ paced: true });
+    expect(limit.current).toBe(4);
+    for (let i = 0; i < 3; i++) limit.succeeded();
+    expect(limit.current).toBe(7);
+    for (let i = 0; i < 20; i++) limit.succeeded();
+    expect(limit.current).toBe(10);
   });
 
-  it("never drops below one nor grows above the maximum", () => {
-    const limit = new AdaptiveConcurrency(2);
-    for (let i = 0; i < 5; i++) limit.rateLimited();
+  it("halves once per window of quota 429s, then grows by one per window", () => {
+    const limit = new AdaptiveConcurrency({ start: 16 });
+    const seen: number[] = [];
+    limit.follow((value) => seen.push(value));
+    const inFlight = Array.from({ length: 16 }, () => limit.started());
+    // Every request in flight is refused: they were sent at the old rate, one halving is enough.
+    for (const ticket of inFlight) limit.quotaLimited(ticket);
+    expect(limit.current).toBe(8);
+    // A request sent after the halving and refused again halves again.
+    limit.quotaLimited(limit.started());
+    expect(limit.current).toBe(4);
+    for (let i = 0; i < 3; i++) limit.succeeded();
+    expect(limit.current).toBe(4);
+    limit.succeeded();
+    expect(limit.current).toBe(5);
+    expect(seen).toEqual([8, 4, 5]);
+  });
+
+  it("never drops below one nor rises above what the quota admits", () => {
+    let admitted: number | undefined;
+    const limit = new AdaptiveConcurrency({ max: 32, ceiling: () => admitted });
+    for (let i = 0; i < 100; i++) limit.succeeded();
+    expect(limit.current).toBe(32);
+    for (let i = 0; i < 6; i++) limit.quotaLimited(limit.started());
     expect(limit.current).toBe(1);
     for (let i = 0; i < 100; i++) limit.succeeded();
-    expect(limit.current).toBe(2);
+    // One per window after a halving: 1 + 2 + … + 13 = 91 successes reach 14.
+    expect(limit.current).toBe(14);
+    admitted = 8;
+    expect(limit.current).toBe(8);
+    limit.succeeded();
+    expect(limit.current).toBe(8);
   });
 });

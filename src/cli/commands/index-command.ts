@@ -61,9 +61,9 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
     )
     .option(
       "--concurrency <n>",
-      "most embedding requests in flight (fewer while rate-limited)",
+      "most embedding requests in flight: starts at 4, grows while requests succeed, halves on quota 429s " +
+        "(default 32)",
       parsePositiveInteger,
-      4,
     )
     .option(
       "--tier <tier>",

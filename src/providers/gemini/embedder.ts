@@ -293,7 +293,7 @@ export function createGeminiEmbedder(client: GeminiClient, options: GeminiEmbedd
  * little more) is thrown for the caller to split the request, not waited out.
  */
 function quotaAware(inputs: number, options: EmbedCallOptions): CallOptions {
-  const { onRateLimited } = options;
+  const { onRateLimited, onRetryWait } = options;
   return {
     stop: options.stop,
     retryIf: (error) => {
@@ -302,8 +302,13 @@ function quotaAware(inputs: number, options: EmbedCallOptions): CallOptions {
       if (quota.unit === "requests") return inputs <= quota.limit;
       return options.tokens === undefined || options.tokens <= 0.9 * quota.limit;
     },
-    ...(onRateLimited
-      ? { onRetry: (notice: RetryNotice) => (notice.error.status === 429 ? onRateLimited(notice.error) : undefined) }
+    ...(onRateLimited || onRetryWait
+      ? {
+          onRetry: (notice: RetryNotice) => {
+            if (notice.error.status === 429) onRateLimited?.(notice.error);
+            onRetryWait?.({ delayMs: notice.delayMs, resumed: notice.resumed });
+          },
+        }
       : {}),
   };
 }
