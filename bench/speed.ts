@@ -90,34 +90,34 @@ async function cleanRun(dir: string, db: string, emulator: EmulatorProcess): Pro
   };
 }
 
-/** Kills a run once `after` requests were answered, then re-runs it; counts what was sent again. */
+/**
+ * Kills a run with SIGKILL while requests are in flight, then re-runs it and counts what was sent
+ * again. "In flight" must mean sent and not yet received by gemindex, which the service's log
+ * alone cannot tell (an answer written just before the kill may still be in a socket buffer): so
+ * once `after` requests are answered the emulator answers nothing more, and the kill comes when
+ * every earlier answer was handled (no new request for 300 ms) — the held requests are then
+ * exactly those in flight.
+ */
 async function killAndRerun(dir: string, db: string, emulator: EmulatorProcess, after: number): Promise<string[]> {
   await emulator.reset();
   let child: ChildProcess | undefined;
-  let killedAt: number | undefined;
   const killed = runGemindex(indexArgs(db), { cwd: dir, env: envOf(emulator), started: (c) => (child = c) });
+  const heldFrom = await emulator.holdAfter(after);
+  let seen = -1;
   for (;;) {
-    const stats = await emulator.stats();
-    if (stats.ok >= after) {
-      child!.kill("SIGKILL");
-      // Asked after the kill: an answer written later than this never reached the process.
-      killedAt = await emulator.now();
-      break;
-    }
     if (child!.exitCode !== null) throw new Error(`the run finished before ${after} requests`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    const { entries } = await emulator.log();
+    const settled = entries.slice(0, heldFrom).every((entry) => entry.answeredAt !== undefined);
+    if (settled && entries.length === seen) break;
+    seen = entries.length;
+    await new Promise((resolve) => setTimeout(resolve, 300));
   }
+  child!.kill("SIGKILL");
   await killed;
   const before = (await emulator.log()).entries;
-  const answered = new Set<string>();
-  const sent = new Set<string>();
-  let inFlight = 0;
-  for (const entry of before) {
-    for (const input of entry.inputs) sent.add(input);
-    if (entry.status === 200 && entry.answeredAt !== undefined && entry.answeredAt <= killedAt)
-      for (const input of entry.inputs) answered.add(input);
-    else if (entry.answeredAt === undefined || entry.answeredAt > killedAt) inFlight += entry.inputs.length;
-  }
+  const sent = new Set(before.flatMap((entry) => entry.inputs));
+  const answered = new Set(before.filter((entry) => entry.status === 200).flatMap((entry) => entry.inputs));
+  const inFlight = before.slice(heldFrom).reduce((sum, entry) => sum + entry.inputs.length, 0);
   await emulator.reset();
   checked(await runGemindex(indexArgs(db), { cwd: dir, env: envOf(emulator) }), "re-run");
   const again = new Set((await emulator.log()).entries.flatMap((entry) => (entry.status === 200 ? entry.inputs : [])));

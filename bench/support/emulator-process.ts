@@ -4,7 +4,7 @@
  * over IPC.
  */
 import { countEmbeddingTokens, type EmulatorOptions, startEmulator } from "../../test/emulator/index.js";
-import { embeddingRequests, requestInputs } from "../../test/support/embedding-requests.js";
+import { EMBEDDING_PATH, embeddingRequests, requestInputs } from "../../test/support/embedding-requests.js";
 
 const options = JSON.parse(process.argv[2] ?? "{}") as EmulatorOptions;
 const emulator = await startEmulator(options);
@@ -42,6 +42,17 @@ process.on("message", (message: { type: string; options?: Partial<EmulatorOption
         inputs: requestInputs(request),
       })),
     });
+  } else if (message.type === "hold-after") {
+    // Once `answered` embedding requests have been answered, later ones are held unanswered (a
+    // service gone quiet): the parent kills gemindex with exactly the held requests in flight.
+    const answered = (message as { answered?: number }).answered ?? 0;
+    const timer = setInterval(() => {
+      const embeddings = embeddingRequests(emulator);
+      if (embeddings.filter((request) => request.status === 200).length < answered) return;
+      clearInterval(timer);
+      emulator.hold(EMBEDDING_PATH);
+      process.send!({ type: "held", from: embeddings.length });
+    }, 1);
   } else if (message.type === "now") {
     process.send!({ type: "now", now: emulator.now() });
   } else if (message.type === "reset") {

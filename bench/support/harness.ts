@@ -37,6 +37,11 @@ export interface EmulatorProcess {
   log(): Promise<{ now: number; entries: LoggedEmbedding[] }>;
   /** The emulator clock now. */
   now(): Promise<number>;
+  /**
+   * Holds every embedding request that arrives once `answered` have been answered; resolves with
+   * the number of embedding requests that arrived before the hold.
+   */
+  holdAfter(answered: number): Promise<number>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -73,6 +78,11 @@ export async function startEmulatorProcess(options: EmulatorOptions): Promise<Em
       const reply = next<{ now: number }>("now");
       child.send({ type: "now" });
       return (await reply).now;
+    },
+    async holdAfter(answered: number) {
+      const reply = next<{ from: number }>("held");
+      child.send({ type: "hold-after", answered });
+      return (await reply).from;
     },
     async reset() {
       const reply = next("reset");

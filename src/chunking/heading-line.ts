@@ -6,6 +6,21 @@ import { countTokens } from "./tokens.js";
  * single heading that long is cut, so the content always keeps most of the chunk.
  */
 export function headingLine(path: readonly string[], maxTokens: number): { text: string; tokens: number } {
+  // A document's chunks repeat the same few paths (each section's path is measured, then rendered).
+  const key = `${maxTokens}\u0000${path.join("\u0000")}`;
+  const known = recent.get(key);
+  if (known) return known;
+  if (recent.size >= RECENT_PATHS) recent.clear();
+  const line = measuredHeadingLine(path, maxTokens);
+  recent.set(key, line);
+  return line;
+}
+
+/** Heading lines measured lately (cleared when full: a document's paths are reused, not a corpus's). */
+const recent = new Map<string, { text: string; tokens: number }>();
+const RECENT_PATHS = 256;
+
+function measuredHeadingLine(path: readonly string[], maxTokens: number): { text: string; tokens: number } {
   const limit = Math.floor(maxTokens / 4);
   for (let from = 0; from < path.length; from++) {
     const text = (from > 0 ? "… > " : "") + path.slice(from).join(" > ");

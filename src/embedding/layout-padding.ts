@@ -3,6 +3,9 @@ const HORIZONTAL_SPACE = /[^\S\n]+/g;
 /** A run of four or more of the same punctuation or symbol character (`-----`, `=====`, `─────`, `.....`). */
 const REPEATED_MARK = /([^\p{L}\p{N}\s])\1{3,}/gu;
 
+/** What collapseLayout changes: white space other than single spaces, repeated marks, trailing or extra blank space. */
+const NEEDS_COLLAPSE = /[^\S\n ]| {2}|([^\p{L}\p{N}\s])\1{3}| \n|\n{3}|^\s|\s$/u;
+
 /**
  * The text to send for embedding, with layout padding collapsed: runs of spaces and tabs
  * (Markdown table cell padding, alignment, indentation) become one space, runs of a repeated
@@ -16,6 +19,8 @@ const REPEATED_MARK = /([^\p{L}\p{N}\s])\1{3,}/gu;
  * stored chunk text and its citations keep the source as written.
  */
 export function collapseLayout(text: string): string {
+  // Most prose has nothing to collapse: one test instead of rewriting every line.
+  if (!NEEDS_COLLAPSE.test(text)) return text;
   return text
     .split("\n")
     .map((line) => line.replace(HORIZONTAL_SPACE, " ").replace(REPEATED_MARK, "$1$1$1").trimEnd())

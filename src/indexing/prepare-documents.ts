@@ -14,6 +14,7 @@ import type { DocumentRecord } from "../store/types.js";
 import { describeMedia, linkedImageChunks, NeedsDescriberError, scannedPageReader } from "./describe-media.js";
 import type { KnownVectors } from "./known-vectors.js";
 import { type PendingDocument, prepareDocument } from "./pending-document.js";
+import { readAhead } from "./read-ahead.js";
 import type { WorkItem } from "./scan-sources.js";
 
 /** What processing one work item produced. */
@@ -57,14 +58,19 @@ export async function* prepareDocuments(
   work: AsyncIterable<WorkItem> | Iterable<WorkItem>,
   options: PrepareOptions,
 ): AsyncGenerator<Prepared> {
-  for await (const { file, previous } of work) {
+  for await (const { file, previous, content } of readAhead(work, options.signal)) {
     options.signal?.throwIfAborted();
     let hash = "";
     try {
-      hash = await hashFile(file.path, options.signal).catch((error: unknown) => {
-        if (isAbort(error, options.signal)) throw error;
-        throw new LoadError(file.path, fsErrorReason(error), { cause: error });
-      });
+      // A small file was read whole ahead of its turn (hashed and loaded from the same bytes); a
+      // large one is hashed as a stream first, and read again only when it changed.
+      const read = await (async () => (await content) ?? { hash: await hashFile(file.path, options.signal) })().catch(
+        (error: unknown) => {
+          if (isAbort(error, options.signal)) throw error;
+          throw new LoadError(file.path, fsErrorReason(error), { cause: error });
+        },
+      );
+      hash = read.hash;
       // Same content: nothing to do, unless the file failed and failures are retried, or its chunks
       // were found missing (stale).
       const unchanged =
@@ -81,6 +87,7 @@ export async function* prepareDocuments(
       }
       if (parked) await options.onSuperseded?.(file.path, parked.job);
       const loaded = await loadDocument(file, {
+        bytes: "bytes" in read ? read.bytes : undefined,
         maxBytes: options.maxFileBytes,
         signal: options.signal,
         readScannedPage: scannedPageReader(file.path, options),

@@ -12,7 +12,7 @@ import { loadDocx } from "./office/load-docx.js";
 import { loadXlsx } from "./office/load-xlsx.js";
 import { readZipDirectory, type ZipEntry, ZipFormatError } from "./office/read-zip-directory.js";
 import { loadPdf } from "./pdf/load-pdf.js";
-import { readFileBytes, type SizeLimit } from "./read-file-bytes.js";
+import { checkedBytes, readFileBytes, type SizeLimit } from "./read-file-bytes.js";
 import { dataLikeReason } from "./text/data-like-text.js";
 import { decodeSniffedText } from "./text/decode-text.js";
 import { loadCode } from "./text/load-code.js";
@@ -61,7 +61,10 @@ export async function loadDocument(file: SourceFile, options: LoadOptions = {}):
   const type = fileTypeFor(file.path);
   if (type.kind === "unsupported") throw new LoadError(file.path, `unsupported file type (.${extensionOf(file.path)})`);
 
-  const bytes = await readFileBytes(file.path, (head) => sizeLimit(head, type, options), options.signal);
+  const limitFor = (head: Uint8Array) => sizeLimit(head, type, options);
+  const bytes = options.bytes
+    ? checkedBytes(file.path, options.bytes, limitFor)
+    : await readFileBytes(file.path, limitFor, options.signal);
   const hash = hashBytes(bytes);
   const content = await loadContent(file.path, bytes, type, options);
   // Encoded data is recorded as a document without text, so later runs skip it by its stat.

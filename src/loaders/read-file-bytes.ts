@@ -32,11 +32,7 @@ export async function readFileBytes(
     const { size } = file;
     const head = new Uint8Array(Math.min(size, SNIFF_BYTES));
     const bytesRead = await file.read(head, 0, { signal });
-    const limit = limitFor(head.subarray(0, bytesRead));
-    if (limit !== undefined && size > limit.maxBytes) {
-      const subject = limit.subject === undefined ? "" : `${limit.subject} `;
-      throw new LoadError(path, `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`);
-    }
+    checkSize(path, size, limitFor(head.subarray(0, bytesRead)));
     return await file.readAll({ signal });
   } catch (error) {
     if (error instanceof LoadError) throw error;
@@ -45,6 +41,25 @@ export async function readFileBytes(
   } finally {
     await file?.close();
   }
+}
+
+/**
+ * Bytes read before the limit was known (see LoadOptions.bytes): refused above their limit like
+ * {@link readFileBytes} refuses the file.
+ */
+export function checkedBytes(
+  path: string,
+  bytes: Uint8Array,
+  limitFor: (head: Uint8Array) => SizeLimit | undefined,
+): Uint8Array {
+  checkSize(path, bytes.length, limitFor(bytes.subarray(0, SNIFF_BYTES)));
+  return bytes;
+}
+
+function checkSize(path: string, size: number, limit: SizeLimit | undefined): void {
+  if (limit === undefined || size <= limit.maxBytes) return;
+  const subject = limit.subject === undefined ? "" : `${limit.subject} `;
+  throw new LoadError(path, `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`);
 }
 
 /** "3 MiB", "20.5 MiB", "100 KiB", "512 bytes". */

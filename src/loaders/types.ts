@@ -89,6 +89,11 @@ export interface LoadOptions {
    * {@link ScannedPdfError}.
    */
   readScannedPage?: (image: MediaContent, page: number) => Promise<string>;
+  /**
+   * The file's bytes, already read by the caller (which hashed them to see whether the file
+   * changed): the file is not read again. The size limits apply to them all the same.
+   */
+  bytes?: Uint8Array;
   signal?: AbortSignal;
 }
 

@@ -105,9 +105,14 @@ export class RegularFile {
 
   /** The whole file in one array (a file that grew since it was opened is read to its new end). */
   async readAll(options: ReadOptions = {}): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for await (const chunk of this.chunks({ ...options, chunkBytes: Math.max(this.size + 1, 64 * 1024) })) {
+    // One read of the size known at open, plus a byte to notice growth: a regular file answers a
+    // short read only at its end, so most files take a single read into a buffer of their size.
+    const first = new Uint8Array(this.size + 1);
+    const bytesRead = await this.read(first, 0, options);
+    if (bytesRead <= this.size) return first.subarray(0, bytesRead);
+    const parts: Uint8Array[] = [first];
+    let total = first.length;
+    for await (const chunk of this.chunks({ ...options, start: total, chunkBytes: Math.max(this.size, 64 * 1024) })) {
       parts.push(chunk);
       total += chunk.length;
     }

@@ -10,7 +10,7 @@ import { BatchTables, batchTableNames } from "./batch-tables.js";
 import { type ConnectOptions, connectIndex, firstLine, storeFailure } from "./connect.js";
 import { metaKeys } from "./meta-keys.js";
 import { type RootEntry, Roots, type RootsValue } from "./roots.js";
-import { chunkTable, type Place, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
+import { chunkTable, type Place, rowTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import { queryTerms, scanLimit, scanScore } from "./scan-search.js";
 import { type ScanTableOptions, scanTable, type TableScan } from "./scan-table.js";
 import { chunkSchema, documentSchema, embeddingMetadataKey, metaSchema, schemaVersion } from "./schema.js";
@@ -126,6 +126,7 @@ export class Store {
   #ftsCheckedAt = 0;
   #batchTables?: BatchTables;
   #chunkSchema?: Schema;
+  #documentSchema?: Schema;
   #closed = false;
   /** The roots rows of layout 4 are stored under (see Roots). */
   #roots = new Roots();
@@ -218,6 +219,7 @@ export class Store {
     this.#batchTables?.close();
     this.#batchTables = undefined;
     this.#chunkSchema = undefined;
+    this.#documentSchema = undefined;
     for (const table of [this.#chunks, this.#documents, this.#meta]) table?.close();
     this.#chunks = this.#documents = this.#meta = undefined;
     this.#ftsReady = false;
@@ -632,13 +634,16 @@ export class Store {
     if (records.length === 0) return;
     const rooted = this.#rooted.documents;
     if (rooted) await this.#registerRoots(records);
-    await this.#require(this.#documents)
+    const table = this.#require(this.#documents);
+    this.#documentSchema ??= await table.schema();
+    const rows = records.map((record) =>
+      toDocumentRow(record, rooted ? this.#place(record.path, record.source) : undefined),
+    );
+    await table
       .mergeInsert(rooted ? ["root", "path"] : "path")
       .whenMatchedUpdateAll()
       .whenNotMatchedInsertAll()
-      .execute(
-        records.map((record) => toDocumentRow(record, rooted ? this.#place(record.path, record.source) : undefined)),
-      );
+      .execute(rowTable(rows, this.#documentSchema));
   }
 
   /** Deletes documents: chunks first, then manifest rows. */

@@ -1,12 +1,10 @@
-import {
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import { objectStoreFailure } from "./object-store-errors.js";
+
+type Sdk = typeof import("@aws-sdk/client-s3");
+let sdk: Promise<Sdk> | undefined;
+/** The AWS SDK, loaded on first use: only indexes on S3 need it, and loading it costs every run ~0.1 s of CPU. */
+const loadSdk = (): Promise<Sdk> => (sdk ??= import("@aws-sdk/client-s3"));
 
 /**
  * Small JSON objects next to an index on S3, written with S3's conditional writes
@@ -16,7 +14,7 @@ import { objectStoreFailure } from "./object-store-errors.js";
  * commits rely on.
  */
 export class ConditionalObjects {
-  readonly #client: S3Client;
+  readonly #client: Promise<S3Client>;
   readonly #bucket: string;
   readonly #prefix: string;
   readonly #uri: string;
@@ -32,16 +30,20 @@ export class ConditionalObjects {
     // The pinned SDK works on Node 20; its notice that later SDK releases will need Node 22 is not
     // for gemindex's users (who get the version gemindex ships), so it is turned off unless set.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-    this.#client = new S3Client(clientConfig(storageOptions));
+    this.#client = loadSdk().then(({ S3Client }) => new S3Client(clientConfig(storageOptions)));
+    // A failed load is reported by the first call that awaits it.
+    this.#client.catch(() => {});
   }
 
   /** The object and its ETag, or undefined when there is none. */
   async get(key: string): Promise<{ body: string; etag: string } | undefined> {
+    const { GetObjectCommand, S3ServiceException } = await loadSdk();
     try {
-      const answer = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
+      const client = await this.#client;
+      const answer = await client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: this.#prefix + key }));
       return { body: (await answer.Body?.transformToString()) ?? "", etag: answer.ETag ?? "" };
     } catch (error) {
-      if (status(error) === 404 && nameOf(error) !== "NoSuchBucket") return undefined;
+      if (status(error, S3ServiceException) === 404 && nameOf(error) !== "NoSuchBucket") return undefined;
       throw this.#failure(error, false);
     }
   }
@@ -61,8 +63,9 @@ export class ConditionalObjects {
     body: string,
     condition: { IfNoneMatch?: string; IfMatch?: string },
   ): Promise<string | undefined> {
+    const { PutObjectCommand, S3ServiceException } = await loadSdk();
     try {
-      const answer = await this.#client.send(
+      const answer = await (await this.#client).send(
         new PutObjectCommand({
           Bucket: this.#bucket,
           Key: this.#prefix + key,
@@ -74,7 +77,8 @@ export class ConditionalObjects {
       return answer.ETag ?? "";
     } catch (error) {
       // 412: the condition did not hold; 409: a concurrent conditional write to the key won.
-      if (status(error) === 412 || status(error) === 409) return undefined;
+      const code = status(error, S3ServiceException);
+      if (code === 412 || code === 409) return undefined;
       throw this.#failure(error, true);
     }
   }
@@ -83,9 +87,11 @@ export class ConditionalObjects {
   async list(): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
+    const { ListObjectsV2Command } = await loadSdk();
     try {
+      const client = await this.#client;
       do {
-        const page = await this.#client.send(
+        const page = await client.send(
           new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: this.#prefix, ContinuationToken: token }),
         );
         for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(this.#prefix.length));
@@ -98,7 +104,10 @@ export class ConditionalObjects {
   }
 
   close(): void {
-    this.#client.destroy();
+    this.#client.then(
+      (client) => client.destroy(),
+      () => {},
+    );
   }
 
   #failure(error: unknown, writing: boolean): Error {
@@ -126,8 +135,8 @@ function clientConfig(options: Record<string, string>): S3ClientConfig {
   };
 }
 
-function status(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+function status(error: unknown, exception: Sdk["S3ServiceException"]): number | undefined {
+  return error instanceof exception ? error.$metadata.httpStatusCode : undefined;
 }
 
 function nameOf(error: unknown): string {
