@@ -96,15 +96,18 @@ export async function* embedChunks<T>(
   options: EmbedChunksOptions<T> = {},
 ): AsyncGenerator<Array<EmbedResultItem<T>>> {
   const { adaptive } = options;
-  // Requests waiting to retry (a transient 429's RetryInfo) lend their place to others meanwhile:
-  // one request's wait must not hold up the run, so the window is widened by those waiting.
+  // Requests waiting to retry (a transient 429's RetryInfo, a 5xx backoff) lend their place to
+  // others meanwhile: one request's wait must not hold up the run, so the window is widened by
+  // those waiting — at most doubled, so a service refusing everything sees no storm.
   let lent = 0;
-  const queue = new PQueue({ concurrency: adaptive?.current ?? options.concurrency ?? 4 });
+  const base = () => adaptive?.current ?? options.concurrency ?? 4;
+  const queue = new PQueue({ concurrency: base() });
   const resize = () => {
-    queue.concurrency = Math.max(1, (adaptive?.current ?? options.concurrency ?? 4) + lent);
+    queue.concurrency = Math.max(1, base() + lent);
   };
   const unfollow = adaptive?.follow(resize);
   const lend = (resumed: Promise<void>) => {
+    if (lent >= base()) return;
     lent++;
     resize();
     void resumed.then(() => {
@@ -143,6 +146,8 @@ export async function* embedChunks<T>(
     inFlight++;
     void queue.add(async () => {
       try {
+        // A request queued behind one that failed for the run is not sent.
+        if (failure) return;
         const results = await embedRequest(batch, context);
         try {
           await options.onEmbedded?.(results);
@@ -178,9 +183,10 @@ export async function* embedChunks<T>(
           ? open.media.length >= Math.min(mediaLimit, limit.inputs)
           : size.text.inputs + entry.parts.length > limit.inputs || size.text.tokens + tokens > limit.tokens;
       if (open[lane].length > 0 && full) {
-        // Backpressure: hold the producer while the window is full, and while results wait for a
-        // slower consumer (a fast service must not pile up every vector in memory).
-        await queue.onSizeLessThan(1);
+        // Backpressure: the producer (loading and chunking) runs ahead of the window by up to as
+        // many requests as it holds, so neither waits for the other; it stops there, and while
+        // results wait for a slower consumer (a fast service must not pile up every vector in memory).
+        await queue.onSizeLessThan(queue.concurrency);
         while (!failure && completed.length + inFlight > 2 * queue.concurrency) {
           await new Promise<void>((resolve) => (resume = resolve));
         }

@@ -130,7 +130,10 @@ async function send<T>(entries: Array<Entry<T>>, context: RequestContext): Promi
       plan?.learn(error.quota);
       if (isPerMinuteQuota(error)) adaptive?.quotaLimited(ticket);
     },
-    onRetryWait: ({ resumed }: { resumed: Promise<void> }) => context.lend?.(resumed),
+    // A request waiting out the caller's own quota keeps its place: more requests would only hit it too.
+    onRetryWait: ({ resumed, error }: { resumed: Promise<void>; error: ProviderError }) => {
+      if (!isPerMinuteQuota(error)) context.lend?.(resumed);
+    },
   };
   let result: EmbedResult;
   try {

@@ -73,7 +73,7 @@ export interface EmbedCallOptions {
    * promise that settles when the wait is over: a caller may lend the request's place in its
    * window to another request meanwhile, so one request's wait holds up no other.
    */
-  onRetryWait?: (wait: { delayMs: number; resumed: Promise<void> }) => void;
+  onRetryWait?: (wait: { delayMs: number; resumed: Promise<void>; error: ProviderError }) => void;
 }
 
 /** List prices for cost estimates in run reports (USD per million input tokens). */

@@ -4,7 +4,7 @@ import { type EmbedItem, embedChunks } from "../../src/embedding/embed-chunks.js
 import { GeminiClient } from "../../src/providers/gemini/client.js";
 import { createGeminiEmbedder } from "../../src/providers/gemini/embedder.js";
 import type { Embedder } from "../../src/providers/types.js";
-import type { Emulator } from "../emulator/index.js";
+import type { Emulator, LoggedRequest } from "../emulator/index.js";
 import { EMBEDDING_PATH, embeddingRequests, mostInFlight, requestInputs } from "../support/embedding-requests.js";
 import { deferred } from "../support/fake-embedder.js";
 import { useEmulator } from "../support/use-emulator.js";
@@ -70,38 +70,60 @@ describe("concurrency of embedding requests", () => {
     expect(mostInFlight(embeddingRequests(emulator))).toBe(12);
   });
 
-  for (const quotaFailure of [true, false])
-    it(
-      quotaFailure
-        ? "halves once for a window of 429s naming a per-minute quota, and the requests retried wait aside"
-        : "does not shrink on 429s without a quota (transient): the others go on while those wait to retry",
-      async () => {
-        const retries = deferred();
-        const adaptive = new AdaptiveConcurrency({ start: 8, max: 8 });
-        const changes: number[] = [];
-        adaptive.follow((value) => changes.push(value));
-        emulator.hold(EMBEDDING_PATH);
-        const run = embedAll(oneInputEmbedder(retries.promise), 40, adaptive);
-        await until(() => held().length === 8);
-        // All eight in flight are refused with a 2 s RetryInfo.
-        emulator.inject({ path: EMBEDDING_PATH, status: 429, retryDelay: "2s", quotaFailure, times: 8 });
-        const first = embeddingRequests(emulator).length;
-        emulator.hold(EMBEDDING_PATH);
-        const expected = quotaFailure ? 4 : 8;
-        // While the refused eight wait to retry, new requests go out: as many as the concurrency now.
-        await until(() => embeddingRequests(emulator).length >= first + expected);
-        const refused = embeddingRequests(emulator).slice(0, first);
-        expect(refused.every((request) => request.status === 429)).toBe(true);
-        expect(held()).toHaveLength(expected);
-        expect(changes).toEqual(quotaFailure ? [4] : []);
-        retries.resolve();
-        // The eight retried requests come back on top of those (over the window only while they catch up).
-        await until(() => held().length === expected + 8);
-        const retried = new Set(refused.flatMap(requestInputs));
-        expect(held().filter((request) => requestInputs(request).some((input) => retried.has(input)))).toHaveLength(8);
-        emulator.release();
-        expect(await run).toEqual(Array.from({ length: 40 }, (_, i) => i));
-        expect(Math.min(adaptive.current, ...changes)).toBe(quotaFailure ? 4 : 8);
-      },
+  /** Starts 40 one-input requests 8 at a time and answers the 8 in flight with 429s (2 s RetryInfo). */
+  async function refuseFirstWindow(quotaFailure: boolean, retries: Promise<void>) {
+    const adaptive = new AdaptiveConcurrency({ start: 8, max: 8 });
+    const changes: number[] = [];
+    adaptive.follow((value) => changes.push(value));
+    emulator.hold(EMBEDDING_PATH);
+    const run = embedAll(oneInputEmbedder(retries), 40, adaptive);
+    await until(() => held().length === 8);
+    emulator.inject({ path: EMBEDDING_PATH, status: 429, retryDelay: "2s", quotaFailure, times: 8 });
+    const first = embeddingRequests(emulator).length;
+    emulator.hold(EMBEDDING_PATH);
+    await until(() =>
+      embeddingRequests(emulator)
+        .slice(0, first)
+        .every((request) => request.status === 429),
     );
+    const refused = new Set(embeddingRequests(emulator).slice(0, first).flatMap(requestInputs));
+    const isRetry = (request: LoggedRequest) => requestInputs(request).some((input) => refused.has(input));
+    return { adaptive, changes, run, first, isRetry };
+  }
+
+  it("halves once for a window of 429s naming a per-minute quota; those requests wait in their places", async () => {
+    const retries = deferred();
+    const { adaptive, changes, run, first, isRetry } = await refuseFirstWindow(true, retries.promise);
+    // Eight quota 429s from one window: one halving.
+    expect(changes).toEqual([4]);
+    retries.resolve();
+    await until(() => held().length === 8);
+    // Nothing new went out while they waited: the next eight requests are the retried ones.
+    expect(embeddingRequests(emulator).slice(first).every(isRetry)).toBe(true);
+    // Once they are answered, the service sees the smaller window: 4, plus one for a window of successes.
+    const second = embeddingRequests(emulator).length;
+    emulator.hold(EMBEDDING_PATH);
+    await until(() => held().length === 5);
+    expect(embeddingRequests(emulator).slice(second)).toHaveLength(5);
+    expect(changes).toEqual([4, 5]);
+    emulator.release();
+    expect(await run).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    // It grows back one per window of successes, never past the cap.
+    expect(Math.max(...changes, adaptive.current)).toBeLessThanOrEqual(8);
+  });
+
+  it("does not shrink on 429s without a quota (transient): others go out while those wait to retry", async () => {
+    const retries = deferred();
+    const { changes, run, first, isRetry } = await refuseFirstWindow(false, retries.promise);
+    // While the refused eight wait, eight new requests take their places.
+    await until(() => held().length === 8);
+    expect(embeddingRequests(emulator).slice(first).some(isRetry)).toBe(false);
+    retries.resolve();
+    // The eight retried requests come on top (the window is over its size only while they catch up).
+    await until(() => held().length === 16);
+    expect(embeddingRequests(emulator).slice(first).filter(isRetry)).toHaveLength(8);
+    emulator.release();
+    expect(await run).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(changes).toEqual([]);
+  });
 });

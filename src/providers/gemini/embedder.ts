@@ -306,7 +306,7 @@ function quotaAware(inputs: number, options: EmbedCallOptions): CallOptions {
       ? {
           onRetry: (notice: RetryNotice) => {
             if (notice.error.status === 429) onRateLimited?.(notice.error);
-            onRetryWait?.({ delayMs: notice.delayMs, resumed: notice.resumed });
+            onRetryWait?.({ delayMs: notice.delayMs, resumed: notice.resumed, error: notice.error });
           },
         }
       : {}),
