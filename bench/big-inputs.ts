@@ -43,7 +43,10 @@ interface Input {
 }
 
 const inputs: Input[] = [
+  // Two sizes of one kind of file: streamed in windows and committed in parts, peak memory must not follow the size.
+  { label: "12 MB text file (prose)", name: "medium.txt", make: () => prose(12 * 1024 * 1024) },
   { label: "48 MB text file (prose)", name: "big.txt", make: () => prose(48 * 1024 * 1024) },
+  { label: "tiny text file (the floor)", name: "tiny.txt", make: () => prose(4 * 1024) },
   {
     label: "10 MB base64 file",
     name: "dump.txt",

@@ -1,4 +1,4 @@
-import type { LoadedDocument } from "../loaders/types.js";
+import type { DocumentSection, LoadedDocument } from "../loaders/types.js";
 import { capDraft } from "./cap-draft.js";
 import { chunkMarkdown } from "./chunk-markdown.js";
 import { CODE_LEVELS, chunkPlain, TEXT_LEVELS } from "./chunk-plain.js";
@@ -44,5 +44,24 @@ function draftsFor(document: LoadedDocument, settings: ChunkSettings): ChunkDraf
       return chunkPlain(document.sections, CODE_LEVELS, settings);
     default:
       return chunkPlain(document.sections, TEXT_LEVELS, settings);
+  }
+}
+
+/**
+ * {@link chunkDocument} for a document whose sections arrive one at a time (a text file
+ * streamed window by window): a chunk never spans two sections, so each is chunked as
+ * chunkDocument chunks it, and ordinals run on across sections — the same chunks, never all
+ * held at once.
+ */
+export async function* chunkSections(
+  document: LoadedDocument,
+  sections: AsyncIterable<DocumentSection>,
+  options?: ChunkOptions,
+): AsyncGenerator<Chunk> {
+  resolveChunkOptions(options);
+  let ordinal = 0;
+  for await (const section of sections) {
+    for (const chunk of chunkDocument({ ...document, sections: [section] }, options))
+      yield { ...chunk, ordinal: ordinal++ };
   }
 }

@@ -88,7 +88,8 @@ export interface BatchRouteOptions {
  * Routes documents between the Batch API and synchronous embedding. Documents are held back
  * until more than `threshold` chunks need embedding, then parked for one batch job (submitted
  * once the stream ends); below it, the held documents are yielded to be embedded synchronously.
- * Documents embedded from media bytes always go synchronously: the Batch API takes text lines.
+ * Documents embedded from media bytes always go synchronously: the Batch API takes text lines;
+ * so do the parts of a document committed in parts.
  */
 export async function* routeThroughBatch(
   documents: AsyncIterable<PendingDocument>,
@@ -103,7 +104,8 @@ export async function* routeThroughBatch(
   let missing = 0;
   let builder: BatchJobBuilder | undefined;
   for await (const document of documents) {
-    if (document.hasMedia) {
+    // A part of a large document is committed as soon as it is embedded, never parked in a job.
+    if (document.hasMedia || document.part) {
       yield document;
       continue;
     }

@@ -25,7 +25,7 @@ import { reconcileChunks } from "./inspect-index.js";
 import { KnownVectors } from "./known-vectors.js";
 import { DocumentWriter, type PendingDocument, type WriteEntry } from "./pending-document.js";
 import { planRemovals } from "./plan-removals.js";
-import { type Prepared, prepareDocuments } from "./prepare-documents.js";
+import { DEFAULT_PART_CHUNKS, type Prepared, prepareDocuments } from "./prepare-documents.js";
 import { prepareIndex } from "./prepare-index.js";
 import { repairIndex } from "./repair-index.js";
 import { rerootMovedRoots } from "./reroot.js";
@@ -33,6 +33,12 @@ import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-con
 import { emptyScan, type ScanResult, type SourceSpec, scanWork, sourceSpec, type WorkItem } from "./scan-sources.js";
 import { checkShard, ownedBy } from "./shard.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
+
+/**
+ * Plain text, code and Markdown files above this size are read and chunked a window at a time
+ * (LoadOptions.streamTextAbove); below it a whole load peaks at about 20× the file's size.
+ */
+const STREAM_TEXT_ABOVE = 4 * 1024 * 1024;
 
 /** Everything a run counts, in one record: progress snapshots and the report both read it. */
 interface RunCounters {
@@ -457,9 +463,10 @@ export class IndexRun {
         if (plan.known) for (const chunk of entry.chunks) plan.known.indexed.add(chunk.hash);
         // Committed vectors come back from the index from now on.
         this.#distinct.forget(entry.chunks.map((chunk) => chunk.hash));
+        // Parts of a document add their chunks as they are written; the last one counts the file.
+        this.#counters.chunks.written += entry.chunks.length;
         if (entry.change) {
           this.#counters.files[entry.change]++;
-          this.#counters.chunks.written += entry.chunks.length;
           this.#counters.filesIndexed++;
         }
       }
@@ -494,6 +501,10 @@ export class IndexRun {
       waiting: scan.waiting,
       onSuperseded: async (path, job) => (await store.batchTables()).remove(job, [path]),
       signal,
+      // Big text files are read and chunked a window at a time; a document with more chunks than
+      // a part (at most a commit's worth) is committed in parts.
+      streamTextAbove: STREAM_TEXT_ABOVE,
+      partChunks: Math.min(this.#options.commitEvery ?? DEFAULT_PART_CHUNKS, DEFAULT_PART_CHUNKS),
     });
     if (scan.waiting.size > 0) this.#batch ??= emptyBatchSection();
     const counters = this.#counters;
@@ -520,7 +531,7 @@ export class IndexRun {
         for (const warning of item.warnings ?? []) this.#warnings.push({ path: document.record.path, ...warning });
         document.fresh = !plan.pathsWithChunks.has(document.record.path);
         counters.chunks.reused += document.reused;
-        if (document.missing === 0) await writer.add(document.entry());
+        if (document.missing === 0) await writer.add(this.#settle(document));
         else yield document;
       }
     }
@@ -627,7 +638,8 @@ export class IndexRun {
   /** A document whose chunks are all answered: counted as a failure when the service refused one of them. */
   #settle(document: PendingDocument): WriteEntry {
     const entry = document.entry();
-    if (document.failure !== undefined) {
+    // The parts of one document share its failure: it is counted once.
+    if (document.failure !== undefined && document.claimFailure()) {
       this.#counters.files.failed++;
       this.#counters.filesToIndex--;
       this.#failures.push({ path: document.record.path, reason: document.failure });
@@ -679,6 +691,10 @@ export class IndexRun {
         await store.removeDocuments(plan.paths);
         this.#counters.files.removed = plan.paths.length;
       }
+      // Parts commits that killed runs left for documents this run saw (indexed, unchanged) or removed.
+      const owns = this.#owns;
+      const settled = new Set([...scan.seen, ...plan.paths].filter((path) => !owns || owns(path)));
+      await store.settleParts(settled);
     }
     // Every run, even one that changed nothing: a run killed after its last commit left its
     // full-text or ANN index unfinished, and maintain() finishes it (and costs a few

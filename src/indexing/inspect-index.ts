@@ -1,8 +1,9 @@
 import type { RecordBatch } from "apache-arrow";
 import type { EmbeddingConfig } from "../providers/types.js";
+import { metaPrefixes } from "../store/meta-keys.js";
 import type { IndexTable, Store } from "../store/open-store.js";
 import { type Resolve, toDocumentRecord } from "../store/rows.js";
-import type { DocumentRecord, IndexMeta } from "../store/types.js";
+import type { DocumentRecord, IndexMeta, PartsMarker } from "../store/types.js";
 import { sameEmbedding } from "./prepare-index.js";
 
 /** How one table of the index fared when every row of it was read. */
@@ -102,8 +103,17 @@ export async function inspectIndex(store: Store): Promise<IndexInspection> {
     inspection.embeddingMismatch = embeddingDiffers(inspection.meta, inspection.vectors);
   }
 
-  compareWithManifest(inspection, versions);
+  compareWithManifest(inspection, versions, await partsInFlux(store));
   return inspection;
+}
+
+/**
+ * Documents being committed in parts (a run stopped or was killed during them): not orphans,
+ * the next run ends them.
+ */
+async function partsInFlux(store: Store): Promise<Set<string>> {
+  const markers = await store.readValues<PartsMarker>(metaPrefixes.parts).catch(() => []);
+  return new Set(markers.map((marker) => marker.value.path));
 }
 
 type Versions = Map<string, ChunkVersion & { ids: Set<string>; badVectors: boolean; duplicated: boolean }>;
@@ -112,6 +122,7 @@ type Versions = Map<string, ChunkVersion & { ids: Set<string>; badVectors: boole
 function compareWithManifest(
   inspection: Pick<IndexInspection, "manifest" | "incomplete" | "orphans">,
   versions: Versions,
+  inFlux: ReadonlySet<string>,
 ): void {
   const described = new Set<string>();
   for (const record of inspection.manifest.values()) {
@@ -127,7 +138,8 @@ function compareWithManifest(
     else if (version?.badVectors) inspection.incomplete.push({ record, found, reason: "vectors" });
   }
   for (const [key, version] of versions) {
-    if (!described.has(key)) {
+    // Rows of a document committed in parts are hidden from readers until the next run ends it.
+    if (!described.has(key) && !inFlux.has(version.path)) {
       const { path, hash, source, kind, chunks } = version;
       inspection.orphans.push({ path, hash, source, kind, chunks });
     }
@@ -172,7 +184,7 @@ export async function reconcileChunks(
   });
   result.unreadableRows = scan?.unreadable.reduce((sum, range) => sum + range.rows, 0) ?? 0;
   result.unreadableReason = scan?.unreadable[0]?.reason;
-  compareWithManifest(result, versions);
+  compareWithManifest(result, versions, await partsInFlux(store));
   const { manifest: _manifest, chunkRows: _rows, ...reconciliation } = result;
   return reconciliation;
 }

@@ -13,6 +13,14 @@ export interface WriteEntry {
   change?: "new" | "changed";
   /** No chunk of this path exists in the index: its chunks can be appended. */
   fresh?: boolean;
+  /** One part of a document committed in parts: `chunks` are appended; its last part commits the document. */
+  part?: DocumentPart;
+}
+
+/** Where a part belongs, and the ordinals whose rows of an earlier attempt it replaces. */
+export interface DocumentPart {
+  document: PartedDocument;
+  replace: number[];
 }
 
 /** A document on its way to the index: chunks waiting for vectors. */
@@ -25,6 +33,8 @@ export class PendingDocument {
   readonly title?: string;
   /** Chunks whose vector came from the index instead of the API. */
   readonly reused: number;
+  /** Set when these chunks are one part of a larger document (see PartedDocument). */
+  readonly part?: DocumentPart;
   #missing: number;
   #failure?: string;
 
@@ -35,6 +45,7 @@ export class PendingDocument {
     reused: number,
     missing: number,
     change: "new" | "changed",
+    part?: DocumentPart,
   ) {
     this.record = record;
     this.change = change;
@@ -42,6 +53,7 @@ export class PendingDocument {
     this.title = title;
     this.reused = reused;
     this.#missing = missing;
+    this.part = part;
   }
 
   /** True when some chunk is embedded from media bytes (never through the Batch API). */
@@ -72,13 +84,23 @@ export class PendingDocument {
     return this.#missing === 0;
   }
 
-  /** Why the document cannot be indexed, once a chunk was refused. */
+  /** Why the document cannot be indexed, once a chunk (of any of its parts) was refused. */
   get failure(): string | undefined {
-    return this.#failure;
+    return this.#failure ?? this.part?.document.failure;
+  }
+
+  /** True the first time a failure is reported for the document (its parts share one). */
+  claimFailure(): boolean {
+    return this.part ? this.part.document.claimFailure() : true;
   }
 
   /** What to commit once nothing is missing: the document, or its failure (no chunks) when a chunk was refused. */
   entry(): WriteEntry {
+    if (this.part) {
+      if (this.#failure !== undefined) this.part.document.fail(this.#failure);
+      const failed = this.part.document.failure !== undefined;
+      return { record: this.record, chunks: failed ? [] : this.chunks, change: this.change, part: this.part };
+    }
     if (this.#failure === undefined)
       return { record: this.record, chunks: this.chunks, change: this.change, fresh: this.fresh };
     return {
@@ -102,10 +124,51 @@ export async function prepareDocument(
   known: KnownVectors | undefined,
   change: "new" | "changed",
 ): Promise<PendingDocument> {
-  const withVectors = known !== undefined;
+  const rows = chunkRows(document, chunks);
+  const reused = await takeKnownVectors(rows, known);
+  const record = { ...documentRecord(document, hash), chunks: rows.length };
+  const missing = known ? rows.length - reused : 0;
+  return new PendingDocument(record, rows, document.title, reused, missing, change);
+}
+
+/** The manifest row of a document indexed now (`chunks`: 0 until they are counted). */
+export function documentRecord(document: LoadedDocument, hash: string): DocumentRecord {
+  const { file } = document;
+  return {
+    path: file.path,
+    source: file.source,
+    kind: document.kind,
+    hash,
+    size: file.size,
+    mtimeMs: file.mtimeMs,
+    status: "indexed",
+    chunks: 0,
+    title: document.title,
+    indexedAt: new Date().toISOString(),
+  };
+}
+
+/** Sets the vectors of rows whose text was embedded before; returns how many were found. */
+export async function takeKnownVectors(rows: StoredChunk[], known: KnownVectors | undefined): Promise<number> {
+  let reused = 0;
+  const candidates = known ? rows.filter((row) => known.has(row.hash)) : [];
+  if (candidates.length === 0) return reused;
+  const vectors = await known!.get(candidates.map((row) => row.hash));
+  for (const row of rows) {
+    const vector = vectors.get(row.hash);
+    if (vector) {
+      row.vector = vector;
+      reused++;
+    }
+  }
+  return reused;
+}
+
+/** The chunk rows of a document's chunks, each with the hash that identifies what gets embedded. */
+export function chunkRows(document: LoadedDocument, chunks: Array<Chunk & { media?: MediaContent }>): StoredChunk[] {
   const { file } = document;
   const title = document.title;
-  const rows: StoredChunk[] = chunks.map((chunk) => ({
+  return chunks.map((chunk) => ({
     id: `${file.path}#${chunk.ordinal}`,
     path: file.path,
     source: file.source,
@@ -122,31 +185,71 @@ export async function prepareDocument(
     hash: hashText(`${title ?? ""}\u0000${chunk.text}${chunk.media ? `\u0000${hashBytes(chunk.media.data)}` : ""}`),
     ...(chunk.media ? { media: chunk.media } : {}),
   }));
-  let reused = 0;
-  const candidates = known ? rows.filter((row) => known.has(row.hash)) : [];
-  if (candidates.length > 0) {
-    const vectors = await known!.get(candidates.map((row) => row.hash));
-    for (const row of rows) {
-      const vector = vectors.get(row.hash);
-      if (vector) {
-        row.vector = vector;
-        reused++;
-      }
+}
+
+/**
+ * A document too large to hold whole (more chunks than one commit takes), committed in parts:
+ * each part is appended as it is ready, hidden from readers by a marker (see Store.beginParts),
+ * and the commit of the last one writes the manifest row and removes the old version. Rows a
+ * killed run already wrote for this version (`written`) are neither embedded nor written again.
+ */
+export class PartedDocument {
+  /** The manifest row of the version being written; `chunks` is set once the last part is known. */
+  readonly record: DocumentRecord;
+  /** Rows of this version already in the index: ordinal → chunk hash. */
+  readonly written: ReadonlyMap<number, string>;
+  #parts = 0;
+  #committed = 0;
+  #ended = false;
+  #begun?: Promise<void>;
+  #failure?: string;
+  #failureClaimed = false;
+
+  constructor(record: DocumentRecord, written: ReadonlyMap<number, string>) {
+    this.record = record;
+    this.written = written;
+  }
+
+  /** Counts a part made; `last` with the document's chunk count when it is the last one. */
+  addPart(last?: { chunks: number }): void {
+    this.#parts++;
+    if (last) {
+      this.#ended = true;
+      this.record.chunks = last.chunks;
     }
   }
-  const record: DocumentRecord = {
-    path: file.path,
-    source: file.source,
-    kind: document.kind,
-    hash,
-    size: file.size,
-    mtimeMs: file.mtimeMs,
-    status: "indexed",
-    chunks: rows.length,
-    title,
-    indexedAt: new Date().toISOString(),
-  };
-  return new PendingDocument(record, rows, title, reused, withVectors ? rows.length - reused : 0, change);
+
+  /** Records why the document cannot be indexed (the first reason wins); its parts then write nothing. */
+  fail(reason: string): void {
+    this.#failure ??= reason;
+  }
+
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  claimFailure(): boolean {
+    const first = !this.#failureClaimed;
+    this.#failureClaimed = true;
+    return first;
+  }
+
+  /** The row the last part commits: the document, or its failure. */
+  get finalRecord(): DocumentRecord {
+    if (this.#failure === undefined) return this.record;
+    return { ...this.record, status: "failed", error: this.#failure, chunks: 0 };
+  }
+
+  /** Commits one part (the marker first, once); true when it completed the document. */
+  async commit(store: Store, part: WriteEntry & { part: DocumentPart }): Promise<boolean> {
+    this.#begun ??= store.beginParts(this.record);
+    await this.#begun;
+    if (this.#failure === undefined) await store.appendPart(this.record, part.chunks, part.part.replace);
+    this.#committed++;
+    if (!this.#ended || this.#committed < this.#parts) return false;
+    await store.finishParts(this.finalRecord);
+    return true;
+  }
 }
 
 export interface DocumentWriterOptions {
@@ -175,6 +278,8 @@ export class DocumentWriter {
   #entries: WriteEntry[] = [];
   #chunkCount = 0;
   #touched: DocumentRecord[] = [];
+  #flushing: Promise<void> = Promise.resolve();
+  /** Documents and parts of documents committed. */
   committedDocuments = 0;
 
   constructor(store: Store, onCommit: (entries: WriteEntry[]) => void, options: DocumentWriterOptions = {}) {
@@ -191,8 +296,9 @@ export class DocumentWriter {
     this.#entries.push(entry);
     this.#chunkCount += entry.chunks.length;
     const waited = Date.now() - this.#oldest;
-    if (this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments || waited >= this.#maxWaitMs)
-      await this.flush();
+    // A part is a commit's worth by itself: holding several would hold the document again.
+    const full = this.#chunkCount >= this.#maxChunks || this.#entries.length >= this.#maxDocuments;
+    if (full || entry.part || waited >= this.#maxWaitMs) await this.flush();
   }
 
   /** Records a new mtime for a file whose content did not change (so the next run skips hashing it). */
@@ -201,13 +307,30 @@ export class DocumentWriter {
   }
 
   async flush(): Promise<void> {
+    // One commit at a time: the parts of a document must find its marker written.
+    const flushed = this.#flushing.then(() => this.#flush());
+    this.#flushing = flushed.catch(() => {});
+    await flushed;
+  }
+
+  async #flush(): Promise<void> {
     const entries = this.#entries;
     this.#entries = [];
     this.#chunkCount = 0;
     if (entries.length > 0) {
-      await this.#store.commitDocuments(entries);
+      const whole = entries.filter((entry) => !entry.part);
+      await this.#store.commitDocuments(whole);
+      const committed: WriteEntry[] = [...whole];
+      for (const entry of entries) {
+        if (!entry.part) continue;
+        const { document } = entry.part;
+        const done = await document.commit(this.#store, entry as WriteEntry & { part: DocumentPart });
+        // A document in parts counts as committed (new or changed) with its last part only.
+        const { change: _change, ...part } = entry;
+        committed.push(done && document.failure === undefined ? { ...entry, record: document.finalRecord } : part);
+      }
       this.committedDocuments += entries.length;
-      this.#onCommit(entries);
+      this.#onCommit(committed);
       if (this.#collectGarbage) relieveMemoryPressure();
     }
     const touched = this.#touched;

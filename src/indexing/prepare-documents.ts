@@ -1,9 +1,9 @@
-import { chunkDocument } from "../chunking/chunk-document.js";
-import type { Chunk, ChunkOptions } from "../chunking/types.js";
+import { chunkDocument, chunkSections } from "../chunking/chunk-document.js";
+import type { ChunkOptions } from "../chunking/types.js";
 import { GemindexError, isAbort, isInputFault, LoadError } from "../errors.js";
 import { loadDocument } from "../loaders/load-document.js";
 import { ScannedPdfError } from "../loaders/pdf/load-pdf.js";
-import type { MediaContent } from "../loaders/types.js";
+import type { LoadedDocument } from "../loaders/types.js";
 import type { LoadWarning } from "../loaders/warnings.js";
 import type { MediaDescriber } from "../providers/types.js";
 import { hashFile } from "../sources/fingerprint.js";
@@ -12,8 +12,9 @@ import type { SourceFile } from "../sources/types.js";
 import type { Store } from "../store/open-store.js";
 import type { DocumentRecord } from "../store/types.js";
 import { describeMedia, linkedImageChunks, NeedsDescriberError, scannedPageReader } from "./describe-media.js";
+import { type PreparedChunk, prepareInParts } from "./document-parts.js";
 import type { KnownVectors } from "./known-vectors.js";
-import { type PendingDocument, prepareDocument } from "./pending-document.js";
+import type { PendingDocument } from "./pending-document.js";
 import { readAhead } from "./read-ahead.js";
 import type { WorkItem } from "./scan-sources.js";
 
@@ -46,6 +47,44 @@ export interface PrepareOptions {
   /** Told when a parked document changed again: its parked copy must be dropped. */
   onSuperseded?: (path: string, job: string) => Promise<void>;
   signal?: AbortSignal;
+  /** Plain text, code and Markdown above this many bytes are read and chunked a window at a time. */
+  streamTextAbove?: number;
+  /** Chunks per part for a document committed in parts. @default {@link DEFAULT_PART_CHUNKS} */
+  partChunks?: number;
+}
+
+/**
+ * Default of `PrepareOptions.partChunks`. A part's rows (with 3,072-float vectors: ~12 KB each) are
+ * held until all its vectors arrive and are copied twice more on their way into LanceDB; parts of
+ * 2,000 chunks peaked a 48 MB file at ~620 MB, parts of 500 at ~400 MB (`npm run bench -- big-inputs`).
+ */
+export const DEFAULT_PART_CHUNKS = 500;
+
+/**
+ * A document's chunks in order, then those of the images it links: computed whole, or one
+ * window at a time for a streamed text file.
+ */
+async function* documentChunks(
+  document: LoadedDocument,
+  linked: Parameters<typeof linkedImageChunks>[0],
+  options: PrepareOptions,
+): AsyncGenerator<PreparedChunk> {
+  const chunks: AsyncIterable<PreparedChunk> | Iterable<PreparedChunk> = document.stream
+    ? chunkSections(document, document.stream(options.signal), options.chunking)
+    : chunkDocument(document, options.chunking);
+  let count = 0;
+  const media = options.embedMediaBytes && document.kind === "image" ? document.media : undefined;
+  const withMedia = (chunk: PreparedChunk): PreparedChunk => {
+    if (media) return { ...chunk, media };
+    if (options.embedMediaBytes || !chunk.media) return chunk;
+    const { media: _media, ...rest } = chunk;
+    return rest;
+  };
+  for await (const chunk of chunks) {
+    count++;
+    yield withMedia(chunk);
+  }
+  for (const chunk of linkedImageChunks(linked, count)) yield withMedia(chunk);
 }
 
 /**
@@ -91,6 +130,7 @@ export async function* prepareDocuments(
         maxBytes: options.maxFileBytes,
         signal: options.signal,
         readScannedPage: scannedPageReader(file.path, options),
+        streamTextAbove: options.streamTextAbove,
       });
       const {
         document,
@@ -101,18 +141,20 @@ export async function* prepareDocuments(
         describer: options.describer,
         signal: options.signal,
       });
-      const chunks: Array<Chunk & { media?: MediaContent }> = chunkDocument(document, options.chunking);
-      chunks.push(...linkedImageChunks(linked, chunks.length));
-      if (options.embedMediaBytes && document.kind === "image" && document.media) {
-        for (const chunk of chunks) (chunk as { media?: MediaContent }).media = document.media;
-      }
-      if (!options.embedMediaBytes) for (const chunk of chunks) delete chunk.media;
+      const chunks = documentChunks(document, linked, options);
       const warnings = [...(loaded.warnings ?? []), ...(describeWarnings ?? [])];
-      yield {
-        type: "document",
-        ...(warnings.length > 0 ? { warnings } : {}),
-        document: await prepareDocument(document, hash, chunks, options.known, previous ? "changed" : "new"),
-      };
+      const parts = prepareInParts(document, hash, chunks, {
+        store: options.store,
+        known: options.known,
+        change: previous ? "changed" : "new",
+        partChunks: options.partChunks ?? DEFAULT_PART_CHUNKS,
+        signal: options.signal,
+      });
+      let first = true;
+      for await (const part of parts) {
+        yield { type: "document", ...(first && warnings.length > 0 ? { warnings } : {}), document: part };
+        first = false;
+      }
     } catch (error) {
       if (isAbort(error, options.signal)) throw error;
       if (error instanceof NeedsDescriberError || error instanceof ScannedPdfError) {

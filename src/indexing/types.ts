@@ -190,8 +190,11 @@ export interface IndexOptions {
    */
   collectGarbage?: boolean;
   /**
-   * Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster. @default
-   * 2000
+   * Commit after this many chunks are ready: smaller loses less paid work to a crash, larger writes faster.
+   * A document with more chunks than this, or than 500, is committed in parts of that size (its text
+   * read and chunked a window at a time when it is a plain-text, code or Markdown file above 4 MiB):
+   * readers see its previous version until the last part is written, and a run killed in between
+   * leaves the parts written for the next run. @default 2000
    */
   commitEvery?: number;
   /** Drop the index and rebuild it (needed to change the embedding model or dimensions). */

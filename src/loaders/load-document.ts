@@ -17,6 +17,7 @@ import { dataLikeReason } from "./text/data-like-text.js";
 import { decodeSniffedText } from "./text/decode-text.js";
 import { loadCode } from "./text/load-code.js";
 import { loadText } from "./text/load-text.js";
+import { loadStreamedText } from "./text/stream-text.js";
 import type { LoadedContent, LoadedDocument, LoadOptions } from "./types.js";
 import { converted, incomplete } from "./warnings.js";
 
@@ -45,6 +46,8 @@ export const DEFAULT_MAX_AUDIO_BYTES = 20 * MIB;
  *
  * Size: files above `maxBytes` are skipped, except PDFs, which are read page by page and stay
  * cheap whatever their size; images above `maxImageBytes` and audio above `maxAudioBytes` too.
+ * Plain text, code and Markdown above `streamTextAbove` come with a `stream` of sections instead
+ * (see loadStreamedText), so their memory does not grow with their size.
  *
  * @throws LoadError for a file that cannot be indexed, with a reason for the run report:
  * "file not found", "permission denied", "larger than the 50 MiB limit (…)", "image larger
@@ -62,6 +65,9 @@ export async function loadDocument(file: SourceFile, options: LoadOptions = {}):
   if (type.kind === "unsupported") throw new LoadError(file.path, `unsupported file type (.${extensionOf(file.path)})`);
 
   const limitFor = (head: Uint8Array) => sizeLimit(head, type, options);
+  // Bytes read ahead (a small file) are loaded whole; a big text file may stream.
+  const streamed = options.bytes ? undefined : await loadStreamedText(file, type, { ...options, limit: limitFor });
+  if (streamed) return streamed;
   const bytes = options.bytes
     ? checkedBytes(file.path, options.bytes, limitFor)
     : await readFileBytes(file.path, limitFor, options.signal);

@@ -56,7 +56,8 @@ export function checkedBytes(
   return bytes;
 }
 
-function checkSize(path: string, size: number, limit: SizeLimit | undefined): void {
+/** Throws the LoadError for a file of `size` bytes above its limit ("larger than the 50 MiB limit (…)"). */
+export function checkSize(path: string, size: number, limit: SizeLimit | undefined): void {
   if (limit === undefined || size <= limit.maxBytes) return;
   const subject = limit.subject === undefined ? "" : `${limit.subject} `;
   throw new LoadError(path, `${subject}larger than the ${formatSize(limit.maxBytes)} limit (${formatSize(size)})`);

@@ -64,6 +64,12 @@ export interface LoadedDocument {
   media?: MediaContent;
   /** Images linked from this document, to be indexed in the context of their heading. */
   images?: ImageReference[];
+  /**
+   * Set for a text file loaded without holding its text (see `LoadOptions.streamTextAbove`):
+   * `sections` is then empty, and each call reads the file again and yields its sections one
+   * window at a time (a read failure or a file that changed meanwhile rejects with a LoadError).
+   */
+  stream?: (signal?: AbortSignal) => AsyncIterable<DocumentSection>;
 }
 
 export interface LoadOptions {
@@ -94,6 +100,13 @@ export interface LoadOptions {
    * changed): the file is not read again. The size limits apply to them all the same.
    */
   bytes?: Uint8Array;
+  /**
+   * Plain-text, code and Markdown files above this many bytes that are strict UTF-8 or UTF-16
+   * come back with a `stream` of sections instead of `sections`, so their text is never held
+   * whole (memory follows a window of 512 Ki characters, whatever the file's size). Unset, or
+   * with `bytes`: every file is loaded whole.
+   */
+  streamTextAbove?: number;
   signal?: AbortSignal;
 }
 

@@ -25,6 +25,12 @@ export const metaKeys = {
   models: "models",
   /** The smallest context a model will cache, as the service stated it (`{ minTokens }`). */
   answerCacheMinimum: (model: string) => `${metaPrefixes.answerCacheMinimum}${model}`,
+  /**
+   * A document whose new version is being committed in parts (`PartsMarker`), by absolute path:
+   * written before its first part, deleted once its manifest row describes the new version and
+   * the old rows are gone. While it exists, readers show only the manifest's version of its rows.
+   */
+  parts: (path: string) => `${metaPrefixes.parts}${path}`,
 } as const;
 
 /** Prefixes of the keyed families above (none is a prefix of another, so prefix reads never mix them). */
@@ -35,4 +41,5 @@ export const metaPrefixes = {
   description: "describe:",
   answerCache: "answer-cache:",
   answerCacheMinimum: "answer-cache-min:",
+  parts: "parts:",
 } as const;

@@ -8,14 +8,14 @@ import type { EmbeddingConfig } from "../providers/types.js";
 import { arrow } from "./arrow.js";
 import { BatchTables, batchTableNames } from "./batch-tables.js";
 import { type ConnectOptions, connectIndex, firstLine, storeFailure } from "./connect.js";
-import { metaKeys } from "./meta-keys.js";
+import { metaKeys, metaPrefixes } from "./meta-keys.js";
 import { type RootEntry, Roots, type RootsValue } from "./roots.js";
 import { chunkTable, type Place, rowTable, toChunkMatch, toDocumentRecord, toDocumentRow } from "./rows.js";
 import { queryTerms, scanLimit, scanScore } from "./scan-search.js";
 import { type ScanTableOptions, scanTable, type TableScan } from "./scan-table.js";
 import { chunkSchema, documentSchema, embeddingMetadataKey, metaSchema, schemaVersion } from "./schema.js";
 import { inPieces, sqlIn, sqlString } from "./sql.js";
-import type { ChunkMatch, DocumentRecord, IndexMeta, SearchOptions, StoredChunk } from "./types.js";
+import type { ChunkMatch, DocumentRecord, IndexMeta, PartsMarker, SearchOptions, StoredChunk } from "./types.js";
 import { isRemoteUri } from "./uri.js";
 
 export interface OpenStoreOptions {
@@ -656,6 +656,113 @@ export class Store {
   }
 
   /**
+   * Starts committing a document's new version in parts (a document too large to hold whole):
+   * records the marker that makes readers show only the manifest's version of its rows, so
+   * the parts appended next stay hidden until {@link Store.finishParts} flips the manifest row.
+   */
+  async beginParts(document: { path: string; source: string; hash: string }): Promise<void> {
+    this.#assertOpen();
+    await this.#registerRoots([document]);
+    const marker: PartsMarker = { path: document.path, source: document.source, hash: document.hash };
+    await this.writeValue(metaKeys.parts(document.path), marker);
+  }
+
+  /**
+   * The ordinals and chunk hashes of rows already written for one version of a document (the
+   * parts of a run that was killed), so a run that resumes it neither embeds nor writes them again.
+   */
+  async partRows(document: { path: string; hash: string }): Promise<Map<number, string>> {
+    this.#assertOpen();
+    const found = new Map<number, string>();
+    if (!this.#chunks) return found;
+    const where = `${this.#pathIn("chunks", [document.path])} AND doc_hash = ${sqlString(document.hash)}`;
+    const rows = await this.#read("chunks", this.#chunks.query().where(where).select(["ordinal", "hash"]).toArray());
+    for (const row of rows) found.set(Number(row.ordinal), String(row.hash));
+    return found;
+  }
+
+  /**
+   * Appends one part of a document's new version (see beginParts); rows of that version already
+   * at `replace` ordinals (written by an earlier attempt with other text) are deleted first.
+   */
+  async appendPart(
+    document: { path: string; hash: string },
+    chunks: StoredChunk[],
+    replace: readonly number[] = [],
+  ): Promise<void> {
+    this.#assertOpen();
+    const table = this.#require(this.#chunks);
+    const version = `${this.#pathIn("chunks", [document.path])} AND doc_hash = ${sqlString(document.hash)}`;
+    for (const piece of inPieces(replace, 1000)) await table.delete(`${version} AND ordinal IN (${piece.join(", ")})`);
+    if (chunks.length > 0) await this.#addChunks(chunks.map((chunk) => ({ chunk, documentHash: document.hash })));
+  }
+
+  /**
+   * Ends a parts commit: rows past the new version's last ordinal go, the manifest row is written
+   * (the flip: readers now show the new version), then the rows of every other version and the
+   * marker. A failed document (no chunks) loses all its rows. A crash at any step leaves the
+   * marker, so readers keep showing the manifest's version, and {@link Store.settleParts} ends it.
+   */
+  async finishParts(record: DocumentRecord): Promise<void> {
+    this.#assertOpen();
+    const table = this.#require(this.#chunks);
+    const rows = this.#pathIn("chunks", [record.path]);
+    const kept = record.status === "failed" ? undefined : sqlString(record.hash);
+    if (kept) await table.delete(`${rows} AND doc_hash = ${kept} AND ordinal >= ${record.chunks}`);
+    await this.updateDocuments([record]);
+    await table.delete(kept ? `${rows} AND doc_hash <> ${kept}` : rows);
+    await this.deleteValue(metaKeys.parts(record.path));
+  }
+
+  /**
+   * Ends the parts commits left by interrupted runs for documents of `paths` (those a run that
+   * completed saw or removed): only the manifest's version of their rows is kept (none without a
+   * manifest row, or for a failed document), and the marker goes. Returns how many were ended.
+   */
+  async settleParts(paths: ReadonlySet<string>): Promise<number> {
+    this.#assertOpen();
+    let settled = 0;
+    for (const { value: marker } of await this.readValues<PartsMarker>(metaPrefixes.parts)) {
+      if (!paths.has(marker.path)) continue;
+      let current: DocumentRecord | undefined;
+      for await (const record of this.documents({ path: marker.path })) current = record;
+      const rows = this.#pathIn("chunks", [marker.path]);
+      const kept = current && current.status !== "failed" ? `${rows} AND doc_hash <> ${sqlString(current.hash)}` : rows;
+      if (this.#chunks) await this.#chunks.delete(kept);
+      await this.deleteValue(metaKeys.parts(marker.path));
+      settled++;
+    }
+    return settled;
+  }
+
+  /**
+   * What readers must not see while documents are committed in parts: for each marked document,
+   * its rows of any version but the manifest's (all of them when it has no manifest row yet).
+   * Undefined when no document is in parts (the usual case: one small meta query).
+   */
+  async #hiddenParts(): Promise<string | undefined> {
+    // A meta table that cannot be read hides nothing: searches work as they did before parts.
+    const markers = await this.readValues<PartsMarker>(metaPrefixes.parts).catch(() => []);
+    if (markers.length === 0) return undefined;
+    const clauses: string[] = [];
+    for (const { value: marker } of markers) {
+      let current: DocumentRecord | undefined;
+      for await (const record of this.documents({ path: marker.path })) current = record;
+      const rows = this.#pathIn("chunks", [marker.path]);
+      const visible = current && current.status !== "failed" ? ` AND doc_hash <> ${sqlString(current.hash)}` : "";
+      clauses.push(`NOT (${rows}${visible})`);
+    }
+    return clauses.join(" AND ");
+  }
+
+  /** A reader's filter: the caller's, and the rows hidden while documents are committed in parts. */
+  async #readerFilter(where?: string): Promise<string | undefined> {
+    const hidden = await this.#hiddenParts();
+    if (!hidden) return where;
+    return where ? `(${where}) AND ${hidden}` : hidden;
+  }
+
+  /**
    * The path and text hash of every chunk (streamed): which documents have chunks, and which
    * texts already have vectors, known without a query per document.
    */
@@ -710,7 +817,8 @@ export class Store {
     // With the ANN index: probe enough partitions and re-rank candidates with full vectors, which
     // restores the recall that quantization loses (measured in `npm run bench -- retrieval`).
     else query.nprobes(annSearch.nprobes).refineFactor(annSearch.refineFactor);
-    if (options.where) query.where(options.where);
+    const where = await this.#readerFilter(options.where);
+    if (where) query.where(where);
     const rows = await this.#read("chunks", query.toArray());
     return rows.map((row) => ({ ...toChunkMatch(row, this.#resolve), distance: Number(row._distance) }));
   }
@@ -724,13 +832,14 @@ export class Store {
     this.#assertOpen();
     if (!this.#chunks || !text.trim()) return [];
     if (!this.#ftsReady) await this.#lookForTextIndex();
-    if (!this.#ftsReady) return this.#scanSearch(text, options);
+    const where = await this.#readerFilter(options.where);
+    if (!this.#ftsReady) return this.#scanSearch(text, { ...options, where });
     const query = this.#chunks
       .query()
       .fullTextSearch(new lancedb.MatchQuery(text, "text"))
       .select([...this.#chunkColumns(), "_score"])
       .limit(options.k);
-    if (options.where) query.where(options.where);
+    if (where) query.where(where);
     const rows = await this.#read("chunks", query.toArray());
     return rows.map((row) => ({ ...toChunkMatch(row, this.#resolve), bm25: Number(row._score) }));
   }
@@ -962,7 +1071,7 @@ export class Store {
       "chunks",
       this.#chunks
         .query()
-        .where(this.#pathIn("chunks", [path]))
+        .where((await this.#readerFilter(this.#pathIn("chunks", [path])))!)
         .select(this.#chunkColumns())
         .toArray(),
     );

@@ -83,3 +83,12 @@ export interface SearchOptions {
   /** An SQL predicate over chunk columns. */
   where?: string;
 }
+
+/** A document whose new version is being committed in parts (meta key `metaKeys.parts(path)`). */
+export interface PartsMarker {
+  /** Absolute path of the document. */
+  path: string;
+  source: string;
+  /** Content hash of the version being written. */
+  hash: string;
+}

@@ -35,16 +35,28 @@ export function longRunShare(text: string): number {
  * token covers 1–2 characters), tokenizes slowly, and nobody searches base64 by meaning.
  */
 export function dataLikeReason(sections: readonly DocumentSection[]): string | undefined {
-  let characters = 0;
-  let weighted = 0;
-  for (const section of sections) {
-    characters += section.text.length;
-    weighted += longRunShare(section.text) * section.text.length;
+  const meter = new DataLikeMeter();
+  for (const section of sections) meter.add(section.text);
+  return meter.reason();
+}
+
+/** {@link dataLikeReason} for text seen one section at a time (a file streamed window by window). */
+export class DataLikeMeter {
+  #characters = 0;
+  #weighted = 0;
+
+  add(text: string): void {
+    this.#characters += text.length;
+    this.#weighted += longRunShare(text) * text.length;
   }
-  if (characters < MIN_DATA_CHARACTERS || weighted / characters < DATA_SHARE) return undefined;
-  const percent = Math.round((weighted / characters) * 100);
-  return (
-    `looks like encoded data, not text (base64, minified code or data: ${percent}% of it in runs of ` +
-    `${LONG_RUN_CHARACTERS}+ characters without spaces); not indexed`
-  );
+
+  reason(): string | undefined {
+    const characters = this.#characters;
+    if (characters < MIN_DATA_CHARACTERS || this.#weighted / characters < DATA_SHARE) return undefined;
+    const percent = Math.round((this.#weighted / characters) * 100);
+    return (
+      `looks like encoded data, not text (base64, minified code or data: ${percent}% of it in runs of ` +
+      `${LONG_RUN_CHARACTERS}+ characters without spaces); not indexed`
+    );
+  }
 }

@@ -24,24 +24,64 @@ export const MAX_SECTION_CHARACTERS = 512 * 1024;
  * whitespace: an empty file is a valid document with nothing to index, not an error.
  */
 export function textSections(text: string, startLine = 1): DocumentSection[] {
-  if (text.trim() === "") return [];
-  if (text.length <= MAX_SECTION_CHARACTERS) return [{ text, startLine }];
-  const sections: DocumentSection[] = [];
-  let line = startLine;
-  for (let start = 0; start < text.length; ) {
-    let end = Math.min(start + MAX_SECTION_CHARACTERS, text.length);
+  const windows = new TextWindows(startLine);
+  return [...windows.push(text), ...windows.end()];
+}
+
+/**
+ * Cuts text that arrives in pieces (a file decoded as it is read) into the same sections
+ * {@link textSections} makes of the whole text: a window is cut once the text after it is known
+ * to be long enough, so only about two windows are ever held.
+ */
+export class TextWindows {
+  #text = "";
+  #line: number;
+  #sections = 0;
+
+  constructor(startLine = 1) {
+    this.#line = startLine;
+  }
+
+  /** Adds text; returns the sections complete so far. */
+  push(text: string): DocumentSection[] {
+    this.#text += text;
+    const sections: DocumentSection[] = [];
+    // A cut looks at most two characters past the window (a paragraph break starting at its end).
+    while (this.#text.length > MAX_SECTION_CHARACTERS + 2) this.#cut(sections);
+    return sections;
+  }
+
+  /** The text ended: returns the last sections. */
+  end(): DocumentSection[] {
+    const sections: DocumentSection[] = [];
+    // Text of only white space is no document at all (no section), however long.
+    if (this.#sections === 0 && this.#text.trim() === "") return sections;
+    if (this.#sections === 0 && this.#text.length <= MAX_SECTION_CHARACTERS) {
+      sections.push({ text: this.#text, startLine: this.#line });
+      this.#text = "";
+      return sections;
+    }
+    while (this.#text.length > 0) this.#cut(sections);
+    return sections;
+  }
+
+  #cut(sections: DocumentSection[]): void {
+    const text = this.#text;
+    let end = Math.min(MAX_SECTION_CHARACTERS, text.length);
     if (end < text.length) {
-      const half = start + MAX_SECTION_CHARACTERS / 2;
+      const half = MAX_SECTION_CHARACTERS / 2;
       const paragraph = text.lastIndexOf("\n\n", end);
       const lineBreak = text.lastIndexOf("\n", end);
       end = paragraph > half ? paragraph + 2 : lineBreak > half ? lineBreak + 1 : end;
     }
-    const window = text.slice(start, end);
-    if (window.trim() !== "") sections.push({ text: window, startLine: line });
-    line += countLines(window);
-    start = end;
+    const window = text.slice(0, end);
+    if (window.trim() !== "") {
+      sections.push({ text: window, startLine: this.#line });
+      this.#sections++;
+    }
+    this.#line += countLines(window);
+    this.#text = text.slice(end);
   }
-  return sections;
 }
 
 function countLines(text: string): number {
