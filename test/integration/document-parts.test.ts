@@ -1,8 +1,12 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { chunkDocument } from "../../src/chunking/chunk-document.js";
 import { openIndex } from "../../src/index.js";
+import { loadDocument } from "../../src/loaders/load-document.js";
+import type { SourceFile } from "../../src/sources/types.js";
 import { metaPrefixes } from "../../src/store/meta-keys.js";
 import { Store } from "../../src/store/open-store.js";
 import type { Emulator } from "../emulator/index.js";
@@ -255,3 +259,35 @@ describe("a document in parts with a chunk the service refuses", () => {
     expect(embeddingRequests(emulator)).toEqual([]);
   });
 });
+
+describe("a text file above 4 MiB", () => {
+  it("is indexed (streamed window by window, in parts) with exactly the chunks a whole load gives", async () => {
+    const text = logText("harbour", 52_000);
+    expect(text.length).toBeGreaterThan(4 * 1024 * 1024);
+    await workspace.write(file, text);
+    const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus });
+    const report = await index.index(["docs"], { chunking: { maxTokens: 512, overlapTokens: 0 } });
+    await index.close();
+    expect(report.outcome).toBe("completed");
+    const whole = await loadDocument(await sourceFileOf(path.join(workspace.corpus, file)));
+    expect(whole.stream).toBeUndefined();
+    const expected = chunkDocument(whole, { maxTokens: 512, overlapTokens: 0 });
+    expect(expected.length).toBeGreaterThan(500);
+    const chunks = (await dumpIndex(workspace.db)).chunks.sort((a, b) => Number(a.ordinal) - Number(b.ordinal));
+    expect(chunks.map((row) => [Number(row.ordinal), row.text, Number(row.line_start), Number(row.line_end)])).toEqual(
+      expected.map((chunk) => [chunk.ordinal, chunk.text, chunk.lineStart, chunk.lineEnd]),
+    );
+    expect(report.chunks.written).toBe(expected.length);
+  });
+});
+
+async function sourceFileOf(absolute: string): Promise<SourceFile> {
+  const stats = await stat(absolute);
+  return {
+    path: absolute,
+    source: workspace.corpus,
+    relativePath: path.relative(workspace.corpus, absolute),
+    size: stats.size,
+    mtimeMs: stats.mtimeMs,
+  };
+}
