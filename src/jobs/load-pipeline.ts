@@ -3,7 +3,7 @@ import path from "node:path";
 import { ConfigError } from "../errors.js";
 import type { IndexSource } from "../indexing/types.js";
 import { resolveUri } from "../store/uri.js";
-import { checkPipeline, type PipelineDefinition } from "./pipeline-schema.js";
+import type { PipelineDefinition } from "./pipeline-schema.js";
 
 export type { PipelineDefinition } from "./pipeline-schema.js";
 
@@ -49,6 +49,8 @@ export async function loadPipeline(reference: string, options: { cwd: string }):
   } catch (error) {
     throw new ConfigError(`${file}: not valid JSON (${(error as Error).message}).`, { cause: error });
   }
+  // Loaded here, not at start-up: zod costs every command ~50 ms of CPU, and only pipelines need it.
+  const { checkPipeline } = await import("./pipeline-schema.js");
   const checked = checkPipeline(value);
   if ("problems" in checked)
     throw new ConfigError(`${file}: ${checked.problems.join("; ")}. See pipelines/schema.json.`);
