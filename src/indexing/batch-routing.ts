@@ -85,11 +85,19 @@ export interface BatchRouteOptions {
 }
 
 /**
- * Routes documents between the Batch API and synchronous embedding. Documents are held back
- * until more than `threshold` chunks need embedding, then parked for one batch job (submitted
- * once the stream ends); below it, the held documents are yielded to be embedded synchronously.
- * Documents embedded from media bytes always go synchronously: the Batch API takes text lines;
- * so do the parts of a document committed in parts.
+ * Share of the threshold embedded synchronously at once, while the run cannot yet tell whether
+ * it is above the threshold: loading and embedding overlap in the runs below it (most runs), and
+ * a run above it pays full price for at most this share of the threshold's chunks.
+ */
+const AT_ONCE_SHARE = 0.1;
+
+/**
+ * Routes documents between the Batch API and synchronous embedding. The first documents, up to a
+ * tenth of `threshold` chunks, go to synchronous embedding at once; later ones are held back
+ * until more than `threshold` chunks need embedding in all, then parked for one batch job
+ * (submitted once the stream ends); below it, the held documents are yielded to be embedded
+ * synchronously. Documents embedded from media bytes always go synchronously: the Batch API takes
+ * text lines; so do the parts of a document committed in parts.
  */
 export async function* routeThroughBatch(
   documents: AsyncIterable<PendingDocument>,
@@ -101,6 +109,7 @@ export async function* routeThroughBatch(
     return;
   }
   const held: PendingDocument[] = [];
+  const atOnce = Math.floor(options.threshold * AT_ONCE_SHARE);
   let missing = 0;
   let builder: BatchJobBuilder | undefined;
   for await (const document of documents) {
@@ -111,6 +120,11 @@ export async function* routeThroughBatch(
     }
     if (builder) {
       await builder.park(document);
+      continue;
+    }
+    if (held.length === 0 && missing + document.missing <= atOnce) {
+      missing += document.missing;
+      yield document;
       continue;
     }
     held.push(document);

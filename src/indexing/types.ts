@@ -179,7 +179,11 @@ export interface IndexOptions {
    * @default "auto"
    */
   batch?: "auto" | "always" | "never";
-  /** Chunks needing embedding above which "auto" uses the Batch API. @default 20000 */
+  /**
+   * Chunks needing embedding above which "auto" uses the Batch API for the run's documents. The
+   * first documents, up to a tenth of it, are embedded at once while the run finds out (so small
+   * runs embed while they load). @default 20000
+   */
   batchThreshold?: number;
   /** Chunks with vectors above which the run builds an ANN index. @default 20000 */
   annThreshold?: number;

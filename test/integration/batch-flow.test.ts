@@ -4,7 +4,7 @@ import { type GemIndex, openIndex } from "../../src/index.js";
 import type { Emulator } from "../emulator/index.js";
 import { writeMixedCorpus } from "../support/corpus.js";
 import { dumpIndex } from "../support/dump-index.js";
-import { BATCH_CREATE_PATH, batchCreates, embeddingRequests } from "../support/embedding-requests.js";
+import { BATCH_CREATE_PATH, batchCreates, embeddingRequests, requestInputs } from "../support/embedding-requests.js";
 import { runGemindex } from "../support/run-cli.js";
 import { useEmulator } from "../support/use-emulator.js";
 import { makeWorkspace, type Workspace } from "../support/workspace.js";
@@ -240,6 +240,22 @@ the next run indexes the documents`, async () => {
     );
     const large = await index.index(["."], { batchThreshold: 5, chunking: { maxTokens: 32, overlapTokens: 0 } });
     expect(large.batch?.submitted?.inputs).toBeGreaterThan(5);
+  });
+
+  it(`auto mode embeds the first documents at once, up to a tenth of the threshold, while it finds \
+out whether the run is above it; the rest of a run above it goes to one job`, async () => {
+    const parts = (name: string) =>
+      Array.from({ length: 30 }, (_, i) => `## Part ${i}\n\nA paragraph of ${name} about item ${i} alone.`).join(
+        "\n\n",
+      );
+    await workspace.write("big/a.md", "# A\n\nOne short note.\n");
+    await workspace.write("big/b.md", parts("b"));
+    await workspace.write("big/c.md", parts("c"));
+    const report = await index.index(["big"], { batchThreshold: 40, chunking: { maxTokens: 32, overlapTokens: 0 } });
+    // a.md (one chunk, within 4) went at once; b.md and c.md (60 chunks, over 40 in all) to the job.
+    expect(syncEmbeddings().flatMap(requestInputs)).toEqual([expect.stringContaining("One short note.")]);
+    expect(report.batch?.submitted?.documents).toBe(2);
+    expect(report.files.new).toBe(1);
   });
 });
 
