@@ -148,7 +148,9 @@ describe("a stop during a wait", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(report.outcome).toBe("interrupted");
     expect(status.documents).toBeGreaterThan(0);
-    expect(report.filesLeft).toBe(40 - status.documents);
+    // Files it had found to index and not finished (discovery streams: files not reached yet are not counted).
+    expect(report.filesLeft).toBeGreaterThan(0);
+    expect(report.filesLeft).toBeLessThanOrEqual(40 - status.documents);
   });
 
   it(`the CLI off a terminal prints each wait with its reason and time to resume, \
