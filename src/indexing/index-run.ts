@@ -46,6 +46,8 @@ interface RunCounters {
   chunks: IndexReport["chunks"];
   requests: number;
   tokens: number;
+  /** Whether discovery walked every source (a run that ended early may not have). */
+  discovered: boolean;
   /** Files discovery yielded so far (progress while scanning; `files.seen` is the final count). */
   filesSeen: number;
   /** Files that need (re)indexing, known so far. */
@@ -105,6 +107,7 @@ export class IndexRun {
     chunks: { written: 0, embedded: 0, reused: 0 },
     requests: 0,
     tokens: 0,
+    discovered: false,
     filesSeen: 0,
     filesToIndex: 0,
     filesIndexed: 0,
@@ -389,6 +392,7 @@ export class IndexRun {
           counters.filesToIndex++;
           yield item;
         }
+        counters.discovered = true;
       } finally {
         absorb();
       }
@@ -797,6 +801,7 @@ export class IndexRun {
     report.outcome = aborted ? "interrupted" : "stopped";
     // Files the run had found to (re)index and neither committed nor failed.
     report.filesLeft = Math.max(0, this.#counters.filesToIndex - this.#counters.filesIndexed);
+    if (!this.#counters.discovered) report.moreFilesLeft = true;
     report.error = aborted
       ? { code: "ABORTED", message: "Interrupted; finished documents are committed." }
       : toErrorInfo(error);

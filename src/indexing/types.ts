@@ -45,6 +45,11 @@ export interface IndexReport {
   error?: ErrorInfo;
   /** Files that needed (re)indexing and were not reached because the run ended early (0 when completed). */
   filesLeft: number;
+  /**
+   * True when the run ended before discovery had walked every source: `filesLeft` counts the
+   * files found by then, and more may be left.
+   */
+  moreFilesLeft?: boolean;
   /** The index's location. */
   uri: string;
   /** null for a lexical-only index. */

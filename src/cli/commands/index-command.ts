@@ -268,6 +268,9 @@ export function summarize(report: IndexReport, cwd: string): string {
         `${plural(report.shard.otherFiles, "file")} left to the other shards.`,
     );
   if (report.outcome !== "completed" && report.filesLeft > 0)
-    lines.push(`${plural(report.filesLeft, "file")} left: run the same command again to continue.`);
+    lines.push(
+      `${report.moreFilesLeft ? "At least " : ""}${plural(report.filesLeft, "file")} left: ` +
+        "run the same command again to continue.",
+    );
   return lines.join("\n");
 }
