@@ -208,6 +208,8 @@ export type Notice =
       outcome: "stopped" | "interrupted";
       startedAt: string;
       filesLeft: number;
+      /** The run ended before discovery had walked every source: `filesLeft` is a lower bound. */
+      moreFilesLeft?: boolean;
       error?: ErrorInfo;
       message: string;
     }

@@ -252,7 +252,8 @@ const noticeWords: { [K in NoticeKind]?: (notice: Extract<Notice, { kind: K }>) 
         "`gemindex batch collect` writes them once it finishes.",
   "health-failed-files": (notice) => `${notice.count} files could not be indexed (see \`gemindex status\`).`,
   "health-run-stopped": (notice) =>
-    `The last run (${notice.startedAt}) ${notice.outcome} early with ${notice.filesLeft} file(s) left` +
+    `The last run (${notice.startedAt}) ${notice.outcome} early with ` +
+    `${notice.moreFilesLeft ? "at least " : ""}${notice.filesLeft} file(s) left` +
     `${notice.error ? ` (${describeError(notice.error)})` : ""}: run \`gemindex index\` again to finish.`,
   "failed-files-kept": (notice) =>
     `${notice.count} file(s) that failed before are unchanged and were not tried again ` +

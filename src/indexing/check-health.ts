@@ -226,9 +226,11 @@ async function lastRunFinding(store: Store, report: HealthReport): Promise<void>
     outcome: lastRun.outcome,
     startedAt: lastRun.startedAt,
     filesLeft,
+    ...(lastRun.moreFilesLeft ? { moreFilesLeft: true } : {}),
     ...(lastRun.error ? { error: lastRun.error } : {}),
     message:
-      `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ${filesLeft} file(s) ` +
+      `The last run (${lastRun.startedAt}) ${lastRun.outcome} early with ` +
+      `${lastRun.moreFilesLeft ? "at least " : ""}${filesLeft} file(s) ` +
       `left${lastRun.error ? ` (${lastRun.error.message})` : ""}: index again to finish.`,
   });
 }

@@ -17,6 +17,8 @@ export interface RunRecord {
   error?: IndexReport["error"];
   /** Files a run that ended early did not reach (see IndexReport.filesLeft). */
   filesLeft?: number;
+  /** The run ended before discovery had walked every source: `filesLeft` is a lower bound. */
+  moreFilesLeft?: boolean;
 }
 
 /** Runs of one pipeline an index keeps in its history by default (older ones are dropped). */
@@ -70,5 +72,6 @@ export function toRunRecord(pipeline: string, report: IndexReport): RunRecord {
     failures: report.failures,
     error: report.error,
     filesLeft: report.filesLeft,
+    ...(report.moreFilesLeft ? { moreFilesLeft: true } : {}),
   };
 }

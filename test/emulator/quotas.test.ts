@@ -73,6 +73,8 @@ describe("tier presets", () => {
       "id and a retry delay of seconds, as the service sends it",
     async () => {
       emulator.options.tier = "free";
+      // The day ends at midnight Pacific: start just after one, so the ten minutes below stay in one day.
+      emulator.advanceTime(untilNextPacificMidnight(emulator.now()) + MINUTE);
       for (let minute = 0; minute < 10; minute++) {
         expect((await embed(100)).status).toBe(200);
         emulator.advanceTime(MINUTE);
@@ -186,3 +188,17 @@ describe("hold() and answeredAt", () => {
     expect(entry!.answeredAt).toBeGreaterThanOrEqual(entry!.at);
   });
 });
+
+/** Milliseconds from `now` to the next midnight in America/Los_Angeles, where Gemini's daily quotas reset. */
+function untilNextPacificMidnight(now: number): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: "America/Los_Angeles",
+    hourCycle: "h23",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(new Date(now));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const elapsed = ((part("hour") * 60 + part("minute")) * 60 + part("second")) * 1000 + (now % 1000);
+  return 24 * 60 * MINUTE - elapsed;
+}

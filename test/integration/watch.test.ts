@@ -87,7 +87,11 @@ describe("watchSources()", () => {
     console.info(`watch burst: 1000 files written, 1 run, indexed ${Date.now() - started} ms after the first write`);
     expect(report.files.new).toBe(1000);
     expect(runsAfterStart()).toHaveLength(1);
-    expect(runsAfterStart()[0]).toMatchObject({ reason: "changes", changes: 1000 });
+    // The run indexes every file; the count of change events is the watcher's, and a busy machine's
+    // file-system notifications may fold two writes into one.
+    const [run] = runsAfterStart();
+    expect(run).toMatchObject({ reason: "changes" });
+    expect(run?.type === "run-start" ? run.changes : 0).toBeGreaterThan(900);
     const runs = await index.runs();
     expect(runs.map((run) => [run.pipeline, run.files.new])).toEqual([
       ["watch", 1000],

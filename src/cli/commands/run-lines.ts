@@ -14,7 +14,7 @@ export function runSummary(run: RunRecord): string {
   const error = run.error ? ` — ${escapeControl(describeError(run.error))}` : "";
   return (
     `${run.outcome}  ${run.files.new} new, ${run.files.changed} changed, ${run.files.removed} removed, ` +
-    (`${run.files.failed} failed${run.filesLeft ? `, ${run.filesLeft} left` : ""}  ${run.requests} requests, ` +
+    (`${run.files.failed} failed${left(run)}  ${run.requests} requests, ` +
       `${run.tokens} tokens${cost}  ${duration}${error}`)
   );
 }
@@ -39,4 +39,13 @@ export function describeWatchEvent(event: WatchEvent, cwd: string): string | und
     default:
       return undefined;
   }
+}
+
+function left(run: RunRecord): string {
+  return run.filesLeft ? `, ${atLeast(run)}${run.filesLeft} left` : "";
+}
+
+/** "at least " when a run ended before discovery had walked every source (its count is a lower bound). */
+export function atLeast(run: { moreFilesLeft?: boolean }): string {
+  return run.moreFilesLeft ? "at least " : "";
 }

@@ -5,6 +5,7 @@ import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { escapeControl, formatCount, formatDuration, Output } from "../output.js";
+import { atLeast } from "./run-lines.js";
 
 export function registerStatusCommand(program: Command, io: CliIO, done: (code: number) => void): void {
   program
@@ -35,7 +36,7 @@ export function registerStatusCommand(program: Command, io: CliIO, done: (code: 
             );
             if (run.outcome !== "completed")
               output.print(
-                `            ${run.outcome} early with ${formatCount(run.filesLeft ?? 0)} file(s) ` +
+                `            ${run.outcome} early with ${atLeast(run)}${formatCount(run.filesLeft ?? 0)} file(s) ` +
                   `left${run.error ? `: ${describeError(run.error)}` : ""} (run \`gemindex index\` again to continue)`,
               );
           }
