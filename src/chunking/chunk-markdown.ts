@@ -3,6 +3,7 @@ import type { DocumentSection } from "../loaders/types.js";
 import { chunkPlain, TEXT_LEVELS } from "./chunk-plain.js";
 import { headingLine } from "./heading-line.js";
 import { joinPieces } from "./join-pieces.js";
+import { type CountedText, joinedTokens } from "./join-tokens.js";
 import { type MarkdownSection, markdownSections } from "./markdown-sections.js";
 import { packPieces } from "./pack-pieces.js";
 import { Break, type Piece } from "./piece.js";
@@ -166,8 +167,9 @@ function renderRun(
     while (to >= from && lines[to]!.trim() === "") to--;
     if (from > to) return undefined;
     const content = lines.slice(from, to + 1).join("\n");
-    const text = path.length > 0 ? `${headingLine(path, settings.maxTokens).text}\n\n${content}` : content;
-    const tokens = countTokens(text);
+    const line = path.length > 0 ? headingLine(path, settings.maxTokens) : undefined;
+    const text = line ? `${line.text}\n\n${content}` : content;
+    const tokens = runTokens(text, line, sections, fromHeading, lines, firstLine) ?? countTokens(text);
     if (tokens <= settings.maxTokens) {
       return {
         chunk: { text, headings: [...path], lineStart: firstLine + from, lineEnd: firstLine + to, tokens },
@@ -178,15 +180,55 @@ function renderRun(
   return undefined;
 }
 
+/**
+ * Tokens of a run's rendered `text` from the counts of its path line, headings and pieces, when those
+ * joined by the line breaks between them are `text` exactly (they are unless a block was re-cut: a fence
+ * re-fenced, a table's header repeated, blank lines holding spaces); undefined when they are not.
+ */
+function runTokens(
+  text: string,
+  line: { text: string; tokens: number } | undefined,
+  sections: readonly PreparedSection[],
+  fromHeading: boolean,
+  lines: readonly string[],
+  firstLine: number,
+): number | undefined {
+  const parts: CountedText[] = line ? [{ ...line, separator: "" }] : [];
+  let lastLine: number | undefined;
+  const breaksTo = (start: number) => (lastLine === undefined ? "\n\n" : "\n".repeat(Math.max(0, start - lastLine)));
+  for (const [index, section] of sections.entries()) {
+    const { heading } = section;
+    if (heading && (index > 0 || fromHeading)) {
+      const headingText = lines.slice(heading.start, heading.end + 1).join("\n");
+      parts.push({ text: headingText, separator: breaksTo(heading.start), tokens: section.headingTokens });
+      lastLine = heading.end;
+    }
+    for (const piece of section.pieces) {
+      const separator = lastLine === undefined && parts.length > 0 ? "\n\n" : piece.separator;
+      parts.push({ text: piece.text, separator, tokens: piece.tokens });
+      lastLine = piece.lineEnd - firstLine;
+    }
+  }
+  let joined = "";
+  for (const [index, part] of parts.entries()) joined += (index === 0 ? "" : part.separator) + part.text;
+  return joined === text ? joinedTokens(parts) : undefined;
+}
+
 function chunkSection(section: PreparedSection, settings: ChunkSettings): ChunkDraft[] {
   if (section.pieces.length === 0) return [];
-  const prefix = section.path.length > 0 ? `${headingLine(section.path, settings.maxTokens).text}\n\n` : "";
+  const line = section.path.length > 0 ? headingLine(section.path, settings.maxTokens) : undefined;
+  const prefix = line ? `${line.text}\n\n` : "";
   const render = (pieces: readonly Piece[]) => prefix + joinPieces(pieces);
+  // The path line counts as a text before the pieces, a blank line after it.
+  const measure = (pieces: readonly Piece[]) =>
+    line
+      ? joinedTokens([{ ...line, separator: "" }, { ...pieces[0]!, separator: "\n\n" }, ...pieces.slice(1)])
+      : joinedTokens(pieces);
   const packed = packPieces(section.pieces, {
     budget: settings.maxTokens,
     overlapTokens: settings.overlapTokens,
     fixedTokens: prefix === "" ? 0 : countTokens(prefix),
-    measure: (pieces) => countTokens(render(pieces)),
+    measure,
   });
   return packed.map(({ pieces, tokens }) => ({
     text: render(pieces),

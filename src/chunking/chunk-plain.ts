@@ -1,11 +1,11 @@
 import type { DocumentSection } from "../loaders/types.js";
 import { joinPieces } from "./join-pieces.js";
+import { joinedTokens } from "./join-tokens.js";
 import { packPieces } from "./pack-pieces.js";
 import type { SplitLevel } from "./piece.js";
 import { placeDraft } from "./place-draft.js";
 import type { ChunkDraft, ChunkSettings } from "./resolve-chunk-options.js";
 import { splitText } from "./split-text.js";
-import { countTokens } from "./tokens.js";
 
 /** Paragraphs, then lines, sentences, words: how prose is cut. */
 export const TEXT_LEVELS: readonly SplitLevel[] = ["paragraph", "line", "sentence", "word", "character"];
@@ -32,7 +32,7 @@ export function chunkPlain(
       overlapTokens: settings.overlapTokens,
       // Code overlap starts at a line start; a half line of code only misleads.
       overlapFinest: levels === CODE_LEVELS ? "line" : "word",
-      measure: (group) => countTokens(joinPieces(group)),
+      measure: joinedTokens,
     });
     for (const { pieces: group, tokens } of packed) {
       const draft = {

@@ -1,5 +1,6 @@
 import type { DocumentSection } from "../loaders/types.js";
 import { joinPieces } from "./join-pieces.js";
+import { joinedTokens } from "./join-tokens.js";
 import { packPieces } from "./pack-pieces.js";
 import { type Piece, wholePiece } from "./piece.js";
 import { placeDraft } from "./place-draft.js";
@@ -27,7 +28,7 @@ export function chunkRows(sections: readonly DocumentSection[], settings: ChunkS
       const packed = packPieces(pending, {
         budget: settings.maxTokens,
         overlapTokens: 0,
-        measure: (group) => countTokens(joinPieces(group)),
+        measure: joinedTokens,
       });
       for (const { pieces, tokens } of packed) {
         const draft = {

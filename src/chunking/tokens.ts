@@ -4,14 +4,14 @@ import { countTokens as countO200k } from "gpt-tokenizer/encoding/o200k_base";
 const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 
 /** Runs without white space at least this long are counted by their bytes, not tokenized. */
-const LONG_RUN = 256;
+export const LONG_RUN = 256;
 const encoder = new TextEncoder();
 
 /**
  * Estimated token count of `text`. Gemini's tokenizer is not public, so this uses OpenAI's
  * o200k_base BPE (via gpt-tokenizer, offline), which tracks it closely for prose and code.
  * Tokenizing is the chunkers' main cost: they count each piece once and add the counts up,
- * re-counting only a finished chunk.
+ * re-counting a finished chunk only where its joins are not known exactly (see `joinedTokens`).
  *
  * A varied run of 256+ characters without white space (a data URI, a base64 blob, a minified
  * line; not a table rule of dashes) is counted as its UTF-8 byte length instead: BPE on such
