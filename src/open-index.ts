@@ -30,6 +30,7 @@ import {
   runRepair,
 } from "./indexing/repair-run.js";
 import { checkShard } from "./indexing/shard.js";
+import { withSourceRules } from "./indexing/source-rules.js";
 import { type IndexStatus, readStatus } from "./indexing/status.js";
 import type { IndexOptions, IndexReport, IndexSource } from "./indexing/types.js";
 import { listRuns, type RunRecord, recordRun } from "./jobs/run-history.js";
@@ -451,6 +452,15 @@ export class GemIndex {
   /** The folders and files this index was built from (the roots its documents were found under). */
   async sources(): Promise<string[]> {
     return listSources({ store: this.#store });
+  }
+
+  /**
+   * `roots` (default: every root the index holds documents from) with the include/exclude rules
+   * the last run that indexed them applied, ready to pass to `index()` to update exactly what the
+   * user chose there.
+   */
+  async sourceRules(roots?: string[]): Promise<IndexSource[]> {
+    return withSourceRules(this.#store, roots ?? (await this.sources()));
   }
 
   /** The indexed documents sorted by path, a page at a time (pass `nextCursor` back for the next). */

@@ -32,6 +32,7 @@ import { rerootMovedRoots } from "./reroot.js";
 import { type IndexContext, type IndexRunResult, normalizeRoot } from "./run-context.js";
 import { emptyScan, type ScanResult, type SourceSpec, scanWork, sourceSpec, type WorkItem } from "./scan-sources.js";
 import { checkShard, ownedBy } from "./shard.js";
+import { recordSourceRules } from "./source-rules.js";
 import type { FileFailure, FileWarning, IndexOptions, IndexProgress, IndexReport, IndexSource } from "./types.js";
 
 /**
@@ -769,6 +770,8 @@ export class IndexRun {
           warnings: report.warnings.slice(0, 100),
           passedOver: report.passedOver.slice(0, 100),
         });
+        // Shards all run the same sources; one unsharded run keeps the rules.
+        if (!shard) await recordSourceRules(store, this.#sources, this.#options);
         // Tidying the meta table is upkeep too: a sharded run leaves it to the last worker.
         if (!this.#context.shared) this.#notices.push(...(await store.tidyMeta()));
       }

@@ -207,7 +207,9 @@ function registerIndexTool(server: McpServer, index: GemIndex, words: McpWords):
         const roots = await index.sources();
         if (roots.length === 0)
           throw new ConfigError("This index holds no documents yet, so it has no folders to update.");
-        const chosen = paths?.length ? paths.map((wanted) => chooseRoot(wanted, roots, index.settings.cwd)) : roots;
+        const chosen = await index.sourceRules(
+          paths?.length ? paths.map((wanted) => chooseRoot(wanted, roots, index.settings.cwd)) : roots,
+        );
         const report = progressReporter(extra as unknown as ToolExtra);
         const result = await index.index(chosen, {
           signal: extra.signal,

@@ -9,6 +9,8 @@ export const metaKeys = {
   index: "index",
   /** Where the index's roots are now (`RootsValue`: id → path and kind); rows name a root id. */
   roots: "roots",
+  /** The include/exclude rules last applied under each root (`SourceRules`), by absolute root path. */
+  sources: "sources",
   /** The report of the last `index()` run (`IndexReport`, failures capped at 100). */
   lastRun: "lastRun",
   /** The report of the last run of one shard of `count` (`IndexReport`): each worker writes its own. */

@@ -40,11 +40,11 @@ afterAll(async () => {
 const keyEnv = (key = emulator.apiKey) => ({ GEMINI_API_KEY: key, GEMINI_BASE_URL: emulator.baseURL });
 
 /** An MCP client connected to `gemindex mcp` over stdio; stderr is collected. */
-async function stdioClient(args: string[] = [], env: Record<string, string> = keyEnv()) {
+async function stdioClient(args: string[] = [], env: Record<string, string> = keyEnv(), place = workspace) {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [bin, "--db", workspace.db, "mcp", ...args],
-    cwd: workspace.corpus,
+    args: [bin, "--db", place.db, "mcp", ...args],
+    cwd: place.corpus,
     env: { PATH: process.env.PATH ?? "", ...env },
     stderr: "pipe",
   });
@@ -247,6 +247,38 @@ run`, async () => {
     const index = await openIndex({ uri: workspace.db, cwd: workspace.corpus });
     expect((await index.runs()).map((run) => run.pipeline)).toContain("mcp");
     await index.close();
+  });
+
+  it("updates a folder indexed through a pattern and an exclude under the same rules, not all of it", async () => {
+    const scoped = await makeWorkspace();
+    try {
+      await scoped.write("docs/a.md", "# Alpha\n\nAlpha lanterns by the river.\n");
+      await scoped.write("docs/notes.txt", "Plain notes about lanterns.\n");
+      await scoped.write("docs/drafts/d.md", "# Draft\n\nDraft lanterns.\n");
+      const first = await openIndex({
+        uri: scoped.db,
+        cwd: scoped.corpus,
+        apiKey: emulator.apiKey,
+        baseURL: emulator.baseURL,
+      });
+      const report = await first.index(["docs/**/*.md"], { exclude: ["drafts/**"] });
+      await first.close();
+      expect(report.files.new).toBe(1);
+      await scoped.write("docs/b.md", "# Beta\n\nBeta lanterns in the harbour.\n");
+      const { client } = await stdioClient(["--allow-index"], keyEnv(), scoped);
+      try {
+        const result = await client.callTool({ name: "index", arguments: {} });
+        expect(textOf(result)).toMatch(/\(completed\): 1 new, 0 changed, 1 unchanged, 0 removed, 0 failed/);
+      } finally {
+        await client.close();
+      }
+      const index = await openIndex({ uri: scoped.db, cwd: scoped.corpus });
+      const { documents } = await index.documents();
+      await index.close();
+      expect(documents.map((document) => path.basename(document.path)).sort()).toEqual(["a.md", "b.md"]);
+    } finally {
+      await scoped.cleanup();
+    }
   });
 });
 
