@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -50,6 +51,26 @@ describe("gemindex index with glob patterns", () => {
     const run = await gemindex(["index", "docs/**/*.md", "notes/*.txt"]);
     expect(run.stdout).toMatch(/1 new, 0 changed, 2 unchanged, 1 removed, 0 failed/);
     expect(await indexed()).toEqual(["docs/guide/install.md", "docs/guide/upgrade.md", "notes/meeting.txt"]);
+  });
+
+  it("with no paths, updates what the index holds under the same patterns and excludes", async () => {
+    await gemindex(["index", "docs/**/*.md", "notes/*.txt", "--exclude", "guide/**"]);
+    expect(await indexed()).toEqual(["docs/tides.md", "notes/meeting.txt"]);
+    await workspace.write("docs/ferries.md", "# Ferries\n\nThe ferry leaves at dawn.\n");
+    await workspace.write("notes/ferries.txt", "Ferry notes.\n");
+    await workspace.write("docs/ferries.txt", "Not asked for by any pattern.\n");
+    await workspace.write("docs/guide/ferries.md", "# Excluded\n");
+    const run = await gemindex(["index"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/2 new, 0 changed, 2 unchanged, 0 removed, 0 failed/);
+    expect(await indexed()).toEqual(["docs/ferries.md", "docs/tides.md", "notes/ferries.txt", "notes/meeting.txt"]);
+  });
+
+  it("with no paths and no index, asks for a path (exit 2) and creates nothing", async () => {
+    const run = await gemindex(["index"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/Give at least one file or folder to index/);
+    expect(existsSync(workspace.db)).toBe(false);
   });
 
   it("reports a pattern whose folder does not exist by name, indexes the rest and exits 3", async () => {

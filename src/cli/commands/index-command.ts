@@ -40,8 +40,9 @@ export function registerIndexCommand(program: Command, io: CliIO, done: (code: n
         "ones removed.",
     )
     .argument(
-      "<paths...>",
-      'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and default excludes apply',
+      "[paths...]",
+      'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and default excludes ' +
+        "apply. None: update the folders the index already holds, under the rules they were indexed with",
     )
     .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
     .option("--exclude <globs...>", "skip files matching these globs")
@@ -121,6 +122,7 @@ A file the service refuses (too long, unsupported, blocked) fails alone; it is r
 
 Examples:
   $ gemindex index docs/ notes/
+  $ gemindex index                      # update what the index already holds
   $ gemindex index "docs/**/*.md" "notes/*.txt"
   $ gemindex index . --include "**/*.md" --exclude "drafts/**"
   $ gemindex index docs/ --model gemini-embedding-2-preview --dimensions 1536 --reset
@@ -144,7 +146,9 @@ Examples:
           output.notice(
             "no GEMINI_API_KEY set: building a lexical (BM25) index only; set GEMINI_API_KEY to add embeddings.",
           );
-        report = await index.index(paths, {
+        // No paths: the index's own folders, each under the include/exclude its last run applied.
+        const sources = paths.length > 0 ? paths : await index.sourceRules();
+        report = await index.index(sources, {
           include: options.include,
           exclude: options.exclude,
           reset: options.reset,
