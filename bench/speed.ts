@@ -12,11 +12,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { EmulatorOptions } from "../test/emulator/index.js";
+import { mostInFlight } from "../test/support/embedding-requests.js";
 import { writeCorpus } from "./support/corpus.js";
 import {
   type CommandResult,
   type EmulatorProcess,
-  type LoggedEmbedding,
   printTable,
   runGemindex,
   startEmulatorProcess,
@@ -49,22 +49,6 @@ function checked(run: CommandResult, what: string): CommandResult {
   return run;
 }
 
-/** The most requests the emulator had open at once. */
-function maxInFlight(entries: LoggedEmbedding[]): number {
-  const events = entries.flatMap((entry) => [
-    { at: entry.at, delta: 1 },
-    { at: entry.answeredAt ?? Number.POSITIVE_INFINITY, delta: -1 },
-  ]);
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let open = 0;
-  let most = 0;
-  for (const event of events) {
-    open += event.delta;
-    most = Math.max(most, open);
-  }
-  return most;
-}
-
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 interface CleanRun {
@@ -86,7 +70,7 @@ async function cleanRun(dir: string, db: string, emulator: EmulatorProcess): Pro
     cpuMs: run.cpuMs ?? Number.NaN,
     chunks: report.chunks.written,
     requests: entries.filter((entry) => entry.status === 200).length,
-    maxInFlight: maxInFlight(entries),
+    maxInFlight: mostInFlight(entries),
   };
 }
 

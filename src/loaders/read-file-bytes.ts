@@ -26,14 +26,25 @@ export async function readFileBytes(
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
   signal?.throwIfAborted();
+  return withRegularFile(path, signal, async (file) => {
+    await readCheckedHead(file, path, limitFor, signal);
+    return file.readAll({ signal });
+  });
+}
+
+/**
+ * Runs `work` on the regular file at `path` and closes it: a file-system failure becomes a
+ * `LoadError` with a short reason, an abort rejects with `signal.reason`.
+ */
+export async function withRegularFile<T>(
+  path: string,
+  signal: AbortSignal | undefined,
+  work: (file: RegularFile) => Promise<T>,
+): Promise<T> {
   let file: RegularFile | undefined;
   try {
     file = await RegularFile.open(path);
-    const { size } = file;
-    const head = new Uint8Array(Math.min(size, SNIFF_BYTES));
-    const bytesRead = await file.read(head, 0, { signal });
-    checkSize(path, size, limitFor(head.subarray(0, bytesRead)));
-    return await file.readAll({ signal });
+    return await work(file);
   } catch (error) {
     if (error instanceof LoadError) throw error;
     if (signal?.aborted) throw signal.reason;
@@ -41,6 +52,19 @@ export async function readFileBytes(
   } finally {
     await file?.close();
   }
+}
+
+/** The file's first {@link SNIFF_BYTES} bytes, the file refused when its size is above their limit. */
+export async function readCheckedHead(
+  file: RegularFile,
+  path: string,
+  limitFor: (head: Uint8Array) => SizeLimit | undefined,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const head = new Uint8Array(Math.min(file.size, SNIFF_BYTES));
+  const bytes = head.subarray(0, await file.read(head, 0, { signal }));
+  checkSize(path, file.size, limitFor(bytes));
+  return bytes;
 }
 
 /**

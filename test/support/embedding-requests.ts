@@ -92,7 +92,7 @@ export function batchCreates(emulator: Emulator, filter: { status?: number } = {
  * The most requests the emulator had open at once: each is open from its arrival (`at`) until
  * its answer was written (`answeredAt`; still open when never answered), on the emulator's clock.
  */
-export function mostInFlight(requests: LoggedRequest[]): number {
+export function mostInFlight(requests: ReadonlyArray<Pick<LoggedRequest, "at" | "answeredAt">>): number {
   const events = requests.flatMap((request) => [
     { at: request.at, delta: 1 },
     { at: request.answeredAt ?? Number.POSITIVE_INFINITY, delta: -1 },

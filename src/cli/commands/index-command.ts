@@ -6,7 +6,13 @@ import type { CliIO, GlobalOptions } from "../io.js";
 import { openFromCli } from "../open-from-cli.js";
 import { escapeControl, formatCount, formatDuration, Output, plural } from "../output.js";
 import { ProgressLine, WaitLog } from "../progress.js";
-import { oneOf, parseNonNegativeInteger, parsePositiveInteger } from "./parse.js";
+import {
+  addEmbeddingOptions,
+  addSelectionOptions,
+  oneOf,
+  parseNonNegativeInteger,
+  parsePositiveInteger,
+} from "./parse.js";
 
 interface IndexCommandOptions {
   include?: string[];
@@ -33,27 +39,21 @@ interface IndexCommandOptions {
 }
 
 export function registerIndexCommand(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command("index")
-    .description(
-      "Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, deleted " +
-        "ones removed.",
-    )
-    .argument(
-      "[paths...]",
-      'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and default excludes ' +
-        "apply. None: update the folders the index already holds, under the rules they were indexed with",
-    )
-    .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
-    .option("--exclude <globs...>", "skip files matching these globs")
-    .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
-    .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
-    .option(
-      "--task-types <mode>",
-      "task types for a new index (or --reset): auto = RETRIEVAL_DOCUMENT + title / RETRIEVAL_QUERY where " +
-        "Gemini's native API exists, off = plain text (an existing index keeps its own)",
-      oneOf(["auto", "off"] as const),
-    )
+  addEmbeddingOptions(
+    addSelectionOptions(
+      program
+        .command("index")
+        .description(
+          "Index files and folders incrementally: new and changed files are embedded, unchanged ones skipped, " +
+            "deleted ones removed.",
+        )
+        .argument(
+          "[paths...]",
+          'files, folders or quoted glob patterns ("docs/**/*.md") to index; .gitignore files and default excludes ' +
+            "apply. None: update the folders the index already holds, under the rules they were indexed with",
+        ),
+    ),
+  )
     .option("--chunk-tokens <n>", "target chunk size in tokens (default 512)", parsePositiveInteger)
     .option(
       "--chunk-overlap <n>",

@@ -4,7 +4,7 @@ import { ExitCode } from "../exit-codes.js";
 import type { CliIO, GlobalOptions } from "../io.js";
 import { withIndex } from "../open-from-cli.js";
 import { Output } from "../output.js";
-import { oneOf, parsePositiveInteger } from "./parse.js";
+import { addEmbeddingOptions, addSelectionOptions, parsePositiveInteger } from "./parse.js";
 import { describeWatchEvent } from "./run-lines.js";
 
 interface WatchCommandOptions {
@@ -17,23 +17,16 @@ interface WatchCommandOptions {
 }
 
 export function registerWatchCommand(program: Command, io: CliIO, done: (code: number) => void): void {
-  program
-    .command("watch")
-    .description(
-      "Index folders, then keep the index up to date as files change: a burst of changes becomes one incremental run.",
-    )
-    .argument("<paths...>", "files or folders to watch and index (the same rules as gemindex index)")
-    .option("--include <globs...>", "only index files matching these globs (relative to each folder)")
-    .option("--exclude <globs...>", "skip files matching these globs")
-    .option("--debounce <ms>", "quiet time after the last change before a run starts", parsePositiveInteger, 500)
-    .option("--model <model>", "embedding model (default: the index's, else gemini-embedding-001)")
-    .option("--dimensions <n>", "embedding dimensions (default: the index's, else 768)", parsePositiveInteger)
-    .option(
-      "--task-types <mode>",
-      "task types for a new index (or --reset): auto = RETRIEVAL_DOCUMENT + title / RETRIEVAL_QUERY where " +
-        "Gemini's native API exists, off = plain text (an existing index keeps its own)",
-      oneOf(["auto", "off"] as const),
-    )
+  const selected = addSelectionOptions(
+    program
+      .command("watch")
+      .description(
+        "Index folders, then keep the index up to date as files change: a burst of changes becomes one " +
+          "incremental run.",
+      )
+      .argument("<paths...>", "files or folders to watch and index (the same rules as gemindex index)"),
+  ).option("--debounce <ms>", "quiet time after the last change before a run starts", parsePositiveInteger, 500);
+  addEmbeddingOptions(selected)
     .addHelpText(
       "after",
       `

@@ -5,12 +5,12 @@ import { fsErrorReason } from "../../sources/fs-error-reason.js";
 import { RegularFile } from "../../sources/read-regular-file.js";
 import type { SourceFile } from "../../sources/types.js";
 import type { FileType } from "../detect/file-types.js";
-import { looksLikeHtml, SNIFF_BYTES, sniff, type TextSniff } from "../detect/sniff.js";
+import { looksLikeHtml, sniff, type TextSniff } from "../detect/sniff.js";
 import { frontMatterTitle, splitFrontMatter } from "../markdown/front-matter.js";
 import { findMarkdownImageLinks } from "../markdown/markdown-image-links.js";
 import { parseMarkdown } from "../markdown/parse-markdown.js";
 import { type ImageLink, resolveImageLinks } from "../media/resolve-image-links.js";
-import { checkSize, type SizeLimit } from "../read-file-bytes.js";
+import { readCheckedHead, type SizeLimit, withRegularFile } from "../read-file-bytes.js";
 import type { DocumentSection, LoadedDocument, LoadOptions } from "../types.js";
 import { incomplete } from "../warnings.js";
 import { DataLikeMeter } from "./data-like-text.js";
@@ -90,21 +90,9 @@ async function readHead(
   limit: (head: Uint8Array) => SizeLimit | undefined,
   signal?: AbortSignal,
 ): Promise<Uint8Array | undefined> {
-  let file: RegularFile | undefined;
-  try {
-    file = await RegularFile.open(path);
-    if (file.size <= threshold) return undefined;
-    const head = new Uint8Array(Math.min(file.size, SNIFF_BYTES));
-    const bytes = head.subarray(0, await file.read(head, 0, { signal }));
-    checkSize(path, file.size, limit(bytes));
-    return bytes;
-  } catch (error) {
-    if (error instanceof LoadError) throw error;
-    if (signal?.aborted) throw signal.reason;
-    throw new LoadError(path, fsErrorReason(error), { cause: error });
-  } finally {
-    await file?.close();
-  }
+  return withRegularFile(path, signal, async (file) =>
+    file.size <= threshold ? undefined : readCheckedHead(file, path, limit, signal),
+  );
 }
 
 /** What the first pass over a streamed text learns. */
